@@ -1,0 +1,33 @@
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { authenticate } from './auth/authenticate';
+import { onError, onNotFound } from './errors';
+import { audit } from './middleware/audit';
+import { limitBody, requireJson } from './middleware/body';
+import { database } from './middleware/database';
+import { createRouter } from './openapi';
+import { mountApiDocs } from './system/docs';
+import { systemRoutes } from './system/routes';
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use('*', requestId({ headerName: 'x-request-id' }));
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
+  app.use('*', database);
+  app.use('*', limitBody());
+  app.use('/api/*', requireJson);
+  app.use('/api/*', audit);
+  app.use('/api/*', authenticate);
+
+  app.route('/', systemRoutes);
+  // Route families (each a sub-app with its own file under functions/<area>/):
+
+  mountApiDocs(app);
+  app.notFound(onNotFound);
+  app.onError(onError);
+  return app;
+}
+
+export const app = createApp();
+export type App = typeof app;

@@ -1,0 +1,132 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import type { AppEnv } from './env';
+
+/** The machine-readable codes of the one error shape. */
+export const errorCodes = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'too_many_requests',
+  500: 'internal',
+  502: 'bad_gateway',
+  503: 'unavailable',
+  504: 'gateway_timeout',
+} as const satisfies Partial<Record<ContentfulStatusCode, string>>;
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  requestId: string;
+  fields?: FieldIssue[];
+}
+
+/**
+ * An error a client should see as it is. Throw it anywhere below a route;
+ * `onError` renders it in the one error shape.
+ */
+export class ApiError extends HTTPException {
+  readonly code: string;
+  readonly fields: FieldIssue[] | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    status: ContentfulStatusCode,
+    message: string,
+    options: {
+      code?: string;
+      fields?: FieldIssue[];
+      headers?: Record<string, string>;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(status, { message, cause: options.cause });
+    this.code = options.code ?? codeFor(status);
+    this.fields = options.fields;
+    this.headers = options.headers;
+  }
+}
+
+export const badRequest = (message: string, fields?: FieldIssue[]) =>
+  new ApiError(400, message, { code: fields ? 'validation_failed' : 'bad_request', fields });
+export const unauthorized = (
+  message = 'Authentication required: send Authorization: Bearer <token>.',
+) => new ApiError(401, message, { headers: { 'WWW-Authenticate': 'Bearer' } });
+export const forbidden = (message = 'You are not allowed to do this.') =>
+  new ApiError(403, message);
+export const notFound = (what: string) => new ApiError(404, `${what} not found.`);
+export const conflict = (message: string) => new ApiError(409, message);
+
+function codeFor(status: number): string {
+  return (errorCodes as Record<number, string>)[status] ?? (status >= 500 ? 'internal' : 'error');
+}
+
+export function zodIssues(error: ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+}
+
+export function validationError(error: ZodError, target: string): ApiError {
+  const fields = zodIssues(error);
+  const summary = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
+  return badRequest(`Invalid ${target}: ${summary}`, fields);
+}
+
+export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
+  const body: ErrorBody = {
+    code: error.code,
+    message: error.message,
+    requestId: c.get('requestId') ?? '',
+  };
+  if (error.fields) body.fields = error.fields;
+  const response = c.json(body, error.status as ContentfulStatusCode);
+  for (const [name, value] of Object.entries(error.headers ?? {}))
+    response.headers.set(name, value);
+  return response;
+}
+
+/** The app's one error handler: every failure leaves in the same JSON shape. */
+export function onError(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof ApiError) return errorResponse(c, err);
+  if (err instanceof HTTPException) {
+    // Hono's own (malformed JSON, body limit, ...): keep the status, use our shape.
+    const status = err.status as ContentfulStatusCode;
+    const message = err.message || (status === 400 ? 'Malformed request.' : 'Request failed.');
+    return errorResponse(c, new ApiError(status, message));
+  }
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      msg: 'unhandled',
+      requestId: c.get('requestId'),
+      error: String(err),
+      stack: err.stack,
+    }),
+  );
+  return errorResponse(
+    c,
+    new ApiError(500, 'Internal error; quote the request id when reporting it.'),
+  );
+}
+
+export function onNotFound(c: Context<AppEnv>): Response {
+  return errorResponse(
+    c,
+    new ApiError(404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`),
+  );
+}

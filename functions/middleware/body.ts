@@ -1,0 +1,32 @@
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv } from '../env';
+import { ApiError } from '../errors';
+
+export const defaultBodyLimitBytes = 1024 * 1024;
+
+/** 413 for bodies over `maxSize` (1 MiB unless a route says otherwise), before they are read whole. */
+export const limitBody = (maxSize = defaultBodyLimitBytes): MiddlewareHandler<AppEnv> =>
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError(413, `Request body is larger than ${maxSize} bytes.`);
+    },
+  });
+
+const hasBody = (req: Request) =>
+  req.body !== null && (req.headers.get('content-length') ?? '') !== '0';
+
+/** API bodies are JSON: anything else is 415, not a confusing validation error. */
+export const requireJson: MiddlewareHandler<AppEnv> = async function requireJson(c, next) {
+  if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody(c.req.raw)) {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+      throw new ApiError(
+        415,
+        `Send JSON with Content-Type: application/json (got "${type || 'none'}").`,
+      );
+    }
+  }
+  await next();
+};
