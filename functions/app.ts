@@ -1,6 +1,8 @@
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { authenticate } from './auth/authenticate';
+import { discoveryRoutes } from './auth/discovery-routes';
+import { oauthRoutes } from './auth/oauth-routes';
 import { onError, onNotFound } from './errors';
 import { audit } from './middleware/audit';
 import { limitBody, requireJson } from './middleware/body';
@@ -21,6 +23,8 @@ export function createApp() {
   app.use('/api/*', authenticate);
 
   app.route('/', systemRoutes);
+  app.route('/', oauthRoutes);
+  app.route('/', discoveryRoutes);
   // Route families (each a sub-app with its own file under functions/<area>/):
 
   mountApiDocs(app);

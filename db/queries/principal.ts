@@ -1,0 +1,112 @@
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { EffectiveBinding, Principal } from '../../functions/auth/principal';
+import { builtinRoleRules } from '../../functions/iam/builtin-roles';
+import type { Database } from '../client';
+import {
+  groupMembers,
+  groups,
+  namespaces,
+  roleBindings,
+  roles,
+  users,
+  workspaces,
+} from '../schema';
+import type { UserRow } from './users';
+
+/** What loadPrincipal knows about the caller; the authenticate middleware adds the token parts. */
+export interface LoadedPrincipal {
+  user: UserRow;
+  principal: Omit<Principal, 'via' | 'scopes' | 'tokenId'>;
+}
+
+/**
+ * The caller's user row, groups and every role binding (direct or through a
+ * group) with rules resolved, in ONE D1 batch. Groups are named
+ * `<workspace>:<group>` because group names are only unique per workspace
+ * (and they become impersonation groups in clusters). A binding's role is a
+ * built-in one of its level, else a custom role of its workspace, else a
+ * platform custom role; a role that no longer exists grants nothing.
+ */
+export async function loadPrincipal(
+  db: Database,
+  userId: string,
+): Promise<LoadedPrincipal | undefined> {
+  const myGroupIds = db
+    .select({ id: groupMembers.groupId })
+    .from(groupMembers)
+    .where(eq(groupMembers.userId, userId));
+  // The workspace a binding's custom role may come from.
+  const bindingWorkspace = sql`(case ${roleBindings.scopeType}
+    when 'workspace' then ${roleBindings.scopeId}
+    when 'namespace' then (select ${namespaces.workspaceId} from ${namespaces} where ${namespaces.id} = ${roleBindings.scopeId})
+  end)`;
+
+  const [userRows, groupRows, bindingRows] = await db.batch([
+    db.select().from(users).where(eq(users.id, userId)).limit(1),
+    db
+      .select({ id: groups.id, name: groups.name, workspace: workspaces.name })
+      .from(groupMembers)
+      .innerJoin(groups, eq(groups.id, groupMembers.groupId))
+      .innerJoin(workspaces, eq(workspaces.id, groups.workspaceId))
+      .where(eq(groupMembers.userId, userId)),
+    db
+      .select({
+        id: roleBindings.id,
+        scopeType: roleBindings.scopeType,
+        scopeId: roleBindings.scopeId,
+        subjectType: roleBindings.subjectType,
+        subjectId: roleBindings.subjectId,
+        role: roleBindings.role,
+        customRules: roles.rules,
+        customWorkspaceId: roles.workspaceId,
+      })
+      .from(roleBindings)
+      .leftJoin(
+        roles,
+        and(
+          eq(roles.name, roleBindings.role),
+          or(isNull(roles.workspaceId), eq(roles.workspaceId, bindingWorkspace)),
+        ),
+      )
+      .where(
+        or(
+          and(eq(roleBindings.subjectType, 'user'), eq(roleBindings.subjectId, userId)),
+          and(eq(roleBindings.subjectType, 'group'), inArray(roleBindings.subjectId, myGroupIds)),
+        ),
+      ),
+  ]);
+
+  const user = userRows[0];
+  if (!user) return undefined;
+  const groupNames = new Map(groupRows.map((g) => [g.id, `${g.workspace}:${g.name}`]));
+
+  const bindings = new Map<string, EffectiveBinding & { fromWorkspaceRole: boolean }>();
+  for (const row of bindingRows) {
+    const builtin = builtinRoleRules(row.scopeType, row.role);
+    const fromWorkspaceRole = row.customWorkspaceId !== null;
+    const existing = bindings.get(row.id);
+    // A workspace custom role shadows a platform custom role of the same name.
+    if (existing && (builtin || existing.fromWorkspaceRole || !fromWorkspaceRole)) continue;
+    const binding: EffectiveBinding & { fromWorkspaceRole: boolean } = {
+      scopeType: row.scopeType,
+      scopeId: row.scopeId,
+      role: row.role,
+      rules: builtin ?? row.customRules ?? [],
+      fromWorkspaceRole,
+    };
+    if (row.subjectType === 'group')
+      binding.viaGroup = groupNames.get(row.subjectId) ?? row.subjectId;
+    bindings.set(row.id, binding);
+  }
+
+  return {
+    user,
+    principal: {
+      userId: user.id,
+      username: user.name,
+      platformRole: user.platformRole,
+      groups: [...groupNames.values()].sort(),
+      bindings: [...bindings.values()].map(({ fromWorkspaceRole: _, ...b }) => b),
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { eq, sql } from 'drizzle-orm';
+import { hashPassword } from '../../functions/auth/password';
+import { conflict } from '../../functions/errors';
+import type { Database } from '../client';
+import { type PlatformRole, users } from '../schema';
+
+export type UserRow = typeof users.$inferSelect;
+
+/** A user as the API shows it: never the hash nor the lockout counters. */
+export interface PublicUser {
+  id: string;
+  name: string;
+  email: string | null;
+  displayName: string | null;
+  platformRole: PlatformRole;
+  status: 'active' | 'disabled';
+  lastLoginAt: Date | null;
+  createdAt: Date;
+}
+
+export interface NewUser {
+  name: string;
+  /** Plain text; hashed here. Check it with checkPasswordPolicy first (not enforced here). */
+  password: string;
+  email?: string | undefined;
+  displayName?: string | undefined;
+  platformRole?: PlatformRole | undefined;
+}
+
+export function publicUser(row: UserRow): PublicUser {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    displayName: row.displayName,
+    platformRole: row.platformRole,
+    status: row.status,
+    lastLoginAt: row.lastLoginAt,
+    createdAt: row.createdAt,
+  };
+}
+
+/** Whether an error is SQLite's unique-constraint violation (drizzle wraps D1's error). */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (/UNIQUE constraint failed/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Creates a user with a hashed password; 409 when the name is taken. */
+export async function createUser(db: Database, input: NewUser): Promise<PublicUser> {
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const [row] = await db
+      .insert(users)
+      .values({
+        name: input.name,
+        passwordHash,
+        email: input.email ?? null,
+        displayName: input.displayName ?? null,
+        platformRole: input.platformRole ?? 'platform-regular',
+      })
+      .returning();
+    if (!row) throw new Error('insert returned no row');
+    return publicUser(row);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict(`User "${input.name}" already exists.`);
+    throw error;
+  }
+}
+
+export async function findUserByName(db: Database, name: string): Promise<UserRow | undefined> {
+  return db.query.users.findFirst({ where: eq(users.name, name) });
+}
+
+export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {
+  return db.query.users.findFirst({ where: eq(users.id, id) });
+}
+
+export async function hasAnyUser(db: Database): Promise<boolean> {
+  const row = await db.select({ id: users.id }).from(users).limit(1);
+  return row.length > 0;
+}
+
+/** Replaces a user's password (hashing it) and clears any lockout. */
+export async function setUserPassword(db: Database, userId: string, password: string) {
+  await db
+    .update(users)
+    .set({
+      passwordHash: await hashPassword(password),
+      failedLogins: 0,
+      failedLoginWindowStart: null,
+      lockedUntil: null,
+      updatedAt: new Date(),
+    })
+    .where(eq(users.id, userId));
+}
+
+export interface LockoutPolicy {
+  maxFailures: number;
+  windowSeconds: number;
+  lockoutSeconds: number;
+}
+
+/**
+ * Counts a failed login in one atomic statement: a new window starts when the
+ * last one is over; reaching `maxFailures` inside the window locks the account
+ * for `lockoutSeconds` and starts counting afresh. Returns the lock's end, if locked.
+ */
+export async function recordFailedLogin(
+  db: Database,
+  userId: string,
+  now: Date,
+  policy: LockoutPolicy,
+): Promise<Date | null> {
+  const nowMs = now.getTime();
+  const windowOpen = sql`(${users.failedLoginWindowStart} is not null and ${users.failedLoginWindowStart} > ${nowMs - policy.windowSeconds * 1000})`;
+  const count = sql`(case when ${windowOpen} then ${users.failedLogins} + 1 else 1 end)`;
+  const locks = sql`${count} >= ${policy.maxFailures}`;
+  const [row] = await db
+    .update(users)
+    .set({
+      lockedUntil: sql`case when ${locks} then ${nowMs + policy.lockoutSeconds * 1000} else ${users.lockedUntil} end`,
+      failedLogins: sql`case when ${locks} then 0 else ${count} end`,
+      failedLoginWindowStart: sql`case when ${locks} then null when ${windowOpen} then ${users.failedLoginWindowStart} else ${nowMs} end`,
+    })
+    .where(eq(users.id, userId))
+    .returning({ lockedUntil: users.lockedUntil });
+  const lockedUntil = row?.lockedUntil ?? null;
+  return lockedUntil && lockedUntil.getTime() > nowMs ? lockedUntil : null;
+}
+
+/** Clears the failure count and stamps the login time. */
+export async function recordSuccessfulLogin(db: Database, userId: string, now: Date) {
+  await db
+    .update(users)
+    .set({ failedLogins: 0, failedLoginWindowStart: null, lockedUntil: null, lastLoginAt: now })
+    .where(eq(users.id, userId));
+}

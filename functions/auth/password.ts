@@ -1,0 +1,76 @@
+import { base64ToBytes, bytesToBase64 } from '../crypto/base64';
+import { randomBytes, timingSafeEqual } from '../crypto/hash';
+import { badRequest } from '../errors';
+
+/**
+ * PBKDF2-SHA256 with a per-user salt. 100000 iterations is the most workerd's
+ * WebCrypto accepts (it refuses higher counts), so it is also our count.
+ */
+export const PBKDF2_ITERATIONS = 100_000;
+const SALT_BYTES = 16;
+const HASH_BITS = 256;
+const encoder = new TextEncoder();
+
+async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, [
+    'deriveBits',
+  ]);
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
+    key,
+    HASH_BITS,
+  );
+  return new Uint8Array(bits);
+}
+
+/** Hashes a password as `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>`. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(SALT_BYTES);
+  const hash = await derive(password, salt, PBKDF2_ITERATIONS);
+  return `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${bytesToBase64(salt)}$${bytesToBase64(hash)}`;
+}
+
+/** Checks a password against a stored hash in constant time; malformed hashes never match. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, iterations, salt, hash] = stored.split('$');
+  const count = Number(iterations);
+  if (scheme !== 'pbkdf2-sha256' || !salt || !hash) return false;
+  if (!Number.isInteger(count) || count < 1 || count > PBKDF2_ITERATIONS) return false;
+  const expected = base64ToBytes(hash);
+  const actual = await derive(password, base64ToBytes(salt), count);
+  return timingSafeEqual(actual, expected);
+}
+
+// A hash nobody's password matches, checked for unknown users so that a
+// failed login takes the same time whether or not the user exists.
+let dummyHash: Promise<string> | undefined;
+
+/** Spends the same PBKDF2 work as a real check, and always fails. */
+export async function verifyAgainstDummy(password: string): Promise<false> {
+  dummyHash ??= hashPassword(crypto.randomUUID());
+  await verifyPassword(password, await dummyHash);
+  return false;
+}
+
+export const PASSWORD_MIN_LENGTH = 8;
+const PASSWORD_MAX_LENGTH = 256;
+
+/**
+ * The password policy: at least 8 characters, at most 256, and not the user
+ * name nor containing it. Returns why a password is refused, or undefined.
+ */
+export function checkPasswordPolicy(username: string, password: string): string | undefined {
+  if (password.length < PASSWORD_MIN_LENGTH)
+    return `Password must be at least ${PASSWORD_MIN_LENGTH} characters long.`;
+  if (password.length > PASSWORD_MAX_LENGTH)
+    return `Password must be at most ${PASSWORD_MAX_LENGTH} characters long.`;
+  if (username && password.toLowerCase().includes(username.toLowerCase()))
+    return 'Password must not be or contain the user name.';
+  return undefined;
+}
+
+/** checkPasswordPolicy as a 400 with the `password` field, for routes. */
+export function assertPasswordPolicy(username: string, password: string): void {
+  const problem = checkPasswordPolicy(username, password);
+  if (problem) throw badRequest(problem, [{ path: 'password', message: problem }]);
+}
