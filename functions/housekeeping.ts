@@ -1,0 +1,42 @@
+import { createDb } from '../db/client';
+import { purgeRefreshTokens } from '../db/queries/refresh-tokens';
+import { rotateSigningKeys } from './auth/signing-keys';
+import type { Env } from './env';
+
+type Task = (env: Env, now: Date) => Promise<unknown>;
+
+const DAY_MS = 86_400_000;
+
+/** What the cron trigger runs; owners of other areas add their tasks here. */
+export const housekeepingTasks: Record<string, Task> = {
+  // Without SECRETS_KEY there is nothing to sign with yet; the first login says how to fix it.
+  'rotate-signing-keys': (env, now) =>
+    env.SECRETS_KEY ? rotateSigningKeys(createDb(env.DB), env, now) : Promise.resolve(),
+  // Rotated tokens stay until they expire (reuse detection needs them); dead ones go a day later.
+  'purge-refresh-tokens': (env, now) =>
+    purgeRefreshTokens(createDb(env.DB), new Date(now.getTime() - DAY_MS)),
+};
+
+/**
+ * Runs every task even when one fails, logs failures as JSON and then fails
+ * the invocation, so the cron's status shows it.
+ */
+export async function runHousekeeping(env: Env, now: Date): Promise<void> {
+  const names = Object.keys(housekeepingTasks);
+  const results = await Promise.allSettled(
+    names.map((name) => housekeepingTasks[name]?.(env, now)),
+  );
+  const failed = names.filter((_, i) => results[i]?.status === 'rejected');
+  results.forEach((result, i) => {
+    if (result.status === 'rejected')
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'housekeeping failed',
+          task: names[i],
+          error: String(result.reason),
+        }),
+      );
+  });
+  if (failed.length > 0) throw new Error(`housekeeping failed: ${failed.join(', ')}`);
+}

@@ -1,0 +1,26 @@
+import { writeFile } from 'node:fs/promises';
+
+/** Writes a kubeconfig pointing at the emulator with a bearer token. */
+export async function writeKubeconfig(
+  path: string,
+  target: { url: string; token: string },
+): Promise<void> {
+  const yaml = `apiVersion: v1
+kind: Config
+clusters:
+- name: emulator
+  cluster:
+    server: ${JSON.stringify(target.url)}
+users:
+- name: emulator
+  user:
+    token: ${JSON.stringify(target.token)}
+contexts:
+- name: emulator
+  context:
+    cluster: emulator
+    user: emulator
+current-context: emulator
+`;
+  await writeFile(path, yaml, { mode: 0o600 });
+}
