@@ -3,6 +3,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { authenticate } from './auth/authenticate';
 import { discoveryRoutes } from './auth/discovery-routes';
 import { oauthRoutes } from './auth/oauth-routes';
+import { tokenRoutes } from './auth/token-routes';
 import { onError, onNotFound } from './errors';
 import { audit } from './middleware/audit';
 import { limitBody, requireJson } from './middleware/body';
@@ -25,6 +26,7 @@ export function createApp() {
   app.route('/', systemRoutes);
   app.route('/', oauthRoutes);
   app.route('/', discoveryRoutes);
+  app.route('/', tokenRoutes);
   // Route families (each a sub-app with its own file under functions/<area>/):
 
   mountApiDocs(app);

@@ -1,9 +1,11 @@
 import { app } from './app';
 import type { Env } from './env';
+import { runHousekeeping } from './housekeeping';
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller, _env, _ctx) {
-    // Housekeeping (signing-key rotation, clean-up) is registered by its owners.
+  async scheduled(controller, env) {
+    // Awaited (not waitUntil) so a failed task marks the cron run as failed.
+    await runHousekeeping(env, new Date(controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;

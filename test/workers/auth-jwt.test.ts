@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController } from 'cloudflare:test';
+import { createScheduledController } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -13,11 +13,7 @@ const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 const whoami = (token: string) =>
   call('/api/v1/tokens', { headers: { authorization: `Bearer ${token}` } });
 const runCron = (at: number) =>
-  worker.scheduled(
-    createScheduledController({ scheduledTime: at, cron: '*/15 * * * *' }),
-    env,
-    createExecutionContext(),
-  );
+  worker.scheduled(createScheduledController({ scheduledTime: at, cron: '*/15 * * * *' }), env);
 
 afterEach(() => {
   vi.useRealTimers();
