@@ -5,6 +5,7 @@ import { discoveryRoutes } from './auth/discovery-routes';
 import { oauthRoutes } from './auth/oauth-routes';
 import { tokenRoutes } from './auth/token-routes';
 import { onError, onNotFound } from './errors';
+import { iamRoutes } from './iam/routes';
 import { audit } from './middleware/audit';
 import { limitBody, requireJson } from './middleware/body';
 import { database } from './middleware/database';
@@ -28,6 +29,7 @@ export function createApp() {
   app.route('/', discoveryRoutes);
   app.route('/', tokenRoutes);
   // Route families (each a sub-app with its own file under functions/<area>/):
+  app.route('/api/v1', iamRoutes);
 
   mountApiDocs(app);
   app.notFound(onNotFound);

@@ -78,11 +78,28 @@ export function canSee(principal: Principal, scope: Scope): boolean {
         principal.bindings.some((b) => bindingCovers(b, scope))
       );
     case 'namespace':
+      // A workspace role alone does not reveal the workspace's namespaces
+      // (KubeSphere: regular members see only the projects they were invited
+      // to); roles that read namespaces do.
       return (
         can(principal, 'get', 'namespaces', scope) ||
-        principal.bindings.some((b) => bindingCovers(b, scope))
+        principal.bindings.some(
+          (b) => b.scopeType === 'namespace' && b.scopeId === scope.namespaceId,
+        )
       );
   }
+}
+
+/**
+ * Whether the caller could do everything `rules` grant at `scope` – the
+ * guard against escalation when creating a custom role or binding one.
+ */
+export function canGrant(principal: Principal, rules: PolicyRule[], scope: Scope): boolean {
+  return rules.every((rule) =>
+    rule.verbs.every((verb) =>
+      rule.resources.every((resource) => can(principal, verb, resource, scope)),
+    ),
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import type { PlatformRole } from '../../db/schema/users';
 export const viewableResources = [
   'workspaces',
   'members',
+  'clustermembers',
   'groups',
   'roles',
   'clusters',
@@ -26,6 +27,22 @@ export const viewableResources = [
   'receivers',
   'channels',
   'notifications',
+] as const;
+
+/** Verbs a rule may name (besides '*'). */
+export const knownVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] as const;
+
+/**
+ * Every resource a rule may name (besides '*'). `clustermembers` is distinct
+ * from `members` (workspace and project members) so that a platform rule on
+ * workspace membership never reaches cluster membership.
+ */
+export const knownResources = [
+  ...viewableResources,
+  'users',
+  'audit',
+  'tokens',
+  'identityproviders',
 ] as const;
 
 const all: PolicyRule = { verbs: ['*'], resources: ['*'] };
@@ -76,7 +93,9 @@ export const builtinScopedRoles: Record<ScopeType, Record<string, PolicyRule[]>>
 };
 
 export function builtinRoleRules(scope: ScopeType, role: string): PolicyRule[] | undefined {
-  return builtinScopedRoles[scope][role];
+  // Own properties only: a role named "constructor" must not find Object's.
+  const roles = builtinScopedRoles[scope];
+  return Object.hasOwn(roles, role) ? roles[role] : undefined;
 }
 
 /** Names users may not take for custom roles, workspaces, clusters or users. */

@@ -1,0 +1,45 @@
+import { and, desc, eq, gte, inArray, lt, lte, type SQL } from 'drizzle-orm';
+import type { Database } from '../client';
+import { auditEvents } from '../schema';
+
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+export interface AuditFilter {
+  user?: string | undefined;
+  verb?: string | undefined;
+  resource?: string | undefined;
+  workspace?: string | undefined;
+  outcome?: AuditEventRow['outcome'] | undefined;
+  since?: Date | undefined;
+  until?: Date | undefined;
+}
+
+/**
+ * One page of audit events, newest first. `workspaces` limits the events to
+ * those workspaces (a workspace admin's view); `'all'` is the platform view.
+ * `beforeId` is the id of the last event of the previous page.
+ */
+export async function listAuditEvents(
+  db: Database,
+  filter: AuditFilter,
+  workspaces: string[] | 'all',
+  page: { limit: number; beforeId?: number },
+): Promise<AuditEventRow[]> {
+  if (workspaces !== 'all' && workspaces.length === 0) return [];
+  const conditions: SQL[] = [];
+  if (workspaces !== 'all') conditions.push(inArray(auditEvents.workspace, workspaces));
+  if (filter.user !== undefined) conditions.push(eq(auditEvents.user, filter.user));
+  if (filter.verb !== undefined) conditions.push(eq(auditEvents.verb, filter.verb));
+  if (filter.resource !== undefined) conditions.push(eq(auditEvents.resource, filter.resource));
+  if (filter.workspace !== undefined) conditions.push(eq(auditEvents.workspace, filter.workspace));
+  if (filter.outcome !== undefined) conditions.push(eq(auditEvents.outcome, filter.outcome));
+  if (filter.since !== undefined) conditions.push(gte(auditEvents.time, filter.since));
+  if (filter.until !== undefined) conditions.push(lte(auditEvents.time, filter.until));
+  if (page.beforeId !== undefined) conditions.push(lt(auditEvents.id, page.beforeId));
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(...conditions))
+    .orderBy(desc(auditEvents.id))
+    .limit(page.limit + 1);
+}
