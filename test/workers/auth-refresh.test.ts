@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { ADMIN, call, loginTokens, postForm, type TokenResponse } from './support/auth';
+
+const refresh = (token: string) =>
+  postForm('/oauth/token', { grant_type: 'refresh_token', refresh_token: token });
+
+describe('refresh tokens', () => {
+  it('rotate on every use and keep working along the chain', async () => {
+    const first = await loginTokens(ADMIN.username, ADMIN.password);
+    const res = await refresh(first.refresh_token);
+    expect(res.status).toBe(200);
+    const second = (await res.json()) as TokenResponse;
+    expect(second.token_type).toBe('Bearer');
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(second.access_token).not.toBe(first.access_token);
+    const third = await refresh(second.refresh_token);
+    expect(third.status).toBe(200);
+  });
+
+  it('revoke the whole family when a rotated token is presented again', async () => {
+    const first = await loginTokens(ADMIN.username, ADMIN.password);
+    const second = (await (await refresh(first.refresh_token)).json()) as TokenResponse;
+
+    const replay = await refresh(first.refresh_token);
+    expect(replay.status).toBe(400);
+    const body = (await replay.json()) as { error: string; error_description: string };
+    expect(body.error).toBe('invalid_grant');
+    expect(body.error_description).toMatch(/already used/);
+    // The legitimate successor is dead too: the family is revoked.
+    expect((await refresh(second.refresh_token)).status).toBe(400);
+    // Other sessions are unaffected.
+    const other = await loginTokens(ADMIN.username, ADMIN.password);
+    expect((await refresh(other.refresh_token)).status).toBe(200);
+  });
+
+  it('refuses unknown and missing refresh tokens', async () => {
+    const unknown = await refresh('A'.repeat(43));
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ error: 'invalid_grant' });
+    const missing = await postForm('/oauth/token', { grant_type: 'refresh_token' });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ error: 'invalid_request' });
+  });
+});
+
+describe('POST /oauth/revoke', () => {
+  it('revokes a refresh token family and answers 200 for unknown tokens', async () => {
+    const tokens = await loginTokens(ADMIN.username, ADMIN.password);
+    const res = await postForm('/oauth/revoke', { token: tokens.refresh_token });
+    expect(res.status).toBe(200);
+    expect((await refresh(tokens.refresh_token)).status).toBe(400);
+
+    expect((await postForm('/oauth/revoke', { token: 'never-issued' })).status).toBe(200);
+    expect((await postForm('/oauth/revoke', { token: tokens.access_token })).status).toBe(200);
+    const missing = await postForm('/oauth/revoke', {});
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ error: 'invalid_request' });
+  });
+});
+
+describe('GET /oauth/userinfo', () => {
+  it('describes the bearer of an access token', async () => {
+    const { access_token } = await loginTokens(ADMIN.username, ADMIN.password);
+    const res = await call('/oauth/userinfo', {
+      headers: { authorization: `Bearer ${access_token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      preferred_username: 'admin',
+      name: 'admin',
+      groups: [],
+      platform_role: 'platform-admin',
+    });
+  });
+
+  it('answers 401 invalid_token without a valid bearer token', async () => {
+    const none = await call('/oauth/userinfo');
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+    expect(await none.json()).toMatchObject({ error: 'invalid_token' });
+    const bad = await call('/oauth/userinfo', { headers: { authorization: 'Bearer nope' } });
+    expect(bad.status).toBe(401);
+  });
+});
