@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { recordAuditEvent } from '../../db/queries/audit';
 import { loadPrincipal } from '../../db/queries/principal';
 import {
@@ -266,8 +266,25 @@ async function refreshGrant(c: Context<AppEnv>, refreshToken: string | undefined
   return c.json(tokens, 200);
 }
 
+/** RFC 6749 bodies are form-encoded; anything else is an `invalid_request`, not a generic 415. */
+const requireForm: MiddlewareHandler<AppEnv> = async function requireForm(c, next) {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type))
+    return oauthError(
+      c,
+      400,
+      'invalid_request',
+      `Send a form-encoded body with Content-Type: ${form} (got "${type || 'none'}").`,
+    );
+  await next();
+};
+
 /** The OAuth2 endpoints: token (password, refresh_token), revoke, userinfo. */
-export const oauthRoutes = createRouter()
+const router = createRouter();
+router.use('/oauth/token', requireForm);
+router.use('/oauth/revoke', requireForm);
+
+export const oauthRoutes = router
   .openapi(
     tokenRoute,
     async (c) => {

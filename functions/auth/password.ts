@@ -41,14 +41,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
-// A hash nobody's password matches, checked for unknown users so that a
-// failed login takes the same time whether or not the user exists.
-let dummyHash: Promise<string> | undefined;
+// Random bytes, not the hash of any password: checked for unknown users so a
+// failed login costs the same PBKDF2 work whether or not the user exists.
+const DUMMY_HASH =
+  'pbkdf2-sha256$100000$KC9Qp28VMsMcOneXX6UqIA==$cAPX2U3wlAKDAXj1cdazOvicM/lmXweqiZrNk8jAA7Q=';
 
 /** Spends the same PBKDF2 work as a real check, and always fails. */
 export async function verifyAgainstDummy(password: string): Promise<false> {
-  dummyHash ??= hashPassword(crypto.randomUUID());
-  await verifyPassword(password, await dummyHash);
+  await verifyPassword(password, DUMMY_HASH);
   return false;
 }
 
