@@ -1,0 +1,153 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * A minimal kube-apiserver client: client-node's KubeConfig supplies server,
+ * credentials and TLS; requests go out on one keep-alive agent and bodies
+ * stay streams, so lists and watches are parsed piece by piece instead of
+ * being materialized as full objects by the generated API classes.
+ */
+
+export interface KubeRequest {
+  method?: string;
+  /** Absolute API path, e.g. /api/v1/pods. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string | string[]>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export interface KubeResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** The raw body stream; consume it or call `text()`/`json()`. */
+  body: http.IncomingMessage;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+export interface KubeClient {
+  /** Base URL of the API server. */
+  server: string;
+  request(req: KubeRequest): Promise<KubeResponse>;
+  /** GET returning parsed JSON, throwing KubeError on non-2xx. */
+  getJson(path: string, query?: KubeRequest['query'], signal?: AbortSignal): Promise<unknown>;
+  close(): void;
+}
+
+/** A non-2xx answer, with the Kubernetes Status reason when there was one. */
+export class KubeError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeError';
+  }
+}
+
+export async function kubeErrorFrom(res: KubeResponse, what: string): Promise<KubeError> {
+  const text = await res.text().catch(() => '');
+  let reason = '';
+  let message = text.slice(0, 300);
+  try {
+    const parsed = JSON.parse(text) as { reason?: unknown; message?: unknown };
+    if (typeof parsed.reason === 'string') reason = parsed.reason;
+    if (typeof parsed.message === 'string') message = parsed.message;
+  } catch {
+    // not a Status body
+  }
+  return new KubeError(res.status, reason, `${what}: ${res.status} ${message}`);
+}
+
+function readAll(body: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (c: Buffer) => chunks.push(c));
+    body.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    body.on('error', reject);
+    body.on('aborted', () => reject(new Error('response aborted')));
+  });
+}
+
+type HttpsOptions = https.RequestOptions & { headers?: http.OutgoingHttpHeaders };
+
+export function createKubeClient(kc: KubeConfig): KubeClient {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const server = cluster.server.replace(/\/+$/, '');
+  const base = new URL(server);
+  const secure = base.protocol === 'https:';
+  let agent: http.Agent | undefined;
+
+  async function options(): Promise<HttpsOptions> {
+    // Applied per request: file-based ServiceAccount tokens rotate.
+    const opts: HttpsOptions = {};
+    await kc.applyToHTTPSOptions(opts);
+    if (!agent) {
+      agent = secure
+        ? new https.Agent({
+            keepAlive: true,
+            ca: opts.ca,
+            cert: opts.cert,
+            key: opts.key,
+            rejectUnauthorized: opts.rejectUnauthorized,
+            servername: cluster?.tlsServerName,
+          })
+        : new http.Agent({ keepAlive: true });
+    }
+    return opts;
+  }
+
+  async function request(req: KubeRequest): Promise<KubeResponse> {
+    const opts = await options();
+    const url = new URL(`${base.pathname.replace(/\/$/, '')}${req.path}`, base);
+    for (const [key, value] of Object.entries(req.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const headers: http.OutgoingHttpHeaders = {
+      accept: 'application/json',
+      ...(opts.headers as http.OutgoingHttpHeaders | undefined),
+      ...req.headers,
+    };
+    if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    if (req.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      headers['content-length'] = Buffer.byteLength(req.body);
+    }
+    const send = secure ? https.request : http.request;
+    return new Promise<KubeResponse>((resolve, reject) => {
+      const outgoing = send(
+        url,
+        { method: req.method ?? 'GET', headers, agent, signal: req.signal },
+        (incoming) => {
+          resolve({
+            status: incoming.statusCode ?? 0,
+            headers: incoming.headers,
+            body: incoming,
+            text: () => readAll(incoming),
+            json: async () => JSON.parse(await readAll(incoming)) as unknown,
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(req.body);
+    });
+  }
+
+  return {
+    server,
+    request,
+    async getJson(path, query, signal) {
+      const res = await request({ path, query, signal });
+      if (res.status < 200 || res.status >= 300) throw await kubeErrorFrom(res, `GET ${path}`);
+      return res.json();
+    },
+    close() {
+      agent?.destroy();
+    },
+  };
+}
