@@ -44,7 +44,12 @@ export async function loadPrincipal(
   const [userRows, groupRows, bindingRows] = await db.batch([
     db.select().from(users).where(eq(users.id, userId)).limit(1),
     db
-      .select({ id: groups.id, name: groups.name, workspace: workspaces.name })
+      .select({
+        id: groups.id,
+        name: groups.name,
+        // Aliased: D1 returns rows as objects, so two columns called "name" would collide.
+        workspace: sql<string>`${workspaces.name}`.as('workspace_name'),
+      })
       .from(groupMembers)
       .innerJoin(groups, eq(groups.id, groupMembers.groupId))
       .innerJoin(workspaces, eq(workspaces.id, groups.workspaceId))

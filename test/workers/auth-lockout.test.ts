@@ -43,7 +43,7 @@ describe('login lockout', () => {
     const start = Date.now();
     const user = await seedUser({ name: 'slow-typist' });
     for (let i = 0; i < 8; i++) {
-      // One failure every 3 minutes: never 5 within 10 minutes... (window restarts)
+      // One failure every 11 minutes: each starts a new window, so the count never reaches 5.
       vi.setSystemTime(start + i * 11 * 60_000);
       expect((await attempt(user.name, 'wrong-password')).status).toBe(400);
     }
