@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { decodeProtectedHeader } from 'jose';
 import type { Database } from '../../db/client';
 import { loadPrincipal } from '../../db/queries/principal';
 import { API_TOKEN_PREFIX, findApiTokenBySecret, touchApiToken } from '../../db/queries/tokens';
@@ -11,12 +12,7 @@ import { verificationKeys } from './signing-keys';
 
 const kidOf = (token: string): string | undefined => {
   try {
-    const header: unknown = JSON.parse(
-      atob(token.split('.')[0]?.replace(/-/g, '+').replace(/_/g, '/') ?? ''),
-    );
-    return typeof header === 'object' && header && 'kid' in header && typeof header.kid === 'string'
-      ? header.kid
-      : undefined;
+    return decodeProtectedHeader(token).kid;
   } catch {
     return undefined;
   }

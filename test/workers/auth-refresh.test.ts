@@ -1,5 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { ADMIN, call, loginTokens, postForm, type TokenResponse } from './support/auth';
+import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createDb } from '../../db/client';
+import { users } from '../../db/schema';
+import { ADMIN, call, loginTokens, postForm, seedUser, type TokenResponse } from './support/auth';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const refresh = (token: string) =>
   postForm('/oauth/token', { grant_type: 'refresh_token', refresh_token: token });
@@ -31,6 +39,36 @@ describe('refresh tokens', () => {
     // Other sessions are unaffected.
     const other = await loginTokens(ADMIN.username, ADMIN.password);
     expect((await refresh(other.refresh_token)).status).toBe(200);
+  });
+
+  it('let only one of two concurrent uses win; the loser revokes the family', async () => {
+    const first = await loginTokens(ADMIN.username, ADMIN.password);
+    const results = await Promise.all([refresh(first.refresh_token), refresh(first.refresh_token)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+    const winner = (await results.find((r) => r.status === 200)!.json()) as TokenResponse;
+    expect((await refresh(winner.refresh_token)).status).toBe(400);
+  });
+
+  it('expire after REFRESH_TOKEN_TTL_SECONDS', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.now();
+    const first = await loginTokens(ADMIN.username, ADMIN.password);
+    vi.setSystemTime(start + 2_592_000_000 + 1000);
+    const res = await refresh(first.refresh_token);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: 'The refresh token is expired.',
+    });
+  });
+
+  it('stop working for disabled users', async () => {
+    const user = await seedUser({ name: 'gone' });
+    const tokens = await loginTokens(user.name, user.password);
+    await createDb(env.DB).update(users).set({ status: 'disabled' }).where(eq(users.id, user.id));
+    const res = await refresh(tokens.refresh_token);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('refuses unknown and missing refresh tokens', async () => {

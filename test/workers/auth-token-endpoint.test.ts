@@ -89,3 +89,23 @@ describe('POST /oauth/token bad input', () => {
     );
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the auth endpoints', async () => {
+    const doc = (await (await call('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>;
+    };
+    expect(Object.keys(doc.paths['/oauth/token']?.post?.requestBody?.content ?? {})).toEqual([
+      'application/x-www-form-urlencoded',
+    ]);
+    for (const path of [
+      '/oauth/revoke',
+      '/oauth/userinfo',
+      '/.well-known/openid-configuration',
+      '/.well-known/jwks.json',
+      '/api/v1/tokens',
+      '/api/v1/tokens/{id}',
+    ])
+      expect(doc.paths[path], path).toBeDefined();
+  });
+});
