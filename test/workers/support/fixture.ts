@@ -1,3 +1,4 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { createDb } from '../../../db/client';
 import type { PlatformRole, ScopeType } from '../../../db/schema';
@@ -9,7 +10,8 @@ import {
   roleBindings,
   workspaces,
 } from '../../../db/schema';
-import { ADMIN, bearer, call, login, seedUser } from './auth';
+import worker from '../../../functions/index';
+import { ADMIN, bearer, login, seedUser } from './auth';
 
 /**
  * Two tenants (workspaces `alpha` and `beta`), two clusters (`east`,
@@ -136,7 +138,9 @@ export async function seedFixture(): Promise<Fixture> {
           : await login(name, passwordOf(name));
     }),
   );
-  const me = (await (await call('/api/v1/me', { headers: bearer(tokens.admin) })).json()) as {
+  const me = (await (
+    await fetchWorker('/api/v1/me', { headers: bearer(tokens.admin) })
+  ).json()) as {
     user: { id: string };
   };
   users.admin = me.user.id;
@@ -147,14 +151,27 @@ export async function seedFixture(): Promise<Fixture> {
   };
 }
 
-/** A JSON API call as `headers` (from `fixture.as(...)`). */
+/**
+ * The worker's own fetch handler, called in-process with a fresh execution
+ * context (waitUntil work is awaited). Not `exports.default.fetch`: under
+ * vitest-pool-workers each such call gets slower as a file's request count
+ * grows (cloudflare/workers-sdk#15446), and these tables send hundreds.
+ */
+export async function fetchWorker(path: string, init?: RequestInit): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`https://edge.test${path}`, init), env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+/** A JSON API call as `headers` (from `fixture.as(...)`); a string body is sent as is. */
 export async function api(
   method: string,
   path: string,
   headers: Record<string, string>,
   body?: unknown,
 ): Promise<{ status: number; body: unknown }> {
-  const res = await call(path, {
+  const res = await fetchWorker(path, {
     method,
     headers,
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
