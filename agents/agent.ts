@@ -1,0 +1,183 @@
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterInfo } from '../functions/tunnel/inventory';
+import { sleep } from './backoff';
+import type { AgentConfig } from './config';
+import { type HealthServer, startHealthServer } from './health';
+import { createSequence } from './inventory';
+import { type InventoryPipeline, startInventoryPipeline } from './inventory-pipeline';
+import { createKubeClient, type KubeClient } from './kube';
+import { LeaderElector } from './leader-election';
+import type { Logger } from './log';
+import { Spool } from './spool';
+import { startTunnel as defaultStartTunnel, type Tunnel, type TunnelOptions } from './tunnel';
+import { AGENT_VERSION } from './version';
+
+export interface AgentDeps {
+  startTunnel?: (options: TunnelOptions) => Tunnel;
+  /** Leader election timing, for tests. */
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  stallTimeoutMs?: number;
+}
+
+export interface RunningAgent {
+  config: AgentConfig;
+  client: KubeClient;
+  tunnel: Tunnel;
+  elector: LeaderElector;
+  spool?: Spool;
+  health: HealthServer;
+  /** The inventory pipeline while this replica leads. */
+  pipeline(): InventoryPipeline | undefined;
+  close(): Promise<void>;
+}
+
+export function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromCluster();
+  return kc;
+}
+
+async function fetchClusterInfo(client: KubeClient): Promise<ClusterInfo> {
+  const version = (await client.getJson('/version')) as { gitVersion?: string; platform?: string };
+  return { kubernetesVersion: version.gitVersion ?? '', platform: version.platform ?? '' };
+}
+
+/**
+ * Wires the agent together: tunnel (every replica, for proxying), leader
+ * election, and, on the leader only, the informers and inventory pushes (a
+ * standby replica keeps neither the cluster's objects in memory nor load on
+ * the API server).
+ */
+export async function runAgent(
+  config: AgentConfig,
+  log: Logger,
+  deps: AgentDeps = {},
+): Promise<RunningAgent> {
+  const kubeConfig = loadKubeConfig(config.kubeconfig);
+  const client = createKubeClient(kubeConfig);
+  const sequence = createSequence();
+  const stopController = new AbortController();
+  let pipeline: InventoryPipeline | undefined;
+  let cluster: ClusterInfo | undefined;
+
+  const spool = config.dataDir
+    ? await Spool.open({
+        dir: join(config.dataDir, 'spool'),
+        agentId: config.agentId,
+        log: log.child({ component: 'spool' }),
+      })
+    : undefined;
+
+  const tunnel = (deps.startTunnel ?? defaultStartTunnel)({
+    hubUrl: config.hubUrl,
+    token: config.token,
+    agentId: config.agentId,
+    agentVersion: AGENT_VERSION,
+    kubeConfig,
+    prometheusUrl: config.prometheusUrl,
+    log: log.child({ component: 'tunnel' }),
+  });
+  tunnel.onConnected(() => pipeline?.tracker.requestSnapshot());
+
+  const startLeading = () => {
+    const startedAt = Date.now();
+    const started = startInventoryPipeline({
+      client,
+      log: log.child({ component: 'inventory' }),
+      send: (update) => tunnel.sendInventory(update),
+      sequence,
+      stallTimeoutMs: deps.stallTimeoutMs,
+    });
+    if (cluster) started.setCluster(cluster);
+    started.tracker.setActive(true);
+    pipeline = started;
+    void started.waitForSync().then(() => {
+      if (pipeline !== started) return;
+      const sizes = Object.fromEntries(started.informers.map((i, n) => [n, i.items.size]));
+      log.info('inventory synced', {
+        ms: Date.now() - startedAt,
+        items: sizes,
+        pods: started.pods.items.size,
+      });
+    });
+  };
+  const stopLeading = () => {
+    const stopping = pipeline;
+    pipeline = undefined;
+    void stopping?.stop();
+  };
+
+  const elector = new LeaderElector({
+    client,
+    namespace: config.namespace,
+    identity: config.agentId,
+    log: log.child({ component: 'leader-election' }),
+    leaseDurationMs: deps.leaseDurationMs,
+    renewDeadlineMs: deps.renewDeadlineMs,
+    retryPeriodMs: deps.retryPeriodMs,
+    onStartedLeading: startLeading,
+    onStoppedLeading: stopLeading,
+  });
+  elector.start();
+
+  // The cluster version, retried until the API server answers, refreshed now and then (upgrades).
+  void (async () => {
+    let wait = 1000;
+    while (!stopController.signal.aborted) {
+      try {
+        cluster = await fetchClusterInfo(client);
+        pipeline?.setCluster(cluster);
+        wait = 600_000;
+      } catch (err) {
+        log.warn('cannot read /version', {
+          error: err instanceof Error ? err.message : String(err),
+        });
+        wait = Math.min(wait * 2, 30_000);
+      }
+      await sleep(wait, stopController.signal);
+    }
+  })();
+
+  const health = await startHealthServer(config.healthListen, {
+    live: () => true,
+    ready: () => {
+      const leading = elector.isLeader;
+      const synced = pipeline?.hasSynced() ?? false;
+      return {
+        ok: !leading || synced,
+        details: { leader: leading, synced, tunnel: tunnel.isConnected() },
+      };
+    },
+  });
+  log.info('agent started', {
+    agentId: config.agentId,
+    version: AGENT_VERSION,
+    apiServer: client.server,
+    hub: config.hubUrl,
+    healthPort: health.port,
+    spool: config.dataDir ?? null,
+  });
+
+  return {
+    config,
+    client,
+    tunnel,
+    elector,
+    spool,
+    health,
+    pipeline: () => pipeline,
+    close: async () => {
+      stopController.abort();
+      await elector.stop(); // releases the lease: a standby takes over at once
+      await pipeline?.stop();
+      pipeline = undefined;
+      await tunnel.close();
+      await health.close();
+      client.close();
+    },
+  };
+}
