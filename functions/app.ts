@@ -4,6 +4,7 @@ import { authenticate } from './auth/authenticate';
 import { discoveryRoutes } from './auth/discovery-routes';
 import { oauthRoutes } from './auth/oauth-routes';
 import { tokenRoutes } from './auth/token-routes';
+import { clusterRoutes } from './clusters/routes';
 import { onError, onNotFound } from './errors';
 import { iamRoutes } from './iam/routes';
 import { audit } from './middleware/audit';
@@ -23,12 +24,16 @@ export function createApp() {
   app.use('/api/*', requireJson);
   app.use('/api/*', audit);
   app.use('/api/*', authenticate);
+  // The kube API proxy authenticates like /api (kubectl sends the same bearer tokens).
+  app.use('/clusters/*', audit);
+  app.use('/clusters/*', authenticate);
 
   app.route('/', systemRoutes);
   app.route('/', oauthRoutes);
   app.route('/', discoveryRoutes);
   app.route('/', tokenRoutes);
   // Route families (each a sub-app with its own file under functions/<area>/):
+  app.route('/', clusterRoutes);
   app.route('/api/v1', iamRoutes);
 
   mountApiDocs(app);

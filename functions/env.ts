@@ -1,5 +1,6 @@
 import type { Database } from '../db/client';
 import type { Principal } from './auth/principal';
+import type { ClusterTunnel } from './tunnel/cluster-tunnel';
 
 /** Bindings and vars from wrangler.toml and secrets (.dev.vars locally). */
 export interface Env {
@@ -15,6 +16,14 @@ export interface Env {
   LOGIN_FAILURE_WINDOW_SECONDS?: string;
   LOGIN_LOCKOUT_SECONDS?: string;
   SIGNING_KEY_ROTATION_DAYS?: string;
+  /** One ClusterTunnel Durable Object per cluster (agents' WebSockets, inventory). */
+  CLUSTER_TUNNEL: DurableObjectNamespace<ClusterTunnel>;
+  /** Seconds of silence after which a cluster's agents count as gone (default 45). */
+  TUNNEL_LIVENESS_SECONDS?: string;
+  /** Seconds the edge waits for the head of a proxied response (default 60). */
+  TUNNEL_RESPONSE_TIMEOUT_SECONDS?: string;
+  /** Kubernetes group platform admins and cluster admins are impersonated with (default system:masters). */
+  KUBE_ADMIN_GROUP?: string;
 }
 
 export interface AppVariables {

@@ -2,6 +2,8 @@ import { app } from './app';
 import type { Env } from './env';
 import { runHousekeeping } from './housekeeping';
 
+export { ClusterTunnel } from './tunnel/cluster-tunnel';
+
 export default {
   fetch: app.fetch,
   async scheduled(controller, env) {

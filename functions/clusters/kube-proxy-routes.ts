@@ -1,0 +1,79 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import { ApiError, forbidden } from '../errors';
+import { createRouter } from '../openapi';
+import type { ProxyCall } from '../tunnel/cluster-tunnel';
+import { isStrippedRequestHeader, type RequestFrame } from '../tunnel/protocol';
+import { tunnelSettings } from '../tunnel/settings';
+import { clusterAccess, impersonationFor, tokenAllows } from './access';
+import { proxyThroughTunnel } from './tunnel-stub';
+
+const methods = new Set<RequestFrame['method']>([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+]);
+const verbs: Record<RequestFrame['method'], string> = {
+  GET: 'get',
+  HEAD: 'get',
+  OPTIONS: 'get',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
+
+const isMethod = (m: string): m is RequestFrame['method'] =>
+  methods.has(m as RequestFrame['method']);
+
+/** The Kubernetes API path after `/clusters/<c>/k8s`, with its query string. */
+function kubePath(url: URL, cluster: string): string {
+  const prefix = `/clusters/${cluster}/k8s`;
+  const rest = url.pathname.slice(prefix.length);
+  return `${rest.startsWith('/') ? rest : `/${rest}`}${url.search}`;
+}
+
+async function proxyToKube(c: Context<AppEnv>): Promise<Response> {
+  const principal = c.get('principal');
+  const name = c.req.param('c') ?? '';
+  const access = await clusterAccess(c.get('db'), principal, name);
+  const method = c.req.method.toUpperCase();
+  if (!isMethod(method)) throw new ApiError(405, `${method} is not proxied.`);
+  const url = new URL(c.req.url);
+  const verb =
+    url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1'
+      ? 'watch'
+      : verbs[method];
+  if (!tokenAllows(principal, verb, 'k8s')) throw forbidden(`This token may not ${verb} k8s.`);
+  const headers: [string, string][] = [];
+  c.req.raw.headers.forEach((value, key) => {
+    if (!isStrippedRequestHeader(key)) headers.push([key, value]);
+  });
+  const audit = c.get('audit') as AppEnv['Variables']['audit'] | undefined;
+  if (audit) {
+    audit.resource = 'k8s';
+    audit.name = url.pathname.slice(`/clusters/${name}/k8s`.length).slice(0, 256);
+  }
+  const hasBody = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) && c.req.raw.body !== null;
+  const call: ProxyCall = {
+    target: 'kube',
+    method,
+    path: kubePath(url, name),
+    headers,
+    impersonate: impersonationFor(principal, access, tunnelSettings(c.env).kubeAdminGroup),
+  };
+  return proxyThroughTunnel(c.env, access.cluster.id, call, hasBody ? c.req.raw.body : null);
+}
+
+/**
+ * `/clusters/<c>/k8s/<kube API path>`: any Kubernetes API request, carried
+ * through the tunnel and sent by the agent impersonating the caller, so
+ * `kubectl --server https://<edge>/clusters/<c>/k8s --token <JWT>` works.
+ */
+export const kubeProxyRoutes = createRouter()
+  .all('/clusters/:c/k8s', proxyToKube)
+  .all('/clusters/:c/k8s/*', proxyToKube);

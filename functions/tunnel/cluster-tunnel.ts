@@ -1,0 +1,564 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../env';
+import { FlowControlledBody } from './flow-controlled-body';
+import type { EventSummary, NamespaceSummary, NodeSummary } from './inventory';
+import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
+import {
+  CloseCodes,
+  type ControlFrame,
+  chunks,
+  DEFAULT_STREAM_WINDOW,
+  decodeFrame,
+  encodeControl,
+  encodeData,
+  HEARTBEAT_REQUEST,
+  HEARTBEAT_RESPONSE,
+  type Impersonation,
+  MAX_FRAME_BYTES,
+  negotiateVersion,
+  type ProxyTarget,
+  type RequestFrame,
+  strippedResponseHeaders,
+} from './protocol';
+import { tunnelSettings } from './settings';
+
+/** Per-socket state, kept in the socket's attachment so it survives hibernation. */
+interface SocketState {
+  socketId: string;
+  tokenHash: string;
+  connectedAt: number;
+  lastSeen: number;
+  agentId?: string;
+  agentVersion?: string;
+  /** Set once HELLO was answered with WELCOME. */
+  version?: number;
+}
+
+export type ClusterStatusName = 'pending' | 'connected' | 'disconnected';
+
+export interface AgentInfo {
+  agentId: string;
+  agentVersion: string;
+  connectedAt: string;
+  lastSeen: string;
+}
+
+export interface TunnelStatus {
+  status: ClusterStatusName;
+  agents: number;
+  lastSeen: string | null;
+  kubernetesVersion: string | null;
+  platform: string | null;
+  nodes: NodeCounts;
+  namespaces: number;
+  connectedAgents: AgentInfo[];
+}
+
+/** A request the worker asks the tunnel to carry. */
+export interface ProxyCall {
+  target: ProxyTarget;
+  method: RequestFrame['method'];
+  path: string;
+  headers: [string, string][];
+  impersonate?: Impersonation;
+}
+
+/** Carries a ProxyCall (JSON) on the worker's fetch to the tunnel. */
+export const PROXY_CALL_HEADER = 'x-edgetower-proxy-call';
+
+/** Header that marks a response made by the tunnel itself (not the cluster). */
+export const TUNNEL_ERROR_HEADER = 'x-edgetower-tunnel-error';
+
+interface Stream {
+  id: number;
+  socketId: string;
+  socket: WebSocket;
+  resolveHead: (response: Response) => void;
+  headTimer: ReturnType<typeof setTimeout>;
+  body?: FlowControlledBody;
+}
+
+const nullBodyStatuses = new Set([101, 204, 205, 304]);
+
+function tunnelError(status: number, code: string, message: string): Response {
+  return new Response(JSON.stringify({ code, message }), {
+    status,
+    headers: { 'content-type': 'application/json', [TUNNEL_ERROR_HEADER]: code },
+  });
+}
+
+/**
+ * One per cluster: holds the agents' WebSockets (hibernation API), carries
+ * proxied requests over them as multiplexed streams, measures liveness and
+ * keeps the inventory the leading agent pushes.
+ */
+export class ClusterTunnel extends DurableObject<Env> {
+  #store: InventoryStore;
+  readonly #streams = new Map<number, Stream>();
+  // Random start so ids of streams from before an eviction are not reused.
+  #nextStreamId = 1 + Math.floor(Math.random() * 0x7fffffff);
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#store = new InventoryStore(ctx.storage);
+    // Heartbeats are answered by the runtime without waking the object.
+    ctx.setWebSocketAutoResponse(
+      new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE),
+    );
+  }
+
+  get #livenessMs(): number {
+    return tunnelSettings(this.env).livenessSeconds * 1000;
+  }
+
+  /** Records the cluster's name and current token; agents holding any other token are dropped. */
+  async register(clusterName: string, tokenHash: string): Promise<void> {
+    this.#store.setMeta('clusterName', clusterName);
+    this.#store.setMeta('tokenHash', tokenHash);
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = this.#state(ws);
+      if (state && state.tokenHash !== tokenHash) {
+        this.#failStreamsOf(state.socketId, 'join token rotated');
+        this.#close(ws, CloseCodes.tokenRevoked, 'join token rotated');
+      }
+    }
+  }
+
+  /** The cluster was deleted: drop every agent and forget everything. */
+  async destroy(): Promise<void> {
+    for (const ws of this.ctx.getWebSockets())
+      this.#close(ws, CloseCodes.clusterDeleted, 'cluster deleted');
+    for (const stream of [...this.#streams.values()]) this.#failStream(stream, 'cluster deleted');
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#store = new InventoryStore(this.ctx.storage);
+  }
+
+  /** The WebSocket upgrade, forwarded by the connect route after it checked the token. */
+  override async fetch(request: Request): Promise<Response> {
+    const proxied = request.headers.get(PROXY_CALL_HEADER);
+    if (proxied !== null) return this.#proxy(JSON.parse(proxied) as ProxyCall, request.body);
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
+      return new Response('expected a WebSocket upgrade', { status: 426 });
+    const tokenHash = request.headers.get('x-edgetower-token-hash') ?? '';
+    const current = this.#store.getMeta('tokenHash');
+    if (!tokenHash || (current && current !== tokenHash))
+      return new Response('join token no longer valid', { status: 401 });
+    if (!current) this.#store.setMeta('tokenHash', tokenHash);
+    const clusterName = request.headers.get('x-edgetower-cluster');
+    if (clusterName) this.#store.setMeta('clusterName', clusterName);
+
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server);
+    const now = Date.now();
+    const state: SocketState = {
+      socketId: crypto.randomUUID(),
+      tokenHash,
+      connectedAt: now,
+      lastSeen: now,
+    };
+    server.serializeAttachment(state);
+    await this.#ensureAlarm(now + this.#livenessMs);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const state = this.#state(ws);
+    if (!state) return;
+    this.#touch(ws, state);
+    const decoded = decodeFrame(message);
+    if (!decoded.ok) {
+      console.warn(
+        JSON.stringify({
+          level: 'warn',
+          msg: 'bad tunnel frame',
+          code: decoded.code,
+          detail: decoded.message,
+          agentId: state.agentId,
+        }),
+      );
+      this.#send(ws, {
+        type: 'error',
+        code: decoded.code,
+        message: decoded.message,
+        ...(decoded.id ? { id: decoded.id } : {}),
+      });
+      return;
+    }
+    const frame = decoded.frame;
+    if (frame.type === 'hello')
+      return this.#hello(ws, state, frame.versions, frame.agentId, frame.agentVersion);
+    if (frame.type === 'ping') return this.#send(ws, { type: 'pong' });
+    if (frame.type === 'pong') return;
+    if (state.version === undefined) {
+      this.#send(ws, { type: 'error', code: 'not_negotiated', message: 'send hello first' });
+      return;
+    }
+    switch (frame.type) {
+      case 'data':
+        return this.#onData(ws, state, frame.id, frame.payload);
+      case 'response':
+        return this.#onResponse(state, frame.id, frame.status, frame.headers);
+      case 'end':
+        return this.#onEnd(state, frame.id);
+      case 'error':
+      case 'cancel': {
+        if (frame.id === undefined) {
+          const detail = frame.type === 'error' ? frame.message : frame.reason;
+          console.warn(
+            JSON.stringify({
+              level: 'warn',
+              msg: 'agent reported error',
+              agentId: state.agentId,
+              detail,
+            }),
+          );
+          return;
+        }
+        const stream = this.#ownStream(state, frame.id);
+        if (stream)
+          this.#failStream(
+            stream,
+            frame.type === 'error'
+              ? `${frame.code}: ${frame.message}`
+              : (frame.reason ?? 'cancelled by agent'),
+            false,
+          );
+        return;
+      }
+      case 'inventory': {
+        const outcome = this.#store.apply(state.agentId ?? '', frame.update);
+        if (outcome.applied) this.#send(ws, { type: 'ack', seq: outcome.seq });
+        else this.#send(ws, { type: 'resync', reason: outcome.reason });
+        return;
+      }
+      default:
+        this.#send(ws, {
+          type: 'error',
+          code: 'unknown_type',
+          message: `an agent may not send "${frame.type}" frames`,
+        });
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.#forget(ws, `agent disconnected (${code}${reason ? `: ${reason}` : ''})`);
+    this.#close(ws, 1000, 'bye');
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.#forget(ws, `agent socket failed: ${String(error)}`);
+  }
+
+  /** Drops agents silent for longer than the liveness timeout; re-arms while any remain. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = this.#state(ws);
+      if (!state) continue;
+      const seen = this.#lastSeen(ws, state);
+      if (now - seen >= this.#livenessMs) {
+        this.#forget(ws, 'heartbeat timeout');
+        this.#close(ws, CloseCodes.heartbeatTimeout, 'heartbeat timeout');
+      } else next = Math.min(next, seen + this.#livenessMs);
+    }
+    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Connection state and inventory summary, computed now (never a stale "connected"). */
+  async status(): Promise<TunnelStatus> {
+    const now = Date.now();
+    const agents: AgentInfo[] = [];
+    let lastSeen = Number(this.#store.getMeta('lastSeen') ?? 0);
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = this.#state(ws);
+      if (!state || state.version === undefined) continue;
+      const seen = this.#lastSeen(ws, state);
+      lastSeen = Math.max(lastSeen, seen);
+      if (now - seen < this.#livenessMs)
+        agents.push({
+          agentId: state.agentId ?? '',
+          agentVersion: state.agentVersion ?? '',
+          connectedAt: new Date(state.connectedAt).toISOString(),
+          lastSeen: new Date(seen).toISOString(),
+        });
+    }
+    const cluster = this.#store.cluster();
+    const status: ClusterStatusName = agents.length
+      ? 'connected'
+      : this.#store.getMeta('everConnected')
+        ? 'disconnected'
+        : 'pending';
+    return {
+      status,
+      agents: agents.length,
+      lastSeen: lastSeen ? new Date(lastSeen).toISOString() : null,
+      kubernetesVersion: cluster?.kubernetesVersion || null,
+      platform: cluster?.platform || null,
+      nodes: this.#store.nodeCounts(),
+      namespaces: this.#store.namespaceCount(),
+      connectedAgents: agents,
+    };
+  }
+
+  async listNodes(options: {
+    edgeOnly: boolean;
+    after?: string;
+    limit: number;
+  }): Promise<InventoryPage<NodeSummary>> {
+    return this.#store.nodes(options);
+  }
+
+  async listNamespaces(options: {
+    after?: string;
+    limit: number;
+    only?: { workspaces: string[]; names: string[] };
+  }): Promise<InventoryPage<NamespaceSummary>> {
+    return this.#store.namespaces(options);
+  }
+
+  async listEvents(options: {
+    after?: string;
+    limit: number;
+    only?: { workspaces: string[]; names: string[] };
+  }): Promise<InventoryPage<EventSummary>> {
+    return this.#store.events(options);
+  }
+
+  /**
+   * Carries one HTTP request to the cluster through a live agent and returns
+   * its response as it streams. Failures of the tunnel itself come back as
+   * JSON responses marked with TUNNEL_ERROR_HEADER. Reached through fetch
+   * (not RPC) because only fetch propagates the caller going away as a
+   * cancel of the response stream.
+   */
+  async #proxy(call: ProxyCall, body: ReadableStream<Uint8Array> | null): Promise<Response> {
+    const socket = this.#pickSocket();
+    if (!socket)
+      return tunnelError(503, 'cluster_unreachable', 'No agent of this cluster is connected.');
+    const id = this.#allocateStreamId();
+    const timeoutMs = tunnelSettings(this.env).responseTimeoutSeconds * 1000;
+    const head = new Promise<Response>((resolve) => {
+      const headTimer = setTimeout(() => {
+        const stream = this.#streams.get(id);
+        if (!stream) return;
+        this.#streams.delete(id);
+        this.#send(stream.socket, { type: 'cancel', id, reason: 'response timeout' });
+        resolve(tunnelError(504, 'gateway_timeout', 'The cluster did not answer in time.'));
+      }, timeoutMs);
+      this.#streams.set(id, {
+        id,
+        socketId: socket.state.socketId,
+        socket: socket.ws,
+        resolveHead: resolve,
+        headTimer,
+      });
+    });
+    const frame: RequestFrame = {
+      type: 'request',
+      id,
+      target: call.target,
+      method: call.method,
+      path: call.path,
+      headers: call.headers,
+      body: body !== null,
+      window: DEFAULT_STREAM_WINDOW,
+    };
+    if (call.impersonate) frame.impersonate = call.impersonate;
+    this.#send(socket.ws, frame);
+    if (body) await this.#sendBody(socket.ws, id, body);
+    return head;
+  }
+
+  async #sendBody(ws: WebSocket, id: number, body: ReadableStream<Uint8Array>): Promise<void> {
+    // Request bodies are bounded by the app's body limit (1 MiB), so they go
+    // out at once; flow control matters for the unbounded response side.
+    for await (const chunk of body) {
+      if (!this.#streams.has(id)) return;
+      for (const piece of chunks(chunk)) ws.send(encodeData(id, piece));
+    }
+    this.#send(ws, { type: 'end', id });
+  }
+
+  #hello(
+    ws: WebSocket,
+    state: SocketState,
+    versions: number[],
+    agentId: string,
+    agentVersion: string,
+  ): void {
+    const version = negotiateVersion(versions);
+    if (version === undefined) {
+      this.#send(ws, {
+        type: 'error',
+        code: 'unsupported_version',
+        message: `no common protocol version (edge speaks ${1})`,
+      });
+      this.#close(ws, CloseCodes.unsupportedVersion, 'unsupported protocol version');
+      return;
+    }
+    state.agentId = agentId;
+    state.agentVersion = agentVersion;
+    state.version = version;
+    ws.serializeAttachment(state);
+    this.#store.setMeta('everConnected', '1');
+    const liveness = tunnelSettings(this.env).livenessSeconds;
+    this.#send(ws, {
+      type: 'welcome',
+      version,
+      cluster: this.#store.getMeta('clusterName') ?? '',
+      heartbeatSeconds: liveness / 3,
+      livenessSeconds: liveness,
+      maxFrameBytes: MAX_FRAME_BYTES,
+    });
+  }
+
+  #onResponse(state: SocketState, id: number, status: number, headers: [string, string][]): void {
+    const stream = this.#ownStream(state, id);
+    if (!stream || stream.body) return;
+    clearTimeout(stream.headTimer);
+    const responseHeaders = new Headers();
+    for (const [name, value] of headers)
+      if (!strippedResponseHeaders.has(name.toLowerCase())) responseHeaders.append(name, value);
+    if (nullBodyStatuses.has(status) || status < 200) {
+      // Nothing to stream; END (or a stray DATA) is ignored once the stream is gone.
+      this.#streams.delete(id);
+      stream.resolveHead(
+        new Response(null, { status: status < 200 ? 502 : status, headers: responseHeaders }),
+      );
+      return;
+    }
+    stream.body = new FlowControlledBody(
+      DEFAULT_STREAM_WINDOW,
+      (bytes) => this.#send(stream.socket, { type: 'window', id, bytes }),
+      (reason) => {
+        if (!this.#streams.delete(id)) return;
+        this.#send(stream.socket, { type: 'cancel', id, reason });
+      },
+    );
+    stream.resolveHead(new Response(stream.body.stream, { status, headers: responseHeaders }));
+  }
+
+  #onData(ws: WebSocket, state: SocketState, id: number, payload: Uint8Array): void {
+    const stream = this.#ownStream(state, id);
+    if (!stream?.body) return; // cancelled or finished: late bytes are dropped
+    if (!stream.body.push(payload.slice())) {
+      this.#send(ws, {
+        type: 'error',
+        id,
+        code: 'malformed',
+        message: 'sent beyond the flow-control window',
+      });
+      this.#send(ws, { type: 'cancel', id, reason: 'flow-control violation' });
+      this.#failStream(stream, 'agent exceeded the flow-control window');
+    }
+  }
+
+  #onEnd(state: SocketState, id: number): void {
+    const stream = this.#ownStream(state, id);
+    if (!stream) return;
+    this.#streams.delete(id);
+    clearTimeout(stream.headTimer);
+    if (stream.body) stream.body.end();
+    else
+      stream.resolveHead(
+        tunnelError(502, 'bad_gateway', 'The agent ended the stream without a response.'),
+      );
+  }
+
+  #ownStream(state: SocketState, id: number): Stream | undefined {
+    const stream = this.#streams.get(id);
+    return stream && stream.socketId === state.socketId ? stream : undefined;
+  }
+
+  #failStream(stream: Stream, reason: string, notifyAgent = true): void {
+    this.#streams.delete(stream.id);
+    clearTimeout(stream.headTimer);
+    if (notifyAgent) this.#send(stream.socket, { type: 'cancel', id: stream.id, reason });
+    if (stream.body) stream.body.fail(new Error(reason));
+    else
+      stream.resolveHead(tunnelError(502, 'bad_gateway', `The cluster request failed: ${reason}`));
+  }
+
+  #failStreamsOf(socketId: string, reason: string): void {
+    for (const stream of [...this.#streams.values()])
+      if (stream.socketId === socketId) this.#failStream(stream, reason, false);
+  }
+
+  /** A socket is gone: fail its streams and remember when the cluster was last heard from. */
+  #forget(ws: WebSocket, reason: string): void {
+    const state = this.#state(ws);
+    if (!state) return;
+    this.#failStreamsOf(state.socketId, reason);
+    if (state.version !== undefined) {
+      const seen = this.#lastSeen(ws, state);
+      const previous = Number(this.#store.getMeta('lastSeen') ?? 0);
+      if (seen > previous) this.#store.setMeta('lastSeen', String(seen));
+    }
+  }
+
+  /** The least busy live, negotiated agent socket. */
+  #pickSocket(): { ws: WebSocket; state: SocketState } | undefined {
+    const now = Date.now();
+    const busy = new Map<string, number>();
+    for (const stream of this.#streams.values())
+      busy.set(stream.socketId, (busy.get(stream.socketId) ?? 0) + 1);
+    let best: { ws: WebSocket; state: SocketState; load: number } | undefined;
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = this.#state(ws);
+      if (!state || state.version === undefined || ws.readyState !== WebSocket.READY_STATE_OPEN)
+        continue;
+      if (now - this.#lastSeen(ws, state) >= this.#livenessMs) continue;
+      const load = busy.get(state.socketId) ?? 0;
+      if (!best || load < best.load) best = { ws, state, load };
+    }
+    return best;
+  }
+
+  #allocateStreamId(): number {
+    let id = this.#nextStreamId;
+    while (this.#streams.has(id)) id = (id % 0xfffffffe) + 1;
+    this.#nextStreamId = (id % 0xfffffffe) + 1;
+    return id;
+  }
+
+  #state(ws: WebSocket): SocketState | undefined {
+    return (ws.deserializeAttachment() as SocketState | null) ?? undefined;
+  }
+
+  #lastSeen(ws: WebSocket, state: SocketState): number {
+    const autoResponded = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+    return Math.max(state.lastSeen, autoResponded);
+  }
+
+  /** Refreshes lastSeen, writing the attachment at most once a second. */
+  #touch(ws: WebSocket, state: SocketState): void {
+    const now = Date.now();
+    if (now - state.lastSeen < 1000) return;
+    state.lastSeen = now;
+    ws.serializeAttachment(state);
+  }
+
+  async #ensureAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  #send(ws: WebSocket, frame: ControlFrame): void {
+    try {
+      ws.send(encodeControl(frame));
+    } catch {
+      // The socket is closing; its close handler cleans up.
+    }
+  }
+
+  #close(ws: WebSocket, code: number, reason: string): void {
+    try {
+      ws.close(code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { clusterByJoinTokenHash } from '../../db/queries/clusters';
+import { tunnelOf } from '../clusters/tunnel-stub';
+import { sha256Hex } from '../crypto/hash';
+import { ApiError, unauthorized } from '../errors';
+import { createRouter } from '../openapi';
+
+const bearer = /^Bearer\s+(\S+)$/i;
+
+/**
+ * `GET /agent/v1/connect`: the agents' WebSocket. The join token is checked
+ * here against D1 (by SHA-256), so unauthenticated sockets never reach a
+ * Durable Object; the tunnel then checks it is still the current token.
+ */
+export const agentConnectRoutes = createRouter().get('/agent/v1/connect', async (c) => {
+  const token = bearer.exec(c.req.header('authorization') ?? '')?.[1];
+  if (!token) throw unauthorized('Agents authenticate with Authorization: Bearer <join token>.');
+  const tokenHash = await sha256Hex(token);
+  const cluster = await clusterByJoinTokenHash(c.get('db'), tokenHash);
+  if (!cluster) throw unauthorized('Unknown or rotated join token.');
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
+    throw new ApiError(426, 'This endpoint only accepts WebSocket upgrades.', {
+      code: 'upgrade_required',
+      headers: { Upgrade: 'websocket' },
+    });
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete('authorization');
+  headers.set('x-edgetower-token-hash', tokenHash);
+  headers.set('x-edgetower-cluster', cluster.name);
+  const upgraded = await tunnelOf(c.env, cluster.id).fetch(new Request(c.req.raw.url, { headers }));
+  if (upgraded.status !== 101) throw unauthorized('Join token no longer valid.');
+  // A fresh response: the DO's has immutable headers, and middleware adds some.
+  return new Response(null, { status: 101, webSocket: upgraded.webSocket });
+});
