@@ -1,5 +1,5 @@
 // TEMPORARY placeholder written by H4 (tunnel) so registration compiles until
-// H5's real renderer lands. H5: overwrite this file freely. Not committed by H4.
+// H5's renderer lands. H5: overwrite this file freely (same signature).
 export interface AgentManifestOptions {
   clusterName: string;
   hubUrl: string;
