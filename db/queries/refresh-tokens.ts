@@ -1,17 +1,17 @@
-import { and, eq, isNull, lte, or } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lte, or } from 'drizzle-orm';
 import { randomToken, sha256Hex } from '../../functions/crypto/hash';
 import type { Database } from '../client';
 import { refreshTokens } from '../schema';
 
-/** Issues a refresh token (a new family unless `familyId` continues one). Only its SHA-256 is stored. */
+/** Issues the first refresh token of a new family (a login). Only its SHA-256 is stored. */
 export async function issueRefreshToken(
   db: Database,
-  input: { userId: string; familyId?: string; ttlSeconds: number; now: Date },
+  input: { userId: string; ttlSeconds: number; now: Date },
 ): Promise<string> {
   const token = randomToken('', 32);
   await db.insert(refreshTokens).values({
     userId: input.userId,
-    familyId: input.familyId ?? crypto.randomUUID(),
+    familyId: crypto.randomUUID(),
     tokenHash: await sha256Hex(token),
     expiresAt: new Date(input.now.getTime() + input.ttlSeconds * 1000),
     createdAt: input.now,
@@ -20,20 +20,22 @@ export async function issueRefreshToken(
 }
 
 export type RefreshResult =
-  | { ok: true; userId: string; familyId: string }
+  | { ok: true; userId: string; refreshToken: string }
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
 
 /**
- * Consumes a refresh token: marks it rotated (atomically: of two concurrent
- * uses only one wins) and returns its owner and family, so the caller issues
- * the successor in the same family. Presenting an already rotated token is
- * reuse, a sign of theft: the whole family is revoked.
+ * Exchanges a refresh token for its successor in the same family. Marking it
+ * rotated is atomic, so of two concurrent uses only one wins. Presenting an
+ * already rotated token is reuse, a sign of theft: the whole family is
+ * revoked, including a successor the winner may be inserting at that moment
+ * (the winner re-checks its family after inserting).
  */
-export async function consumeRefreshToken(
+export async function rotateRefreshToken(
   db: Database,
   token: string,
-  now: Date,
+  options: { now: Date; ttlSeconds: number },
 ): Promise<RefreshResult> {
+  const { now } = options;
   const row = await db.query.refreshTokens.findFirst({
     where: eq(refreshTokens.tokenHash, await sha256Hex(token)),
   });
@@ -57,7 +59,26 @@ export async function consumeRefreshToken(
     await revokeRefreshFamily(db, row.familyId, now);
     return { ok: false, reason: 'reused' };
   }
-  return { ok: true, userId: row.userId, familyId: row.familyId };
+  const successor = randomToken('', 32);
+  const [, revoked] = await db.batch([
+    db.insert(refreshTokens).values({
+      userId: row.userId,
+      familyId: row.familyId,
+      tokenHash: await sha256Hex(successor),
+      expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000),
+      createdAt: now,
+    }),
+    db
+      .select({ id: refreshTokens.id })
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.familyId, row.familyId), isNotNull(refreshTokens.revokedAt)))
+      .limit(1),
+  ]);
+  if (revoked.length > 0) {
+    await revokeRefreshFamily(db, row.familyId, now);
+    return { ok: false, reason: 'reused' };
+  }
+  return { ok: true, userId: row.userId, refreshToken: successor };
 }
 
 export async function revokeRefreshFamily(db: Database, familyId: string, now: Date) {

@@ -1,8 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { hashPassword } from '../../functions/auth/password';
 import { conflict } from '../../functions/errors';
 import type { Database } from '../client';
-import { type PlatformRole, users } from '../schema';
+import { type PlatformRole, refreshTokens, users } from '../schema';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -83,18 +83,29 @@ export async function hasAnyUser(db: Database): Promise<boolean> {
   return row.length > 0;
 }
 
-/** Replaces a user's password (hashing it) and clears any lockout. */
+/**
+ * Replaces a user's password (hashing it), clears any lockout and revokes the
+ * user's refresh tokens, so sessions started with the old password end
+ * within one access-token lifetime.
+ */
 export async function setUserPassword(db: Database, userId: string, password: string) {
-  await db
-    .update(users)
-    .set({
-      passwordHash: await hashPassword(password),
-      failedLogins: 0,
-      failedLoginWindowStart: null,
-      lockedUntil: null,
-      updatedAt: new Date(),
-    })
-    .where(eq(users.id, userId));
+  const now = new Date();
+  await db.batch([
+    db
+      .update(users)
+      .set({
+        passwordHash: await hashPassword(password),
+        failedLogins: 0,
+        failedLoginWindowStart: null,
+        lockedUntil: null,
+        updatedAt: now,
+      })
+      .where(eq(users.id, userId)),
+    db
+      .update(refreshTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))),
+  ]);
 }
 
 export interface LockoutPolicy {

@@ -3,9 +3,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { recordAuditEvent } from '../../db/queries/audit';
 import { loadPrincipal } from '../../db/queries/principal';
 import {
-  consumeRefreshToken,
   issueRefreshToken,
   revokeRefreshToken,
+  rotateRefreshToken,
 } from '../../db/queries/refresh-tokens';
 import { API_TOKEN_PREFIX, revokeApiTokenBySecret } from '../../db/queries/tokens';
 import { issuerUrl, settings } from '../config';
@@ -175,32 +175,29 @@ async function auditLogin(
   });
 }
 
-async function issueTokens(c: Context<AppEnv>, userId: string, familyId?: string) {
+/** Signs an access token; `refreshToken` is the rotated successor, else a new family starts. */
+async function issueTokens(c: Context<AppEnv>, userId: string, refreshToken?: string) {
   const db = c.get('db');
   const config = settings(c.env);
   const loaded = await loadPrincipal(db, userId);
   if (loaded?.user.status !== 'active') return undefined;
   const now = new Date();
   const key = await currentSigningKey(db, c.env);
-  const [{ token }, refreshToken] = await Promise.all([
+  const [{ token }, refresh] = await Promise.all([
     signAccessToken(key, loaded.principal, {
       issuer: issuerUrl(c.env, c.req.url),
       ttlSeconds: config.accessTokenTtlSeconds,
       now,
     }),
-    issueRefreshToken(db, {
-      userId,
-      ...(familyId ? { familyId } : {}),
-      ttlSeconds: config.refreshTokenTtlSeconds,
-      now,
-    }),
+    refreshToken ??
+      issueRefreshToken(db, { userId, ttlSeconds: config.refreshTokenTtlSeconds, now }),
   ]);
   c.header('cache-control', 'no-store');
   return {
     access_token: token,
     token_type: 'Bearer' as const,
     expires_in: config.accessTokenTtlSeconds,
-    refresh_token: refreshToken,
+    refresh_token: refresh,
   };
 }
 
@@ -253,7 +250,10 @@ async function passwordGrant(
 async function refreshGrant(c: Context<AppEnv>, refreshToken: string | undefined) {
   if (!refreshToken)
     return oauthError(c, 400, 'invalid_request', 'grant_type=refresh_token needs refresh_token.');
-  const result = await consumeRefreshToken(c.get('db'), refreshToken, new Date());
+  const result = await rotateRefreshToken(c.get('db'), refreshToken, {
+    now: new Date(),
+    ttlSeconds: settings(c.env).refreshTokenTtlSeconds,
+  });
   if (!result.ok) {
     const why =
       result.reason === 'reused'
@@ -261,7 +261,7 @@ async function refreshGrant(c: Context<AppEnv>, refreshToken: string | undefined
         : `The refresh token is ${result.reason === 'unknown' ? 'invalid' : result.reason}.`;
     return oauthError(c, 400, 'invalid_grant', why);
   }
-  const tokens = await issueTokens(c, result.userId, result.familyId);
+  const tokens = await issueTokens(c, result.userId, result.refreshToken);
   if (!tokens) return oauthError(c, 400, 'invalid_grant', 'This account is disabled.');
   return c.json(tokens, 200);
 }

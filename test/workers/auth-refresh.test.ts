@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../db/client';
+import { setUserPassword } from '../../db/queries/users';
 import { users } from '../../db/schema';
 import { ADMIN, call, loginTokens, postForm, seedUser, type TokenResponse } from './support/auth';
 
@@ -118,5 +119,15 @@ describe('GET /oauth/userinfo', () => {
     expect(await none.json()).toMatchObject({ error: 'invalid_token' });
     const bad = await call('/oauth/userinfo', { headers: { authorization: 'Bearer nope' } });
     expect(bad.status).toBe(401);
+  });
+});
+
+describe('password change', () => {
+  it('revokes the refresh tokens issued with the old password', async () => {
+    const user = await seedUser({ name: 'rotator' });
+    const tokens = await loginTokens(user.name, user.password);
+    await setUserPassword(createDb(env.DB), user.id, 'a-brand-new-secret');
+    expect((await refresh(tokens.refresh_token)).status).toBe(400);
+    expect((await loginTokens(user.name, 'a-brand-new-secret')).access_token).toMatch(/^ey/);
   });
 });
