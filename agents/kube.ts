@@ -70,6 +70,9 @@ function readAll(body: http.IncomingMessage): Promise<string> {
     body.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     body.on('error', reject);
     body.on('aborted', () => reject(new Error('response aborted')));
+    body.on('close', () => {
+      if (!body.complete) reject(new Error('response closed early'));
+    });
   });
 }
 
@@ -120,20 +123,31 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
     }
     const send = secure ? https.request : http.request;
     return new Promise<KubeResponse>((resolve, reject) => {
-      const outgoing = send(
-        url,
-        { method: req.method ?? 'GET', headers, agent, signal: req.signal },
-        (incoming) => {
-          resolve({
-            status: incoming.statusCode ?? 0,
-            headers: incoming.headers,
-            body: incoming,
-            text: () => readAll(incoming),
-            json: async () => JSON.parse(await readAll(incoming)) as unknown,
-          });
-        },
-      );
-      outgoing.on('error', reject);
+      if (req.signal?.aborted) return reject(new Error('request aborted'));
+      let incoming: http.IncomingMessage | undefined;
+      // Aborting destroys without an error: a cancelled watch is not a failure,
+      // and Node's signal option raises AbortErrors on emitters nobody listens to.
+      const onAbort = () => {
+        incoming?.destroy();
+        outgoing.destroy();
+        if (!incoming) reject(new Error('request aborted'));
+      };
+      const outgoing = send(url, { method: req.method ?? 'GET', headers, agent }, (response) => {
+        incoming = response;
+        response.on('close', () => req.signal?.removeEventListener('abort', onAbort));
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: response,
+          text: () => readAll(response),
+          json: async () => JSON.parse(await readAll(response)) as unknown,
+        });
+      });
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      outgoing.on('error', (err) => {
+        req.signal?.removeEventListener('abort', onAbort);
+        reject(err);
+      });
       outgoing.end(req.body);
     });
   }

@@ -74,16 +74,19 @@ export class LeaderElector {
     this.running ??= this.run();
   }
 
-  /** Stops; a leader releases the lease so another replica takes over at once. */
-  async stop(): Promise<void> {
+  /**
+   * Stops; a leader releases the lease so another replica takes over at once.
+   * `release: false` behaves like a crash (tests), leaving the lease to expire.
+   */
+  async stop({ release = true }: { release?: boolean } = {}): Promise<void> {
     this.stopController.abort();
     await this.running;
-    if (this.leading) {
+    if (this.leading && release) {
       await this.release().catch((err: unknown) =>
         this.options.log.warn('lease release failed', { error: String(err) }),
       );
-      this.setLeading(false);
     }
+    this.setLeading(false);
   }
 
   private get path(): string {

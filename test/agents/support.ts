@@ -1,3 +1,9 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKubeConfig } from '../../agents/agent';
+import { createKubeClient, type KubeClient } from '../../agents/kube';
+import { type KubeEmulator, writeKubeconfig } from '../support/kube-emulator';
 /** Helpers for agent tests in Node. */
 
 /** Polls `check` until it returns a truthy value (or throws the last error after `timeoutMs`). */
@@ -43,4 +49,17 @@ export async function* watchEvents(
       nl = pending.indexOf('\n');
     }
   }
+}
+
+export async function tempDir(prefix = 'edgetower-agent-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** A kubeconfig file for the emulator and a client built from it, as the agent does. */
+export async function clientFor(
+  emu: KubeEmulator,
+): Promise<{ client: KubeClient; kubeconfig: string }> {
+  const kubeconfig = join(await tempDir(), 'kubeconfig');
+  await writeKubeconfig(kubeconfig, { url: emu.url, token: emu.token });
+  return { client: createKubeClient(loadKubeConfig(kubeconfig)), kubeconfig };
 }
