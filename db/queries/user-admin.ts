@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { type PlatformRole, roleBindings, users } from '../schema';
 import type { PageRequest } from './paging';
@@ -44,4 +44,13 @@ export async function deleteUser(db: Database, id: string): Promise<void> {
       .where(and(eq(roleBindings.subjectType, 'user'), eq(roleBindings.subjectId, id))),
     db.delete(users).where(eq(users.id, id)),
   ]);
+}
+
+/** Active platform admins: the last one may not be deleted, demoted or disabled. */
+export async function countActivePlatformAdmins(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(users)
+    .where(and(eq(users.platformRole, 'platform-admin'), eq(users.status, 'active')));
+  return row?.n ?? 0;
 }

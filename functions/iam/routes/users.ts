@@ -1,5 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { deleteUser, listUsers, updateUserProfile } from '../../../db/queries/user-admin';
+import type { Database } from '../../../db/client';
+import {
+  countActivePlatformAdmins,
+  deleteUser,
+  listUsers,
+  updateUserProfile,
+} from '../../../db/queries/user-admin';
 import type { UserRow } from '../../../db/queries/users';
 import { createUser, findUserByName, publicUser, setUserPassword } from '../../../db/queries/users';
 import { platformRoles } from '../../../db/schema/users';
@@ -40,6 +46,13 @@ async function visibleUser(
   const row = await findUserByName(db, name);
   if (!row) throw notFound(`User "${name}"`);
   return { row, self };
+}
+
+/** The platform always keeps one active platform admin (the bootstrap never runs again). */
+async function assertNotLastAdmin(db: Database, row: UserRow) {
+  if (row.platformRole === 'platform-admin' && row.status === 'active')
+    if ((await countActivePlatformAdmins(db)) <= 1)
+      throw conflict(`"${row.name}" is the last active platform admin.`);
 }
 
 /** Setting a platform role needs every right that role grants (no escalation). */
@@ -166,6 +179,8 @@ export const userRoutes = createRouter()
       throw forbidden('You may only change your own profile and password.');
     }
     if (input.platformRole) assertMayGrantPlatformRole(principal, input.platformRole);
+    const demoted = input.platformRole !== undefined && input.platformRole !== 'platform-admin';
+    if (demoted || input.status === 'disabled') await assertNotLastAdmin(db, row);
     if (input.password !== undefined) assertPasswordPolicy(name, input.password);
     const { password: newPassword, ...profile } = input;
     if (newPassword !== undefined) await setUserPassword(db, row.id, newPassword);
@@ -180,6 +195,7 @@ export const userRoutes = createRouter()
     if (row.id === principal.userId) throw conflict('You cannot delete yourself.');
     // Taking away a platform role is as sensitive as granting it.
     assertMayGrantPlatformRole(principal, row.platformRole);
+    await assertNotLastAdmin(db, row);
     await deleteUser(db, row.id);
     return c.body(null, 204);
   });
