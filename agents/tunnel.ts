@@ -1,6 +1,22 @@
+import { PassThrough, type Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
+import WebSocket from 'ws';
 import type { InventoryUpdate } from '../functions/tunnel/inventory';
+import {
+  type ControlFrame,
+  decodeFrame,
+  encodeControl,
+  encodeData,
+  HEARTBEAT_REQUEST,
+  MAX_FRAME_BYTES,
+  type RequestFrame,
+  SUPPORTED_VERSIONS,
+  type WelcomeFrame,
+} from '../functions/tunnel/protocol';
+import { createBackoff } from './backoff';
 import type { Logger } from './log';
+import { type ClusterProxy, createProxy, ProxyError } from './proxy';
+import { OutboundStream } from './tunnel-stream';
 
 /** What the agent's main.ts passes to start the tunnel. */
 export interface TunnelOptions {
@@ -14,20 +30,29 @@ export interface TunnelOptions {
   /** Credentials and server used for proxied kube-apiserver requests. */
   kubeConfig: KubeConfig;
   /** In-cluster Prometheus for the monitoring passthrough, e.g. http://prometheus:9090. */
-  prometheusUrl?: string;
+  prometheusUrl?: string | undefined;
   log: Logger;
+  /** Reconnect backoff bounds (defaults 500 ms .. 30 s). */
+  backoff?: { initialMs: number; maxMs: number };
+  /** Replaces the kube/Prometheus proxy (tests). */
+  proxy?: ClusterProxy;
 }
+
+export type ConnectedReason = 'connected' | 'resync';
 
 export interface Tunnel {
   /**
-   * Queue an inventory update for the edge. Sent when connected; while
-   * disconnected only the newest snapshot and the deltas after it are kept,
-   * and `onConnected` callbacks fire after each reconnect so the caller can
-   * push a fresh snapshot.
+   * Sends an inventory update to the edge. While disconnected updates are
+   * dropped: after every reconnect `onConnected` fires, and the caller
+   * pushes a fresh snapshot.
    */
   sendInventory(update: InventoryUpdate): void;
-  /** Called after every successful (re)connection and version negotiation. */
-  onConnected(cb: () => void): void;
+  /**
+   * Called after every successful (re)connection and version negotiation,
+   * and when the edge asks for a fresh snapshot (`reason: 'resync'`):
+   * either way the caller should push a snapshot.
+   */
+  onConnected(cb: (reason: ConnectedReason) => void): void;
   /** Called when the edge acknowledged an inventory update with this seq. */
   onAck(cb: (seq: number) => void): void;
   /** Whether a tunnel socket is currently open and negotiated. */
@@ -36,11 +61,294 @@ export interface Tunnel {
   close(): Promise<void>;
 }
 
+interface ProxiedStream {
+  id: number;
+  abort: AbortController;
+  requestBody?: PassThrough;
+  upstream?: Readable;
+  out?: OutboundStream;
+}
+
+/** ws:// or wss:// URL of the connect endpoint on the hub. */
+export function connectUrl(hubUrl: string): string {
+  const url = new URL('/agent/v1/connect', hubUrl);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  return url.toString();
+}
+
+const toBytes = (data: WebSocket.RawData): Uint8Array =>
+  Array.isArray(data)
+    ? Buffer.concat(data)
+    : data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : data;
+
 /**
  * Dials `GET <hub>/agent/v1/connect` and keeps the tunnel up forever
  * (jittered exponential backoff, capped at 30 s), serving proxied requests.
  */
 export function startTunnel(options: TunnelOptions): Tunnel {
-  void options;
-  throw new Error('startTunnel: not implemented yet');
+  const { log } = options;
+  const url = connectUrl(options.hubUrl);
+  const backoff = createBackoff(options.backoff ?? { initialMs: 500, maxMs: 30_000 });
+  const proxy = options.proxy ?? createProxy(options);
+  const connectedCallbacks: ((reason: ConnectedReason) => void)[] = [];
+  const ackCallbacks: ((seq: number) => void)[] = [];
+  const streams = new Map<number, ProxiedStream>();
+  let socket: WebSocket | undefined;
+  let welcome: WelcomeFrame | undefined;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastHeard = 0;
+  let stopped = false;
+
+  const sendControl = (ws: WebSocket, frame: ControlFrame) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(encodeControl(frame));
+  };
+
+  const notify = (reason: ConnectedReason) => {
+    for (const cb of connectedCallbacks) {
+      try {
+        cb(reason);
+      } catch (error) {
+        log.error('onConnected callback failed', { error });
+      }
+    }
+  };
+
+  function dropStream(id: number): void {
+    const stream = streams.get(id);
+    if (!stream) return;
+    streams.delete(id);
+    stream.out?.abandon();
+    stream.abort.abort();
+    stream.requestBody?.destroy();
+    stream.upstream?.destroy();
+  }
+
+  function dropAllStreams(): void {
+    for (const id of [...streams.keys()]) dropStream(id);
+  }
+
+  function serve(ws: WebSocket, frame: RequestFrame): void {
+    if (streams.has(frame.id)) {
+      sendControl(ws, {
+        type: 'error',
+        id: frame.id,
+        code: 'malformed',
+        message: 'stream id in use',
+      });
+      return;
+    }
+    const stream: ProxiedStream = { id: frame.id, abort: new AbortController() };
+    if (frame.body) stream.requestBody = new PassThrough();
+    streams.set(frame.id, stream);
+    const fail = (code: string, message: string) => {
+      if (!streams.has(frame.id)) return;
+      sendControl(ws, { type: 'error', id: frame.id, code, message });
+      dropStream(frame.id);
+    };
+    proxy
+      .open(frame, stream.requestBody ?? null, stream.abort.signal)
+      .then((response) => {
+        if (!streams.has(frame.id)) {
+          response.body.destroy();
+          return;
+        }
+        stream.upstream = response.body;
+        sendControl(ws, {
+          type: 'response',
+          id: frame.id,
+          status: response.status,
+          headers: response.headers,
+        });
+        const out = new OutboundStream(frame.window, {
+          data: (bytes) => {
+            if (ws.readyState === WebSocket.OPEN) ws.send(encodeData(frame.id, bytes));
+          },
+          end: () => {
+            streams.delete(frame.id);
+            sendControl(ws, { type: 'end', id: frame.id });
+          },
+          pause: () => response.body.pause(),
+          resume: () => response.body.resume(),
+        });
+        stream.out = out;
+        response.body.on('data', (chunk: Buffer) => out.write(chunk));
+        response.body.on('end', () => out.end());
+        response.body.on('error', (error) => fail('upstream_unreachable', error.message));
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ProxyError) fail(error.code, error.message);
+        else if (stream.abort.signal.aborted) dropStream(frame.id);
+        else fail('internal', error instanceof Error ? error.message : String(error));
+      });
+  }
+
+  function onFrame(ws: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+    lastHeard = Date.now();
+    const decoded = decodeFrame(isBinary ? toBytes(data) : toBytes(data).toString());
+    if (!decoded.ok) {
+      log.warn('bad frame from the edge', { code: decoded.code, message: decoded.message });
+      sendControl(ws, {
+        type: 'error',
+        code: decoded.code,
+        message: decoded.message,
+        ...(decoded.id ? { id: decoded.id } : {}),
+      });
+      return;
+    }
+    const frame = decoded.frame;
+    switch (frame.type) {
+      case 'welcome':
+        welcome = frame;
+        backoff.reset();
+        startHeartbeat(ws, frame);
+        log.info('tunnel connected', { version: frame.version, cluster: frame.cluster });
+        notify('connected');
+        return;
+      case 'request':
+        if (!welcome) return;
+        serve(ws, frame);
+        return;
+      case 'data': {
+        const body = streams.get(frame.id)?.requestBody;
+        body?.write(frame.payload);
+        return;
+      }
+      case 'end':
+        streams.get(frame.id)?.requestBody?.end();
+        return;
+      case 'window':
+        streams.get(frame.id)?.out?.grant(frame.bytes);
+        return;
+      case 'cancel':
+        dropStream(frame.id);
+        return;
+      case 'ack':
+        for (const cb of ackCallbacks) cb(frame.seq);
+        return;
+      case 'resync':
+        log.info('edge asked for an inventory snapshot', { reason: frame.reason });
+        notify('resync');
+        return;
+      case 'error':
+        log.warn('edge reported an error', {
+          id: frame.id,
+          code: frame.code,
+          message: frame.message,
+        });
+        if (frame.id !== undefined) dropStream(frame.id);
+        return;
+      case 'ping':
+        sendControl(ws, { type: 'pong' });
+        return;
+      case 'pong':
+        return;
+      default:
+        sendControl(ws, {
+          type: 'error',
+          code: 'unknown_type',
+          message: `an edge may not send "${frame.type}" frames`,
+        });
+    }
+  }
+
+  function startHeartbeat(ws: WebSocket, w: WelcomeFrame): void {
+    stopHeartbeat();
+    heartbeat = setInterval(() => {
+      if (Date.now() - lastHeard > w.livenessSeconds * 1000) {
+        log.warn('edge silent past the liveness timeout; reconnecting', {
+          seconds: w.livenessSeconds,
+        });
+        ws.terminate();
+        return;
+      }
+      if (ws.readyState === WebSocket.OPEN) ws.send(HEARTBEAT_REQUEST);
+    }, w.heartbeatSeconds * 1000);
+    heartbeat.unref?.();
+  }
+
+  function stopHeartbeat(): void {
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = undefined;
+  }
+
+  function scheduleReconnect(): void {
+    if (stopped) return;
+    const delay = backoff.next();
+    log.info('tunnel reconnecting', { inMs: delay });
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  function connect(): void {
+    if (stopped) return;
+    welcome = undefined;
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${options.token}` },
+      maxPayload: MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      handshakeTimeout: 15_000,
+    });
+    socket = ws;
+    ws.on('open', () => {
+      lastHeard = Date.now();
+      sendControl(ws, {
+        type: 'hello',
+        versions: [...SUPPORTED_VERSIONS],
+        agentId: options.agentId,
+        agentVersion: options.agentVersion,
+      });
+    });
+    ws.on('message', (data, isBinary) => {
+      try {
+        onFrame(ws, data, isBinary);
+      } catch (error) {
+        log.error('tunnel frame handling failed', { error });
+      }
+    });
+    ws.on('error', (error) => log.warn('tunnel socket error', { error }));
+    ws.on('close', (code, reason) => {
+      if (socket === ws) socket = undefined;
+      const wasConnected = welcome !== undefined;
+      welcome = undefined;
+      stopHeartbeat();
+      dropAllStreams();
+      log.info('tunnel closed', { code, reason: reason.toString(), wasConnected });
+      scheduleReconnect();
+    });
+  }
+
+  connect();
+
+  return {
+    sendInventory(update) {
+      const ws = socket;
+      if (!ws || !welcome) return;
+      sendControl(ws, { type: 'inventory', update });
+    },
+    onConnected(cb) {
+      connectedCallbacks.push(cb);
+    },
+    onAck(cb) {
+      ackCallbacks.push(cb);
+    },
+    isConnected: () => welcome !== undefined && socket?.readyState === WebSocket.OPEN,
+    async close() {
+      stopped = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      stopHeartbeat();
+      dropAllStreams();
+      const ws = socket;
+      if (ws && ws.readyState !== WebSocket.CLOSED) {
+        const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+        ws.close(1000, 'agent stopping');
+        const timer = setTimeout(() => ws.terminate(), 2000);
+        await closed;
+        clearTimeout(timer);
+      }
+      if (!options.proxy) proxy.close();
+    },
+  };
 }
