@@ -33,8 +33,23 @@ async function auditLogin(
   });
 }
 
+/** What the token request asked for beyond the grant itself. */
+export interface TokenRequestOptions {
+  scope?: string | undefined;
+}
+
+// kubectl's OIDC auth sends the id_token to kube-apiservers: with scope
+// `openid`, the same signed JWT (iss, sub, aud, exp, username, groups) is it.
+const wantsIdToken = (options: TokenRequestOptions) =>
+  (options.scope ?? '').split(' ').includes('openid');
+
 /** Signs an access token; `refreshToken` is the rotated successor, else a new family starts. */
-async function issueTokens(c: Context<AppEnv>, userId: string, refreshToken?: string) {
+async function issueTokens(
+  c: Context<AppEnv>,
+  userId: string,
+  options: TokenRequestOptions,
+  refreshToken?: string,
+) {
   const db = c.get('db');
   const config = settings(c.env);
   const loaded = await loadPrincipal(db, userId);
@@ -56,13 +71,18 @@ async function issueTokens(c: Context<AppEnv>, userId: string, refreshToken?: st
     token_type: 'Bearer' as const,
     expires_in: config.accessTokenTtlSeconds,
     refresh_token: refresh,
+    ...(wantsIdToken(options) ? { id_token: token } : {}),
   };
 }
 
 /** grant_type=password: check credentials with the identity provider, audit, issue tokens. */
 export async function passwordGrant(
   c: Context<AppEnv>,
-  input: { username?: string | undefined; password?: string | undefined; idp?: string | undefined },
+  input: TokenRequestOptions & {
+    username?: string | undefined;
+    password?: string | undefined;
+    idp?: string | undefined;
+  },
 ) {
   if (!input.username || !input.password)
     return oauthError(
@@ -97,7 +117,7 @@ export async function passwordGrant(
       disabled ? 'This account is disabled.' : 'Invalid username or password.',
     );
   }
-  const tokens = await issueTokens(c, outcome.user.id);
+  const tokens = await issueTokens(c, outcome.user.id, input);
   if (!tokens) {
     await auditLogin(c, input.username, 'denied', 400);
     return oauthError(c, 400, 'invalid_grant', 'This account is disabled.');
@@ -107,7 +127,11 @@ export async function passwordGrant(
 }
 
 /** grant_type=refresh_token: rotate the refresh token and issue a new access token. */
-export async function refreshGrant(c: Context<AppEnv>, refreshToken: string | undefined) {
+export async function refreshGrant(
+  c: Context<AppEnv>,
+  input: TokenRequestOptions & { refresh_token?: string | undefined },
+) {
+  const refreshToken = input.refresh_token;
   if (!refreshToken)
     return oauthError(c, 400, 'invalid_request', 'grant_type=refresh_token needs refresh_token.');
   const result = await rotateRefreshToken(c.get('db'), refreshToken, {
@@ -121,7 +145,7 @@ export async function refreshGrant(c: Context<AppEnv>, refreshToken: string | un
         : `The refresh token is ${result.reason === 'unknown' ? 'invalid' : result.reason}.`;
     return oauthError(c, 400, 'invalid_grant', why);
   }
-  const tokens = await issueTokens(c, result.userId, result.refreshToken);
+  const tokens = await issueTokens(c, result.userId, input, result.refreshToken);
   if (!tokens) return oauthError(c, 400, 'invalid_grant', 'This account is disabled.');
   return c.json(tokens, 200);
 }

@@ -53,7 +53,7 @@ export const oauthRoutes = router
         case 'password':
           return passwordGrant(c, body);
         case 'refresh_token':
-          return refreshGrant(c, body.refresh_token);
+          return refreshGrant(c, body);
         default:
           return oauthError(
             c,

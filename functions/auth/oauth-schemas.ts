@@ -35,6 +35,10 @@ const tokenResponseSchema = z
     token_type: z.literal('Bearer'),
     expires_in: z.number().int(),
     refresh_token: z.string(),
+    id_token: z
+      .string()
+      .optional()
+      .openapi({ description: 'With scope `openid`: the same JWT, for OIDC clients (kubectl).' }),
   })
   .openapi('TokenResponse');
 

@@ -63,9 +63,15 @@ describe('POST /oauth/token bad input', () => {
       ...ADMIN,
       idp: 'local',
       client_id: 'kubectl',
-      scope: 'openid',
+      scope: 'openid groups',
     });
     expect(res.status).toBe(200);
+    const body = (await res.json()) as { access_token: string; id_token?: string };
+    expect(body.id_token).toBe(body.access_token);
+    const plain = (await (
+      await postForm('/oauth/token', { grant_type: 'password', ...ADMIN })
+    ).json()) as Record<string, unknown>;
+    expect(plain).not.toHaveProperty('id_token');
   });
 
   it('refuses huge bodies with 413', async () => {
