@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAllYaml } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { baseFiles, KUSTOMIZATION } from '../../agents/deploy/render';
+import {
+  agentManifestObjects,
+  renderAgentManifest,
+  toYaml,
+} from '../../functions/clusters/agent-manifest';
+
+// Just the Deployment fields the test reads.
+interface Container {
+  image: string;
+  securityContext: unknown;
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  livenessProbe: { httpGet: unknown };
+  readinessProbe: { httpGet: unknown };
+  env: { name: string; valueFrom?: { secretKeyRef?: unknown } }[];
+}
+interface DeploymentSpec {
+  replicas: number;
+  template: { spec: { securityContext: unknown; containers: Container[] } };
+}
+
+type Doc = Record<string, unknown> & {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+};
+
+const options = {
+  clusterName: 'prod-1',
+  hubUrl: 'https://edge.example.com',
+  token: 'tok: "quoted"\n# not a comment',
+};
+
+function docs(yaml: string): Doc[] {
+  return loadAllYaml(yaml) as Doc[];
+}
+
+describe('agent manifest', () => {
+  it('renders the agent objects as YAML that parses back to the same objects', () => {
+    const parsed = docs(renderAgentManifest(options));
+    expect(parsed.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+      'Namespace/edgetower-system',
+      'ServiceAccount/edgetower-agent',
+      'ClusterRole/edgetower-agent',
+      'ClusterRoleBinding/edgetower-agent',
+      'Role/edgetower-agent-leader-election',
+      'RoleBinding/edgetower-agent-leader-election',
+      'Secret/edgetower-agent-token',
+      'Deployment/edgetower-agent',
+    ]);
+    expect(parsed).toEqual(JSON.parse(JSON.stringify(agentManifestObjects(options))));
+    // The token survives YAML intact, however odd: no injection into the document.
+    expect(parsed[6]).toMatchObject({
+      stringData: { token: options.token, hub: options.hubUrl, cluster: 'prod-1' },
+    });
+  });
+
+  it('grants what the agent watches, impersonation, leases and namespace create/delete; nothing like secrets at large', () => {
+    const [, , clusterRole, , role] = docs(renderAgentManifest(options)) as (Doc & {
+      rules: {
+        apiGroups: string[];
+        resources: string[];
+        verbs: string[];
+        resourceNames?: string[];
+      }[];
+    })[];
+    const rules = clusterRole?.rules ?? [];
+    const allows = (group: string, resource: string, verb: string) =>
+      rules.some(
+        (r) =>
+          r.apiGroups.includes(group) &&
+          r.resources.includes(resource) &&
+          r.verbs.includes(verb) &&
+          !r.resourceNames,
+      );
+    for (const [group, resource] of [
+      ['', 'pods'],
+      ['', 'nodes'],
+      ['', 'namespaces'],
+      ['', 'events'],
+      ['apps', 'deployments'],
+      ['apps', 'statefulsets'],
+      ['apps', 'daemonsets'],
+      ['batch', 'jobs'],
+      ['batch', 'cronjobs'],
+    ] as const) {
+      expect(allows(group, resource, 'list') && allows(group, resource, 'watch')).toBe(true);
+    }
+    expect(allows('', 'users', 'impersonate') && allows('', 'groups', 'impersonate')).toBe(true);
+    expect(allows('', 'namespaces', 'create') && allows('', 'namespaces', 'delete')).toBe(true);
+    expect(allows('', 'secrets', 'get')).toBe(false);
+    expect(rules.find((r) => r.resources.includes('secrets'))?.resourceNames).toEqual([
+      'tokensecret',
+    ]);
+    expect(rules.some((r) => r.verbs.includes('*') || r.resources.includes('*'))).toBe(false);
+    expect(role?.rules).toEqual([
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'create', 'update'],
+      },
+    ]);
+  });
+
+  it('runs two non-root, read-only replicas with probes, limits and the token from the Secret', () => {
+    const deployment = docs(
+      renderAgentManifest({ ...options, image: 'registry.local/agent:dev' }),
+    ).at(-1) as Doc & { spec: DeploymentSpec };
+    const spec = deployment.spec;
+    expect(spec.replicas).toBe(2);
+    const pod = spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    const container = pod.containers[0] as Container;
+    expect(container.image).toBe('registry.local/agent:dev');
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.resources.requests).toEqual({ cpu: '50m', memory: '96Mi' });
+    expect(container.resources.limits.memory).toBe('384Mi');
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    const env = Object.fromEntries(container.env.map((e) => [e.name, e]));
+    expect(env.EDGETOWER_TOKEN?.valueFrom?.secretKeyRef).toEqual({
+      name: 'edgetower-agent-token',
+      key: 'token',
+    });
+    expect(JSON.stringify(container)).not.toContain(options.token);
+  });
+
+  it('is plain TypeScript the Worker can run (no Node imports)', () => {
+    const source = readFileSync(
+      join(import.meta.dirname, '../../functions/clusters/agent-manifest.ts'),
+      'utf8',
+    );
+    expect(source).not.toMatch(/from ['"](node:|fs|path|os)/);
+    expect([...source.matchAll(/from '([^']+)'/g)].map((m) => m[1])).toEqual([
+      '../../agents/version',
+    ]);
+  });
+
+  it('matches the kustomize base in agents/deploy (run agents/deploy/render.ts after changes)', () => {
+    const dir = join(import.meta.dirname, '../../agents/deploy');
+    for (const [file, objects] of Object.entries(baseFiles())) {
+      expect(readFileSync(join(dir, file), 'utf8'), file).toBe(toYaml(objects));
+    }
+    expect(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')).toBe(KUSTOMIZATION);
+  });
+});
