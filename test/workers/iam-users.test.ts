@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { login } from './support/auth';
-import { api, type Fixture, seedFixture } from './support/fixture';
+import { api, type Fixture, fetchWorker, seedFixture } from './support/fixture';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -291,5 +291,38 @@ describe('workspaces', () => {
           .first<{ n: number }>()
       )?.n,
     ).toBe(0);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents every IAM route from the same zod schemas', async () => {
+    const doc = (await (await fetchWorker('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const expected: Record<string, string[]> = {
+      '/api/v1/me': ['get'],
+      '/api/v1/users': ['get', 'post'],
+      '/api/v1/users/{name}': ['get', 'put', 'delete'],
+      '/api/v1/workspaces': ['get', 'post'],
+      '/api/v1/workspaces/{ws}': ['get', 'put', 'delete'],
+      '/api/v1/workspaces/{ws}/members': ['get', 'post'],
+      '/api/v1/workspaces/{ws}/members/{user}': ['get', 'put', 'delete'],
+      '/api/v1/workspaces/{ws}/groups': ['get', 'post'],
+      '/api/v1/workspaces/{ws}/groups/{group}': ['get', 'put', 'delete'],
+      '/api/v1/workspaces/{ws}/groups/{group}/members': ['get', 'post'],
+      '/api/v1/workspaces/{ws}/groups/{group}/members/{user}': ['delete'],
+      '/api/v1/workspaces/{ws}/namespaces': ['get', 'post'],
+      '/api/v1/workspaces/{ws}/namespaces/{ns}': ['get', 'delete'],
+      '/api/v1/workspaces/{ws}/namespaces/{ns}/members': ['get', 'post'],
+      '/api/v1/workspaces/{ws}/namespaces/{ns}/members/{user}': ['get', 'put', 'delete'],
+      '/api/v1/roles': ['get'],
+      '/api/v1/workspaces/{ws}/roles': ['get', 'post'],
+      '/api/v1/workspaces/{ws}/roles/{role}': ['get', 'put', 'delete'],
+      '/api/v1/clusters/{c}/members': ['get', 'post'],
+      '/api/v1/clusters/{c}/members/{user}': ['get', 'put', 'delete'],
+      '/api/v1/audit': ['get'],
+    };
+    for (const [path, methods] of Object.entries(expected))
+      expect(Object.keys(doc.paths[path] ?? {}), path).toEqual(expect.arrayContaining(methods));
   });
 });
