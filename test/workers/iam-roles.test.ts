@@ -462,3 +462,61 @@ describe('custom roles and escalation', () => {
     expect((await api('GET', '/api/v1/roles', fx.as('regular'))).status).toBe(403);
   });
 });
+
+describe('joining a group is granting its role', () => {
+  it('a group keeper cannot put anyone into a group whose role exceeds its own rights', async () => {
+    const admin = fx.as('alpha-admin');
+    const keeperRules = [{ verbs: ['*'], resources: ['groups'] }];
+    expect(
+      (
+        await api('POST', '/api/v1/workspaces/alpha/roles', admin, {
+          name: 'group-keeper',
+          rules: keeperRules,
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api('POST', '/api/v1/workspaces/alpha/members', admin, {
+          user: 'beta-admin',
+          role: 'group-keeper',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api('POST', '/api/v1/workspaces/alpha/groups', admin, {
+          name: 'admins',
+          role: 'workspace-admin',
+        })
+      ).status,
+    ).toBe(201);
+    const keeper = fx.as('beta-admin');
+    const join = await api('POST', '/api/v1/workspaces/alpha/groups/admins/members', keeper, {
+      user: 'beta-admin',
+    });
+    expect(join.status).toBe(403);
+    const bindRole = await api('POST', '/api/v1/workspaces/alpha/groups', keeper, {
+      name: 'sneaky',
+      role: 'workspace-admin',
+    });
+    expect(bindRole.status).toBe(403);
+    expect(
+      (await api('POST', '/api/v1/workspaces/alpha/groups', keeper, { name: 'plain' })).status,
+    ).toBe(201);
+    expect(
+      (
+        await api('POST', '/api/v1/workspaces/alpha/groups/plain/members', keeper, {
+          user: 'beta-admin',
+        })
+      ).status,
+    ).toBe(201);
+    const upgrade = await api('PUT', '/api/v1/workspaces/alpha/groups/plain', keeper, {
+      role: 'workspace-admin',
+    });
+    expect(upgrade.status).toBe(403);
+    expect((await api('GET', '/api/v1/workspaces/alpha/groups/plain', keeper)).body).toMatchObject({
+      role: null,
+    });
+  });
+});
