@@ -1,7 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { decodeProtectedHeader } from 'jose';
 import type { Database } from '../../db/client';
-import { loadPrincipal } from '../../db/queries/principal';
 import { API_TOKEN_PREFIX, findApiTokenBySecret, touchApiToken } from '../../db/queries/tokens';
 import type { UserRow } from '../../db/queries/users';
 import { issuerUrl } from '../config';
@@ -9,6 +8,7 @@ import type { AppEnv } from '../env';
 import { unauthorized } from '../errors';
 import { verifyAccessToken } from './access-token';
 import type { Principal } from './principal';
+import { cachedPrincipal, forgetPrincipals } from './principal-cache';
 import { verificationKeys } from './signing-keys';
 
 const kidOf = (token: string): string | undefined => {
@@ -46,7 +46,7 @@ async function fromAccessToken(
       });
   }
   if (!result.ok) return undefined;
-  const loaded = await loadPrincipal(db, result.claims.sub);
+  const loaded = await cachedPrincipal(db, result.claims.sub);
   if (loaded?.user.status !== 'active') return undefined;
   return { user: loaded.user, principal: { ...loaded.principal, via: 'access-token', scopes: [] } };
 }
@@ -55,7 +55,7 @@ async function fromApiToken(db: Database, token: string): Promise<BearerIdentity
   const row = await findApiTokenBySecret(db, token);
   const now = new Date();
   if (!row || (row.expiresAt && row.expiresAt.getTime() <= now.getTime())) return undefined;
-  const loaded = await loadPrincipal(db, row.userId);
+  const loaded = await cachedPrincipal(db, row.userId);
   if (loaded?.user.status !== 'active') return undefined;
   // Awaited: it writes at most once a minute per token, so this is almost always free.
   await touchApiToken(db, row, now);
@@ -79,6 +79,8 @@ export async function bearerIdentity(c: Context<AppEnv>): Promise<BearerIdentity
     : fromAccessToken(c.get('db'), token, issuerUrl(c.env, c.req.url));
 }
 
+const readOnlyMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** Sets `principal` for every /api route; 401 without a valid bearer token. */
 export const authenticate: MiddlewareHandler<AppEnv> = async function authenticate(c, next) {
   if (!bearerToken(c.req.header('authorization'))) throw unauthorized();
@@ -86,5 +88,10 @@ export const authenticate: MiddlewareHandler<AppEnv> = async function authentica
   if (!identity)
     throw unauthorized('The bearer token is invalid, expired or revoked, or its user is disabled.');
   c.set('principal', identity.principal);
-  await next();
+  try {
+    await next();
+  } finally {
+    // Whatever this request changed (roles, members, users) applies to the next one at once.
+    if (!readOnlyMethods.has(c.req.method)) forgetPrincipals();
+  }
 };

@@ -3,7 +3,8 @@ import { desc, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../db/client';
 import { auditEvents, users } from '../../db/schema';
-import { bearer, call, login, postForm, seedUser } from './support/auth';
+import { PRINCIPAL_CACHE_MS } from '../../functions/auth/principal-cache';
+import { ADMIN, bearer, call, login, postForm, seedUser } from './support/auth';
 
 const db = createDb(env.DB);
 const attempt = (username: string, password: string) =>
@@ -79,11 +80,18 @@ describe('login lockout', () => {
 });
 
 describe('disabled users', () => {
-  it('cannot log in, nor use tokens issued before', async () => {
+  it('cannot log in, nor use tokens issued before (within the principal cache age)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.now();
     const user = await seedUser({ name: 'leaver' });
     const token = await login(user.name, user.password);
     expect((await call('/api/v1/tokens', { headers: bearer(token) })).status).toBe(200);
+    // Disabled behind the API's back (as another isolate would): the cached principal
+    // serves for at most PRINCIPAL_CACHE_MS, then the user is refused.
     await db.update(users).set({ status: 'disabled' }).where(eq(users.id, user.id));
+    vi.setSystemTime(start + PRINCIPAL_CACHE_MS - 1);
+    expect((await call('/api/v1/tokens', { headers: bearer(token) })).status).toBe(200);
+    vi.setSystemTime(start + PRINCIPAL_CACHE_MS);
     expect((await call('/api/v1/tokens', { headers: bearer(token) })).status).toBe(401);
     const res = await attempt(user.name, user.password);
     expect(res.status).toBe(400);
@@ -91,6 +99,24 @@ describe('disabled users', () => {
       error: 'invalid_grant',
       error_description: 'This account is disabled.',
     });
+  });
+});
+
+describe('principal cache', () => {
+  it('is cleared by any mutating API request through this isolate', async () => {
+    const user = await seedUser({ name: 'cached' });
+    const token = await login(user.name, user.password);
+    expect((await call('/api/v1/tokens', { headers: bearer(token) })).status).toBe(200);
+    await db.update(users).set({ status: 'disabled' }).where(eq(users.id, user.id));
+    expect((await call('/api/v1/tokens', { headers: bearer(token) })).status).toBe(200);
+    const admin = await login(ADMIN.username, ADMIN.password);
+    const mutation = await call('/api/v1/tokens', {
+      method: 'POST',
+      headers: bearer(admin),
+      body: JSON.stringify({ name: 'any-write' }),
+    });
+    expect(mutation.status).toBe(201);
+    expect((await call('/api/v1/tokens', { headers: bearer(token) })).status).toBe(401);
   });
 });
 
