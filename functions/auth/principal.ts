@@ -8,7 +8,7 @@ export interface EffectiveBinding {
   scopeId: string;
   role: string;
   rules: PolicyRule[];
-  /** Set when the binding comes through a group. */
+  /** Set when the binding comes through a group: `<workspace>:<group>`. */
   viaGroup?: string;
 }
 
@@ -17,7 +17,10 @@ export interface Principal {
   userId: string;
   username: string;
   platformRole: PlatformRole;
-  /** Names of the user's groups (the `groups` claim; impersonation groups in clusters). */
+  /**
+   * The user's groups as `<workspace>:<group>` (group names are unique only per
+   * workspace): the `groups` claim, and impersonation groups in clusters.
+   */
   groups: string[];
   bindings: EffectiveBinding[];
   via: 'access-token' | 'api-token';
