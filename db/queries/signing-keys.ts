@@ -1,4 +1,4 @@
-import { and, desc, gt, isNull, lte, ne, or } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lte, ne, or } from 'drizzle-orm';
 import type { Database } from '../client';
 import { signingKeys } from '../schema';
 
@@ -10,7 +10,26 @@ export async function listPublishedSigningKeys(db: Database, now: Date): Promise
     .select()
     .from(signingKeys)
     .where(or(isNull(signingKeys.expiresAt), gt(signingKeys.expiresAt, now)))
-    .orderBy(desc(signingKeys.createdAt));
+    .orderBy(desc(signingKeys.createdAt), desc(signingKeys.kid));
+}
+
+/** One published key by kid (for a token signed by a key this isolate has not loaded). */
+export async function findPublishedSigningKey(
+  db: Database,
+  kid: string,
+  now: Date,
+): Promise<SigningKeyRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(signingKeys)
+    .where(
+      and(
+        eq(signingKeys.kid, kid),
+        or(isNull(signingKeys.expiresAt), gt(signingKeys.expiresAt, now)),
+      ),
+    )
+    .limit(1);
+  return row;
 }
 
 export async function insertSigningKey(

@@ -9,7 +9,7 @@ import { unauthorized } from '../errors';
 import { verifyAccessToken } from './access-token';
 import type { Principal } from './principal';
 import { cachedPrincipal, forgetPrincipals } from './principal-cache';
-import { verificationKeys } from './signing-keys';
+import { lookUpVerificationKey, verificationKeys } from './signing-keys';
 
 const kidOf = (token: string): string | undefined => {
   try {
@@ -36,14 +36,13 @@ async function fromAccessToken(
   token: string,
   issuer: string,
 ): Promise<BearerIdentity | undefined> {
-  let result = await verifyAccessToken(token, await verificationKeys(db), { issuer });
+  const keys = await verificationKeys(db);
+  let result = await verifyAccessToken(token, keys, { issuer });
   if (!result.ok && result.reason === 'unknown_key') {
-    // Maybe another isolate just rotated; reload once (rate-limited inside).
+    // Signed by a key another isolate made or rotated in: fetch just that one.
     const kid = kidOf(token);
-    if (kid)
-      result = await verifyAccessToken(token, await verificationKeys(db, { reloadForKid: kid }), {
-        issuer,
-      });
+    const key = kid ? await lookUpVerificationKey(db, kid) : undefined;
+    if (kid && key) result = await verifyAccessToken(token, new Map([[kid, key]]), { issuer });
   }
   if (!result.ok) return undefined;
   const loaded = await cachedPrincipal(db, result.claims.sub);

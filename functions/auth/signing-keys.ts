@@ -1,6 +1,7 @@
 import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Database } from '../../db/client';
 import {
+  findPublishedSigningKey,
   insertSigningKey,
   listPublishedSigningKeys,
   retireSigningKeys,
@@ -14,12 +15,10 @@ import type { SigningKey } from './access-token';
 
 /**
  * Per-isolate caches of imported keys: verification must not touch D1. A
- * key made or rotated by another isolate is picked up when the cache ages
- * out, or at once when a token names a kid we do not know (at most every
- * few seconds, so random kids cannot turn into D1 load).
+ * key made by another isolate is picked up when a token names it (one
+ * indexed lookup by kid) or when the cache ages out.
  */
 const CACHE_TTL_MS = 5 * 60_000;
-const UNKNOWN_KID_RELOAD_MS = 5_000;
 
 interface VerifierCache {
   keys: Map<string, CryptoKey>;
@@ -51,22 +50,30 @@ async function loadVerifiers(db: Database): Promise<VerifierCache> {
 }
 
 /** Public keys that verify access tokens, imported once per isolate. */
-export async function verificationKeys(
-  db: Database,
-  options: { reloadForKid?: string } = {},
-): Promise<ReadonlyMap<string, CryptoKey>> {
+export async function verificationKeys(db: Database): Promise<ReadonlyMap<string, CryptoKey>> {
   let cache = verifiers ? await verifiers.catch(() => undefined) : undefined;
   const age = cache ? Date.now() - cache.loadedAt : Number.POSITIVE_INFINITY;
-  const stale = age > CACHE_TTL_MS || age < 0;
-  const missingKid =
-    options.reloadForKid !== undefined &&
-    !cache?.keys.has(options.reloadForKid) &&
-    age > UNKNOWN_KID_RELOAD_MS;
-  if (!cache || stale || missingKid) {
+  if (!cache || age > CACHE_TTL_MS || age < 0) {
     verifiers = loadVerifiers(db);
     cache = await verifiers;
   }
   return cache.keys;
+}
+
+/**
+ * A published key this isolate has not seen yet (made or rotated in by
+ * another isolate), added to the cache; undefined for unknown or expired kids.
+ */
+export async function lookUpVerificationKey(
+  db: Database,
+  kid: string,
+): Promise<CryptoKey | undefined> {
+  const row = await findPublishedSigningKey(db, kid, new Date());
+  if (!row) return undefined;
+  const key = (await importJWK(publicPart(row.publicJwk), 'ES256')) as CryptoKey;
+  const cache = verifiers ? await verifiers.catch(() => undefined) : undefined;
+  cache?.keys.set(kid, key);
+  return key;
 }
 
 async function createKey(db: Database, env: Env, now: Date): Promise<SigningKey> {
@@ -88,12 +95,19 @@ async function importSigner(env: Env, row: SigningKeyRow): Promise<SigningKey> {
   return { kid: row.kid, privateKey: (await importJWK(jwk, 'ES256')) as CryptoKey };
 }
 
+const newestActive = (rows: SigningKeyRow[]) => rows.find((row) => row.retiredAt === null);
+
 async function loadSigner(db: Database, env: Env): Promise<SigningKey & { loadedAt: number }> {
-  const rows = await listPublishedSigningKeys(db, new Date());
-  const active = rows.find((row) => row.retiredAt === null);
-  const key = active ? await importSigner(env, active) : await createKey(db, env, new Date());
-  if (!active) verifiers = undefined;
-  return { ...key, loadedAt: Date.now() };
+  let active = newestActive(await listPublishedSigningKeys(db, new Date()));
+  if (!active) {
+    await createKey(db, env, new Date());
+    // Isolates racing on an empty table each made a key: all sign with the
+    // newest one, and the cron retires the rest.
+    active = newestActive(await listPublishedSigningKeys(db, new Date()));
+    verifiers = undefined;
+  }
+  if (!active) throw new Error('no active signing key after creating one');
+  return { ...(await importSigner(env, active)), loadedAt: Date.now() };
 }
 
 /**
@@ -139,8 +153,7 @@ export async function rotateSigningKeys(
   now = new Date(),
 ): Promise<string | undefined> {
   const config = settings(env);
-  const rows = await listPublishedSigningKeys(db, now);
-  const active = rows.find((row) => row.retiredAt === null);
+  const active = newestActive(await listPublishedSigningKeys(db, now));
   const maxAgeMs = config.signingKeyRotationDays * 86_400_000;
   let rotatedTo: string | undefined;
   let keepKid = active?.kid;

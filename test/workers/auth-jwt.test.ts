@@ -1,7 +1,18 @@
 import { createScheduledController } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type JSONWebKeySet,
+  jwtVerify,
+} from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createDb } from '../../db/client';
+import { insertSigningKey } from '../../db/queries/signing-keys';
+import { signAccessToken } from '../../functions/auth/access-token';
 import worker from '../../functions/index';
 import { ADMIN, call, login } from './support/auth';
 
@@ -100,5 +111,29 @@ describe('access tokens', () => {
     expect(kidOf(later)).toBe(kidOf(fresh));
     expect((await whoami(later)).status).toBe(200);
     expect(env.SIGNING_KEY_ROTATION_DAYS).toBe('30');
+  });
+});
+
+// Last: it adds a key to this file's database.
+describe('keys made elsewhere', () => {
+  it('verify tokens signed by a key another isolate made, looked up by kid', async () => {
+    const mine = await login(ADMIN.username, ADMIN.password); // this isolate's keys are cached now
+    const sub = decodeJwt(mine).sub ?? '';
+    const db = createDb(env.DB);
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const sign = (kid: string) =>
+      signAccessToken(
+        { kid, privateKey },
+        { userId: sub, username: 'admin', groups: [] },
+        { issuer: 'https://edge.test', ttlSeconds: 60 },
+      );
+    await insertSigningKey(db, {
+      kid: 'from-elsewhere',
+      publicJwk: (await exportJWK(publicKey)) as JsonWebKey,
+      privateKeyEncrypted: 'v1.unused.unused',
+      createdAt: new Date(),
+    });
+    expect((await whoami((await sign('from-elsewhere')).token)).status).toBe(200);
+    expect((await whoami((await sign('never-published')).token)).status).toBe(401);
   });
 });
