@@ -21,7 +21,8 @@ export async function issueRefreshToken(
 
 export type RefreshResult =
   | { ok: true; userId: string; refreshToken: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' };
+  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' }
+  | { ok: false; reason: 'reused'; userId: string };
 
 /**
  * Exchanges a refresh token for its successor in the same family. Marking it
@@ -57,7 +58,7 @@ export async function rotateRefreshToken(
         .returning({ id: refreshTokens.id });
   if (claimed.length === 0) {
     await revokeRefreshFamily(db, row.familyId, now);
-    return { ok: false, reason: 'reused' };
+    return { ok: false, reason: 'reused', userId: row.userId };
   }
   const successor = randomToken('', 32);
   const [, revoked] = await db.batch([
@@ -76,7 +77,7 @@ export async function rotateRefreshToken(
   ]);
   if (revoked.length > 0) {
     await revokeRefreshFamily(db, row.familyId, now);
-    return { ok: false, reason: 'reused' };
+    return { ok: false, reason: 'reused', userId: row.userId };
   }
   return { ok: true, userId: row.userId, refreshToken: successor };
 }

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { recordAuditEvent } from '../../db/queries/audit';
 import { loadPrincipal } from '../../db/queries/principal';
 import { issueRefreshToken, rotateRefreshToken } from '../../db/queries/refresh-tokens';
+import { findUserById } from '../../db/queries/users';
 import { issuerUrl, settings } from '../config';
 import type { AppEnv } from '../env';
 import { signAccessToken } from './access-token';
@@ -18,13 +19,14 @@ async function auditLogin(
   username: string,
   outcome: 'success' | 'failure' | 'denied',
   status: number,
+  name = username,
 ) {
   await recordAuditEvent(c.get('db'), {
     time: new Date(),
     user: username.slice(0, 256),
     verb: 'login',
     resource: 'sessions',
-    name: username.slice(0, 256),
+    name: name.slice(0, 256),
     outcome,
     status,
     requestId: c.get('requestId'),
@@ -139,6 +141,11 @@ export async function refreshGrant(
     ttlSeconds: settings(c.env).refreshTokenTtlSeconds,
   });
   if (!result.ok) {
+    if (result.reason === 'reused') {
+      // A replayed refresh token means a stolen one: worth an audit trail.
+      const user = await findUserById(c.get('db'), result.userId);
+      await auditLogin(c, user?.name ?? result.userId, 'denied', 400, 'refresh-token-reuse');
+    }
     const why =
       result.reason === 'reused'
         ? 'The refresh token was already used; its whole family is now revoked. Log in again.'

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../db/client';
 import { setUserPassword } from '../../db/queries/users';
-import { users } from '../../db/schema';
+import { auditEvents, users } from '../../db/schema';
 import { ADMIN, call, loginTokens, postForm, seedUser, type TokenResponse } from './support/auth';
 
 afterEach(() => {
@@ -37,6 +37,11 @@ describe('refresh tokens', () => {
     expect(body.error_description).toMatch(/already used/);
     // The legitimate successor is dead too: the family is revoked.
     expect((await refresh(second.refresh_token)).status).toBe(400);
+    const [event] = await createDb(env.DB)
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.name, 'refresh-token-reuse'));
+    expect(event).toMatchObject({ user: 'admin', verb: 'login', outcome: 'denied', status: 400 });
     // Other sessions are unaffected.
     const other = await loginTokens(ADMIN.username, ADMIN.password);
     expect((await refresh(other.refresh_token)).status).toBe(200);
