@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, lte, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { auditEvents } from '../schema';
 
@@ -27,7 +27,11 @@ export async function listAuditEvents(
 ): Promise<AuditEventRow[]> {
   if (workspaces !== 'all' && workspaces.length === 0) return [];
   const conditions: SQL[] = [];
-  if (workspaces !== 'all') conditions.push(inArray(auditEvents.workspace, workspaces));
+  // One JSON parameter rather than one per workspace (D1 binds at most 100).
+  if (workspaces !== 'all')
+    conditions.push(
+      sql`${auditEvents.workspace} in (select value from json_each(${JSON.stringify(workspaces)}))`,
+    );
   if (filter.user !== undefined) conditions.push(eq(auditEvents.user, filter.user));
   if (filter.verb !== undefined) conditions.push(eq(auditEvents.verb, filter.verb));
   if (filter.resource !== undefined) conditions.push(eq(auditEvents.resource, filter.resource));

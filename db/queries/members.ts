@@ -1,4 +1,5 @@
 import { and, asc, count, eq, gt, inArray, or, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../client';
 import {
   clusters,
@@ -122,73 +123,71 @@ export interface NamedBinding {
 
 /**
  * A user's role bindings, direct and through groups, with the names of
- * their scopes (for `/me`).
+ * their scopes (for `/me`). Joins rather than id lists, so any number of
+ * bindings stays one query within D1's parameter limit.
  */
 export async function bindingsOfUser(db: Database, userId: string): Promise<NamedBinding[]> {
-  const memberships = await db
-    .select({ id: groups.id, name: groups.name })
-    .from(groupMembers)
-    .innerJoin(groups, eq(groups.id, groupMembers.groupId))
-    .where(eq(groupMembers.userId, userId));
-  const groupName = new Map(memberships.map((g) => [g.id, g.name]));
-  const subjects = [and(eq(roleBindings.subjectType, 'user'), eq(roleBindings.subjectId, userId))];
-  if (memberships.length > 0)
-    subjects.push(
-      and(
-        eq(roleBindings.subjectType, 'group'),
-        inArray(roleBindings.subjectId, [...groupName.keys()]),
+  const nsCluster = alias(clusters, 'ns_cluster');
+  const nsWorkspace = alias(workspaces, 'ns_workspace');
+  const viaGroup = alias(groups, 'via_group');
+  const rows = await db
+    .select({
+      scopeType: roleBindings.scopeType,
+      role: roleBindings.role,
+      workspace: workspaces.name,
+      cluster: clusters.name,
+      namespace: namespaces.name,
+      nsCluster: nsCluster.name,
+      nsWorkspace: nsWorkspace.name,
+      viaGroup: viaGroup.name,
+    })
+    .from(roleBindings)
+    .leftJoin(
+      workspaces,
+      and(eq(roleBindings.scopeType, 'workspace'), eq(workspaces.id, roleBindings.scopeId)),
+    )
+    .leftJoin(
+      clusters,
+      and(eq(roleBindings.scopeType, 'cluster'), eq(clusters.id, roleBindings.scopeId)),
+    )
+    .leftJoin(
+      namespaces,
+      and(eq(roleBindings.scopeType, 'namespace'), eq(namespaces.id, roleBindings.scopeId)),
+    )
+    .leftJoin(nsCluster, eq(nsCluster.id, namespaces.clusterId))
+    .leftJoin(nsWorkspace, eq(nsWorkspace.id, namespaces.workspaceId))
+    .leftJoin(
+      viaGroup,
+      and(eq(roleBindings.subjectType, 'group'), eq(viaGroup.id, roleBindings.subjectId)),
+    )
+    .where(
+      or(
+        and(eq(roleBindings.subjectType, 'user'), eq(roleBindings.subjectId, userId)),
+        and(
+          eq(roleBindings.subjectType, 'group'),
+          inArray(
+            roleBindings.subjectId,
+            db
+              .select({ id: groupMembers.groupId })
+              .from(groupMembers)
+              .where(eq(groupMembers.userId, userId)),
+          ),
+        ),
       ),
     );
-  const rows = await db
-    .select()
-    .from(roleBindings)
-    .where(or(...subjects));
-  const idsOf = (type: ScopeType) => rows.filter((r) => r.scopeType === type).map((r) => r.scopeId);
-  const [wsRows, clusterRows, nsRows] = await Promise.all([
-    idsOf('workspace').length
-      ? db
-          .select({ id: workspaces.id, name: workspaces.name })
-          .from(workspaces)
-          .where(inArray(workspaces.id, idsOf('workspace')))
-      : [],
-    idsOf('cluster').length
-      ? db
-          .select({ id: clusters.id, name: clusters.name })
-          .from(clusters)
-          .where(inArray(clusters.id, idsOf('cluster')))
-      : [],
-    idsOf('namespace').length
-      ? db
-          .select({
-            id: namespaces.id,
-            name: namespaces.name,
-            cluster: clusters.name,
-            workspace: workspaces.name,
-          })
-          .from(namespaces)
-          .innerJoin(clusters, eq(clusters.id, namespaces.clusterId))
-          .innerJoin(workspaces, eq(workspaces.id, namespaces.workspaceId))
-          .where(inArray(namespaces.id, idsOf('namespace')))
-      : [],
-  ]);
-  const wsName = new Map(wsRows.map((w) => [w.id, w.name]));
-  const clusterName = new Map(clusterRows.map((c) => [c.id, c.name]));
-  const ns = new Map(nsRows.map((n) => [n.id, n]));
   const named: NamedBinding[] = [];
   for (const row of rows) {
-    const via = row.subjectType === 'group' ? groupName.get(row.subjectId) : undefined;
     const base: NamedBinding = { scopeType: row.scopeType, role: row.role };
-    if (via !== undefined) base.viaGroup = via;
-    if (row.scopeType === 'workspace') {
-      const name = wsName.get(row.scopeId);
-      if (name !== undefined) named.push({ ...base, workspace: name });
-    } else if (row.scopeType === 'cluster') {
-      const name = clusterName.get(row.scopeId);
-      if (name !== undefined) named.push({ ...base, cluster: name });
-    } else {
-      const n = ns.get(row.scopeId);
-      if (n) named.push({ ...base, workspace: n.workspace, cluster: n.cluster, namespace: n.name });
-    }
+    if (row.viaGroup !== null) base.viaGroup = row.viaGroup;
+    if (row.workspace !== null) named.push({ ...base, workspace: row.workspace });
+    else if (row.cluster !== null) named.push({ ...base, cluster: row.cluster });
+    else if (row.namespace !== null && row.nsCluster !== null && row.nsWorkspace !== null)
+      named.push({
+        ...base,
+        workspace: row.nsWorkspace,
+        cluster: row.nsCluster,
+        namespace: row.namespace,
+      });
   }
   return named;
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { clusters, namespaces, roleBindings } from '../schema';
 import type { PageRequest } from './paging';
+import { boundScopeIds } from './reach';
 
 /** A namespace placement with its cluster's name. */
 export interface NamespaceRow {
@@ -51,15 +52,15 @@ export async function findNamespaces(
 }
 
 /**
- * One page of a workspace's namespaces. `visible` (when given) keeps only
- * namespaces with those ids or in those clusters, for callers without
- * workspace-wide read.
+ * One page of a workspace's namespaces. With `visibleTo` (a user id), only
+ * namespaces where that user has a binding or whose cluster it has a
+ * binding in, for callers without workspace-wide read.
  */
 export async function listNamespaces(
   db: Database,
   workspaceId: string,
   page: PageRequest,
-  visible?: { namespaceIds: string[]; clusterIds: string[] },
+  visibleTo?: string,
 ): Promise<NamespaceRow[]> {
   const conditions: (SQL | undefined)[] = [eq(namespaces.workspaceId, workspaceId)];
   if (page.after !== undefined) {
@@ -73,13 +74,13 @@ export async function listNamespaces(
     if (!after) return [];
     conditions.push(after);
   }
-  if (visible) {
-    const reach: SQL[] = [];
-    if (visible.namespaceIds.length) reach.push(inArray(namespaces.id, visible.namespaceIds));
-    if (visible.clusterIds.length) reach.push(inArray(namespaces.clusterId, visible.clusterIds));
-    if (reach.length === 0) return [];
-    conditions.push(or(...reach));
-  }
+  if (visibleTo !== undefined)
+    conditions.push(
+      or(
+        inArray(namespaces.id, boundScopeIds(db, visibleTo, 'namespace')),
+        inArray(namespaces.clusterId, boundScopeIds(db, visibleTo, 'cluster')),
+      ),
+    );
   return db
     .select(columns)
     .from(namespaces)
@@ -123,17 +124,21 @@ export async function deleteNamespace(db: Database, id: string): Promise<void> {
   ]);
 }
 
-/** Whether any of `namespaceIds` is placed in the workspace (project members see their workspace). */
-export async function anyNamespaceIn(
+/** Whether the user has a binding in any namespace of the workspace (project members see their workspace). */
+export async function hasNamespaceBindingIn(
   db: Database,
   workspaceId: string,
-  namespaceIds: string[],
+  userId: string,
 ): Promise<boolean> {
-  if (namespaceIds.length === 0) return false;
   const row = await db
     .select({ id: namespaces.id })
     .from(namespaces)
-    .where(and(eq(namespaces.workspaceId, workspaceId), inArray(namespaces.id, namespaceIds)))
+    .where(
+      and(
+        eq(namespaces.workspaceId, workspaceId),
+        inArray(namespaces.id, boundScopeIds(db, userId, 'namespace')),
+      ),
+    )
     .get();
   return row !== undefined;
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { groups, namespaces, roleBindings, workspaces } from '../schema';
 import type { PageRequest } from './paging';
+import { boundScopeIds, workspacesOfBoundNamespaces } from './reach';
 
 export type WorkspaceRow = typeof workspaces.$inferSelect;
 
@@ -10,18 +11,24 @@ export async function findWorkspace(db: Database, name: string): Promise<Workspa
 }
 
 /**
- * One page of workspaces by name. `visibleIds` (when given) restricts the
- * list to the workspaces the caller may see.
+ * One page of workspaces by name. With `visibleTo` (a user id), only the
+ * workspaces that user reaches: a binding in the workspace or in one of its
+ * namespaces, directly or through a group.
  */
 export async function listWorkspaces(
   db: Database,
   page: PageRequest,
-  visibleIds?: string[],
+  visibleTo?: string,
 ): Promise<WorkspaceRow[]> {
-  if (visibleIds?.length === 0) return [];
-  const conditions: SQL[] = [];
+  const conditions: (SQL | undefined)[] = [];
   if (page.after !== undefined) conditions.push(gt(workspaces.name, page.after));
-  if (visibleIds) conditions.push(inArray(workspaces.id, visibleIds));
+  if (visibleTo !== undefined)
+    conditions.push(
+      or(
+        inArray(workspaces.id, boundScopeIds(db, visibleTo, 'workspace')),
+        inArray(workspaces.id, workspacesOfBoundNamespaces(db, visibleTo)),
+      ),
+    );
   return db
     .select()
     .from(workspaces)
@@ -30,23 +37,12 @@ export async function listWorkspaces(
     .limit(page.limit + 1);
 }
 
-/**
- * Ids of the workspaces reachable through a set of role bindings: workspace
- * bindings directly, namespace bindings through the namespace's workspace.
- */
-export async function workspaceIdsReachable(
-  db: Database,
-  binding: { workspaceIds: string[]; namespaceIds: string[] },
-): Promise<string[]> {
-  const ids = new Set(binding.workspaceIds);
-  if (binding.namespaceIds.length > 0) {
-    const rows = await db
-      .selectDistinct({ workspaceId: namespaces.workspaceId })
-      .from(namespaces)
-      .where(inArray(namespaces.id, binding.namespaceIds));
-    for (const row of rows) ids.add(row.workspaceId);
-  }
-  return [...ids];
+/** The workspaces where the user holds a binding, directly or through a group. */
+export async function boundWorkspaces(db: Database, userId: string): Promise<WorkspaceRow[]> {
+  return db
+    .select()
+    .from(workspaces)
+    .where(inArray(workspaces.id, boundScopeIds(db, userId, 'workspace')));
 }
 
 export async function createWorkspace(

@@ -1,6 +1,10 @@
 import type { Database } from '../../db/client';
 import { type ClusterRow, findClusterByName } from '../../db/queries/members';
-import { anyNamespaceIn, findNamespaces, type NamespaceRow } from '../../db/queries/namespaces';
+import {
+  findNamespaces,
+  hasNamespaceBindingIn,
+  type NamespaceRow,
+} from '../../db/queries/namespaces';
 import { findWorkspace, type WorkspaceRow } from '../../db/queries/workspaces';
 import type { Principal } from '../auth/principal';
 import { badRequest, notFound } from '../errors';
@@ -19,13 +23,11 @@ export const namespaceScope = (ns: {
   clusterId: ns.clusterId,
 });
 
-const namespaceBindingIds = (principal: Principal) =>
-  principal.bindings.filter((b) => b.scopeType === 'namespace').map((b) => b.scopeId);
-
 async function workspaceVisible(db: Database, principal: Principal, ws: WorkspaceRow) {
   return (
     canSee(principal, workspaceScope(ws.id)) ||
-    anyNamespaceIn(db, ws.id, namespaceBindingIds(principal))
+    (principal.bindings.some((b) => b.scopeType === 'namespace') &&
+      hasNamespaceBindingIn(db, ws.id, principal.userId))
   );
 }
 

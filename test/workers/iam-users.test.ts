@@ -326,3 +326,37 @@ describe('OpenAPI', () => {
       expect(Object.keys(doc.paths[path] ?? {}), path).toEqual(expect.arrayContaining(methods));
   });
 });
+
+describe('scale of one user', () => {
+  it('a user bound in 150 namespaces lists them all (no id lists past D1’s parameter limit)', async () => {
+    const ws = fx.ids.workspaces.beta;
+    const cluster = fx.ids.clusters.west;
+    const user = fx.ids.users['east-viewer'];
+    const statements = [];
+    for (let i = 0; i < 150; i++) {
+      const id = crypto.randomUUID();
+      statements.push(
+        env.DB.prepare(
+          'insert into namespaces (id, cluster_id, name, workspace_id, created_at) values (?, ?, ?, ?, ?)',
+        ).bind(id, cluster, `bulk-${String(i).padStart(3, '0')}`, ws, Date.now()),
+        env.DB.prepare(
+          "insert into role_bindings (id, scope_type, scope_id, subject_type, subject_id, role, created_at) values (?, 'namespace', ?, 'user', ?, 'viewer', ?)",
+        ).bind(crypto.randomUUID(), id, user, Date.now()),
+      );
+    }
+    await env.DB.batch(statements);
+    const as = fx.as('east-viewer');
+    // east-viewer's token predates the bindings; the principal is loaded per request
+    expect(
+      items<{ name: string }>((await api('GET', '/api/v1/workspaces', as)).body).map((w) => w.name),
+    ).toEqual(['beta']);
+    const first = await api('GET', '/api/v1/workspaces/beta/namespaces?limit=200', as);
+    const names = items<{ name: string }>(first.body).map((n) => n.name);
+    // its 150 namespaces in west, plus beta-web in east where it is cluster-viewer
+    expect(names).toHaveLength(151);
+    expect(names).toContain('beta-web');
+    expect(names).not.toContain('beta-db');
+    const me = (await api('GET', '/api/v1/me', as)).body as { bindings: { level: string }[] };
+    expect(me.bindings.filter((b) => b.level === 'namespace')).toHaveLength(150);
+  });
+});

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Database } from '../../../db/client';
 import { type AuditEventRow, listAuditEvents } from '../../../db/queries/audit-list';
-import { listWorkspaces } from '../../../db/queries/workspaces';
+import { boundWorkspaces } from '../../../db/queries/workspaces';
 import type { Principal } from '../../auth/principal';
 import { badRequest, forbidden } from '../../errors';
 import { bearerAuth, createRouter } from '../../openapi';
@@ -61,13 +61,11 @@ const eventView = (e: AuditEventRow) => ({
  */
 async function readableWorkspaces(db: Database, principal: Principal): Promise<string[] | 'all'> {
   if (can(principal, 'list', 'audit', platformScope)) return 'all';
-  const ids = principal.bindings
-    .filter((b) => b.scopeType === 'workspace')
-    .map((b) => b.scopeId)
-    .filter((id) => can(principal, 'list', 'audit', workspaceScope(id)));
-  if (ids.length === 0) return [];
-  const rows = await listWorkspaces(db, { limit: ids.length }, ids);
-  return rows.map((w) => w.name);
+  if (!principal.bindings.some((b) => b.scopeType === 'workspace')) return [];
+  const bound = await boundWorkspaces(db, principal.userId);
+  return bound
+    .filter((w) => can(principal, 'list', 'audit', workspaceScope(w.id)))
+    .map((w) => w.name);
 }
 
 const list = createRoute({

@@ -89,11 +89,7 @@ export const namespaceRoutes = createRouter()
     const db = c.get('db');
     const { workspace, scope } = await visibleWorkspace(db, principal, c.req.valid('param').ws);
     const page = toPage(c.req.valid('query'));
-    const idsOf = (type: string) =>
-      principal.bindings.filter((b) => b.scopeType === type).map((b) => b.scopeId);
-    const visible = can(principal, 'list', 'namespaces', scope)
-      ? undefined
-      : { namespaceIds: idsOf('namespace'), clusterIds: idsOf('cluster') };
+    const visible = can(principal, 'list', 'namespaces', scope) ? undefined : principal.userId;
     const rows = await listNamespaces(db, workspace.id, page, visible);
     return c.json(pageOf(rows, page, namespaceKey, view(workspace.name)), 200);
   })

@@ -6,7 +6,6 @@ import {
   listWorkspaces,
   updateWorkspace,
   type WorkspaceRow,
-  workspaceIdsReachable,
 } from '../../../db/queries/workspaces';
 import { badRequest } from '../../errors';
 import { bearerAuth, createRouter } from '../../openapi';
@@ -103,14 +102,9 @@ export const workspaceRoutes = createRouter()
     const principal = c.get('principal');
     const db = c.get('db');
     const page = toPage(c.req.valid('query'));
-    const idsOf = (type: string) =>
-      principal.bindings.filter((b) => b.scopeType === type).map((b) => b.scopeId);
     const visible = can(principal, 'list', 'workspaces', platformScope)
       ? undefined
-      : await workspaceIdsReachable(db, {
-          workspaceIds: idsOf('workspace'),
-          namespaceIds: idsOf('namespace'),
-        });
+      : principal.userId;
     const rows = await listWorkspaces(db, page, visible);
     return c.json(
       pageOf(rows, page, (w) => w.name, workspaceView),
