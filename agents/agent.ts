@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+// The module itself, not the package index: the index loads every generated API client.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type { ClusterInfo } from '../functions/tunnel/inventory';
 import { sleep } from './backoff';
 import type { AgentConfig } from './config';
@@ -147,9 +148,21 @@ export async function runAgent(
     ready: () => {
       const leading = elector.isLeader;
       const synced = pipeline?.hasSynced() ?? false;
+      const memory = process.memoryUsage();
+      const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
       return {
         ok: !leading || synced,
-        details: { leader: leading, synced, tunnel: tunnel.isConnected() },
+        details: {
+          leader: leading,
+          synced,
+          tunnel: tunnel.isConnected(),
+          memoryMiB: {
+            rss: mib(memory.rss),
+            heapUsed: mib(memory.heapUsed),
+            heapTotal: mib(memory.heapTotal),
+            external: mib(memory.external),
+          },
+        },
       };
     },
   });

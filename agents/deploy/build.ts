@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+/**
+ * Bundles the agent into one ES module for the image (the Dockerfile and the
+ * memory benchmark run this):  npx tsx agents/deploy/build.ts [outfile]
+ *
+ * The agent uses client-node only for KubeConfig (loading, auth, TLS). But
+ * KubeConfig's module imports the generated API clients and models for
+ * `makeApiClient`, which alone add ~65 MiB of RSS, as much as the agent's
+ * whole budget at 1,000 pods. The bundle swaps that one import for a stub;
+ * calling `makeApiClient` in the bundle throws.
+ */
+const GENERATED_CLIENTS = /[\\/]@kubernetes[\\/]client-node[\\/]dist[\\/]gen[\\/]index\.js$/;
+
+const STUB = `
+const unavailable = () => { throw new Error('generated API clients are not bundled in the edgetower agent'); };
+export class ServerConfiguration { constructor() { unavailable(); } }
+export const createConfiguration = unavailable;
+`;
+
+const withoutGeneratedClients: Plugin = {
+  name: 'without-generated-clients',
+  setup(b) {
+    b.onResolve({ filter: /\/gen\/index\.js$/ }, async (args) => {
+      const resolved = join(args.resolveDir, args.path);
+      return GENERATED_CLIENTS.test(resolved)
+        ? { path: resolved, namespace: 'gen-stub' }
+        : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'gen-stub' }, () => ({ contents: STUB, loader: 'js' }));
+    // config.js takes only Headers from node-fetch v2 (whose URL parser drags in
+    // ~400 KiB of Unicode tables); Node 20 has a global Headers.
+    b.onResolve({ filter: /^node-fetch$/ }, (args) =>
+      /client-node[\\/]dist[\\/]config\.js$/.test(args.importer)
+        ? { path: 'node-fetch', namespace: 'fetch-shim' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'fetch-shim' }, () => ({
+      contents: 'export const Headers = globalThis.Headers;',
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Node flags the image runs the agent with (keep in sync with the
+ * Dockerfile's CMD). A small young generation keeps RSS close to the live
+ * heap: the agent's garbage is short-lived page and event JSON.
+ */
+export const AGENT_NODE_FLAGS: readonly string[] = [];
+
+/** Environment the image sets (Dockerfile ENV). */
+export const AGENT_ENV: Readonly<Record<string, string>> = {};
+
+export async function buildAgent(outfile: string): Promise<void> {
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [join(import.meta.dirname, '../main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [withoutGeneratedClients],
+    // Some CommonJS dependencies call require(); give ESM one.
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  });
+}
+
+if (process.argv[1]?.endsWith('build.ts')) {
+  await buildAgent(process.argv[2] ?? 'dist/agent.mjs');
+}
