@@ -37,6 +37,11 @@ function kubePath(url: URL, cluster: string): string {
   return `${rest.startsWith('/') ? rest : `/${rest}`}${url.search}`;
 }
 
+/** Watches and followed logs: long-lived bodies whose every chunk matters at once. */
+const isStreaming = (url: URL) =>
+  ['true', '1'].includes(url.searchParams.get('watch') ?? '') ||
+  url.searchParams.get('follow') === 'true';
+
 async function proxyToKube(c: Context<AppEnv>): Promise<Response> {
   const principal = c.get('principal');
   const name = c.req.param('c') ?? '';
@@ -66,7 +71,20 @@ async function proxyToKube(c: Context<AppEnv>): Promise<Response> {
     headers,
     impersonate: impersonationFor(principal, access, tunnelSettings(c.env).kubeAdminGroup),
   };
-  return proxyThroughTunnel(c.env, access.cluster.id, call, hasBody ? c.req.raw.body : null);
+  const response = await proxyThroughTunnel(
+    c.env,
+    access.cluster.id,
+    call,
+    hasBody ? c.req.raw.body : null,
+  );
+  if (isStreaming(url) && !response.headers.has('content-encoding')) {
+    // Edge compression (Cloudflare's, and miniflare's imitation of it) buffers
+    // small writes: a watch event would sit in the gzip buffer. Marking the
+    // body as already encoded keeps every event flowing as it happens.
+    response.headers.set('content-encoding', 'identity');
+    response.headers.set('cache-control', 'no-transform');
+  }
+  return response;
 }
 
 /**

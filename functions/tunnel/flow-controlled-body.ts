@@ -1,16 +1,23 @@
 /**
  * The body of a proxied response as the edge receives it: DATA frames are
- * enqueued as they arrive, and WINDOW credit goes back to the agent only as
+ * written as they arrive, and WINDOW credit goes back to the agent only as
  * the caller actually reads. A caller that stops reading (a slow `watch`)
  * therefore stalls only its own stream: the agent runs out of credit for it
  * and pauses that upstream response, while other streams keep flowing.
+ *
+ * An IdentityTransformStream (native, no JS queue) carries the bytes: each
+ * write reaches the caller at once instead of waiting in a buffer, and a
+ * write settles only when the reader has taken it, which is exactly the
+ * "consumed" signal credit is based on.
  */
 export class FlowControlledBody {
   readonly stream: ReadableStream<Uint8Array>;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #window: number;
   readonly #grant: (bytes: number) => void;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  readonly #onCancel: (reason: string) => void;
   #received = 0;
+  #consumed = 0;
   #granted: number;
   #done = false;
 
@@ -23,57 +30,56 @@ export class FlowControlledBody {
     this.#window = window;
     this.#granted = window;
     this.#grant = grant;
-    this.stream = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.#controller = controller;
-        },
-        pull: () => this.#maybeGrant(),
-        cancel: (reason) => {
-          if (this.#done) return;
-          this.#done = true;
-          onCancel(reason === undefined ? 'caller went away' : String(reason));
-        },
-      },
-      new ByteLengthQueuingStrategy({ highWaterMark: window }),
-    );
+    this.#onCancel = onCancel;
+    const pipe = new IdentityTransformStream();
+    this.stream = pipe.readable;
+    this.#writer = pipe.writable.getWriter();
+    this.#writer.closed.catch((reason: unknown) => this.#cancelled(reason));
   }
 
   get done(): boolean {
     return this.#done;
   }
 
-  /** Bytes received beyond the credit given: a protocol violation by the agent. */
+  /** False when the agent sent beyond the credit it was given (a protocol violation). */
   push(chunk: Uint8Array): boolean {
     if (this.#done) return true;
     this.#received += chunk.byteLength;
     if (this.#received > this.#granted) return false;
-    this.#controller.enqueue(chunk);
+    this.#writer.write(chunk).then(
+      () => this.#onConsumed(chunk.byteLength),
+      (reason: unknown) => this.#cancelled(reason),
+    );
     return true;
   }
 
   end(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#controller.close();
+    this.#writer.close().catch(() => {});
   }
 
   fail(error: Error): void {
     if (this.#done) return;
     this.#done = true;
-    this.#controller.error(error);
+    this.#writer.abort(error).catch(() => {});
   }
 
-  #maybeGrant(): void {
+  #onConsumed(bytes: number): void {
+    this.#consumed += bytes;
     if (this.#done) return;
-    const queued = this.#window - (this.#controller.desiredSize ?? 0);
-    const consumed = this.#received - Math.max(0, queued);
-    const limit = consumed + this.#window;
+    const limit = this.#consumed + this.#window;
     const more = limit - this.#granted;
     // Batch credit: a WINDOW frame per quarter window, not per chunk read.
     if (more >= this.#window / 4) {
       this.#granted = limit;
       this.#grant(more);
     }
+  }
+
+  #cancelled(reason: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#onCancel(reason === undefined ? 'caller went away' : String(reason));
   }
 }

@@ -267,6 +267,23 @@ describe('agent tunnel client', () => {
     expect(kube.watchCount('pods')).toBe(watchesBefore - 1);
   });
 
+  it('forwards watch events as they happen', async () => {
+    const edge = await startFakeEdge();
+    edges.push(edge);
+    tunnelTo(edge);
+    const conn = await edge.nextConnection();
+    await new Promise((r) => setTimeout(r, 50));
+    conn.send(get(4, '/api/v1/namespaces/default/configmaps?watch=true'));
+    expect((await conn.next('response')).status).toBe(200);
+    kube.store.create('configmaps', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'late', namespace: 'default' },
+    });
+    const event = await conn.next('data');
+    expect(Buffer.from(event.payload).toString()).toContain('"name":"late"');
+  });
+
   it('streams request bodies upstream', async () => {
     const edge = await startFakeEdge();
     edges.push(edge);

@@ -369,6 +369,20 @@ describe('proxied requests', () => {
     agent.ws.close();
   });
 
+  it('delivers a small watch event at once, without waiting for more bytes', async () => {
+    const reg = await register('px-6');
+    const agent = await connectAgent(reg.joinToken);
+    const pending = call('/clusters/px-6/k8s/api/v1/pods?watch=true', { headers: admin });
+    const request = await agent.nextOf('request');
+    agent.send({ type: 'response', id: request.id, status: 200, headers: [] });
+    const reader = (await pending).body!.getReader();
+    agent.sendData(request.id, '{"type":"ADDED"}\n');
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toBe('{"type":"ADDED"}\n');
+    await reader.cancel();
+    agent.ws.close();
+  });
+
   it('answers 503 when no agent is connected, 401 without a token, 404 for unknown clusters', async () => {
     await register('px-4');
     const res = await call('/clusters/px-4/k8s/api/v1/pods', { headers: admin });

@@ -1,0 +1,359 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentProcess, startAgentProcess } from '../support/agent-process';
+import { type KubeEmulator, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
+import { startTlsFront } from '../support/tls-front';
+import {
+  removeState,
+  startWranglerDev,
+  testSecrets,
+  type WranglerDev,
+} from '../support/wrangler-dev';
+
+/**
+ * The whole path as deployed: `wrangler dev` (workerd, D1, the ClusterTunnel
+ * DO) + the Kubernetes API emulator + real agent processes dialing the edge.
+ * Liveness is shortened to 6 s through the var so the run stays quick; the
+ * production default stays 45 s.
+ */
+const LIVENESS_SECONDS = 6;
+const CLUSTER = 'e2e-east';
+
+let edge: WranglerDev;
+let kube: KubeEmulator;
+let workDir: string;
+let kubeconfig: string;
+let adminJwt: string;
+let joinToken: string;
+const agents: AgentProcess[] = [];
+
+const api = (p: string, init: RequestInit = {}) =>
+  fetch(`${edge.url}${p}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${adminJwt}`,
+      'content-type': 'application/json',
+      ...init.headers,
+    },
+  });
+
+interface ClusterView {
+  status: string;
+  agents: number;
+  lastSeen: string | null;
+  kubernetesVersion: string | null;
+  nodes: { total: number; ready: number; edge: number };
+}
+
+const clusterView = async () =>
+  (await (await api(`/api/v1/clusters/${CLUSTER}`)).json()) as ClusterView;
+
+/** Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes. */
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function agent(name: string, token = joinToken): Promise<AgentProcess> {
+  const proc = await startAgentProcess({ name, hubUrl: edge.url, token, kubeconfig });
+  agents.push(proc);
+  return proc;
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(tmpdir(), 'edgetower-tunnel-e2e-'));
+  kube = await startKubeEmulator({
+    cluster: {
+      nodes: 4,
+      edgeNodes: 1,
+      notReadyNodes: 1,
+      namespaces: 3,
+      workspaces: 2,
+      pods: 60,
+      warningEvents: 5,
+    },
+    bookmarkIntervalMs: 1000,
+  });
+  kubeconfig = path.join(workDir, 'kubeconfig');
+  await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
+  // What the agent manifest creates: the namespace holding the agents' Lease.
+  kube.store.create('namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'edgetower-system' },
+  });
+  edge = await startWranglerDev({ vars: { TUNNEL_LIVENESS_SECONDS: String(LIVENESS_SECONDS) } });
+  const login = await fetch(`${edge.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username: 'admin',
+      password: testSecrets.ADMIN_PASSWORD,
+    }),
+  });
+  expect(login.status).toBe(200);
+  adminJwt = ((await login.json()) as { access_token: string }).access_token;
+});
+
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.kill()));
+  await edge?.stop();
+  if (edge) await removeState(edge);
+  await kube?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+describe('tunnel end to end', () => {
+  it('registers a cluster and two agents connect', async () => {
+    const res = await api('/api/v1/clusters', {
+      method: 'POST',
+      body: JSON.stringify({ name: CLUSTER, labels: { region: 'eu' } }),
+    });
+    expect(res.status).toBe(201);
+    const reg = (await res.json()) as { joinToken: string; manifest: string; cluster: ClusterView };
+    joinToken = reg.joinToken;
+    expect(reg.cluster.status).toBe('pending');
+    expect(reg.manifest).toContain('kind: Deployment');
+
+    await agent('agent-a');
+    await agent('agent-b');
+    const view = await eventually(
+      async () => {
+        const v = await clusterView();
+        return v.agents === 2 ? v : undefined;
+      },
+      60_000,
+      'two connected agents',
+    );
+    expect(view.status).toBe('connected');
+  });
+
+  it('shows the inventory the leader pushed', async () => {
+    const view = await eventually(
+      async () => {
+        const v = await clusterView();
+        return v.nodes.total === 4 ? v : undefined;
+      },
+      20_000,
+      'inventory with 4 nodes',
+    ).catch((e) => {
+      console.log(edge.output().slice(-6000));
+      throw e;
+    });
+    expect(view.kubernetesVersion).toBe('v1.30.2');
+    expect(view.nodes).toEqual({ total: 4, ready: 3, edge: 1 });
+    const edgeNodes = (await (await api(`/api/v1/clusters/${CLUSTER}/edge-nodes`)).json()) as {
+      items: { name: string; edge: boolean }[];
+    };
+    expect(edgeNodes.items).toHaveLength(1);
+    const namespaces = (await (await api(`/api/v1/clusters/${CLUSTER}/namespaces`)).json()) as {
+      items: { name: string; workspace?: string }[];
+    };
+    expect(namespaces.items.map((n) => n.name)).toContain('ns-0000');
+    expect(namespaces.items.some((n) => n.workspace === 'ws-0')).toBe(true);
+  });
+
+  it('proxies kubectl-style requests, impersonating the caller', async () => {
+    const before = kube.requests.length;
+    const res = await api(`/clusters/${CLUSTER}/k8s/api/v1/pods?limit=10`, {
+      headers: { 'impersonate-user': 'someone-else' },
+    });
+    expect(res.status).toBe(200);
+    const list = (await res.json()) as {
+      kind: string;
+      items: unknown[];
+      metadata: { continue?: string };
+    };
+    expect(list.kind).toBe('PodList');
+    expect(list.items).toHaveLength(10);
+    const seen = kube.requests.slice(before).filter((r) => r.path === '/api/v1/pods');
+    expect(seen.length).toBeGreaterThan(0);
+    for (const r of seen) {
+      expect(r.user).toBe('system:serviceaccount:edgetower-system:edgetower-agent');
+      expect(r.impersonateUser).toBe('admin');
+      expect(r.impersonateGroups).toContain('system:masters');
+    }
+    // Unauthenticated and unknown clusters stop at the edge.
+    const anonymous = await fetch(`${edge.url}/clusters/${CLUSTER}/k8s/api/v1/pods`);
+    expect(anonymous.status).toBe(401);
+    expect((await api('/clusters/nope/k8s/api/v1/pods')).status).toBe(404);
+    expect(kube.requests.slice(before).every((r) => r.impersonateUser === 'admin')).toBe(true);
+  });
+
+  it('streams a watch and cancels it upstream when the caller goes away', async () => {
+    const watchesBefore = kube.watchCount('configmaps');
+    const abort = new AbortController();
+    const res = await api(
+      `/clusters/${CLUSTER}/k8s/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true`,
+      {
+        signal: abort.signal,
+      },
+    );
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const created = await api(`/clusters/${CLUSTER}/k8s/api/v1/namespaces/default/configmaps`, {
+      method: 'POST',
+      body: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'through-the-tunnel' },
+        data: { a: 'b' },
+      }),
+    });
+    expect(created.status).toBe(201);
+    let text = '';
+    const decoder = new TextDecoder();
+    while (!text.includes('through-the-tunnel')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toContain('"type":"ADDED"');
+    expect(text).toContain('through-the-tunnel');
+    expect(kube.watchCount('configmaps')).toBe(watchesBefore + 1);
+    abort.abort();
+    await reader.cancel().catch(() => {});
+    // The emulator sends bookmarks every second: the next one finds the caller gone.
+    await eventually(
+      async () => (kube.watchCount('configmaps') === watchesBefore ? true : undefined),
+      15_000,
+      'the upstream watch to close',
+    );
+  });
+
+  it.skipIf(!existsSync('/usr/bin/kubectl') || !existsSync('/usr/bin/openssl'))(
+    'serves real kubectl through the proxy',
+    async () => {
+      // kubectl sends bearer tokens only over TLS: put a TLS front on the local edge.
+      const tls = await startTlsFront(edge.url, workDir);
+      try {
+        const emptyConfig = path.join(workDir, 'empty-kubeconfig');
+        await writeFile(emptyConfig, '');
+        const kubectl = (...args: string[]) =>
+          promisify(execFile)(
+            '/usr/bin/kubectl',
+            [
+              '--server',
+              `${tls.url}/clusters/${CLUSTER}/k8s`,
+              '--token',
+              adminJwt,
+              '--insecure-skip-tls-verify',
+              ...args,
+            ],
+            { env: { ...process.env, KUBECONFIG: emptyConfig }, timeout: 60_000 },
+          );
+        const nodes = await kubectl('get', 'nodes', '-o', 'name');
+        expect(nodes.stdout.trim().split('\n')).toHaveLength(4);
+        const pods = await kubectl('get', 'pods', '-A', '--no-headers');
+        expect(pods.stdout.trim().split('\n').length).toBe(60);
+      } finally {
+        await tls.close();
+      }
+    },
+  );
+
+  it('keeps serving when one agent dies', async () => {
+    const [first] = agents;
+    await first!.kill();
+    const view = await eventually(
+      async () => {
+        const v = await clusterView();
+        return v.agents === 1 ? v : undefined;
+      },
+      LIVENESS_SECONDS * 1000 + 10_000,
+      'one agent left',
+    );
+    expect(view.status).toBe('connected');
+    for (let i = 0; i < 5; i++) {
+      const res = await api(`/clusters/${CLUSTER}/k8s/version`);
+      expect(res.status).toBe(200);
+      await res.body?.cancel();
+    }
+  });
+
+  it('goes disconnected within the liveness timeout when the last agent goes silent', async () => {
+    const survivor = agents[1]!;
+    // SIGSTOP: the socket stays open but nothing is sent, like a hung process or a cut link.
+    survivor.signal('SIGSTOP');
+    const stoppedAt = Date.now();
+    await eventually(
+      async () => ((await clusterView()).status === 'disconnected' ? true : undefined),
+      45_000,
+      'status disconnected',
+    );
+    const tookMs = Date.now() - stoppedAt;
+    console.log(`disconnected detected after ${tookMs} ms (liveness ${LIVENESS_SECONDS} s)`);
+    expect(tookMs).toBeLessThanOrEqual(45_000);
+    const view = await clusterView();
+    expect(view.agents).toBe(0);
+    expect(view.lastSeen).not.toBeNull();
+    const res = await api(`/clusters/${CLUSTER}/k8s/version`);
+    expect(res.status).toBe(503);
+    await survivor.kill();
+  });
+
+  it('reconnects when an agent starts again', async () => {
+    await agent('agent-c');
+    await eventually(
+      async () => ((await clusterView()).status === 'connected' ? true : undefined),
+      30_000,
+      'reconnection',
+    );
+    expect((await api(`/clusters/${CLUSTER}/k8s/version`)).status).toBe(200);
+  });
+
+  it('rotating the token drops the agent and refuses the old token', async () => {
+    const old = agents.at(-1)!;
+    const res = await api(`/api/v1/clusters/${CLUSTER}/join-token`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const rotated = (await res.json()) as { joinToken: string };
+    expect(rotated.joinToken).not.toBe(joinToken);
+    await eventually(
+      async () => ((await clusterView()).agents === 0 ? true : undefined),
+      15_000,
+      'old agent dropped',
+    );
+    // The old agent keeps dialing and keeps being refused.
+    await eventually(
+      async () => (old.output().includes('401') ? true : undefined),
+      30_000,
+      'a 401 in the old agent log',
+    );
+    expect((await clusterView()).agents).toBe(0);
+    await old.kill();
+    joinToken = rotated.joinToken;
+    await agent('agent-d');
+    await eventually(
+      async () => ((await clusterView()).status === 'connected' ? true : undefined),
+      30_000,
+      'new agent connected',
+    );
+  });
+
+  it('deletes the cluster and closes its tunnel', async () => {
+    const res = await api(`/api/v1/clusters/${CLUSTER}`, { method: 'DELETE' });
+    expect(res.status).toBe(204);
+    expect((await api(`/api/v1/clusters/${CLUSTER}`)).status).toBe(404);
+    const last = agents.at(-1)!;
+    await eventually(
+      async () => (last.output().includes('tunnel closed') ? true : undefined),
+      15_000,
+      'the agent to see its tunnel closed',
+    );
+  });
+});
