@@ -10,12 +10,12 @@ import {
 } from '../../db/queries/clusters';
 import { issuerUrl } from '../config';
 import type { AppEnv } from '../env';
-import { notFound } from '../errors';
+import { forbidden, notFound } from '../errors';
 import { authorize, can, platformScope } from '../iam/authorize';
 import { orConflict } from '../iam/conflicts';
 import { pageOf, pageQuery, toPage } from '../iam/pagination';
 import { bearerAuth, createRouter } from '../openapi';
-import { clusterAccess } from './access';
+import { clusterAccess, requireClusterWide } from './access';
 import { renderAgentManifest } from './agent-manifest';
 import { newJoinToken } from './join-token';
 import {
@@ -154,7 +154,7 @@ export const clusterRegistryRoutes = createRouter()
   .openapi(rotate, async (c) => {
     const principal = c.get('principal');
     const access = await clusterAccess(c.get('db'), principal, c.req.valid('param').c);
-    authorize(principal, 'update', 'clusters', access.scope, `Cluster "${access.cluster.name}"`);
+    requireClusterWide(principal, access, 'update', 'clusters');
     const { token, hash } = await newJoinToken();
     await replaceJoinToken(c.get('db'), access.cluster.id, hash);
     // The tunnel refuses the old token from now on and drops agents still holding it.
@@ -170,7 +170,9 @@ export const clusterRegistryRoutes = createRouter()
   .openapi(remove, async (c) => {
     const principal = c.get('principal');
     const access = await clusterAccess(c.get('db'), principal, c.req.valid('param').c);
-    authorize(principal, 'delete', 'clusters', access.scope, `Cluster "${access.cluster.name}"`);
+    // Unbinding a cluster is a platform decision, not one its own admins make.
+    if (!can(principal, 'delete', 'clusters', platformScope))
+      throw forbidden('Only platform administrators may delete clusters.');
     // D1 first: once the record is gone no agent can authenticate, whatever the tunnel does.
     await deleteClusterRecord(c.get('db'), access.cluster.id);
     await tunnelOf(c.env, access.cluster.id).destroy();

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { newName } from '../iam/names';
 import { listOf } from '../iam/pagination';
 
 const labelKey = z
@@ -50,10 +51,7 @@ export const clusterView = z
 
 export const createClusterBody = z
   .strictObject({
-    name: z
-      .string()
-      .max(63, 'at most 63 characters')
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a DNS-1123 label'),
+    name: newName,
     description: z.string().max(1024).optional(),
     labels: z.record(labelKey, labelValue).optional(),
   })
