@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { AGENT_ENV, AGENT_NODE_FLAGS } from '../../agents/deploy/build';
 import { baseFiles, KUSTOMIZATION } from '../../agents/deploy/render';
 import {
   agentManifestObjects,
@@ -141,6 +142,20 @@ describe('agent manifest', () => {
     expect([...source.matchAll(/from '([^']+)'/g)].map((m) => m[1])).toEqual([
       '../../agents/version',
     ]);
+  });
+
+  it('builds an image that runs the bundle with the flags and environment the benchmark measured', () => {
+    const dockerfile = readFileSync(
+      join(import.meta.dirname, '../../agents/deploy/Dockerfile'),
+      'utf8',
+    );
+    expect(dockerfile).toContain(
+      `CMD ${JSON.stringify([...AGENT_NODE_FLAGS, '/app/agent.mjs']).replaceAll(',', ', ')}`,
+    );
+    for (const [key, value] of Object.entries(AGENT_ENV))
+      expect(dockerfile).toContain(`${key}=${value}`);
+    expect(dockerfile).toContain('RUN npx tsx agents/deploy/build.ts /out/agent.mjs');
+    expect(dockerfile).toMatch(/USER 65532:65532/);
   });
 
   it('matches the kustomize base in agents/deploy (run agents/deploy/render.ts after changes)', () => {
