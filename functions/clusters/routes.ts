@@ -1,5 +1,6 @@
 import { createRouter } from '../openapi';
 import { agentConnectRoutes } from '../tunnel/connect-route';
+import { edgeJoinRoutes } from './edge-join-routes';
 import { clusterInventoryRoutes } from './inventory-routes';
 import { kubeProxyRoutes } from './kube-proxy-routes';
 import { clusterMonitoringRoutes } from './monitoring-routes';
@@ -9,6 +10,7 @@ import { clusterRegistryRoutes } from './registry-routes';
 export const clusterRoutes = createRouter()
   .route('/', clusterRegistryRoutes)
   .route('/', clusterInventoryRoutes)
+  .route('/', edgeJoinRoutes)
   .route('/', clusterMonitoringRoutes)
   .route('/', kubeProxyRoutes)
   .route('/', agentConnectRoutes);

@@ -1,23 +1,20 @@
 /**
  * The body of a proxied response as the edge receives it: DATA frames are
- * written as they arrive, and WINDOW credit goes back to the agent only as
+ * enqueued as they arrive, and WINDOW credit goes back to the agent only as
  * the caller actually reads. A caller that stops reading (a slow `watch`)
  * therefore stalls only its own stream: the agent runs out of credit for it
  * and pauses that upstream response, while other streams keep flowing.
  *
- * An IdentityTransformStream (native, no JS queue) carries the bytes: each
- * write reaches the caller at once instead of waiting in a buffer, and a
- * write settles only when the reader has taken it, which is exactly the
- * "consumed" signal credit is based on.
+ * A JS ReadableStream on purpose: a native IdentityTransformStream is bound
+ * to the request that created it, while DATA frames arrive in other
+ * WebSocket events of the Durable Object, and writes from there are lost.
  */
 export class FlowControlledBody {
   readonly stream: ReadableStream<Uint8Array>;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #window: number;
   readonly #grant: (bytes: number) => void;
-  readonly #onCancel: (reason: string) => void;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
   #received = 0;
-  #consumed = 0;
   #granted: number;
   #done = false;
 
@@ -30,56 +27,57 @@ export class FlowControlledBody {
     this.#window = window;
     this.#granted = window;
     this.#grant = grant;
-    this.#onCancel = onCancel;
-    const pipe = new IdentityTransformStream();
-    this.stream = pipe.readable;
-    this.#writer = pipe.writable.getWriter();
-    this.#writer.closed.catch((reason: unknown) => this.#cancelled(reason));
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+        },
+        pull: () => this.#maybeGrant(),
+        cancel: (reason) => {
+          if (this.#done) return;
+          this.#done = true;
+          onCancel(reason === undefined ? 'caller went away' : String(reason));
+        },
+      },
+      new ByteLengthQueuingStrategy({ highWaterMark: window }),
+    );
   }
 
   get done(): boolean {
     return this.#done;
   }
 
-  /** False when the agent sent beyond the credit it was given (a protocol violation). */
+  /** Bytes received beyond the credit given: a protocol violation by the agent. */
   push(chunk: Uint8Array): boolean {
     if (this.#done) return true;
     this.#received += chunk.byteLength;
     if (this.#received > this.#granted) return false;
-    this.#writer.write(chunk).then(
-      () => this.#onConsumed(chunk.byteLength),
-      (reason: unknown) => this.#cancelled(reason),
-    );
+    this.#controller.enqueue(chunk);
     return true;
   }
 
   end(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#writer.close().catch(() => {});
+    this.#controller.close();
   }
 
   fail(error: Error): void {
     if (this.#done) return;
     this.#done = true;
-    this.#writer.abort(error).catch(() => {});
+    this.#controller.error(error);
   }
 
-  #onConsumed(bytes: number): void {
-    this.#consumed += bytes;
+  #maybeGrant(): void {
     if (this.#done) return;
-    const limit = this.#consumed + this.#window;
+    const queued = this.#window - (this.#controller.desiredSize ?? 0);
+    const consumed = this.#received - Math.max(0, queued);
+    const limit = consumed + this.#window;
     const more = limit - this.#granted;
     // Batch credit: a WINDOW frame per quarter window, not per chunk read.
     if (more >= this.#window / 4) {
       this.#granted = limit;
       this.#grant(more);
     }
-  }
-
-  #cancelled(reason: unknown): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#onCancel(reason === undefined ? 'caller went away' : String(reason));
   }
 }

@@ -1,0 +1,153 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Principal } from '../auth/principal';
+import type { Env } from '../env';
+import { ApiError } from '../errors';
+import { bearerAuth, createRouter } from '../openapi';
+import { tunnelSettings } from '../tunnel/settings';
+import { type ClusterAccess, clusterAccess, impersonationFor, requireClusterWide } from './access';
+import { parseCloudcoreConfig } from './cloudcore-config';
+import { clusterNameParam } from './schemas';
+import { proxyThroughTunnel } from './tunnel-stub';
+
+/** Where KubeEdge installs cloudcore (keadm init's default). */
+const KUBEEDGE_NAMESPACE = 'kubeedge';
+
+const joinBody = z
+  .strictObject({
+    nodeName: z
+      .string()
+      .max(253)
+      .regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+        'a DNS-1123 subdomain',
+      ),
+    nodeIp: z.union([z.ipv4(), z.ipv6()]),
+  })
+  .openapi('EdgeJoinRequest');
+
+const joinReply = z
+  .object({
+    command: z.string(),
+    cloudcore: z.object({ address: z.string(), websocketPort: z.number(), certPort: z.number() }),
+    kubeedgeVersion: z.string().nullable(),
+  })
+  .openapi('EdgeJoinCommand');
+
+const route = createRoute({
+  method: 'post',
+  path: '/api/v1/clusters/{c}/edge-nodes/join-command',
+  tags: ['clusters'],
+  summary: 'The keadm command that joins an edge node to this cluster (KubeEdge)',
+  security: bearerAuth,
+  request: {
+    params: clusterNameParam,
+    body: { required: true, content: { 'application/json': { schema: joinBody } } },
+  },
+  responses: {
+    200: {
+      description: 'Run it on the edge node.',
+      content: { 'application/json': { schema: joinReply } },
+    },
+  },
+});
+
+/** A GET into the cluster as the caller, parsed as JSON; 404 becomes `undefined`. */
+async function kubeGet(
+  env: Env,
+  principal: Principal,
+  access: ClusterAccess,
+  path: string,
+): Promise<unknown | undefined> {
+  const response = await proxyThroughTunnel(
+    env,
+    access.cluster.id,
+    {
+      target: 'kube',
+      method: 'GET',
+      path,
+      headers: [['accept', 'application/json']],
+      impersonate: impersonationFor(principal, access, tunnelSettings(env).kubeAdminGroup),
+    },
+    null,
+  );
+  if (response.status === 404) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new ApiError(502, `The cluster answered ${response.status} for ${path}.`);
+  }
+  return response.json();
+}
+
+// Values that end up in a shell command: nothing but what KubeEdge itself produces.
+const safeToken = /^[A-Za-z0-9._-]{16,4096}$/;
+const safeAddress = /^[A-Za-z0-9.:-]{1,253}$/;
+
+export const edgeJoinRoutes = createRouter().openapi(route, async (c) => {
+  const principal = c.get('principal');
+  const access = await clusterAccess(c.get('db'), principal, c.req.valid('param').c);
+  requireClusterWide(principal, access, 'create', 'nodes');
+  const { nodeName, nodeIp } = c.req.valid('json');
+  c.get('audit').name = nodeName;
+  const ns = `/api/v1/namespaces/${KUBEEDGE_NAMESPACE}`;
+  const [config, secret, deployment] = await Promise.all([
+    kubeGet(c.env, principal, access, `${ns}/configmaps/cloudcore`),
+    kubeGet(c.env, principal, access, `${ns}/secrets/tokensecret`),
+    kubeGet(
+      c.env,
+      principal,
+      access,
+      `/apis/apps/v1/namespaces/${KUBEEDGE_NAMESPACE}/deployments/cloudcore`,
+    ),
+  ]);
+  const yaml = (config as { data?: Record<string, string> } | undefined)?.data?.['cloudcore.yaml'];
+  const tokenData = (secret as { data?: Record<string, string> } | undefined)?.data?.tokendata;
+  if (!yaml || !tokenData)
+    throw new ApiError(
+      409,
+      'KubeEdge cloudcore is not installed in this cluster (namespace kubeedge).',
+      {
+        code: 'kubeedge_missing',
+      },
+    );
+  const endpoints = parseCloudcoreConfig(yaml);
+  const address = endpoints.advertiseAddresses[0];
+  let token = '';
+  try {
+    token = atob(tokenData).trim();
+  } catch {
+    // checked below
+  }
+  if (!address || !safeAddress.test(address) || !safeToken.test(token))
+    throw new ApiError(502, 'The cloudcore configuration or token secret is not usable.');
+  const image =
+    (
+      deployment as
+        | { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }
+        | undefined
+    )?.spec?.template?.spec?.containers?.[0]?.image ?? '';
+  const version = /:v?(\d+\.\d+\.\d+)$/.exec(image)?.[1] ?? null;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const command = [
+    'keadm join',
+    `--cloudcore-ipport=${host}:${endpoints.websocketPort}`,
+    `--certport=${endpoints.certPort}`,
+    `--quicport=${endpoints.quicPort}`,
+    `--tunnelport=${endpoints.tunnelPort}`,
+    `--edgenode-name=${nodeName}`,
+    `--edgenode-ip=${nodeIp}`,
+    `--token=${token}`,
+    ...(version ? [`--kubeedge-version=${version}`] : []),
+    '--with-edge-taint',
+  ].join(' ');
+  return c.json(
+    {
+      command,
+      cloudcore: { address, websocketPort: endpoints.websocketPort, certPort: endpoints.certPort },
+      kubeedgeVersion: version,
+    },
+    200,
+  );
+});
