@@ -215,4 +215,24 @@ describe('projected informers', () => {
     expect(informer.stats.watchdogRestarts).toBeGreaterThanOrEqual(1);
     expect(informer.stats.lists).toBe(1); // resumed from its resourceVersion, no relist needed
   });
+
+  it('survives the API server going away and coming back, then catches up', async () => {
+    emu = await startKubeEmulator({ cluster: { pods: 5 } });
+    const { client } = await clientFor(emu);
+    informer = podInformer(client);
+    informer.start();
+    await informer.waitForSync();
+    const { store } = emu;
+    const port = Number(new URL(emu.url).port);
+    await emu.close(); // the API server is gone: watches break, reconnects fail
+    store.create('pods', {
+      metadata: { name: 'while-down', namespace: 'default' },
+      spec: { containers: [] },
+      status: { phase: 'Running' },
+    });
+    await waitFor(() => (informer?.stats.errors ?? 0) >= 1);
+    emu = await startKubeEmulator({ port, store, token: emu.token });
+    await waitFor(() => informer?.items.has('default/while-down'), 15_000);
+    expect(informer.items.size).toBe(6);
+  });
 });
