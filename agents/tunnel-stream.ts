@@ -2,7 +2,8 @@ import { MAX_CHUNK_BYTES } from '../functions/tunnel/protocol';
 
 /** What an outbound stream needs from the tunnel socket. */
 export interface StreamOutput {
-  data(bytes: Uint8Array): void;
+  /** One DATA frame made of these pieces (at most MAX_CHUNK_BYTES in all). */
+  data(pieces: Uint8Array[]): void;
   end(): void;
   /** Stop / restart reading the upstream body (backpressure). */
   pause(): void;
@@ -23,10 +24,22 @@ export class OutboundStream {
   #finished = false;
   #paused = false;
   readonly #out: StreamOutput;
+  readonly #schedule: (flush: () => void) => void;
+  #scheduled = false;
 
-  constructor(window: number, out: StreamOutput) {
+  /**
+   * @param schedule when to flush after a write: by default at the end of the
+   * current I/O phase, so the small chunks a socket read produces go out as
+   * one frame instead of many
+   */
+  constructor(
+    window: number,
+    out: StreamOutput,
+    schedule: (flush: () => void) => void = (flush) => setImmediate(flush),
+  ) {
     this.#credit = window;
     this.#out = out;
+    this.#schedule = schedule;
   }
 
   get credit(): number {
@@ -46,13 +59,13 @@ export class OutboundStream {
     if (this.#finished || chunk.byteLength === 0) return;
     this.#queue.push(chunk);
     this.#queued += chunk.byteLength;
-    this.#flush();
+    this.#later();
   }
 
   /** Upstream is done: END goes out once everything queued was sent. */
   end(): void {
     this.#upstreamDone = true;
-    this.#flush();
+    this.#later();
   }
 
   /** The edge granted more credit. */
@@ -68,17 +81,32 @@ export class OutboundStream {
     this.#queued = 0;
   }
 
+  #later(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    this.#schedule(() => {
+      this.#scheduled = false;
+      this.#flush();
+    });
+  }
+
   #flush(): void {
     if (this.#finished) return;
     while (this.#queue.length && this.#credit > 0) {
-      const head = this.#queue[0]!;
-      const size = Math.min(head.byteLength, this.#credit, MAX_CHUNK_BYTES);
-      const piece = head.subarray(0, size);
-      if (size === head.byteLength) this.#queue.shift();
-      else this.#queue[0] = head.subarray(size);
+      const budget = Math.min(this.#credit, MAX_CHUNK_BYTES);
+      const pieces: Uint8Array[] = [];
+      let size = 0;
+      while (this.#queue.length && size < budget) {
+        const head = this.#queue[0]!;
+        const take = Math.min(head.byteLength, budget - size);
+        pieces.push(head.subarray(0, take));
+        if (take === head.byteLength) this.#queue.shift();
+        else this.#queue[0] = head.subarray(take);
+        size += take;
+      }
       this.#queued -= size;
       this.#credit -= size;
-      this.#out.data(piece);
+      this.#out.data(pieces);
     }
     if (this.#queue.length) {
       if (!this.#paused) {

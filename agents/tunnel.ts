@@ -6,7 +6,7 @@ import {
   type ControlFrame,
   decodeFrame,
   encodeControl,
-  encodeData,
+  encodeDataParts,
   HEARTBEAT_REQUEST,
   MAX_FRAME_BYTES,
   type RequestFrame,
@@ -164,8 +164,8 @@ export function startTunnel(options: TunnelOptions): Tunnel {
           headers: response.headers,
         });
         const out = new OutboundStream(frame.window, {
-          data: (bytes) => {
-            if (ws.readyState === WebSocket.OPEN) ws.send(encodeData(frame.id, bytes));
+          data: (pieces) => {
+            if (ws.readyState === WebSocket.OPEN) ws.send(encodeDataParts(frame.id, pieces));
           },
           end: () => {
             streams.delete(frame.id);
@@ -290,6 +290,10 @@ export function startTunnel(options: TunnelOptions): Tunnel {
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
       handshakeTimeout: 15_000,
+      // An all-zero masking key lets ws skip XOR-ing every payload byte in JS.
+      // Masking guards caching intermediaries against scripts in browsers;
+      // this client is not a browser, and TLS carries the tunnel.
+      generateMask: () => {},
     });
     socket = ws;
     ws.on('open', () => {

@@ -16,9 +16,9 @@ export const SUPPORTED_VERSIONS: readonly number[] = [1];
 /** Upper bound for any single WebSocket message, either direction. */
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Body bytes per DATA frame; larger bodies are split. */
-export const MAX_CHUNK_BYTES = 64 * 1024;
+export const MAX_CHUNK_BYTES = 256 * 1024;
 /** Bytes a receiver lets the sender have in flight per stream before a WINDOW update. */
-export const DEFAULT_STREAM_WINDOW = 512 * 1024;
+export const DEFAULT_STREAM_WINDOW = 1024 * 1024;
 
 /**
  * Heartbeats are exact strings so the edge can answer them with the
@@ -272,10 +272,21 @@ export function encodeControl(frame: ControlFrame): string {
 
 /** Encodes body bytes of stream `id` as a binary message: [1][u32 id][payload]. */
 export function encodeData(id: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(DATA_HEADER_BYTES + payload.byteLength);
+  return encodeDataParts(id, [payload]);
+}
+
+/** Like encodeData, for a payload made of several pieces (one copy into the frame). */
+export function encodeDataParts(id: number, parts: readonly Uint8Array[]): Uint8Array {
+  let length = DATA_HEADER_BYTES;
+  for (const part of parts) length += part.byteLength;
+  const out = new Uint8Array(length);
   out[0] = BINARY_DATA;
   new DataView(out.buffer).setUint32(1, id);
-  out.set(payload, DATA_HEADER_BYTES);
+  let offset = DATA_HEADER_BYTES;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
   return out;
 }
 

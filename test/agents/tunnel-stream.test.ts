@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { OutboundStream, type StreamOutput } from '../../agents/tunnel-stream';
 
+/** Flushes synchronously, so each step's effect is visible at once. */
+const now = (flush: () => void) => flush();
+
 function recorder() {
   const sent: number[] = [];
   const events: string[] = [];
   const out: StreamOutput = {
-    data: (bytes) => sent.push(bytes.byteLength),
+    data: (pieces) => sent.push(pieces.reduce((n, p) => n + p.byteLength, 0)),
     end: () => events.push('end'),
     pause: () => events.push('pause'),
     resume: () => events.push('resume'),
@@ -16,9 +19,9 @@ function recorder() {
 describe('per-stream flow control on the agent', () => {
   it('sends only what the window allows, pauses upstream, resumes on credit', () => {
     const r = recorder();
-    const stream = new OutboundStream(100_000, r.out);
+    const stream = new OutboundStream(100_000, r.out, now);
     stream.write(new Uint8Array(150_000));
-    expect(r.sent).toEqual([65536, 34464]);
+    expect(r.sent).toEqual([100_000]);
     expect(stream.credit).toBe(0);
     expect(stream.queuedBytes).toBe(50_000);
     expect(r.events).toEqual(['pause']);
@@ -33,7 +36,7 @@ describe('per-stream flow control on the agent', () => {
 
   it('sends END only after the queue drained', () => {
     const r = recorder();
-    const stream = new OutboundStream(10, r.out);
+    const stream = new OutboundStream(10, r.out, now);
     stream.write(new Uint8Array(25));
     stream.end();
     expect(r.events).toEqual(['pause']);
@@ -48,8 +51,8 @@ describe('per-stream flow control on the agent', () => {
   it('a stalled stream does not hold back another one', () => {
     const slow = recorder();
     const fast = recorder();
-    const a = new OutboundStream(1000, slow.out);
-    const b = new OutboundStream(1000, fast.out);
+    const a = new OutboundStream(1000, slow.out, now);
+    const b = new OutboundStream(1000, fast.out, now);
     a.write(new Uint8Array(5000)); // its reader never grants more
     for (let i = 0; i < 10; i++) {
       b.write(new Uint8Array(500));
@@ -61,9 +64,20 @@ describe('per-stream flow control on the agent', () => {
     expect(fast.events).toContain('end');
   });
 
+  it('coalesces the chunks of one I/O phase into one frame', async () => {
+    const r = recorder();
+    const stream = new OutboundStream(1 << 20, r.out);
+    for (let i = 0; i < 10; i++) stream.write(new Uint8Array(1000));
+    stream.end();
+    expect(r.sent).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.sent).toEqual([10_000]);
+    expect(r.events).toEqual(['end']);
+  });
+
   it('abandon drops queued bytes and sends nothing more', () => {
     const r = recorder();
-    const stream = new OutboundStream(10, r.out);
+    const stream = new OutboundStream(10, r.out, now);
     stream.write(new Uint8Array(30));
     stream.abandon();
     stream.grant(100);
