@@ -1,6 +1,8 @@
+import type { Readable } from 'node:stream';
 import { type Backoff, createBackoff, sleep } from './backoff';
 import { LineSplitter } from './json-lines';
 import { type KubeClient, kubeErrorFrom } from './kube';
+import { ListBodyParser } from './list-parser';
 import type { Logger } from './log';
 import { metaOf } from './projections';
 
@@ -200,21 +202,19 @@ export class Informer<T> {
         throw new GoneError('continue expired');
       }
       if (res.status < 200 || res.status >= 300) throw await kubeErrorFrom(res, `list ${path}`);
-      const page = (await res.json()) as {
-        metadata?: { resourceVersion?: string; continue?: string };
-        items?: unknown[];
-      };
-      rv = page.metadata?.resourceVersion;
-      cont = page.metadata?.continue || undefined;
-      for (const raw of page.items ?? []) {
+      let count = 0;
+      const page = (await readList(res.body, (raw) => {
+        count++;
         const key = this.keyOf(raw);
-        if (key === undefined) continue;
+        if (key === undefined) return;
         const item = project(raw);
-        if (item === undefined) continue;
+        if (item === undefined) return;
         seen.add(key);
         this.upsert(key, item);
-      }
-      this.stats.listedItems += page.items?.length ?? 0;
+      })) as { metadata?: { resourceVersion?: string; continue?: string } };
+      rv = page.metadata?.resourceVersion;
+      cont = page.metadata?.continue || undefined;
+      this.stats.listedItems += count;
     } while (cont && !this.stopped);
     for (const key of [...this.items.keys()]) if (!seen.has(key)) this.remove(key);
     this.resourceVersion = rv;
@@ -325,4 +325,28 @@ export class Informer<T> {
     else this.upsert(key, item);
     return undefined;
   }
+}
+
+/** Feeds a list response through the streaming parser; resolves with the list minus its items. */
+function readList(body: Readable, onItem: (raw: unknown) => void): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const parser = new ListBodyParser(onItem);
+    body.on('data', (chunk: Buffer) => {
+      try {
+        parser.push(chunk);
+      } catch (err) {
+        body.destroy();
+        reject(err);
+      }
+    });
+    body.on('end', () => {
+      try {
+        resolve(parser.end());
+      } catch (err) {
+        reject(err);
+      }
+    });
+    body.on('error', reject);
+    body.on('close', () => reject(new Error('list response closed early')));
+  });
 }
