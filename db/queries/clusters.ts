@@ -121,3 +121,17 @@ export async function workspaceNames(db: Database, ids: string[]): Promise<strin
     .where(inArray(workspaces.id, ids));
   return rows.map((r) => r.name);
 }
+
+/** The id of the placement of namespace `name` in a cluster, if recorded. */
+export async function placementIdIn(
+  db: Database,
+  clusterId: string,
+  name: string,
+): Promise<string | undefined> {
+  const row = await db
+    .select({ id: namespaces.id })
+    .from(namespaces)
+    .where(and(eq(namespaces.clusterId, clusterId), eq(namespaces.name, name)))
+    .get();
+  return row?.id;
+}
