@@ -1,9 +1,19 @@
-import { and, asc, eq, gt, inArray, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { clusters, namespaces, roleBindings, workspaces } from '../schema';
 import type { PageRequest } from './paging';
 
 export type ClusterRecord = typeof clusters.$inferSelect;
+
+/** D1 binds at most 100 parameters per statement: id lists go in slices below that. */
+const MAX_IDS_PER_QUERY = 90;
+
+function slices<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += MAX_IDS_PER_QUERY)
+    out.push(items.slice(i, i + MAX_IDS_PER_QUERY));
+  return out;
+}
 
 export async function insertCluster(
   db: Database,
@@ -48,16 +58,21 @@ export async function listClusterRecords(
   page: PageRequest,
   onlyIds?: string[],
 ): Promise<ClusterRecord[]> {
-  if (onlyIds && onlyIds.length === 0) return [];
-  const conditions: (SQL | undefined)[] = [];
-  if (page.after !== undefined) conditions.push(gt(clusters.name, page.after));
-  if (onlyIds) conditions.push(inArray(clusters.id, onlyIds));
-  return db
-    .select()
-    .from(clusters)
-    .where(and(...conditions))
-    .orderBy(asc(clusters.name))
-    .limit(page.limit + 1);
+  const after = page.after !== undefined ? gt(clusters.name, page.after) : undefined;
+  const pageOf = (restrict?: SQL) =>
+    db
+      .select()
+      .from(clusters)
+      .where(and(after, restrict))
+      .orderBy(asc(clusters.name))
+      .limit(page.limit + 1);
+  if (!onlyIds) return pageOf();
+  // Each slice's first page, merged: the overall page is among them.
+  const parts = await Promise.all(slices(onlyIds).map((ids) => pageOf(inArray(clusters.id, ids))));
+  return parts
+    .flat()
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, page.limit + 1);
 }
 
 export async function replaceJoinToken(db: Database, id: string, tokenHash: string): Promise<void> {
@@ -97,29 +112,31 @@ export async function placementsReachable(
   reach: { workspaceIds: string[]; namespaceIds: string[] },
   clusterId?: string,
 ): Promise<Placement[]> {
-  const via: SQL[] = [];
-  if (reach.workspaceIds.length) via.push(inArray(namespaces.workspaceId, reach.workspaceIds));
-  if (reach.namespaceIds.length) via.push(inArray(namespaces.id, reach.namespaceIds));
-  if (via.length === 0) return [];
-  return db
-    .select({
-      clusterId: namespaces.clusterId,
-      namespace: namespaces.name,
-      workspace: workspaces.name,
-    })
-    .from(namespaces)
-    .innerJoin(workspaces, eq(workspaces.id, namespaces.workspaceId))
-    .where(and(or(...via), clusterId ? eq(namespaces.clusterId, clusterId) : undefined));
+  const query = (via: SQL) =>
+    db
+      .select({
+        clusterId: namespaces.clusterId,
+        namespace: namespaces.name,
+        workspace: workspaces.name,
+      })
+      .from(namespaces)
+      .innerJoin(workspaces, eq(workspaces.id, namespaces.workspaceId))
+      .where(and(via, clusterId ? eq(namespaces.clusterId, clusterId) : undefined));
+  const parts = await Promise.all([
+    ...slices(reach.workspaceIds).map((ids) => query(inArray(namespaces.workspaceId, ids))),
+    ...slices(reach.namespaceIds).map((ids) => query(inArray(namespaces.id, ids))),
+  ]);
+  return parts.flat();
 }
 
 /** Names of the given workspaces. */
 export async function workspaceNames(db: Database, ids: string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
-    .select({ name: workspaces.name })
-    .from(workspaces)
-    .where(inArray(workspaces.id, ids));
-  return rows.map((r) => r.name);
+  const parts = await Promise.all(
+    slices(ids).map((slice) =>
+      db.select({ name: workspaces.name }).from(workspaces).where(inArray(workspaces.id, slice)),
+    ),
+  );
+  return parts.flat().map((r) => r.name);
 }
 
 /** The id of the placement of namespace `name` in a cluster, if recorded. */

@@ -1,6 +1,10 @@
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client';
+import { namespaces, roleBindings } from '../../db/schema';
 import type { InventorySnapshot } from '../../functions/tunnel/inventory';
 import { connectAgent, type TestAgent } from './support/agent-socket';
+import { bearer, login, seedUser } from './support/auth';
 import { api, type Fixture, fetchWorker, seedFixture } from './support/fixture';
 
 let fx: Fixture;
@@ -152,6 +156,36 @@ describe('seeing clusters', () => {
     ).toBe(404);
     expect((await api('DELETE', '/api/v1/clusters/east', fx.as('east-admin'))).status).toBe(403);
     expect((await api('DELETE', '/api/v1/clusters/east', fx.as('regular'))).status).toBe(404);
+  });
+});
+
+describe('callers with many bindings', () => {
+  it('sees clusters through more namespace roles than D1 binds parameters', async () => {
+    const db = createDb(env.DB);
+    const user = await seedUser({ name: 'many-ns' });
+    const rows = Array.from({ length: 120 }, (_, i) => ({
+      id: crypto.randomUUID(),
+      name: `bulk-${String(i).padStart(3, '0')}`,
+      workspaceId: fx.ids.workspaces.beta,
+      clusterId: fx.ids.clusters.west,
+    }));
+    for (let i = 0; i < rows.length; i += 20)
+      await db.insert(namespaces).values(rows.slice(i, i + 20));
+    for (let i = 0; i < rows.length; i += 10)
+      await db.insert(roleBindings).values(
+        rows.slice(i, i + 10).map((r) => ({
+          scopeType: 'namespace' as const,
+          scopeId: r.id,
+          subjectType: 'user' as const,
+          subjectId: user.id,
+          role: 'viewer',
+        })),
+      );
+    const token = await login('many-ns', user.password);
+    const list = await api('GET', '/api/v1/clusters', bearer(token));
+    expect(list.status).toBe(200);
+    expect(names(list.body)).toEqual(['west']);
+    expect((await api('GET', '/api/v1/clusters/west', bearer(token))).status).toBe(200);
   });
 });
 
