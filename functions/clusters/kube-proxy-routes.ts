@@ -40,7 +40,7 @@ function kubePath(url: URL, cluster: string): string {
 /** Watches and followed logs: long-lived bodies whose every chunk matters at once. */
 const isStreaming = (url: URL) =>
   ['true', '1'].includes(url.searchParams.get('watch') ?? '') ||
-  url.searchParams.get('follow') === 'true';
+  ['true', '1'].includes(url.searchParams.get('follow') ?? '');
 
 async function proxyToKube(c: Context<AppEnv>): Promise<Response> {
   const principal = c.get('principal');

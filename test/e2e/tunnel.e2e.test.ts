@@ -236,6 +236,29 @@ describe('tunnel end to end', () => {
     );
   });
 
+  it('follows pod logs as lines are written (logs -f)', async () => {
+    const list = (await (await api(`/clusters/${CLUSTER}/k8s/api/v1/pods?limit=1`)).json()) as {
+      items: { metadata: { name: string; namespace: string } }[];
+    };
+    const pod = list.items[0]!.metadata;
+    const res = await api(
+      `/clusters/${CLUSTER}/k8s/api/v1/namespaces/${pod.namespace}/pods/${pod.name}/log?follow=true`,
+    );
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value, { stream: true });
+    expect(text).toContain('starts');
+    kube.store.appendPodLog(pod.namespace, pod.name, 'a line written after the follow began');
+    while (!text.includes('after the follow began')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toContain('a line written after the follow began');
+    await reader.cancel();
+  });
+
   it.skipIf(!existsSync('/usr/bin/kubectl') || !existsSync('/usr/bin/openssl'))(
     'serves real kubectl through the proxy',
     async () => {
@@ -260,7 +283,11 @@ describe('tunnel end to end', () => {
         const nodes = await kubectl('get', 'nodes', '-o', 'name');
         expect(nodes.stdout.trim().split('\n')).toHaveLength(4);
         const pods = await kubectl('get', 'pods', '-A', '--no-headers');
-        expect(pods.stdout.trim().split('\n').length).toBe(60);
+        const rows = pods.stdout.trim().split('\n');
+        expect(rows.length).toBe(60);
+        const [namespace, pod] = rows[0]!.split(/\s+/);
+        const logs = await kubectl('logs', '-n', namespace!, pod!);
+        expect(logs.stdout).toContain('starts');
       } finally {
         await tls.close();
       }
