@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +27,9 @@ const LIVENESS_SECONDS = 6;
 const CLUSTER = 'e2e-east';
 
 let edge: WranglerDev;
+let prometheus: Server;
+let prometheusUrl: string;
+const promQueries: string[] = [];
 let kube: KubeEmulator;
 let workDir: string;
 let kubeconfig: string;
@@ -69,13 +74,32 @@ async function eventually<T>(
 }
 
 async function agent(name: string, token = joinToken): Promise<AgentProcess> {
-  const proc = await startAgentProcess({ name, hubUrl: edge.url, token, kubeconfig });
+  const proc = await startAgentProcess({
+    name,
+    hubUrl: edge.url,
+    token,
+    kubeconfig,
+    prometheusUrl,
+  });
   agents.push(proc);
   return proc;
 }
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'edgetower-tunnel-e2e-'));
+  // A stand-in for the in-cluster Prometheus HTTP API.
+  prometheus = createServer((req, res) => {
+    promQueries.push(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        status: 'success',
+        data: { resultType: 'vector', result: [{ metric: { job: 'kubelet' }, value: [1, '1'] }] },
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', () => resolve()));
+  prometheusUrl = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
   kube = await startKubeEmulator({
     cluster: {
       nodes: 4,
@@ -115,6 +139,7 @@ afterAll(async () => {
   await edge?.stop();
   if (edge) await removeState(edge);
   await kube?.close();
+  await new Promise((resolve) => prometheus?.close(resolve));
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
@@ -294,6 +319,15 @@ describe('tunnel end to end', () => {
     },
   );
 
+  it('passes PromQL to the cluster Prometheus', async () => {
+    const res = await api(
+      `/api/v1/clusters/${CLUSTER}/monitoring/api/v1/query?query=up%7Bjob%3D%22kubelet%22%7D`,
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'success', data: { resultType: 'vector' } });
+    expect(promQueries.at(-1)).toBe('/api/v1/query?query=up%7Bjob%3D%22kubelet%22%7D');
+  });
+
   it('keeps serving when one agent dies', async () => {
     const [first] = agents;
     await first!.kill();
@@ -340,6 +374,22 @@ describe('tunnel end to end', () => {
       async () => ((await clusterView()).status === 'connected' ? true : undefined),
       30_000,
       'reconnection',
+    );
+    expect((await api(`/clusters/${CLUSTER}/k8s/version`)).status).toBe(200);
+  });
+
+  it('reconnects by itself after the edge restarts', async () => {
+    const { port, persistDir } = edge;
+    await edge.stop();
+    edge = await startWranglerDev({
+      port,
+      persistDir,
+      vars: { TUNNEL_LIVENESS_SECONDS: String(LIVENESS_SECONDS) },
+    });
+    await eventually(
+      async () => ((await clusterView()).status === 'connected' ? true : undefined),
+      45_000,
+      'reconnection after the edge restart',
     );
     expect((await api(`/clusters/${CLUSTER}/k8s/version`)).status).toBe(200);
   });
