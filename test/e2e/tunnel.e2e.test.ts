@@ -394,6 +394,18 @@ describe('tunnel end to end', () => {
     expect((await api(`/clusters/${CLUSTER}/k8s/version`)).status).toBe(200);
   });
 
+  it('answers 502 while the API server is away and recovers when it is back', async () => {
+    const port = Number(new URL(kube.url).port);
+    const { store, token } = kube;
+    await kube.close();
+    const down = await api(`/clusters/${CLUSTER}/k8s/version`);
+    expect(down.status).toBe(502);
+    expect(await down.json()).toMatchObject({ code: 'bad_gateway' });
+    kube = await startKubeEmulator({ port, store, token, bookmarkIntervalMs: 1000 });
+    expect((await api(`/clusters/${CLUSTER}/k8s/version`)).status).toBe(200);
+    expect((await clusterView()).status).toBe('connected');
+  });
+
   it('rotating the token drops the agent and refuses the old token', async () => {
     const old = agents.at(-1)!;
     const res = await api(`/api/v1/clusters/${CLUSTER}/join-token`, { method: 'POST' });
