@@ -48,17 +48,26 @@ const withoutGeneratedClients: Plugin = {
  * Node flags the image runs the agent with (the Dockerfile's CMD; a test
  * keeps them in step). The agent's garbage is list-page and watch-event JSON:
  * a 1 MiB young generation and a capped old generation make V8 collect it
- * instead of growing the heap. Measured (docs/benchmarks.md): at 150,000 pods
- * peak RSS 319 -> 165 MiB; the live heap there is ~50 MiB, so 160 MiB of old
- * space leaves 3x headroom.
+ * instead of growing the heap (at 150,000 pods the live heap is ~50 MiB, so
+ * 160 MiB leaves 3x headroom); `--single-threaded` drops V8's helper threads
+ * and their memory (GC and compilation run on the main thread, which the
+ * sync time at 150,000 pods did not notice). Figures in docs/benchmarks.md.
  */
 export const AGENT_NODE_FLAGS: readonly string[] = [
   '--max-semi-space-size=1',
   '--max-old-space-size=160',
+  '--single-threaded',
 ];
 
-/** Environment the image sets (Dockerfile ENV): fewer glibc malloc arenas, less retained memory. */
-export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+/**
+ * Environment the image sets (Dockerfile ENV): one glibc malloc arena and
+ * fixed trim/mmap thresholds, so freed native memory goes back to the OS.
+ */
+export const AGENT_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '1',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+};
 
 export async function buildAgent(outfile: string): Promise<void> {
   mkdirSync(dirname(outfile), { recursive: true });
