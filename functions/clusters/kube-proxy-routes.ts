@@ -1,11 +1,13 @@
+import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { ApiError, forbidden } from '../errors';
-import { createRouter } from '../openapi';
+import { bearerAuth, createRouter } from '../openapi';
 import type { ProxyCall } from '../tunnel/cluster-tunnel';
 import { isStrippedRequestHeader, type RequestFrame } from '../tunnel/protocol';
 import { tunnelSettings } from '../tunnel/settings';
 import { clusterAccess, impersonationFor, tokenAllows } from './access';
+import { clusterNameParam } from './schemas';
 import { proxyThroughTunnel } from './tunnel-stub';
 
 const methods = new Set<RequestFrame['method']>([
@@ -87,11 +89,35 @@ async function proxyToKube(c: Context<AppEnv>): Promise<Response> {
   return response;
 }
 
+const router = createRouter();
+
+// Documented for discovery; served by the catch-all handlers below.
+router.openAPIRegistry.registerPath(
+  createRoute({
+    method: 'get',
+    path: '/clusters/{c}/k8s/{path}',
+    tags: ['clusters'],
+    summary: 'Kubernetes API of the cluster, through its tunnel (any method, watches and logs -f)',
+    description:
+      'Use as a kubectl server: `kubectl --server https://<edge>/clusters/<c>/k8s --token <token>`. The agent sends the request with its ServiceAccount impersonating the caller (Impersonate-User/Group); the caller token never leaves the edge.',
+    security: bearerAuth,
+    request: {
+      params: clusterNameParam.extend({
+        path: z.string().openapi({ param: { name: 'path', in: 'path' }, example: 'api/v1/pods' }),
+      }),
+    },
+    responses: {
+      200: { description: "The Kubernetes API server's own response." },
+      503: { description: 'No agent of the cluster is connected.' },
+    },
+  }),
+);
+
 /**
  * `/clusters/<c>/k8s/<kube API path>`: any Kubernetes API request, carried
  * through the tunnel and sent by the agent impersonating the caller, so
  * `kubectl --server https://<edge>/clusters/<c>/k8s --token <JWT>` works.
  */
-export const kubeProxyRoutes = createRouter()
+export const kubeProxyRoutes = router
   .all('/clusters/:c/k8s', proxyToKube)
   .all('/clusters/:c/k8s/*', proxyToKube);

@@ -1,3 +1,4 @@
+import { createRoute } from '@hono/zod-openapi';
 import { clusterByJoinTokenHash } from '../../db/queries/clusters';
 import { tunnelOf } from '../clusters/tunnel-stub';
 import { sha256Hex } from '../crypto/hash';
@@ -11,7 +12,25 @@ const bearer = /^Bearer\s+(\S+)$/i;
  * here against D1 (by SHA-256), so unauthenticated sockets never reach a
  * Durable Object; the tunnel then checks it is still the current token.
  */
-export const agentConnectRoutes = createRouter().get('/agent/v1/connect', async (c) => {
+const router = createRouter();
+
+router.openAPIRegistry.registerPath(
+  createRoute({
+    method: 'get',
+    path: '/agent/v1/connect',
+    tags: ['agents'],
+    summary: "The cluster agents' WebSocket (see docs/tunnel-protocol.md)",
+    description:
+      'Upgrade: websocket, Authorization: Bearer <join token>. 401 for unknown or rotated tokens.',
+    responses: {
+      101: { description: 'Switching to the tunnel protocol.' },
+      401: { description: 'Unknown or rotated join token.' },
+      426: { description: 'Not a WebSocket upgrade.' },
+    },
+  }),
+);
+
+export const agentConnectRoutes = router.get('/agent/v1/connect', async (c) => {
   const token = bearer.exec(c.req.header('authorization') ?? '')?.[1];
   if (!token) throw unauthorized('Agents authenticate with Authorization: Bearer <join token>.');
   const tokenHash = await sha256Hex(token);

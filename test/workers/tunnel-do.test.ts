@@ -403,6 +403,27 @@ describe('proxied requests', () => {
   });
 });
 
+describe('API description', () => {
+  it('documents the cluster routes, the kube proxy and the agent socket', async () => {
+    const doc = (await (await call('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    for (const path of [
+      '/api/v1/clusters',
+      '/api/v1/clusters/{c}',
+      '/api/v1/clusters/{c}/join-token',
+      '/api/v1/clusters/{c}/nodes',
+      '/api/v1/clusters/{c}/edge-nodes',
+      '/api/v1/clusters/{c}/namespaces',
+      '/api/v1/clusters/{c}/events',
+      '/api/v1/clusters/{c}/edge-nodes/join-command',
+      '/api/v1/clusters/{c}/monitoring/api/v1/query',
+      '/api/v1/clusters/{c}/monitoring/api/v1/query_range',
+      '/clusters/{c}/k8s/{path}',
+      '/agent/v1/connect',
+    ])
+      expect(doc.paths[path], path).toBeDefined();
+  });
+});
+
 describe('rotation and deletion', () => {
   it('rotating the join token drops agents with the old one and refuses it afterwards', async () => {
     const reg = await register('rot-1');
