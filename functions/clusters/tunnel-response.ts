@@ -1,6 +1,6 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError } from '../errors';
-import { TUNNEL_ERROR_HEADER } from '../tunnel/cluster-tunnel';
+import { TUNNEL_ERROR_HEADER } from '../tunnel/proxied-streams';
 
 /**
  * Responses the tunnel made itself (no agent, timeout, agent gone) become

@@ -1,5 +1,6 @@
 import type { Env } from '../env';
-import { PROXY_CALL_HEADER, type ProxyCall } from '../tunnel/cluster-tunnel';
+import { PROXY_CALL_HEADER } from '../tunnel/cluster-tunnel';
+import type { ProxyCall } from '../tunnel/proxied-streams';
 import { fromTunnel } from './tunnel-response';
 
 /** The ClusterTunnel Durable Object of a cluster, addressed by the cluster's immutable id. */

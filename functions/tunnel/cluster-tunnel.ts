@@ -1,25 +1,18 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { FlowControlledBody } from './flow-controlled-body';
 import type { EventSummary, NamespaceSummary, NodeSummary } from './inventory';
 import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
 import {
   CloseCodes,
   type ControlFrame,
-  chunks,
-  DEFAULT_STREAM_WINDOW,
   decodeFrame,
   encodeControl,
-  encodeData,
   HEARTBEAT_REQUEST,
   HEARTBEAT_RESPONSE,
-  type Impersonation,
   MAX_FRAME_BYTES,
   negotiateVersion,
-  type ProxyTarget,
-  type RequestFrame,
-  strippedResponseHeaders,
 } from './protocol';
+import { ProxiedStreams, type ProxyCall, tunnelError } from './proxied-streams';
 import { tunnelSettings } from './settings';
 
 /** Per-socket state, kept in the socket's attachment so it survives hibernation. */
@@ -54,38 +47,8 @@ export interface TunnelStatus {
   connectedAgents: AgentInfo[];
 }
 
-/** A request the worker asks the tunnel to carry. */
-export interface ProxyCall {
-  target: ProxyTarget;
-  method: RequestFrame['method'];
-  path: string;
-  headers: [string, string][];
-  impersonate?: Impersonation;
-}
-
 /** Carries a ProxyCall (JSON) on the worker's fetch to the tunnel. */
 export const PROXY_CALL_HEADER = 'x-edgetower-proxy-call';
-
-/** Header that marks a response made by the tunnel itself (not the cluster). */
-export const TUNNEL_ERROR_HEADER = 'x-edgetower-tunnel-error';
-
-interface Stream {
-  id: number;
-  socketId: string;
-  socket: WebSocket;
-  resolveHead: (response: Response) => void;
-  headTimer: ReturnType<typeof setTimeout>;
-  body?: FlowControlledBody;
-}
-
-const nullBodyStatuses = new Set([101, 204, 205, 304]);
-
-function tunnelError(status: number, code: string, message: string): Response {
-  return new Response(JSON.stringify({ code, message }), {
-    status,
-    headers: { 'content-type': 'application/json', [TUNNEL_ERROR_HEADER]: code },
-  });
-}
 
 /**
  * One per cluster: holds the agents' WebSockets (hibernation API), carries
@@ -94,9 +57,7 @@ function tunnelError(status: number, code: string, message: string): Response {
  */
 export class ClusterTunnel extends DurableObject<Env> {
   #store: InventoryStore;
-  readonly #streams = new Map<number, Stream>();
-  // Random start so ids of streams from before an eviction are not reused.
-  #nextStreamId = 1 + Math.floor(Math.random() * 0x7fffffff);
+  readonly #streams = new ProxiedStreams();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -118,7 +79,7 @@ export class ClusterTunnel extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       const state = this.#state(ws);
       if (state && state.tokenHash !== tokenHash) {
-        this.#failStreamsOf(state.socketId, 'join token rotated');
+        this.#streams.failSocket(state.socketId, 'join token rotated');
         this.#close(ws, CloseCodes.tokenRevoked, 'join token rotated');
       }
     }
@@ -128,7 +89,7 @@ export class ClusterTunnel extends DurableObject<Env> {
   async destroy(): Promise<void> {
     for (const ws of this.ctx.getWebSockets())
       this.#close(ws, CloseCodes.clusterDeleted, 'cluster deleted');
-    for (const stream of [...this.#streams.values()]) this.#failStream(stream, 'cluster deleted');
+    this.#streams.failAll('cluster deleted');
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.#store = new InventoryStore(this.ctx.storage);
@@ -197,11 +158,11 @@ export class ClusterTunnel extends DurableObject<Env> {
     }
     switch (frame.type) {
       case 'data':
-        return this.#onData(ws, state, frame.id, frame.payload);
+        return this.#streams.onData(state.socketId, frame.id, frame.payload);
       case 'response':
-        return this.#onResponse(state, frame.id, frame.status, frame.headers);
+        return this.#streams.onResponse(state.socketId, frame.id, frame.status, frame.headers);
       case 'end':
-        return this.#onEnd(state, frame.id);
+        return this.#streams.onEnd(state.socketId, frame.id);
       case 'error':
       case 'cancel': {
         if (frame.id === undefined) {
@@ -216,15 +177,13 @@ export class ClusterTunnel extends DurableObject<Env> {
           );
           return;
         }
-        const stream = this.#ownStream(state, frame.id);
-        if (stream)
-          this.#failStream(
-            stream,
-            frame.type === 'error'
-              ? `${frame.code}: ${frame.message}`
-              : (frame.reason ?? 'cancelled by agent'),
-            false,
-          );
+        this.#streams.onAgentAbort(
+          state.socketId,
+          frame.id,
+          frame.type === 'error'
+            ? `${frame.code}: ${frame.message}`
+            : (frame.reason ?? 'cancelled by agent'),
+        );
         return;
       }
       case 'inventory': {
@@ -338,48 +297,8 @@ export class ClusterTunnel extends DurableObject<Env> {
     const socket = this.#pickSocket();
     if (!socket)
       return tunnelError(503, 'cluster_unreachable', 'No agent of this cluster is connected.');
-    const id = this.#allocateStreamId();
     const timeoutMs = tunnelSettings(this.env).responseTimeoutSeconds * 1000;
-    const head = new Promise<Response>((resolve) => {
-      const headTimer = setTimeout(() => {
-        const stream = this.#streams.get(id);
-        if (!stream) return;
-        this.#streams.delete(id);
-        this.#send(stream.socket, { type: 'cancel', id, reason: 'response timeout' });
-        resolve(tunnelError(504, 'gateway_timeout', 'The cluster did not answer in time.'));
-      }, timeoutMs);
-      this.#streams.set(id, {
-        id,
-        socketId: socket.state.socketId,
-        socket: socket.ws,
-        resolveHead: resolve,
-        headTimer,
-      });
-    });
-    const frame: RequestFrame = {
-      type: 'request',
-      id,
-      target: call.target,
-      method: call.method,
-      path: call.path,
-      headers: call.headers,
-      body: body !== null,
-      window: DEFAULT_STREAM_WINDOW,
-    };
-    if (call.impersonate) frame.impersonate = call.impersonate;
-    this.#send(socket.ws, frame);
-    if (body) await this.#sendBody(socket.ws, id, body);
-    return head;
-  }
-
-  async #sendBody(ws: WebSocket, id: number, body: ReadableStream<Uint8Array>): Promise<void> {
-    // Request bodies are bounded by the app's body limit (1 MiB), so they go
-    // out at once; flow control matters for the unbounded response side.
-    for await (const chunk of body) {
-      if (!this.#streams.has(id)) return;
-      for (const piece of chunks(chunk)) ws.send(encodeData(id, piece));
-    }
-    this.#send(ws, { type: 'end', id });
+    return this.#streams.open(socket, call, body, timeoutMs);
   }
 
   #hello(
@@ -415,84 +334,11 @@ export class ClusterTunnel extends DurableObject<Env> {
     });
   }
 
-  #onResponse(state: SocketState, id: number, status: number, headers: [string, string][]): void {
-    const stream = this.#ownStream(state, id);
-    if (!stream || stream.body) return;
-    clearTimeout(stream.headTimer);
-    const responseHeaders = new Headers();
-    for (const [name, value] of headers)
-      if (!strippedResponseHeaders.has(name.toLowerCase())) responseHeaders.append(name, value);
-    if (nullBodyStatuses.has(status) || status < 200) {
-      // Nothing to stream; END (or a stray DATA) is ignored once the stream is gone.
-      this.#streams.delete(id);
-      stream.resolveHead(
-        new Response(null, { status: status < 200 ? 502 : status, headers: responseHeaders }),
-      );
-      return;
-    }
-    stream.body = new FlowControlledBody(
-      DEFAULT_STREAM_WINDOW,
-      (bytes) => this.#send(stream.socket, { type: 'window', id, bytes }),
-      (reason) => {
-        if (!this.#streams.delete(id)) return;
-        this.#send(stream.socket, { type: 'cancel', id, reason });
-      },
-    );
-    stream.resolveHead(new Response(stream.body.stream, { status, headers: responseHeaders }));
-  }
-
-  #onData(ws: WebSocket, state: SocketState, id: number, payload: Uint8Array): void {
-    const stream = this.#ownStream(state, id);
-    if (!stream?.body) return; // cancelled or finished: late bytes are dropped
-    // A view of this message's own buffer: nothing reuses it, no copy needed.
-    if (!stream.body.push(payload)) {
-      this.#send(ws, {
-        type: 'error',
-        id,
-        code: 'malformed',
-        message: 'sent beyond the flow-control window',
-      });
-      this.#send(ws, { type: 'cancel', id, reason: 'flow-control violation' });
-      this.#failStream(stream, 'agent exceeded the flow-control window');
-    }
-  }
-
-  #onEnd(state: SocketState, id: number): void {
-    const stream = this.#ownStream(state, id);
-    if (!stream) return;
-    this.#streams.delete(id);
-    clearTimeout(stream.headTimer);
-    if (stream.body) stream.body.end();
-    else
-      stream.resolveHead(
-        tunnelError(502, 'bad_gateway', 'The agent ended the stream without a response.'),
-      );
-  }
-
-  #ownStream(state: SocketState, id: number): Stream | undefined {
-    const stream = this.#streams.get(id);
-    return stream && stream.socketId === state.socketId ? stream : undefined;
-  }
-
-  #failStream(stream: Stream, reason: string, notifyAgent = true): void {
-    this.#streams.delete(stream.id);
-    clearTimeout(stream.headTimer);
-    if (notifyAgent) this.#send(stream.socket, { type: 'cancel', id: stream.id, reason });
-    if (stream.body) stream.body.fail(new Error(reason));
-    else
-      stream.resolveHead(tunnelError(502, 'bad_gateway', `The cluster request failed: ${reason}`));
-  }
-
-  #failStreamsOf(socketId: string, reason: string): void {
-    for (const stream of [...this.#streams.values()])
-      if (stream.socketId === socketId) this.#failStream(stream, reason, false);
-  }
-
   /** A socket is gone: fail its streams and remember when the cluster was last heard from. */
   #forget(ws: WebSocket, reason: string): void {
     const state = this.#state(ws);
     if (!state) return;
-    this.#failStreamsOf(state.socketId, reason);
+    this.#streams.failSocket(state.socketId, reason);
     if (state.version !== undefined) {
       const seen = this.#lastSeen(ws, state);
       const previous = Number(this.#store.getMeta('lastSeen') ?? 0);
@@ -501,28 +347,19 @@ export class ClusterTunnel extends DurableObject<Env> {
   }
 
   /** The least busy live, negotiated agent socket. */
-  #pickSocket(): { ws: WebSocket; state: SocketState } | undefined {
+  #pickSocket(): { ws: WebSocket; socketId: string } | undefined {
     const now = Date.now();
-    const busy = new Map<string, number>();
-    for (const stream of this.#streams.values())
-      busy.set(stream.socketId, (busy.get(stream.socketId) ?? 0) + 1);
-    let best: { ws: WebSocket; state: SocketState; load: number } | undefined;
+    const busy = this.#streams.load();
+    let best: { ws: WebSocket; socketId: string; load: number } | undefined;
     for (const ws of this.ctx.getWebSockets()) {
       const state = this.#state(ws);
       if (!state || state.version === undefined || ws.readyState !== WebSocket.READY_STATE_OPEN)
         continue;
       if (now - this.#lastSeen(ws, state) >= this.#livenessMs) continue;
       const load = busy.get(state.socketId) ?? 0;
-      if (!best || load < best.load) best = { ws, state, load };
+      if (!best || load < best.load) best = { ws, socketId: state.socketId, load };
     }
     return best;
-  }
-
-  #allocateStreamId(): number {
-    let id = this.#nextStreamId;
-    while (this.#streams.has(id)) id = (id % 0xfffffffe) + 1;
-    this.#nextStreamId = (id % 0xfffffffe) + 1;
-    return id;
   }
 
   #state(ws: WebSocket): SocketState | undefined {
