@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { watchEvents } from './support';
 
@@ -73,6 +73,24 @@ describe('kube emulator', () => {
     expect((await get(`/api/v1/pods?limit=5&continue=${second.metadata.continue}`)).status).toBe(
       410,
     );
+  });
+
+  it('expires continue tokens after their TTL', async () => {
+    emu = await startKubeEmulator({ cluster: { pods: 30 }, continueTtlMs: 60_000 });
+    // Only Date is faked: the HTTP server's own timers keep running.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const first = (await (await get('/api/v1/pods?limit=5')).json()) as List;
+      expect((await get(`/api/v1/pods?limit=5&continue=${first.metadata.continue}`)).status).toBe(
+        200,
+      );
+      vi.setSystemTime(Date.now() + 61_000);
+      expect((await get(`/api/v1/pods?limit=5&continue=${first.metadata.continue}`)).status).toBe(
+        410,
+      );
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('streams watch events from a resourceVersion, with bookmarks, and ends at timeoutSeconds', async () => {

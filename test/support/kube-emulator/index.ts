@@ -35,6 +35,8 @@ export interface KubeEmulatorOptions {
   eventWindow?: number;
   kubernetesVersion?: string;
   maxRecordedRequests?: number;
+  /** Continue tokens expire (410) after this long (default 5 min). */
+  continueTtlMs?: number;
 }
 
 export interface KubeEmulator {
@@ -66,6 +68,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
   const ctx: ServerContext = {
     store,
     continueEpoch: 0,
+    continueTtlMs: options.continueTtlMs ?? 300_000,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
     watches,
     tokens: new Map([

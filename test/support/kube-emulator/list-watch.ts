@@ -13,12 +13,16 @@ interface ContinueToken {
   after: string;
   /** Tokens from before `expireContinueTokens()` are refused with 410. */
   epoch: number;
+  /** When it was issued (ms): tokens older than the TTL expire, as etcd compaction does. */
+  issuedAt: number;
 }
 
 /** Shared state for list and watch handlers. */
 export interface ListWatchContext {
   store: KubeStore;
   continueEpoch: number;
+  /** Continue tokens older than this get 410 Expired (real servers: ~5 min of etcd history). */
+  continueTtlMs: number;
   bookmarkIntervalMs: number;
   /** Open watch responses, so tests can stall or drop them. */
   watches: Set<WatchConnection>;
@@ -42,7 +46,8 @@ function decodeContinue(text: string): ContinueToken | undefined {
       typeof parsed === 'object' &&
       'rv' in parsed &&
       'after' in parsed &&
-      'epoch' in parsed
+      'epoch' in parsed &&
+      'issuedAt' in parsed
     ) {
       return parsed as ContinueToken;
     }
@@ -79,7 +84,8 @@ export async function handleList(
   if (continueText) {
     const token = decodeContinue(continueText);
     if (!token) return sendStatus(res, statuses.badRequest('invalid continue token'));
-    if (token.epoch !== ctx.continueEpoch || token.rv < store.compactedResourceVersion) {
+    const tooOld = Date.now() - token.issuedAt > ctx.continueTtlMs;
+    if (tooOld || token.epoch !== ctx.continueEpoch || token.rv < store.compactedResourceVersion) {
       return sendStatus(res, statuses.expiredContinue());
     }
     listRv = token.rv;
@@ -121,7 +127,12 @@ export async function handleList(
   }
   const metadata: Record<string, unknown> = { resourceVersion: String(listRv) };
   if (index < keys.length && lastKey !== undefined) {
-    metadata.continue = encodeContinue({ rv: listRv, after: lastKey, epoch: ctx.continueEpoch });
+    metadata.continue = encodeContinue({
+      rv: listRv,
+      after: lastKey,
+      epoch: ctx.continueEpoch,
+      issuedAt: Date.now(),
+    });
     metadata.remainingItemCount = keys.length - index;
   }
   res.end(`${head}${JSON.stringify(metadata)},"items":[${items.join(',')}]}`);
