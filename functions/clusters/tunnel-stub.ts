@@ -1,5 +1,5 @@
 import type { Env } from '../env';
-import { PROXY_CALL_HEADER } from '../tunnel/cluster-tunnel';
+import { PROXY_CALL_HEADER, PROXY_PATH, TUNNEL_ORIGIN } from '../tunnel/cluster-tunnel';
 import type { ProxyCall } from '../tunnel/proxied-streams';
 import { fromTunnel } from './tunnel-response';
 
@@ -18,7 +18,7 @@ export async function proxyThroughTunnel(
   call: ProxyCall,
   body: ReadableStream<Uint8Array> | null,
 ): Promise<Response> {
-  const response = await tunnelOf(env, clusterId).fetch('https://tunnel/proxy', {
+  const response = await tunnelOf(env, clusterId).fetch(`${TUNNEL_ORIGIN}${PROXY_PATH}`, {
     method: 'POST',
     headers: { [PROXY_CALL_HEADER]: JSON.stringify(call) },
     body,

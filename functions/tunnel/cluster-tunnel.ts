@@ -49,6 +49,10 @@ export interface TunnelStatus {
 
 /** Carries a ProxyCall (JSON) on the worker's fetch to the tunnel. */
 export const PROXY_CALL_HEADER = 'x-edgetower-proxy-call';
+/** The worker's fetches to a tunnel: `${TUNNEL_ORIGIN}${PROXY_PATH}` or `${CONNECT_PATH}`. */
+export const TUNNEL_ORIGIN = 'https://tunnel';
+export const PROXY_PATH = '/proxy';
+export const CONNECT_PATH = '/connect';
 
 /**
  * One per cluster: holds the agents' WebSockets (hibernation API), carries
@@ -95,10 +99,20 @@ export class ClusterTunnel extends DurableObject<Env> {
     this.#store = new InventoryStore(this.ctx.storage);
   }
 
-  /** The WebSocket upgrade, forwarded by the connect route after it checked the token. */
+  /**
+   * Two entry points, both only reachable from this worker: the WebSocket
+   * upgrade (forwarded by the connect route after it checked the token) and
+   * proxied requests (fetch rather than RPC: only fetch propagates the
+   * caller going away as a cancel of the response stream).
+   */
   override async fetch(request: Request): Promise<Response> {
-    const proxied = request.headers.get(PROXY_CALL_HEADER);
-    if (proxied !== null) return this.#proxy(JSON.parse(proxied) as ProxyCall, request.body);
+    const path = new URL(request.url).pathname;
+    if (path === PROXY_PATH) {
+      const proxied = request.headers.get(PROXY_CALL_HEADER);
+      if (proxied === null) return new Response('missing proxy call', { status: 400 });
+      return this.#proxy(JSON.parse(proxied) as ProxyCall, request.body);
+    }
+    if (path !== CONNECT_PATH) return new Response('not found', { status: 404 });
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
       return new Response('expected a WebSocket upgrade', { status: 426 });
     const tokenHash = request.headers.get('x-edgetower-token-hash') ?? '';
@@ -289,9 +303,7 @@ export class ClusterTunnel extends DurableObject<Env> {
   /**
    * Carries one HTTP request to the cluster through a live agent and returns
    * its response as it streams. Failures of the tunnel itself come back as
-   * JSON responses marked with TUNNEL_ERROR_HEADER. Reached through fetch
-   * (not RPC) because only fetch propagates the caller going away as a
-   * cancel of the response stream.
+   * JSON responses marked with TUNNEL_ERROR_HEADER.
    */
   async #proxy(call: ProxyCall, body: ReadableStream<Uint8Array> | null): Promise<Response> {
     const socket = this.#pickSocket();

@@ -4,6 +4,7 @@ import { tunnelOf } from '../clusters/tunnel-stub';
 import { sha256Hex } from '../crypto/hash';
 import { ApiError, unauthorized } from '../errors';
 import { createRouter } from '../openapi';
+import { CONNECT_PATH, TUNNEL_ORIGIN } from './cluster-tunnel';
 
 const bearer = /^Bearer\s+(\S+)$/i;
 
@@ -41,11 +42,15 @@ export const agentConnectRoutes = router.get('/agent/v1/connect', async (c) => {
       code: 'upgrade_required',
       headers: { Upgrade: 'websocket' },
     });
-  const headers = new Headers(c.req.raw.headers);
-  headers.delete('authorization');
-  headers.set('x-edgetower-token-hash', tokenHash);
-  headers.set('x-edgetower-cluster', cluster.name);
-  const upgraded = await tunnelOf(c.env, cluster.id).fetch(new Request(c.req.raw.url, { headers }));
+  // Only what the tunnel needs: nothing the agent sent (x-edgetower-* included) passes.
+  const headers = new Headers({
+    upgrade: 'websocket',
+    'x-edgetower-token-hash': tokenHash,
+    'x-edgetower-cluster': cluster.name,
+  });
+  const upgraded = await tunnelOf(c.env, cluster.id).fetch(`${TUNNEL_ORIGIN}${CONNECT_PATH}`, {
+    headers,
+  });
   if (upgraded.status !== 101) throw unauthorized('Join token no longer valid.');
   // A fresh response: the DO's has immutable headers, and middleware adds some.
   return new Response(null, { status: 101, webSocket: upgraded.webSocket });

@@ -1,5 +1,5 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterTunnel } from '../../functions/tunnel/cluster-tunnel';
 import type { InventorySnapshot } from '../../functions/tunnel/inventory';
@@ -118,6 +118,30 @@ describe('agent connection and liveness', () => {
       headers: { authorization: `Bearer ${reg.joinToken}` },
     });
     expect(plain.status).toBe(426);
+  });
+
+  it('never lets an agent smuggle a proxy call through the connect route', async () => {
+    const reg = await register('live-5');
+    const agent = await connectAgent(reg.joinToken);
+    const res = await exports.default.fetch('https://edge.test/agent/v1/connect', {
+      headers: {
+        upgrade: 'websocket',
+        authorization: `Bearer ${reg.joinToken}`,
+        'x-edgetower-proxy-call': JSON.stringify({
+          target: 'kube',
+          method: 'GET',
+          path: '/api/v1/secrets',
+          headers: [],
+          impersonate: { user: 'x', groups: ['system:masters'] },
+        }),
+      },
+    });
+    expect(res.status).toBe(101);
+    res.webSocket?.accept();
+    res.webSocket?.close();
+    // The live agent was asked for nothing.
+    await expect(agent.nextOf('request', 300)).rejects.toThrow();
+    agent.ws.close();
   });
 
   it('goes disconnected once the last agent is silent past the liveness timeout, and the alarm drops it', async () => {
