@@ -98,12 +98,8 @@ export async function runAgent(
     pipeline = started;
     void started.waitForSync().then(() => {
       if (pipeline !== started) return;
-      const sizes = Object.fromEntries(started.informers.map((i, n) => [n, i.items.size]));
-      log.info('inventory synced', {
-        ms: Date.now() - startedAt,
-        items: sizes,
-        pods: started.pods.items.size,
-      });
+      const sizes = Object.fromEntries(started.informers.map((i) => [i.name, i.items.size]));
+      log.info('inventory synced', { ms: Date.now() - startedAt, items: sizes });
     });
   };
   const stopLeading = () => {

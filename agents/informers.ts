@@ -78,6 +78,10 @@ export class Informer<T> {
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
   }
 
+  get name(): string {
+    return this.options.name;
+  }
+
   get hasSynced(): boolean {
     return this.synced;
   }
