@@ -15,7 +15,8 @@ afterEach(async () => {
   await emu?.close();
 });
 
-const timing = { leaseDurationMs: 800, renewDeadlineMs: 500, retryPeriodMs: 100 };
+// Generous against a busy machine: a renewal every 100 ms, 1 s of missed renewals before stepping down.
+const timing = { leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 100 };
 
 async function elector(identity: string, transitions: string[]) {
   const { client } = await clientFor(emu);
