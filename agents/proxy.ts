@@ -139,9 +139,11 @@ export function createProxy(options: ProxyOptions): ClusterProxy {
 
   async function openPrometheus(frame: RequestFrame, signal: AbortSignal) {
     if (!prometheus) throw new ProxyError('bad_target', 'this agent runs without --prometheus-url');
-    if (frame.method !== 'GET' || !frame.path.startsWith('/api/v1/'))
+    const base = prometheus.pathname.replace(/\/+$/, '');
+    const url = new URL(`${base}${frame.path}`, prometheus);
+    // Checked after URL normalisation, so `/api/v1/../-/quit` cannot slip out.
+    if (frame.method !== 'GET' || !url.pathname.startsWith(`${base}/api/v1/`))
       throw new ProxyError('bad_target', 'only GET /api/v1/... is passed to Prometheus');
-    const url = new URL(`${prometheus.pathname.replace(/\/+$/, '')}${frame.path}`, prometheus);
     const agent = url.protocol === 'https:' ? tlsAgent : plainAgent;
     return send(url, { method: 'GET', headers: forwardedHeaders(frame), agent }, null, signal);
   }

@@ -139,6 +139,23 @@ export class ClusterTunnel extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // An exception escaping here would reset the object and drop every
+    // agent's socket: whatever one frame does wrong stays with that frame.
+    try {
+      this.#onMessage(ws, message);
+    } catch (error) {
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'tunnel frame failed', error: String(error) }),
+      );
+      this.#send(ws, {
+        type: 'error',
+        code: 'internal',
+        message: 'the edge could not handle that frame',
+      });
+    }
+  }
+
+  #onMessage(ws: WebSocket, message: string | ArrayBuffer): void {
     const state = this.#state(ws);
     if (!state) return;
     this.#touch(ws, state);
@@ -162,9 +179,14 @@ export class ClusterTunnel extends DurableObject<Env> {
       return;
     }
     const frame = decoded.frame;
-    if (frame.type === 'hello')
-      return this.#hello(ws, state, frame.versions, frame.agentId, frame.agentVersion);
-    if (frame.type === 'ping') return this.#send(ws, { type: 'pong' });
+    if (frame.type === 'hello') {
+      this.#hello(ws, state, frame.versions, frame.agentId, frame.agentVersion);
+      return;
+    }
+    if (frame.type === 'ping') {
+      this.#send(ws, { type: 'pong' });
+      return;
+    }
     if (frame.type === 'pong') return;
     if (state.version === undefined) {
       this.#send(ws, { type: 'error', code: 'not_negotiated', message: 'send hello first' });
@@ -172,11 +194,14 @@ export class ClusterTunnel extends DurableObject<Env> {
     }
     switch (frame.type) {
       case 'data':
-        return this.#streams.onData(state.socketId, frame.id, frame.payload);
+        this.#streams.onData(state.socketId, frame.id, frame.payload);
+        return;
       case 'response':
-        return this.#streams.onResponse(state.socketId, frame.id, frame.status, frame.headers);
+        this.#streams.onResponse(state.socketId, frame.id, frame.status, frame.headers);
+        return;
       case 'end':
-        return this.#streams.onEnd(state.socketId, frame.id);
+        this.#streams.onEnd(state.socketId, frame.id);
+        return;
       case 'error':
       case 'cancel': {
         if (frame.id === undefined) {

@@ -112,8 +112,14 @@ export class ProxiedStreams {
     if (!stream || stream.body) return;
     clearTimeout(stream.headTimer);
     const responseHeaders = new Headers();
-    for (const [name, value] of headers)
-      if (!strippedResponseHeaders.has(name.toLowerCase())) responseHeaders.append(name, value);
+    for (const [name, value] of headers) {
+      if (strippedResponseHeaders.has(name.toLowerCase())) continue;
+      try {
+        responseHeaders.append(name, value);
+      } catch {
+        // A header the runtime refuses (bad characters) is dropped, not fatal.
+      }
+    }
     if (nullBodyStatuses.has(status) || status < 200) {
       // Nothing to stream; END (or a stray DATA) is ignored once the stream is gone.
       this.#streams.delete(id);

@@ -284,6 +284,25 @@ describe('agent tunnel client', () => {
     expect(Buffer.from(event.payload).toString()).toContain('"name":"late"');
   });
 
+  it('passes only GET /api/v1/... to Prometheus, after path normalisation', async () => {
+    const edge = await startFakeEdge();
+    edges.push(edge);
+    tunnelTo(edge, { prometheusUrl: 'http://127.0.0.1:9' });
+    const conn = await edge.nextConnection();
+    await new Promise((r) => setTimeout(r, 50));
+    const { impersonate: _none, ...base } = get(11, '/api/v1/../../-/quit');
+    conn.send({ ...base, target: 'prometheus' });
+    expect(await conn.next('error')).toMatchObject({ id: 11, code: 'bad_target' });
+    conn.send({
+      ...base,
+      id: 12,
+      target: 'prometheus',
+      method: 'POST',
+      path: '/api/v1/admin/tsdb/snapshot',
+    });
+    expect(await conn.next('error')).toMatchObject({ id: 12, code: 'bad_target' });
+  });
+
   it('streams request bodies upstream', async () => {
     const edge = await startFakeEdge();
     edges.push(edge);

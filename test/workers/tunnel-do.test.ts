@@ -343,6 +343,32 @@ describe('proxied requests', () => {
     agent.ws.close();
   });
 
+  it('drops response headers the runtime refuses instead of failing', async () => {
+    const reg = await register('px-7');
+    const agent = await connectAgent(reg.joinToken);
+    const pending = call('/clusters/px-7/k8s/version', { headers: admin });
+    const request = await agent.nextOf('request');
+    agent.send({
+      type: 'response',
+      id: request.id,
+      status: 200,
+      headers: [
+        ['x-bad', 'line\nbreak'],
+        ['content-type', 'text/plain'],
+      ],
+    });
+    agent.sendData(request.id, 'ok');
+    agent.send({ type: 'end', id: request.id });
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(res.headers.has('x-bad')).toBe(false);
+    expect(await res.text()).toBe('ok');
+    // The tunnel is still there for the next request.
+    expect((await status('px-7')).agents).toBe(1);
+    agent.ws.close();
+  });
+
   it('sends request bodies as DATA then END', async () => {
     const reg = await register('px-2');
     const agent = await connectAgent(reg.joinToken);
