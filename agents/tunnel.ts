@@ -1,4 +1,3 @@
-import { PassThrough, type Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import WebSocket from 'ws';
 import type { InventoryUpdate } from '../functions/tunnel/inventory';
@@ -9,14 +8,13 @@ import {
   encodeDataParts,
   HEARTBEAT_REQUEST,
   MAX_FRAME_BYTES,
-  type RequestFrame,
   SUPPORTED_VERSIONS,
   type WelcomeFrame,
 } from '../functions/tunnel/protocol';
 import { createBackoff } from './backoff';
 import type { Logger } from './log';
-import { type ClusterProxy, createProxy, ProxyError } from './proxy';
-import { OutboundStream } from './tunnel-stream';
+import { type ClusterProxy, createProxy } from './proxy';
+import { ServedRequests } from './served-requests';
 
 /** What the agent's main.ts passes to start the tunnel. */
 export interface TunnelOptions {
@@ -61,14 +59,6 @@ export interface Tunnel {
   close(): Promise<void>;
 }
 
-interface ProxiedStream {
-  id: number;
-  abort: AbortController;
-  requestBody?: PassThrough;
-  upstream?: Readable;
-  out?: OutboundStream;
-}
-
 /** ws:// or wss:// URL of the connect endpoint on the hub. */
 export function connectUrl(hubUrl: string): string {
   const url = new URL('/agent/v1/connect', hubUrl);
@@ -95,7 +85,7 @@ export function startTunnel(options: TunnelOptions): Tunnel {
   const proxy = options.proxy ?? createProxy(options);
   const connectedCallbacks: ((reason: ConnectedReason) => void)[] = [];
   const ackCallbacks: ((seq: number) => void)[] = [];
-  const streams = new Map<number, ProxiedStream>();
+  let served: ServedRequests | undefined;
   let socket: WebSocket | undefined;
   let welcome: WelcomeFrame | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -116,75 +106,6 @@ export function startTunnel(options: TunnelOptions): Tunnel {
       }
     }
   };
-
-  function dropStream(id: number): void {
-    const stream = streams.get(id);
-    if (!stream) return;
-    streams.delete(id);
-    stream.out?.abandon();
-    stream.abort.abort();
-    stream.requestBody?.destroy();
-    stream.upstream?.destroy();
-  }
-
-  function dropAllStreams(): void {
-    for (const id of [...streams.keys()]) dropStream(id);
-  }
-
-  function serve(ws: WebSocket, frame: RequestFrame): void {
-    if (streams.has(frame.id)) {
-      sendControl(ws, {
-        type: 'error',
-        id: frame.id,
-        code: 'malformed',
-        message: 'stream id in use',
-      });
-      return;
-    }
-    const stream: ProxiedStream = { id: frame.id, abort: new AbortController() };
-    if (frame.body) stream.requestBody = new PassThrough();
-    streams.set(frame.id, stream);
-    const fail = (code: string, message: string) => {
-      if (!streams.has(frame.id)) return;
-      sendControl(ws, { type: 'error', id: frame.id, code, message });
-      dropStream(frame.id);
-    };
-    proxy
-      .open(frame, stream.requestBody ?? null, stream.abort.signal)
-      .then((response) => {
-        if (!streams.has(frame.id)) {
-          response.body.destroy();
-          return;
-        }
-        stream.upstream = response.body;
-        sendControl(ws, {
-          type: 'response',
-          id: frame.id,
-          status: response.status,
-          headers: response.headers,
-        });
-        const out = new OutboundStream(frame.window, {
-          data: (pieces) => {
-            if (ws.readyState === WebSocket.OPEN) ws.send(encodeDataParts(frame.id, pieces));
-          },
-          end: () => {
-            streams.delete(frame.id);
-            sendControl(ws, { type: 'end', id: frame.id });
-          },
-          pause: () => response.body.pause(),
-          resume: () => response.body.resume(),
-        });
-        stream.out = out;
-        response.body.on('data', (chunk: Buffer) => out.write(chunk));
-        response.body.on('end', () => out.end());
-        response.body.on('error', (error) => fail('upstream_unreachable', error.message));
-      })
-      .catch((error: unknown) => {
-        if (error instanceof ProxyError) fail(error.code, error.message);
-        else if (stream.abort.signal.aborted) dropStream(frame.id);
-        else fail('internal', error instanceof Error ? error.message : String(error));
-      });
-  }
 
   function onFrame(ws: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
     lastHeard = Date.now();
@@ -209,22 +130,19 @@ export function startTunnel(options: TunnelOptions): Tunnel {
         notify('connected');
         return;
       case 'request':
-        if (!welcome) return;
-        serve(ws, frame);
+        if (welcome) served?.serve(frame);
         return;
-      case 'data': {
-        const body = streams.get(frame.id)?.requestBody;
-        body?.write(frame.payload);
+      case 'data':
+        served?.requestData(frame.id, frame.payload);
         return;
-      }
       case 'end':
-        streams.get(frame.id)?.requestBody?.end();
+        served?.requestEnd(frame.id);
         return;
       case 'window':
-        streams.get(frame.id)?.out?.grant(frame.bytes);
+        served?.grant(frame.id, frame.bytes);
         return;
       case 'cancel':
-        dropStream(frame.id);
+        served?.drop(frame.id);
         return;
       case 'ack':
         for (const cb of ackCallbacks) cb(frame.seq);
@@ -239,7 +157,7 @@ export function startTunnel(options: TunnelOptions): Tunnel {
           code: frame.code,
           message: frame.message,
         });
-        if (frame.id !== undefined) dropStream(frame.id);
+        if (frame.id !== undefined) served?.drop(frame.id);
         return;
       case 'ping':
         sendControl(ws, { type: 'pong' });
@@ -296,6 +214,13 @@ export function startTunnel(options: TunnelOptions): Tunnel {
       generateMask: () => {},
     });
     socket = ws;
+    const requests = new ServedRequests(proxy, {
+      control: (frame) => sendControl(ws, frame),
+      data: (id, pieces) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(encodeDataParts(id, pieces));
+      },
+    });
+    served = requests;
     ws.on('open', () => {
       lastHeard = Date.now();
       sendControl(ws, {
@@ -318,7 +243,7 @@ export function startTunnel(options: TunnelOptions): Tunnel {
       const wasConnected = welcome !== undefined;
       welcome = undefined;
       stopHeartbeat();
-      dropAllStreams();
+      requests.dropAll();
       log.info('tunnel closed', { code, reason: reason.toString(), wasConnected });
       scheduleReconnect();
     });
@@ -343,7 +268,7 @@ export function startTunnel(options: TunnelOptions): Tunnel {
       stopped = true;
       if (reconnectTimer) clearTimeout(reconnectTimer);
       stopHeartbeat();
-      dropAllStreams();
+      served?.dropAll();
       const ws = socket;
       if (ws && ws.readyState !== WebSocket.CLOSED) {
         const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
