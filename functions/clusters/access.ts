@@ -99,12 +99,3 @@ export function impersonationFor(
   if (isAdmin) groups.add(adminGroup);
   return { user: principal.username, groups: [...groups].sort() };
 }
-
-/** API-token scopes can narrow proxy use too (`get:k8s`, `*:k8s`, ...). */
-export function tokenAllows(principal: Principal, verb: string, resource: string): boolean {
-  if (principal.scopes.length === 0) return true;
-  return principal.scopes.some((s) => {
-    const [v = '', r = ''] = s.split(':');
-    return (v === '*' || v === verb) && (r === '*' || r === resource);
-  });
-}

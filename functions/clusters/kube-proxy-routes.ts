@@ -1,12 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { scopesAllow } from '../auth/token-scopes';
 import type { AppEnv } from '../env';
 import { ApiError, forbidden } from '../errors';
 import { bearerAuth, createRouter } from '../openapi';
 import { isStrippedRequestHeader, type RequestFrame } from '../tunnel/protocol';
 import type { ProxyCall } from '../tunnel/proxied-streams';
 import { tunnelSettings } from '../tunnel/settings';
-import { clusterAccess, impersonationFor, tokenAllows } from './access';
+import { clusterAccess, impersonationFor } from './access';
 import { clusterNameParam } from './schemas';
 import { proxyThroughTunnel } from './tunnel-stub';
 
@@ -55,7 +56,9 @@ async function proxyToKube(c: Context<AppEnv>): Promise<Response> {
     url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1'
       ? 'watch'
       : verbs[method];
-  if (!tokenAllows(principal, verb, 'k8s')) throw forbidden(`This token may not ${verb} k8s.`);
+  // API-token scopes narrow proxy use too (`get:k8s`, `watch:k8s`, ...).
+  if (!scopesAllow(principal.scopes, verb, 'k8s'))
+    throw forbidden(`This token may not ${verb} k8s.`);
   const headers: [string, string][] = [];
   c.req.raw.headers.forEach((value, key) => {
     if (!isStrippedRequestHeader(key)) headers.push([key, value]);

@@ -260,6 +260,30 @@ describe('the kube proxy and monitoring carry the caller identity', () => {
     ).toBe(404);
   });
 
+  it('lets API-token scopes narrow what the proxy carries', async () => {
+    const created = await api('POST', '/api/v1/tokens', fx.as('east-admin'), {
+      name: 'read-only kubectl',
+      scopes: ['get:k8s'],
+    });
+    expect(created.status).toBe(201);
+    const token = (created.body as { token: string }).token;
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const pending = fetchWorker('/clusters/east/k8s/api/v1/pods', { headers });
+    const request = await agent.nextOf('request');
+    expect(request.impersonate?.user).toBe('east-admin');
+    agent.send({ type: 'response', id: request.id, status: 200, headers: [] });
+    agent.send({ type: 'end', id: request.id });
+    expect((await pending).status).toBe(200);
+    const write = await fetchWorker('/clusters/east/k8s/api/v1/namespaces', {
+      method: 'POST',
+      headers,
+      body: '{}',
+    });
+    expect(write.status).toBe(403);
+    const watch = await fetchWorker('/clusters/east/k8s/api/v1/pods?watch=true', { headers });
+    expect(watch.status).toBe(403);
+  });
+
   it('passes PromQL to the agent Prometheus for cluster readers only', async () => {
     const { request, res } = await proxied(
       'east-viewer',
