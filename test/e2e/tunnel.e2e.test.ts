@@ -218,6 +218,16 @@ describe('tunnel end to end', () => {
     expect(anonymous.status).toBe(401);
     expect((await api('/clusters/nope/k8s/api/v1/pods')).status).toBe(404);
     expect(kube.requests.slice(before).every((r) => r.impersonateUser === 'admin')).toBe(true);
+    // A body of many DATA frames arrives byte for byte.
+    const all = await api(`/clusters/${CLUSTER}/k8s/api/v1/pods?limit=500`, {
+      headers: { 'accept-encoding': 'identity' },
+    });
+    const direct = await fetch(`${kube.url}/api/v1/pods?limit=500`, {
+      headers: { authorization: `Bearer ${kube.token}` },
+    });
+    const viaTunnel = (await all.json()) as { items: unknown[] };
+    expect(viaTunnel.items).toHaveLength(60);
+    expect(viaTunnel.items).toEqual(((await direct.json()) as { items: unknown[] }).items);
   });
 
   it('streams a watch and cancels it upstream when the caller goes away', async () => {
