@@ -275,6 +275,43 @@ describe('inventory', () => {
     agent.ws.close();
   });
 
+  it('takes a 5,000-node / 2,000-namespace snapshot (Kubernetes scale limits) in one frame', async () => {
+    const reg = await register('inv-big');
+    const agent = await connectAgent(reg.joinToken);
+    const base = snapshot();
+    const node = base.nodes[0]!;
+    const ns = base.namespaces[0]!;
+    const big: InventorySnapshot = {
+      ...base,
+      nodes: Array.from({ length: 5000 }, (_, i) => ({
+        ...node,
+        name: `node-${String(i).padStart(4, '0')}`,
+        ready: i % 10 !== 0,
+        edge: i >= 4900,
+      })),
+      namespaces: Array.from({ length: 2000 }, (_, i) => ({
+        ...ns,
+        name: `ns-${String(i).padStart(4, '0')}`,
+        workspace: `ws-${i % 7}`,
+      })),
+    };
+    const started = Date.now();
+    agent.send({ type: 'inventory', update: big });
+    expect(await agent.nextOf('ack', 20_000)).toEqual({ type: 'ack', seq: 1 });
+    console.log(
+      `5,000-node snapshot (${JSON.stringify(big).length} bytes) stored in ${Date.now() - started} ms`,
+    );
+    const s = await status('inv-big');
+    expect(s.nodes).toEqual({ total: 5000, ready: 4500, edge: 100 });
+    const page = (await (
+      await call('/api/v1/clusters/inv-big/edge-nodes?limit=200', { headers: admin })
+    ).json()) as {
+      items: unknown[];
+    };
+    expect(page.items).toHaveLength(100);
+    agent.ws.close();
+  });
+
   it('pages node lists with limit and an opaque cursor', async () => {
     const reg = await register('inv-2');
     const agent = await connectAgent(reg.joinToken);
