@@ -12,7 +12,7 @@ import { LeaderElector } from './leader-election';
 import type { Logger } from './log';
 import { Spool } from './spool';
 import { startTunnel as defaultStartTunnel, type Tunnel, type TunnelOptions } from './tunnel';
-import { AGENT_VERSION } from './version';
+import { AGENT_VERSION } from '../functions/tunnel/agent-version';
 
 export interface AgentDeps {
   startTunnel?: (options: TunnelOptions) => Tunnel;

@@ -140,7 +140,7 @@ describe('agent manifest', () => {
     );
     expect(source).not.toMatch(/from ['"](node:|fs|path|os)/);
     expect([...source.matchAll(/from '([^']+)'/g)].map((m) => m[1])).toEqual([
-      '../../agents/version',
+      '../tunnel/agent-version',
     ]);
   });
 
