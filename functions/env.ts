@@ -1,5 +1,7 @@
 import type { Database } from '../db/client';
 import type { Principal } from './auth/principal';
+import type { AlertGroups } from './alerting/alert-groups';
+import type { DeliveryMessage } from './alerting/route';
 import type { ClusterTunnel } from './tunnel/cluster-tunnel';
 
 /** Bindings and vars from wrangler.toml and secrets (.dev.vars locally). */
@@ -24,6 +26,14 @@ export interface Env {
   TUNNEL_RESPONSE_TIMEOUT_SECONDS?: string;
   /** Kubernetes group platform admins and cluster admins are impersonated with (default system:masters). */
   KUBE_ADMIN_GROUP?: string;
+  /** "true": identity providers may live on private/loopback addresses (local dev, tests). */
+  ALLOW_PRIVATE_IDP_HOSTS?: string;
+  /** Alert state and notification grouping, one object per cluster shard. */
+  ALERT_GROUPS: DurableObjectNamespace<AlertGroups>;
+  /** Notification deliveries: one message per (notification, channel). */
+  NOTIFICATIONS: Queue<DeliveryMessage>;
+  /** "true" lets webhook targets be private or loopback addresses (local development only). */
+  ALLOW_PRIVATE_WEBHOOKS?: string;
 }
 
 export interface AppVariables {

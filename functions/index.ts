@@ -2,6 +2,7 @@ import { app } from './app';
 import type { Env } from './env';
 import { runHousekeeping } from './housekeeping';
 
+export { AlertGroups } from './alerting/alert-groups';
 export { ClusterTunnel } from './tunnel/cluster-tunnel';
 
 export default {

@@ -66,6 +66,35 @@ CREATE TABLE `groups` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `groups_workspace_name_idx` ON `groups` (`workspace_id`,`name`);--> statement-breakpoint
+CREATE TABLE `identities` (
+	`id` text PRIMARY KEY NOT NULL,
+	`provider_id` text NOT NULL,
+	`external_id` text NOT NULL,
+	`external_username` text,
+	`user_id` text NOT NULL,
+	`last_login_at` integer,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`provider_id`) REFERENCES `identity_providers`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identities_provider_external_idx` ON `identities` (`provider_id`,`external_id`);--> statement-breakpoint
+CREATE INDEX `identities_provider_username_idx` ON `identities` (`provider_id`,`external_username`);--> statement-breakpoint
+CREATE INDEX `identities_user_idx` ON `identities` (`user_id`);--> statement-breakpoint
+CREATE TABLE `identity_providers` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`type` text NOT NULL,
+	`display_name` text,
+	`mapping_method` text DEFAULT 'auto' NOT NULL,
+	`config` text NOT NULL,
+	`sealed_secrets` text,
+	`group_mappings` text DEFAULT '[]' NOT NULL,
+	`created_at` integer NOT NULL,
+	`updated_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `identity_providers_name_unique` ON `identity_providers` (`name`);--> statement-breakpoint
 CREATE TABLE `namespaces` (
 	`id` text PRIMARY KEY NOT NULL,
 	`cluster_id` text NOT NULL,
@@ -156,4 +185,67 @@ CREATE TABLE `workspaces` (
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `workspaces_name_unique` ON `workspaces` (`name`);
+CREATE UNIQUE INDEX `workspaces_name_unique` ON `workspaces` (`name`);--> statement-breakpoint
+CREATE TABLE `alert_silences` (
+	`id` text PRIMARY KEY NOT NULL,
+	`matchers` text NOT NULL,
+	`starts_at` integer NOT NULL,
+	`ends_at` integer NOT NULL,
+	`created_by` text NOT NULL,
+	`comment` text NOT NULL,
+	`author` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `alert_silences_ends_idx` ON `alert_silences` (`ends_at`);--> statement-breakpoint
+CREATE TABLE `notification_channels` (
+	`id` text PRIMARY KEY NOT NULL,
+	`owner` text NOT NULL,
+	`name` text NOT NULL,
+	`type` text NOT NULL,
+	`settings` text DEFAULT '{}' NOT NULL,
+	`secrets` text NOT NULL,
+	`created_by` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `notification_channels_owner_name_idx` ON `notification_channels` (`owner`,`name`);--> statement-breakpoint
+CREATE INDEX `notification_channels_type_idx` ON `notification_channels` (`type`);--> statement-breakpoint
+CREATE TABLE `notification_deliveries` (
+	`id` text PRIMARY KEY NOT NULL,
+	`notification_id` text NOT NULL,
+	`channel_id` text NOT NULL,
+	`channel_name` text NOT NULL,
+	`receiver_id` text NOT NULL,
+	`receiver_name` text NOT NULL,
+	`owner` text NOT NULL,
+	`status` text NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`alerts` integer NOT NULL,
+	`latency_ms` integer,
+	`error` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `notification_deliveries_key_idx` ON `notification_deliveries` (`notification_id`,`channel_id`);--> statement-breakpoint
+CREATE INDEX `notification_deliveries_owner_time_idx` ON `notification_deliveries` (`owner`,`created_at`);--> statement-breakpoint
+CREATE TABLE `notification_receivers` (
+	`id` text PRIMARY KEY NOT NULL,
+	`owner` text NOT NULL,
+	`name` text NOT NULL,
+	`channel_ids` text DEFAULT '[]' NOT NULL,
+	`matchers` text DEFAULT '[]' NOT NULL,
+	`group_by` text DEFAULT '[]' NOT NULL,
+	`group_wait_seconds` integer DEFAULT 30 NOT NULL,
+	`group_interval_seconds` integer DEFAULT 300 NOT NULL,
+	`repeat_interval_seconds` integer DEFAULT 14400 NOT NULL,
+	`send_resolved` integer DEFAULT true NOT NULL,
+	`created_by` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `notification_receivers_owner_name_idx` ON `notification_receivers` (`owner`,`name`);

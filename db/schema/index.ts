@@ -10,3 +10,7 @@ export * from './roles';
 export * from './signing-keys';
 export * from './users';
 export * from './workspaces';
+export * from './alert-silences';
+export * from './notification-channels';
+export * from './notification-deliveries';
+export * from './notification-receivers';

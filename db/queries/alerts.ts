@@ -1,0 +1,139 @@
+import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
+import type { Database } from '../client';
+import { alertSilences, clusters, namespaces, notificationReceivers } from '../schema';
+import type { LabelMatcher } from '../schema/notification-receivers';
+
+/** D1 binds at most 100 parameters per statement. */
+const SLICE = 90;
+const slices = <T>(items: T[]) =>
+  Array.from({ length: Math.ceil(items.length / SLICE) }, (_, i) =>
+    items.slice(i * SLICE, (i + 1) * SLICE),
+  );
+
+export interface ClusterRef {
+  id: string;
+  name: string;
+}
+
+export async function clustersByName(db: Database, names: string[]): Promise<ClusterRef[]> {
+  const out: ClusterRef[] = [];
+  for (const part of slices([...new Set(names)]))
+    out.push(
+      ...(await db
+        .select({ id: clusters.id, name: clusters.name })
+        .from(clusters)
+        .where(inArray(clusters.name, part))),
+    );
+  return out;
+}
+
+export async function allClusters(db: Database): Promise<ClusterRef[]> {
+  return db
+    .select({ id: clusters.id, name: clusters.name })
+    .from(clusters)
+    .orderBy(asc(clusters.name));
+}
+
+export interface Placement {
+  namespaceId: string;
+  name: string;
+  clusterId: string;
+  workspaceId: string;
+}
+
+/** Namespace placements called one of `names` in one of `clusterIds`. */
+export async function placementsOf(
+  db: Database,
+  clusterIds: string[],
+  names: string[],
+): Promise<Placement[]> {
+  const uniqueNames = [...new Set(names)];
+  if (!clusterIds.length || !uniqueNames.length) return [];
+  const out: Placement[] = [];
+  const perSlice = Math.max(1, SLICE - clusterIds.length);
+  for (let i = 0; i < uniqueNames.length; i += perSlice)
+    out.push(
+      ...(await db
+        .select({
+          namespaceId: namespaces.id,
+          name: namespaces.name,
+          clusterId: namespaces.clusterId,
+          workspaceId: namespaces.workspaceId,
+        })
+        .from(namespaces)
+        .where(
+          and(
+            inArray(namespaces.clusterId, clusterIds),
+            inArray(namespaces.name, uniqueNames.slice(i, i + perSlice)),
+          ),
+        )),
+    );
+  return out;
+}
+
+export type ReceiverRow = typeof notificationReceivers.$inferSelect;
+
+/** Every receiver: routing needs them all (a few hundred rows at most). */
+export async function allReceivers(db: Database): Promise<ReceiverRow[]> {
+  return db.select().from(notificationReceivers).orderBy(asc(notificationReceivers.name));
+}
+
+export type SilenceRow = typeof alertSilences.$inferSelect;
+
+export async function upsertSilence(
+  db: Database,
+  silence: {
+    id: string;
+    matchers: LabelMatcher[];
+    startsAt: Date;
+    endsAt: Date;
+    createdBy: string;
+    comment: string;
+    author: string;
+  },
+): Promise<SilenceRow> {
+  const now = new Date();
+  const [row] = await db
+    .insert(alertSilences)
+    .values({ ...silence, updatedAt: now })
+    .onConflictDoUpdate({
+      target: alertSilences.id,
+      set: {
+        matchers: silence.matchers,
+        startsAt: silence.startsAt,
+        endsAt: silence.endsAt,
+        createdBy: silence.createdBy,
+        comment: silence.comment,
+        author: silence.author,
+        updatedAt: now,
+      },
+    })
+    .returning();
+  if (!row) throw new Error('upsert returned no row');
+  return row;
+}
+
+export async function findSilence(db: Database, id: string): Promise<SilenceRow | undefined> {
+  return db.select().from(alertSilences).where(eq(alertSilences.id, id)).get();
+}
+
+/** All silences, newest first (expired ones are kept for history). */
+export async function listSilences(db: Database): Promise<SilenceRow[]> {
+  return db.select().from(alertSilences).orderBy(desc(alertSilences.updatedAt)).limit(5000);
+}
+
+/** Silences in force at `now`. */
+export async function activeSilences(db: Database, now: Date): Promise<SilenceRow[]> {
+  return db
+    .select()
+    .from(alertSilences)
+    .where(and(lte(alertSilences.startsAt, now), gt(alertSilences.endsAt, now)));
+}
+
+/** Ends a silence now (Alertmanager's DELETE expires, it never erases). */
+export async function expireSilence(db: Database, id: string, now: Date): Promise<void> {
+  await db
+    .update(alertSilences)
+    .set({ endsAt: now, updatedAt: now })
+    .where(and(eq(alertSilences.id, id), gt(alertSilences.endsAt, now)));
+}

@@ -1,0 +1,175 @@
+import { DurableObject } from 'cloudflare:workers';
+import { createDb } from '../../db/client';
+import { activeSilences } from '../../db/queries/alerts';
+import type { Env } from '../env';
+import { fingerprint, groupLabelsOf, type Labels } from './labels';
+import { type ActiveSilence, defaultInhibitRules, inhibitedBy, silencedBy } from './muting';
+import { buildNotification } from './notification';
+import type { AlertRoute, DeliveryMessage, RoutedAlert, StoredAlert } from './route';
+import { AlertTables, type GroupRow } from './tables';
+
+/** Resolved alerts no group still needs are forgotten after this long. */
+const RESOLVED_RETENTION_MS = 60 * 60_000;
+/** Queues take at most 100 messages per sendBatch. */
+const QUEUE_BATCH = 100;
+
+export interface AlertView extends StoredAlert {
+  state: 'active' | 'suppressed';
+  silencedBy: string[];
+  inhibitedBy: string[];
+}
+
+/**
+ * Alert state and notification grouping for one shard (the alerts of one
+ * cluster): deduplicated alerts by fingerprint, and per (receiver, group
+ * labels) the Alertmanager timers — group_wait before the first
+ * notification, group_interval between updates, repeat_interval for
+ * reminders — on the object's single alarm (the earliest due group).
+ */
+export class AlertGroups extends DurableObject<Env> {
+  readonly #tables: AlertTables;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#tables = new AlertTables(ctx.storage.sql);
+  }
+
+  /** Stores alerts (deduplicated) and puts each into its receivers' groups; returns how many were stored. */
+  async ingest(items: RoutedAlert[], now = Date.now()): Promise<number> {
+    for (const { alert, routes } of items) {
+      const fp = await fingerprint(alert.labels);
+      const stored = this.#tables.upsertAlert(
+        { ...alert, fingerprint: fp, updatedAt: now, receivers: routes.map((r) => r.receiverName) },
+        now,
+      );
+      const firing = stored.endsAt > now;
+      for (const route of routes) this.#join(stored, route, firing, now);
+    }
+    this.#tables.forgetResolved(now - RESOLVED_RETENTION_MS);
+    await this.#rearm();
+    return items.length;
+  }
+
+  #join(alert: StoredAlert, route: AlertRoute, firing: boolean, now: number): void {
+    const groupLabels = groupLabelsOf(alert.labels, route.groupBy);
+    const key = `${route.receiverId}:${JSON.stringify(groupLabels)}`;
+    const group = this.#tables.group(key);
+    if (!group) {
+      // A group is born only by a firing alert: a resolve for an unknown group has nobody to tell.
+      if (!firing) return;
+      this.#tables.createGroup({
+        key,
+        route,
+        groupLabels,
+        createdAt: now,
+        nextFlushAt: now + route.groupWaitMs,
+      });
+    } else this.#tables.updateRoute(key, route);
+    this.#tables.addToGroup(key, alert.fingerprint);
+  }
+
+  /** Alerts not yet resolved, with whether silences or inhibition mute them. */
+  async listAlerts(silences: ActiveSilence[], now = Date.now()): Promise<AlertView[]> {
+    const alerts = this.#tables.liveAlerts(now);
+    return alerts.map((alert) => {
+      const silenced = silencedBy(alert.labels, silences);
+      const inhibited = inhibitedBy(alert.labels, alert.fingerprint, alerts, defaultInhibitRules);
+      return {
+        ...alert,
+        state: silenced.length || inhibited.length ? 'suppressed' : 'active',
+        silencedBy: silenced,
+        inhibitedBy: inhibited,
+      };
+    });
+  }
+
+  override async alarm(): Promise<void> {
+    await this.flush(Date.now());
+  }
+
+  /**
+   * Sends what the due groups owe and re-arms the alarm; returns the number
+   * of notifications made. Queue messages go out before the group's state
+   * changes, with ids fixed by (group, sequence): if anything fails after
+   * the send, the retried alarm makes the same ids and the consumer's
+   * dedup keeps the channel from hearing it twice.
+   */
+  async flush(now = Date.now()): Promise<number> {
+    const due = this.#tables.dueGroups(now);
+    let made = 0;
+    if (due.length) {
+      const silences = (await activeSilences(createDb(this.env.DB), new Date(now))).map((s) => ({
+        id: s.id,
+        matchers: s.matchers,
+      }));
+      const firing = this.#tables.liveAlerts(now);
+      const muted = (alert: { labels: Labels; fingerprint: string }) =>
+        silencedBy(alert.labels, silences).length > 0 ||
+        inhibitedBy(alert.labels, alert.fingerprint, firing, defaultInhibitRules).length > 0;
+      for (const group of due) if (await this.#flushGroup(group, now, muted)) made++;
+    }
+    await this.#rearm();
+    return made;
+  }
+
+  async #flushGroup(
+    group: GroupRow,
+    now: number,
+    muted: (alert: StoredAlert) => boolean,
+  ): Promise<boolean> {
+    const members = this.#tables.groupAlerts(group.key);
+    const firing = members.filter((a) => a.endsAt > now && !muted(a));
+    const resolved = members.filter((a) => a.endsAt <= now);
+    const sent = new Set(group.sentFiring);
+    const newlyFiring = firing.some((a) => !sent.has(a.fingerprint));
+    const resolvedToSend = group.route.sendResolved
+      ? resolved.filter((a) => sent.has(a.fingerprint))
+      : [];
+    const repeatDue =
+      firing.length > 0 &&
+      group.lastSentAt !== null &&
+      now - group.lastSentAt >= group.route.repeatIntervalMs;
+    const send = newlyFiring || resolvedToSend.length > 0 || repeatDue;
+
+    if (send) {
+      const notification = await buildNotification(group, [...firing, ...resolvedToSend], now);
+      const messages: DeliveryMessage[] = group.route.channelIds.map((channelId) => ({
+        notificationId: notification.id,
+        channelId,
+        receiverId: group.route.receiverId,
+        receiverName: group.route.receiverName,
+        owner: group.route.owner,
+        createdAt: now,
+        payload: notification.payload,
+      }));
+      for (let i = 0; i < messages.length; i += QUEUE_BATCH)
+        await this.env.NOTIFICATIONS.sendBatch(
+          messages.slice(i, i + QUEUE_BATCH).map((body) => ({ body, contentType: 'json' })),
+        );
+    }
+    const firingNow = firing.map((a) => a.fingerprint);
+    const resolvedNow = new Set(resolved.map((a) => a.fingerprint));
+    this.#tables.dropFromGroup(group.key, [...resolvedNow]);
+    if (members.length === resolvedNow.size) this.#tables.deleteGroup(group.key);
+    else
+      this.#tables.afterFlush(group.key, {
+        nextFlushAt: now + group.route.groupIntervalMs,
+        // Unsent (muted) alerts leave the sent set, so they notify once unmuted.
+        sentFiring: send ? firingNow : group.sentFiring.filter((fp) => firingNow.includes(fp)),
+        lastSentAt: send ? now : group.lastSentAt,
+        seq: send ? group.seq + 1 : group.seq,
+      });
+    return send;
+  }
+
+  async #rearm(): Promise<void> {
+    const next = this.#tables.nextFlushAt();
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+
+  /** The shard's groups, for tests and diagnostics. */
+  async groups(): Promise<GroupRow[]> {
+    return this.#tables.allGroups();
+  }
+}
