@@ -81,10 +81,19 @@ export function zodIssues(error: ZodError): FieldIssue[] {
   }));
 }
 
+const targetNames: Record<string, string> = {
+  json: 'request body',
+  form: 'form body',
+  query: 'query parameters',
+  param: 'path parameters',
+  header: 'headers',
+  cookie: 'cookies',
+};
+
 export function validationError(error: ZodError, target: string): ApiError {
   const fields = zodIssues(error);
   const summary = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
-  return badRequest(`Invalid ${target}: ${summary}`, fields);
+  return badRequest(`Invalid ${targetNames[target] ?? target}: ${summary}`, fields);
 }
 
 export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
