@@ -4,6 +4,8 @@ import { authenticate } from './auth/authenticate';
 import { discoveryRoutes } from './auth/discovery-routes';
 import { oauthRoutes } from './auth/oauth-routes';
 import { tokenRoutes } from './auth/token-routes';
+import { alertApiRoutes } from './alerting/api-routes';
+import { silenceRoutes } from './alerting/silence-routes';
 import { clusterRoutes } from './clusters/routes';
 import { onError, onNotFound } from './errors';
 import { iamRoutes } from './iam/routes';
@@ -35,6 +37,8 @@ export function createApp() {
   // Route families (each a sub-app with its own file under functions/<area>/):
   app.route('/', clusterRoutes);
   app.route('/api/v1', iamRoutes);
+  app.route('/', alertApiRoutes);
+  app.route('/', silenceRoutes);
 
   mountApiDocs(app);
   app.notFound(onNotFound);

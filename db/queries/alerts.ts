@@ -137,3 +137,19 @@ export async function expireSilence(db: Database, id: string, now: Date): Promis
     .set({ endsAt: now, updatedAt: now })
     .where(and(eq(alertSilences.id, id), gt(alertSilences.endsAt, now)));
 }
+
+/** Resolves cluster names and (cluster, namespace) pairs found in alert labels. */
+export async function tenancyOf(
+  db: Database,
+  labelSets: Record<string, string>[],
+): Promise<{ clusterIds: Map<string, string>; placements: Map<string, Placement> }> {
+  const names = labelSets.map((l) => l.cluster).filter((n): n is string => !!n);
+  const refs = names.length ? await clustersByName(db, names) : [];
+  const clusterIds = new Map(refs.map((r) => [r.name, r.id]));
+  const namespaceNames = labelSets.map((l) => l.namespace).filter((n): n is string => !!n);
+  const rows = await placementsOf(db, [...clusterIds.values()], namespaceNames);
+  return {
+    clusterIds,
+    placements: new Map(rows.map((p) => [`${p.clusterId}/${p.name}`, p])),
+  };
+}

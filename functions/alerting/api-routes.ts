@@ -1,0 +1,139 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { activeSilences, allClusters, tenancyOf } from '../../db/queries/alerts';
+import { badRequest } from '../errors';
+import { bearerAuth, createRouter } from '../openapi';
+import type { AlertView } from './alert-groups';
+import { mayOnLabels } from './alert-scope';
+import { parseMatcher } from './am-filter';
+import { gettableAlert } from './am-views';
+import { ingestAlerts } from './intake';
+import { normalizeAlerts, postAlertsBody } from './intake-schema';
+import { matchesAll } from './labels';
+import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
+const flag = z
+  .enum(['true', 'false'])
+  .default('true')
+  .transform((v) => v === 'true');
+
+const postAlertsRoute = createRoute({
+  method: 'post',
+  path: '/api/v2/alerts',
+  tags: ['alerts'],
+  summary: 'Post alerts (Alertmanager API v2 array or webhook payload v4); needs create:alerts',
+  security: bearerAuth,
+  request: { body: { content: json(postAlertsBody), required: true } },
+  responses: {
+    200: { description: 'Accepted.' },
+    400: { description: 'Invalid alerts.' },
+    403: {
+      description: 'Not allowed to post alerts for a cluster or namespace named in the labels.',
+    },
+  },
+});
+
+const getAlertsRoute = createRoute({
+  method: 'get',
+  path: '/api/v2/alerts',
+  tags: ['alerts'],
+  summary: 'Alerts you may see (Alertmanager API v2, for amtool)',
+  security: bearerAuth,
+  request: {
+    query: z.object({
+      filter: z.union([z.string().max(1024), z.array(z.string().max(1024)).max(32)]).optional(),
+      active: flag,
+      silenced: flag,
+      inhibited: flag,
+      unprocessed: flag,
+      receiver: z.string().max(256).optional(),
+    }),
+  },
+  responses: { 200: { description: 'GettableAlerts.' } },
+});
+
+const statusRoute = createRoute({
+  method: 'get',
+  path: '/api/v2/status',
+  tags: ['alerts'],
+  summary: 'Alertmanager API v2 status (what amtool asks first)',
+  security: bearerAuth,
+  responses: { 200: { description: 'AlertmanagerStatus.' } },
+});
+
+const startedAt = new Date();
+
+function receiverPattern(pattern: string): RegExp {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch {
+    throw badRequest(`Invalid receiver regular expression "${pattern}".`);
+  }
+}
+
+/** The Alertmanager API v2 subset Prometheus and amtool use: alerts and status. */
+export const alertApiRoutes = createRouter()
+  .openapi(postAlertsRoute, async (c) => {
+    // Prometheus posts every evaluation interval: auditing each post would drown the audit log.
+    c.get('audit').skip = true;
+    const now = Date.now();
+    await ingestAlerts(
+      c.env,
+      c.get('db'),
+      c.get('principal'),
+      normalizeAlerts(c.req.valid('json'), now),
+      now,
+    );
+    return c.body(null, 200);
+  })
+  .openapi(getAlertsRoute, async (c) => {
+    const query = c.req.valid('query');
+    const filters = (typeof query.filter === 'string' ? [query.filter] : (query.filter ?? [])).map(
+      parseMatcher,
+    );
+    const receiver = query.receiver ? receiverPattern(query.receiver) : undefined;
+    const db = c.get('db');
+    const now = Date.now();
+    const silences = (await activeSilences(db, new Date(now))).map((s) => ({
+      id: s.id,
+      matchers: s.matchers,
+    }));
+    const shards = [GLOBAL_SHARD, ...(await allClusters(db)).map((cl) => shardOf(cl.name))];
+    const perShard = await Promise.all(
+      shards.map((s) => shardStub(c.env, s).listAlerts(silences, now)),
+    );
+    const alerts: AlertView[] = perShard.flat();
+    const tenancy = await tenancyOf(
+      db,
+      alerts.map((a) => a.labels),
+    );
+    const principal = c.get('principal');
+    const visible = alerts.filter((a) => {
+      if (!mayOnLabels(principal, 'list', 'alerts', a.labels, tenancy)) return false;
+      if (!matchesAll(a.labels, filters)) return false;
+      if (receiver && !a.receivers.some((r) => receiver.test(r))) return false;
+      if (a.state === 'active') return query.active;
+      if (a.silencedBy.length && !query.silenced) return false;
+      if (a.inhibitedBy.length && !query.inhibited) return false;
+      return true;
+    });
+    return c.json(visible.map(gettableAlert), 200);
+  })
+  .openapi(statusRoute, async (c) =>
+    c.json(
+      {
+        cluster: { name: 'edgetower', status: 'ready', peers: [] },
+        versionInfo: {
+          branch: 'main',
+          buildDate: '',
+          buildUser: 'edgetower',
+          goVersion: 'n/a',
+          revision: '',
+          version: '0.27.0-edgetower',
+        },
+        config: { original: '' },
+        uptime: startedAt.toISOString(),
+      },
+      200,
+    ),
+  );

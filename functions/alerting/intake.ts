@@ -1,0 +1,71 @@
+import type { Database } from '../../db/client';
+import { allClusters, allReceivers, tenancyOf } from '../../db/queries/alerts';
+import type { Principal } from '../auth/principal';
+import type { Env } from '../env';
+import { forbidden } from '../errors';
+import { can } from '../iam/authorize';
+import { placementKey, scopeOfLabels } from './alert-scope';
+import type { IncomingAlert } from './intake-schema';
+import type { RoutedAlert } from './route';
+import { routesFor } from './routing';
+import { shardOf, shardStub } from './shards';
+
+/**
+ * The cluster an alert without a `cluster` label comes from: the one
+ * cluster the token's owner holds a role in (a cluster's Prometheus posts
+ * with a token of that cluster's admin or service user).
+ */
+async function defaultCluster(db: Database, principal: Principal): Promise<string | undefined> {
+  const ids = new Set(
+    principal.bindings.filter((b) => b.scopeType === 'cluster').map((b) => b.scopeId),
+  );
+  if (ids.size !== 1) return undefined;
+  const [id] = ids;
+  return (await allClusters(db)).find((c) => c.id === id)?.name;
+}
+
+/**
+ * Accepts alerts from Prometheus / Alertmanager: labels the cluster when
+ * missing, checks the caller may create alerts where each one belongs,
+ * resolves each alert's receivers and hands them to their cluster's shard.
+ */
+export async function ingestAlerts(
+  env: Env,
+  db: Database,
+  principal: Principal,
+  alerts: IncomingAlert[],
+  now: number,
+): Promise<number> {
+  const cluster = alerts.some((a) => !a.labels.cluster)
+    ? await defaultCluster(db, principal)
+    : undefined;
+  if (cluster) for (const a of alerts) a.labels.cluster ??= cluster;
+  const tenancy = await tenancyOf(
+    db,
+    alerts.map((a) => a.labels),
+  );
+  for (const alert of alerts) {
+    if (!can(principal, 'create', 'alerts', scopeOfLabels(alert.labels, tenancy)))
+      throw forbidden(
+        `You may not post alerts for cluster "${alert.labels.cluster ?? '(none)'}"${alert.labels.namespace ? ` namespace "${alert.labels.namespace}"` : ''}.`,
+      );
+  }
+  const receivers = await allReceivers(db);
+  const shards = new Map<string, RoutedAlert[]>();
+  for (const alert of alerts) {
+    const clusterId = alert.labels.cluster
+      ? tenancy.clusterIds.get(alert.labels.cluster)
+      : undefined;
+    const placement =
+      clusterId && alert.labels.namespace
+        ? tenancy.placements.get(placementKey(clusterId, alert.labels.namespace))
+        : undefined;
+    const place = { clusterId, workspaceId: placement?.workspaceId };
+    const shard = shardOf(alert.labels.cluster);
+    const list = shards.get(shard) ?? [];
+    list.push({ alert, routes: routesFor(alert.labels, place, receivers) });
+    shards.set(shard, list);
+  }
+  await Promise.all([...shards].map(([shard, items]) => shardStub(env, shard).ingest(items, now)));
+  return alerts.length;
+}
