@@ -17,6 +17,8 @@ export default defineConfig({
                 TEST_MIGRATIONS: migrations,
                 ADMIN_PASSWORD: 'admin-password-for-tests',
                 SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
+                // The identity tests' LDAP/OIDC servers listen on loopback.
+                ALLOW_PRIVATE_IDP_HOSTS: 'true',
               },
             },
           }),
@@ -25,6 +27,8 @@ export default defineConfig({
           name: 'workers',
           include: ['test/workers/**/*.test.ts'],
           setupFiles: ['./test/workers/setup.ts'],
+          // A real OpenLDAP server for the identity tests (workerd cannot start processes).
+          globalSetup: ['./test/workers/support/identity-global-setup.ts'],
         },
       },
       {

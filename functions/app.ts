@@ -9,6 +9,7 @@ import { silenceRoutes } from './alerting/silence-routes';
 import { clusterRoutes } from './clusters/routes';
 import { onError, onNotFound } from './errors';
 import { iamRoutes } from './iam/routes';
+import { identityProviderRoutes } from './identity/routes';
 import { audit } from './middleware/audit';
 import { limitBody, requireJson } from './middleware/body';
 import { database } from './middleware/database';
@@ -39,6 +40,7 @@ export function createApp() {
   app.route('/api/v1', iamRoutes);
   app.route('/', alertApiRoutes);
   app.route('/', silenceRoutes);
+  app.route('/api/v1', identityProviderRoutes);
 
   mountApiDocs(app);
   app.notFound(onNotFound);

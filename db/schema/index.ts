@@ -3,6 +3,8 @@ export * from './audit-events';
 export * from './clusters';
 export * from './group-members';
 export * from './groups';
+export * from './identities';
+export * from './identity-providers';
 export * from './namespaces';
 export * from './refresh-tokens';
 export * from './role-bindings';

@@ -1,5 +1,9 @@
 import type { Database } from '../../db/client';
 import {
+  findIdentityProvider,
+  listIdentityProvidersOfType,
+} from '../../db/queries/identity-providers';
+import {
   findUserByName,
   recordFailedLogin,
   recordSuccessfulLogin,
@@ -7,6 +11,8 @@ import {
 } from '../../db/queries/users';
 import { settings } from '../config';
 import type { Env } from '../env';
+import { federatedPasswordProvider } from '../identity/password-provider';
+import { pluginFor } from '../identity/plugins';
 import { verifyAgainstDummy, verifyPassword } from './password';
 
 export type LoginOutcome =
@@ -61,12 +67,31 @@ export const localIdentityProvider: PasswordIdentityProvider = {
   },
 };
 
-const providers = new Map<string, PasswordIdentityProvider>([['local', localIdentityProvider]]);
+/**
+ * Without `idp`: local users first; a name no local password knows is then
+ * tried against each LDAP provider in name order (federated users have no
+ * local password, so they land here too).
+ */
+const localThenDirectories: PasswordIdentityProvider = {
+  name: 'local',
+  async login(db, env, username, password, now) {
+    const local = await localIdentityProvider.login(db, env, username, password, now);
+    if (local.ok || local.reason !== 'invalid_credentials' || local.user) return local;
+    for (const row of await listIdentityProvidersOfType(db, 'ldap')) {
+      const outcome = await federatedPasswordProvider(row).login(db, env, username, password, now);
+      if (outcome.ok || outcome.reason !== 'invalid_credentials' || outcome.user) return outcome;
+    }
+    return local;
+  },
+};
 
 /** The provider named by the token request's `idp` parameter (default `local`). */
 export async function findPasswordProvider(
-  _db: Database,
+  db: Database,
   name: string,
 ): Promise<PasswordIdentityProvider | undefined> {
-  return providers.get(name);
+  if (name === 'local') return localThenDirectories;
+  const row = await findIdentityProvider(db, name);
+  if (!row || !pluginFor(row.type)?.passwordLogin) return undefined;
+  return federatedPasswordProvider(row);
 }

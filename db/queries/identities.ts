@@ -1,0 +1,220 @@
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { conflict } from '../../functions/errors';
+import type { Database } from '../client';
+import { groupMembers, groups, identities, users, workspaces } from '../schema';
+import type { PageRequest } from './paging';
+import { isUniqueViolation, type UserRow } from './users';
+
+export type IdentityRow = typeof identities.$inferSelect;
+
+/** The user linked to (provider, external id), if any. */
+export async function findLinkedUser(
+  db: Database,
+  providerId: string,
+  externalId: string,
+): Promise<{ identity: IdentityRow; user: UserRow } | undefined> {
+  const row = await db
+    .select({ identity: identities, user: users })
+    .from(identities)
+    .innerJoin(users, eq(users.id, identities.userId))
+    .where(and(eq(identities.providerId, providerId), eq(identities.externalId, externalId)))
+    .get();
+  return row ?? undefined;
+}
+
+/** The user last signed in through this provider with this login name (for lockout before asking it). */
+export async function findUserByExternalUsername(
+  db: Database,
+  providerId: string,
+  externalUsername: string,
+): Promise<UserRow | undefined> {
+  const row = await db
+    .select({ user: users })
+    .from(identities)
+    .innerJoin(users, eq(users.id, identities.userId))
+    .where(
+      and(
+        eq(identities.providerId, providerId),
+        eq(identities.externalUsername, externalUsername.toLowerCase()),
+      ),
+    )
+    .get();
+  return row?.user;
+}
+
+/** Links an identity to a user; 409 when that identity is already linked. */
+export async function linkIdentity(
+  db: Database,
+  input: {
+    providerId: string;
+    externalId: string;
+    externalUsername?: string | null;
+    userId: string;
+  },
+): Promise<IdentityRow> {
+  try {
+    const [row] = await db
+      .insert(identities)
+      .values({ ...input, externalUsername: input.externalUsername?.toLowerCase() ?? null })
+      .returning();
+    if (!row) throw new Error('insert returned no row');
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw conflict('This external identity is already linked to a user.');
+    throw error;
+  }
+}
+
+/**
+ * Creates a federated user (no local password) and links the identity, in
+ * one batch. Returns undefined when the name is taken, so the caller can
+ * try its next candidate.
+ */
+export async function createFederatedUser(
+  db: Database,
+  input: {
+    name: string;
+    email?: string | undefined;
+    displayName?: string | undefined;
+    providerId: string;
+    externalId: string;
+    externalUsername: string;
+  },
+): Promise<UserRow | undefined> {
+  const userId = crypto.randomUUID();
+  try {
+    const [[user]] = await db.batch([
+      db
+        .insert(users)
+        .values({
+          id: userId,
+          name: input.name,
+          email: input.email ?? null,
+          displayName: input.displayName ?? null,
+          passwordHash: null,
+        })
+        .returning(),
+      db.insert(identities).values({
+        providerId: input.providerId,
+        externalId: input.externalId,
+        externalUsername: input.externalUsername.toLowerCase(),
+        userId,
+      }),
+    ]);
+    return user;
+  } catch (error) {
+    if (isUniqueViolation(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Stamps the login on the identity and refreshes the name the provider knows it by. */
+export async function touchIdentity(
+  db: Database,
+  identityId: string,
+  externalUsername: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .update(identities)
+    .set({ lastLoginAt: now, externalUsername: externalUsername.toLowerCase() })
+    .where(eq(identities.id, identityId));
+}
+
+export interface IdentityListItem {
+  id: string;
+  externalId: string;
+  externalUsername: string | null;
+  user: string;
+  lastLoginAt: Date | null;
+  createdAt: Date;
+}
+
+export async function listIdentities(
+  db: Database,
+  providerId: string,
+  page: PageRequest,
+): Promise<IdentityListItem[]> {
+  return db
+    .select({
+      id: identities.id,
+      externalId: identities.externalId,
+      externalUsername: identities.externalUsername,
+      user: users.name,
+      lastLoginAt: identities.lastLoginAt,
+      createdAt: identities.createdAt,
+    })
+    .from(identities)
+    .innerJoin(users, eq(users.id, identities.userId))
+    .where(
+      and(
+        eq(identities.providerId, providerId),
+        page.after === undefined ? undefined : gt(identities.id, page.after),
+      ),
+    )
+    .orderBy(asc(identities.id))
+    .limit(page.limit + 1);
+}
+
+/** Returns whether a link was removed. */
+export async function unlinkIdentity(
+  db: Database,
+  providerId: string,
+  id: string,
+): Promise<boolean> {
+  const removed = await db
+    .delete(identities)
+    .where(and(eq(identities.providerId, providerId), eq(identities.id, id)))
+    .returning({ id: identities.id });
+  return removed.length > 0;
+}
+
+/** The ids of groups named by (workspace, group) pairs; unknown pairs are left out. */
+export async function findGroupIds(
+  db: Database,
+  pairs: readonly { workspace: string; group: string }[],
+): Promise<{ workspace: string; group: string; id: string }[]> {
+  if (pairs.length === 0) return [];
+  const rows = await db
+    .select({ workspace: workspaces.name, group: groups.name, id: groups.id })
+    .from(groups)
+    .innerJoin(workspaces, eq(workspaces.id, groups.workspaceId))
+    .where(inArray(workspaces.name, [...new Set(pairs.map((p) => p.workspace))]));
+  return rows.filter((r) => pairs.some((p) => p.workspace === r.workspace && p.group === r.group));
+}
+
+/**
+ * Makes the user a member of exactly `wanted` among `managed` groups (the
+ * ones a provider's group mapping names), in one batch; other memberships
+ * are left alone.
+ */
+export async function syncGroupMemberships(
+  db: Database,
+  userId: string,
+  managed: readonly string[],
+  wanted: ReadonlySet<string>,
+): Promise<void> {
+  if (managed.length === 0) return;
+  const drop = managed.filter((id) => !wanted.has(id));
+  const add = managed.filter((id) => wanted.has(id));
+  const writes = [
+    ...(drop.length
+      ? [
+          db
+            .delete(groupMembers)
+            .where(and(eq(groupMembers.userId, userId), inArray(groupMembers.groupId, drop))),
+        ]
+      : []),
+    ...(add.length
+      ? [
+          db
+            .insert(groupMembers)
+            .values(add.map((groupId) => ({ groupId, userId })))
+            .onConflictDoNothing(),
+        ]
+      : []),
+  ];
+  const [head, ...rest] = writes;
+  if (head) await db.batch([head, ...rest]);
+}

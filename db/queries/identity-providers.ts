@@ -1,0 +1,103 @@
+import { asc, eq, gt } from 'drizzle-orm';
+import { conflict } from '../../functions/errors';
+import type { Database } from '../client';
+import { type IdentityProviderType, identityProviders, type MappingMethod } from '../schema';
+import type { PageRequest } from './paging';
+import { isUniqueViolation } from './users';
+
+export type IdentityProviderRow = typeof identityProviders.$inferSelect;
+
+/** Provider group -> edgetower group in a workspace. */
+export interface GroupMapping {
+  from: string;
+  workspace: string;
+  group: string;
+}
+
+export interface IdentityProviderInput {
+  name: string;
+  type: IdentityProviderType;
+  displayName?: string | null | undefined;
+  mappingMethod: MappingMethod;
+  /** The non-secret settings. */
+  config: Record<string, unknown>;
+  sealedSecrets: string | null;
+  groupMappings: GroupMapping[];
+}
+
+export async function findIdentityProvider(
+  db: Database,
+  name: string,
+): Promise<IdentityProviderRow | undefined> {
+  return db.query.identityProviders.findFirst({ where: eq(identityProviders.name, name) });
+}
+
+export async function listIdentityProviders(
+  db: Database,
+  page: PageRequest,
+): Promise<IdentityProviderRow[]> {
+  return db
+    .select()
+    .from(identityProviders)
+    .where(page.after === undefined ? undefined : gt(identityProviders.name, page.after))
+    .orderBy(asc(identityProviders.name))
+    .limit(page.limit + 1);
+}
+
+/** Providers of one type, by name: the password grant tries LDAP providers in this order. */
+export async function listIdentityProvidersOfType(
+  db: Database,
+  type: IdentityProviderType,
+): Promise<IdentityProviderRow[]> {
+  return db
+    .select()
+    .from(identityProviders)
+    .where(eq(identityProviders.type, type))
+    .orderBy(asc(identityProviders.name));
+}
+
+const columns = (input: Omit<IdentityProviderInput, 'name' | 'type'>) => ({
+  displayName: input.displayName ?? null,
+  mappingMethod: input.mappingMethod,
+  config: JSON.stringify(input.config),
+  sealedSecrets: input.sealedSecrets,
+  groupMappings: JSON.stringify(input.groupMappings),
+});
+
+/** 409 when the name is taken. */
+export async function createIdentityProvider(
+  db: Database,
+  input: IdentityProviderInput,
+): Promise<IdentityProviderRow> {
+  try {
+    const [row] = await db
+      .insert(identityProviders)
+      .values({ name: input.name, type: input.type, ...columns(input) })
+      .returning();
+    if (!row) throw new Error('insert returned no row');
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw conflict(`Identity provider "${input.name}" already exists.`);
+    throw error;
+  }
+}
+
+export async function updateIdentityProvider(
+  db: Database,
+  id: string,
+  input: Omit<IdentityProviderInput, 'name' | 'type'>,
+): Promise<IdentityProviderRow> {
+  const [row] = await db
+    .update(identityProviders)
+    .set({ ...columns(input), updatedAt: new Date() })
+    .where(eq(identityProviders.id, id))
+    .returning();
+  if (!row) throw new Error('update returned no row');
+  return row;
+}
+
+/** Deletes the provider and (cascade) its identity links; the users stay. */
+export async function deleteIdentityProvider(db: Database, id: string): Promise<void> {
+  await db.delete(identityProviders).where(eq(identityProviders.id, id));
+}

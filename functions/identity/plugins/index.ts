@@ -1,0 +1,14 @@
+import type { IdentityProviderType } from '../../../db/schema/identity-providers';
+import type { IdentityProviderPlugin } from '../types';
+import { ldapPlugin } from './ldap';
+
+/** Every provider type edgetower knows; a new type is one file plus one line here. */
+const plugins: Partial<Record<IdentityProviderType, IdentityProviderPlugin<never>>> = {
+  ldap: ldapPlugin as IdentityProviderPlugin<never>,
+};
+
+export function pluginFor(type: IdentityProviderType): IdentityProviderPlugin<unknown> | undefined {
+  return plugins[type] as IdentityProviderPlugin<unknown> | undefined;
+}
+
+export const supportedTypes = () => Object.keys(plugins) as IdentityProviderType[];

@@ -1,0 +1,31 @@
+import type { TestProject } from 'vitest/node';
+import { startSlapd } from '../../support/slapd';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The loopback slapd the LDAP tests sign in against (null when slapd is not installed). */
+    slapd: { host: string; port: number; caPem: string } | null;
+  }
+}
+
+/**
+ * Runs in Node before the workers project: workerd cannot spawn processes,
+ * so the real OpenLDAP server the identity tests use starts here.
+ */
+export default async function setup(project: TestProject) {
+  const { existsSync } = await import('node:fs');
+  if (!existsSync('/usr/sbin/slapd')) {
+    project.provide('slapd', null);
+    return;
+  }
+  const slapd = await startSlapd();
+  // workerd verifies TLS peers against OpenSSL's default locations: trust the
+  // test CA there too (workerd starts after global setup and inherits this).
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const system = await readFile('/etc/ssl/certs/ca-certificates.crt', 'utf8').catch(() => '');
+  const bundle = `${slapd.caFile}.bundle.pem`;
+  await writeFile(bundle, `${system}\n${slapd.caPem}`);
+  process.env.SSL_CERT_FILE = bundle;
+  project.provide('slapd', { host: slapd.host, port: slapd.port, caPem: slapd.caPem });
+  return () => slapd.stop();
+}
