@@ -19,6 +19,8 @@ export default defineConfig({
                 SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
                 // The identity tests' LDAP/OIDC servers listen on loopback.
                 ALLOW_PRIVATE_IDP_HOSTS: 'true',
+                // Production's default whatever .dev.vars says; notification tests opt in per call.
+                ALLOW_PRIVATE_WEBHOOKS: 'false',
               },
             },
           }),
@@ -28,7 +30,11 @@ export default defineConfig({
           include: ['test/workers/**/*.test.ts'],
           setupFiles: ['./test/workers/setup.ts'],
           // A real OpenLDAP server for the identity tests (workerd cannot start processes).
-          globalSetup: ['./test/workers/support/identity-global-setup.ts'],
+          globalSetup: [
+            './test/workers/support/identity-global-setup.ts',
+            // A loopback HTTP sink the notification channel contract tests deliver to.
+            './test/workers/support/notify-sink-global-setup.ts',
+          ],
         },
       },
       {

@@ -11,6 +11,7 @@ import { onError, onNotFound } from './errors';
 import { iamRoutes } from './iam/routes';
 import { identityProviderRoutes } from './identity/routes';
 import { audit } from './middleware/audit';
+import { notificationRoutes } from './notify/routes';
 import { limitBody, requireJson } from './middleware/body';
 import { database } from './middleware/database';
 import { createRouter } from './openapi';
@@ -40,6 +41,7 @@ export function createApp() {
   app.route('/api/v1', iamRoutes);
   app.route('/', alertApiRoutes);
   app.route('/', silenceRoutes);
+  app.route('/', notificationRoutes);
   app.route('/api/v1', identityProviderRoutes);
 
   mountApiDocs(app);

@@ -1,0 +1,96 @@
+import { z } from '@hono/zod-openapi';
+import type { ChannelType } from '../../db/schema/notification-channels';
+
+const url = z.url({ protocol: /^https?$/ }).max(2048);
+
+/**
+ * The config each channel type takes (POST /api/v1/notification/channels).
+ * Fields listed in `secret` are write-only: sealed with SECRETS_KEY and
+ * never returned; the rest are plain settings.
+ */
+export const channelConfigs = {
+  webhook: {
+    schema: z.strictObject({
+      url,
+      format: z.enum(['alertmanager', 'template']).default('alertmanager'),
+      bearerToken: z.string().min(1).max(4096).optional(),
+      username: z.string().max(256).optional(),
+      password: z.string().max(1024).optional(),
+    }),
+    secret: ['url', 'bearerToken', 'password'],
+  },
+  slack: {
+    schema: z.union([
+      z.strictObject({ webhookUrl: url }),
+      z.strictObject({
+        token: z.string().min(1).max(512),
+        channel: z.string().min(1).max(256),
+        apiUrl: url.optional(),
+      }),
+    ]),
+    secret: ['webhookUrl', 'token'],
+  },
+  dingtalk: {
+    schema: z.strictObject({ webhook: url, secret: z.string().min(1).max(512).optional() }),
+    secret: ['webhook', 'secret'],
+  },
+  feishu: {
+    schema: z.strictObject({ webhook: url, secret: z.string().min(1).max(512).optional() }),
+    secret: ['webhook', 'secret'],
+  },
+  wecom: {
+    schema: z.strictObject({ webhook: url }),
+    secret: ['webhook'],
+  },
+  discord: {
+    schema: z.strictObject({ webhookUrl: url }),
+    secret: ['webhookUrl'],
+  },
+  telegram: {
+    schema: z.strictObject({
+      botToken: z.string().min(1).max(256),
+      chatId: z.string().min(1).max(64),
+      apiUrl: url.optional(),
+    }),
+    secret: ['botToken'],
+  },
+  email: {
+    schema: z.strictObject({
+      smtpHost: z.string().min(1).max(253),
+      smtpPort: z.number().int().min(1).max(65535).default(587),
+      startTls: z.boolean().default(true),
+      from: z.email(),
+      to: z.array(z.email()).min(1).max(50),
+      username: z.string().max(256).optional(),
+      password: z.string().max(1024).optional(),
+    }),
+    secret: ['password'],
+  },
+} as const satisfies Record<ChannelType, { schema: z.ZodType; secret: readonly string[] }>;
+
+export type ChannelConfig = Record<string, unknown>;
+
+/** Splits a validated config into plain settings and write-only secrets. */
+export function splitConfig(
+  type: ChannelType,
+  config: ChannelConfig,
+): { settings: ChannelConfig; secrets: ChannelConfig } {
+  const secretKeys: readonly string[] = channelConfigs[type].secret;
+  const settings: ChannelConfig = {};
+  const secrets: ChannelConfig = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    (secretKeys.includes(key) ? secrets : settings)[key] = value;
+  }
+  return { settings, secrets };
+}
+
+/** Every URL a config makes the edge call, for the SSRF check. */
+export function targetsOf(type: ChannelType, config: ChannelConfig): string[] {
+  const urls: string[] = [];
+  for (const key of ['url', 'webhookUrl', 'webhook', 'apiUrl'])
+    if (typeof config[key] === 'string') urls.push(config[key]);
+  if (type === 'email' && typeof config.smtpHost === 'string')
+    urls.push(`smtp://${config.smtpHost}`);
+  return urls;
+}

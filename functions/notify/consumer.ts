@@ -1,0 +1,89 @@
+import { createDb } from '../../db/client';
+import { findChannel } from '../../db/queries/notify-channels';
+import { findDelivery, recordAttempt } from '../../db/queries/notify-deliveries';
+import type { DeliveryMessage } from '../alerting/route';
+import type { Env } from '../env';
+import { channelConfig } from './channel-store';
+import { sendToChannel } from './deliver';
+
+/** Must equal `max_retries` of the consumer in wrangler.toml: after it the message goes to the dead-letter queue. */
+export const NOTIFY_MAX_RETRIES = 6;
+
+/** 5 s, 10 s, 20 s, … capped at 10 minutes, with jitter so retries of one outage spread out. */
+export function backoffSeconds(attempt: number, random = Math.random): number {
+  const base = Math.min(600, 5 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.75 + 0.5 * random()));
+}
+
+async function deliverOne(env: Env, message: Message<DeliveryMessage>): Promise<void> {
+  const db = createDb(env.DB);
+  const m = message.body;
+  // The dedup key: a redelivery after a lost ack finds the success and does not post twice.
+  const previous = await findDelivery(db, m.notificationId, m.channelId);
+  if (previous?.status === 'delivered') return message.ack();
+  const record = {
+    notificationId: m.notificationId,
+    channelId: m.channelId,
+    receiverId: m.receiverId,
+    receiverName: m.receiverName,
+    owner: m.owner,
+    alerts: m.payload.alerts.length,
+    attempts: message.attempts,
+  };
+  const channel = await findChannel(db, m.channelId);
+  if (!channel) {
+    await recordAttempt(db, {
+      ...record,
+      channelName: '(deleted)',
+      status: 'failed',
+      latencyMs: null,
+      error: 'channel deleted',
+    });
+    return message.ack();
+  }
+  const result = await sendToChannel(env, channel.type, {
+    config: await channelConfig(env, channel),
+    payload: m.payload,
+    notificationId: m.notificationId,
+    now: Date.now(),
+  });
+  const base = { ...record, channelName: channel.name, latencyMs: result.latencyMs };
+  if (result.ok) {
+    await recordAttempt(db, { ...base, status: 'delivered', error: null });
+    return message.ack();
+  }
+  const last = message.attempts > NOTIFY_MAX_RETRIES;
+  await recordAttempt(db, {
+    ...base,
+    status: last ? 'failed' : 'retrying',
+    error: result.error.slice(0, 1000),
+  });
+  // On the last attempt retry() hands the message to the dead-letter queue.
+  message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+}
+
+/**
+ * The `notifications` queue consumer: each message is acked or retried on
+ * its own (never the whole batch), with exponential backoff.
+ */
+export async function consumeNotifications(
+  batch: MessageBatch<DeliveryMessage>,
+  env: Env,
+): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      try {
+        await deliverOne(env, message);
+      } catch (err) {
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            msg: 'notification delivery failed',
+            error: String(err),
+          }),
+        );
+        message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      }
+    }),
+  );
+}

@@ -1,0 +1,10 @@
+import { createRouter } from '../openapi';
+import { channelRoutes } from './channel-routes';
+import { historyRoutes } from './history-routes';
+import { receiverRoutes } from './receiver-routes';
+
+/** `/api/v1/notification/*`: channels, receivers, delivery history. */
+export const notificationRoutes = createRouter()
+  .route('/', channelRoutes)
+  .route('/', receiverRoutes)
+  .route('/', historyRoutes);
