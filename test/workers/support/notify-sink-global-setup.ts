@@ -30,7 +30,7 @@ const readBody = (req: IncomingMessage) =>
 /**
  * A loopback HTTP receiver for channel contract tests (workerd cannot
  * listen): records every request; `/__records?prefix=` returns them.
- * Paths starting `/fail/` answer 500, `/errcode/` answer 200 with a
+ * Paths containing `/fail/` answer 500, `/errcode/` answer 200 with a
  * DingTalk/WeCom-style error code, `/flaky/<percent>/` fail at random.
  */
 export default async function setup(project: TestProject) {
@@ -44,8 +44,8 @@ export default async function setup(project: TestProject) {
       return;
     }
     const body = await readBody(req);
-    const flaky = /^\/flaky\/(\d+)\//.exec(url.pathname);
-    if (url.pathname.startsWith('/fail/') || (flaky && Math.random() * 100 < Number(flaky[1]))) {
+    const flaky = /\/flaky\/(\d+)\//.exec(url.pathname);
+    if (url.pathname.includes('/fail/') || (flaky && Math.random() * 100 < Number(flaky[1]))) {
       res.statusCode = 500;
       res.end('sink failure');
       return;
@@ -59,7 +59,7 @@ export default async function setup(project: TestProject) {
     });
     res.setHeader('content-type', 'application/json');
     res.end(
-      url.pathname.startsWith('/errcode/')
+      url.pathname.includes('/errcode/')
         ? JSON.stringify({ errcode: 310000, errmsg: 'sign not match' })
         : JSON.stringify({ ok: true, errcode: 0, errmsg: 'ok', code: 0 }),
     );
