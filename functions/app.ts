@@ -9,6 +9,7 @@ import { silenceRoutes } from './alerting/silence-routes';
 import { clusterRoutes } from './clusters/routes';
 import { onError, onNotFound } from './errors';
 import { iamRoutes } from './iam/routes';
+import { loginRoutes } from './identity/login-routes';
 import { identityProviderRoutes } from './identity/routes';
 import { audit } from './middleware/audit';
 import { notificationRoutes } from './notify/routes';
@@ -36,6 +37,7 @@ export function createApp() {
   app.route('/', oauthRoutes);
   app.route('/', discoveryRoutes);
   app.route('/', tokenRoutes);
+  app.route('/', loginRoutes);
   // Route families (each a sub-app with its own file under functions/<area>/):
   app.route('/', clusterRoutes);
   app.route('/api/v1', iamRoutes);

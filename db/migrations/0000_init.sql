@@ -81,6 +81,17 @@ CREATE TABLE `identities` (
 CREATE UNIQUE INDEX `identities_provider_external_idx` ON `identities` (`provider_id`,`external_id`);--> statement-breakpoint
 CREATE INDEX `identities_provider_username_idx` ON `identities` (`provider_id`,`external_username`);--> statement-breakpoint
 CREATE INDEX `identities_user_idx` ON `identities` (`user_id`);--> statement-breakpoint
+CREATE TABLE `identity_login_codes` (
+	`code_hash` text PRIMARY KEY NOT NULL,
+	`user_id` text NOT NULL,
+	`redirect_uri` text NOT NULL,
+	`code_challenge` text,
+	`expires_at` integer NOT NULL,
+	`used_at` integer,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `identity_providers` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,

@@ -4,6 +4,7 @@ export * from './clusters';
 export * from './group-members';
 export * from './groups';
 export * from './identities';
+export * from './identity-login-codes';
 export * from './identity-providers';
 export * from './namespaces';
 export * from './refresh-tokens';

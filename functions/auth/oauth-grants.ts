@@ -14,7 +14,7 @@ import { currentSigningKey } from './signing-keys';
 const sourceIp = (c: Context<AppEnv>) =>
   c.req.header('cf-connecting-ip') ?? c.req.header('x-real-ip') ?? null;
 
-async function auditLogin(
+export async function auditLogin(
   c: Context<AppEnv>,
   username: string,
   outcome: 'success' | 'failure' | 'denied',
@@ -46,7 +46,7 @@ const wantsIdToken = (options: TokenRequestOptions) =>
   (options.scope ?? '').split(' ').includes('openid');
 
 /** Signs an access token; `refreshToken` is the rotated successor, else a new family starts. */
-async function issueTokens(
+export async function issueTokens(
   c: Context<AppEnv>,
   userId: string,
   options: TokenRequestOptions,

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { revokeRefreshToken } from '../../db/queries/refresh-tokens';
 import { API_TOKEN_PREFIX, revokeApiTokenBySecret } from '../../db/queries/tokens';
 import type { AppEnv } from '../env';
+import { authorizationCodeGrant } from '../identity/code-grant';
 import { createRouter } from '../openapi';
 import { bearerIdentity } from './authenticate';
 import { oauthError, oauthErrorBody } from './oauth-errors';
@@ -54,6 +55,8 @@ export const oauthRoutes = router
           return passwordGrant(c, body);
         case 'refresh_token':
           return refreshGrant(c, body);
+        case 'authorization_code':
+          return authorizationCodeGrant(c, body);
         default:
           return oauthError(
             c,

@@ -26,6 +26,11 @@ const tokenRequestSchema = z
       .openapi({ description: 'Identity provider; `local` (default).' }),
     scope: z.string().max(1024).optional(),
     client_id: z.string().max(256).optional(),
+    code: z.string().max(256).optional().openapi({
+      description: 'grant_type=authorization_code: the one-time code of a browser sign-in.',
+    }),
+    redirect_uri: z.string().max(2048).optional(),
+    code_verifier: z.string().max(128).optional(),
   })
   .openapi('TokenRequest');
 

@@ -1,10 +1,12 @@
 import type { IdentityProviderType } from '../../../db/schema/identity-providers';
 import type { IdentityProviderPlugin } from '../types';
 import { ldapPlugin } from './ldap';
+import { oidcPlugin } from './oidc';
 
 /** Every provider type edgetower knows; a new type is one file plus one line here. */
 const plugins: Partial<Record<IdentityProviderType, IdentityProviderPlugin<never>>> = {
   ldap: ldapPlugin as IdentityProviderPlugin<never>,
+  oidc: oidcPlugin as IdentityProviderPlugin<never>,
 };
 
 export function pluginFor(type: IdentityProviderType): IdentityProviderPlugin<unknown> | undefined {

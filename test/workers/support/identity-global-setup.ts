@@ -1,10 +1,13 @@
 import type { TestProject } from 'vitest/node';
+import { oidcClient, startOidcProvider } from '../../support/oidc-provider';
 import { startSlapd } from '../../support/slapd';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The loopback slapd the LDAP tests sign in against (null when slapd is not installed). */
     slapd: { host: string; port: number; caPem: string } | null;
+    /** The loopback OpenID provider (the `oidc-provider` package) and edgetower's client there. */
+    oidc: { issuer: string; clientId: string; clientSecret: string };
   }
 }
 
@@ -13,10 +16,12 @@ declare module 'vitest' {
  * so the real OpenLDAP server the identity tests use starts here.
  */
 export default async function setup(project: TestProject) {
+  const oidc = await startOidcProvider();
+  project.provide('oidc', { issuer: oidc.issuer, ...oidcClient });
   const { existsSync } = await import('node:fs');
   if (!existsSync('/usr/sbin/slapd')) {
     project.provide('slapd', null);
-    return;
+    return () => oidc.stop();
   }
   const slapd = await startSlapd();
   // workerd verifies TLS peers against OpenSSL's default locations: trust the
@@ -27,5 +32,7 @@ export default async function setup(project: TestProject) {
   await writeFile(bundle, `${system}\n${slapd.caPem}`);
   process.env.SSL_CERT_FILE = bundle;
   project.provide('slapd', { host: slapd.host, port: slapd.port, caPem: slapd.caPem });
-  return () => slapd.stop();
+  return async () => {
+    await Promise.all([slapd.stop(), oidc.stop()]);
+  };
 }

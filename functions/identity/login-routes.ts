@@ -1,0 +1,168 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { createLoginCode } from '../../db/queries/identity-login-codes';
+import { findIdentityProvider } from '../../db/queries/identity-providers';
+import { recordSuccessfulLogin } from '../../db/queries/users';
+import { auditLogin, issueTokens } from '../auth/oauth-grants';
+import { issuerUrl } from '../config';
+import { randomToken } from '../crypto/hash';
+import type { AppEnv } from '../env';
+import { ApiError, notFound } from '../errors';
+import { dnsLabel } from '../iam/names';
+import { createRouter } from '../openapi';
+import { flowSeconds, loopbackRedirect, saveFlow, takeFlow } from './login-flow';
+import { resolveFederatedUser, syncMappedGroups } from './mapping';
+import { pluginContext, resolveProvider } from './provider-config';
+
+const codeSeconds = 60;
+const idpParam = z.object({ idp: dnsLabel });
+
+async function redirectProvider(c: Context<AppEnv>, idp: string) {
+  const row = await findIdentityProvider(c.get('db'), idp);
+  const resolved = row && (await resolveProvider(c.env, row));
+  if (!row || !resolved?.plugin.startRedirect || !resolved.plugin.finishRedirect)
+    throw notFound(`Browser sign-in provider "${idp}"`);
+  return { row, ...resolved };
+}
+
+const callbackUrl = (c: Context<AppEnv>, idp: string) =>
+  `${issuerUrl(c.env, c.req.url)}/oauth/callback/${idp}`;
+
+const login = createRoute({
+  method: 'get',
+  path: '/oauth/login/{idp}',
+  tags: ['auth'],
+  summary: 'Start a browser sign-in with an identity provider (OIDC, OAuth2, GitHub, CAS)',
+  description:
+    'Redirects to the provider. A CLI passes `redirect_uri` on loopback (RFC 8252) and optionally `state` and a PKCE `code_challenge` (S256): it then receives a one-time `code` to exchange at /oauth/token with grant_type=authorization_code.',
+  request: {
+    params: idpParam,
+    query: z.object({
+      redirect_uri: z.string().max(2048).optional(),
+      state: z.string().max(512).optional(),
+      code_challenge: z
+        .string()
+        .regex(/^[\w-]{43}$/)
+        .optional(),
+      code_challenge_method: z.literal('S256').optional(),
+    }),
+  },
+  responses: {
+    302: { description: 'To the provider.' },
+    400: { description: 'Bad redirect_uri.' },
+    404: { description: 'No such browser sign-in provider.' },
+  },
+});
+
+const callback = createRoute({
+  method: 'get',
+  path: '/oauth/callback/{idp}',
+  tags: ['auth'],
+  summary: "The provider's redirect back: signs the user in",
+  description:
+    'Answers with edgetower tokens (JSON, no-store), or for a CLI redirects to its loopback redirect_uri with a one-time code (60 s).',
+  request: {
+    params: idpParam,
+    // Providers add their own parameters (CAS `ticket`, OAuth2 `error_uri`...): kept, not refused.
+    query: z.looseObject({
+      state: z.string().max(512).optional(),
+      code: z.string().max(4096).optional(),
+      error: z.string().max(256).optional(),
+    }),
+  },
+  responses: {
+    200: { description: 'Tokens.' },
+    302: { description: 'To the CLI with a one-time code.' },
+    400: { description: 'Expired sign-in or state mismatch.' },
+    401: {
+      description: 'The provider answered with an invalid identity (bad id_token, wrong nonce).',
+    },
+    403: { description: 'No linked account (lookup) or account disabled.' },
+    429: { description: 'Account locked.' },
+    502: { description: 'The provider failed (named in the message).' },
+  },
+});
+
+/** Browser sign-in through a provider: /oauth/login/:idp and /oauth/callback/:idp. */
+export const loginRoutes = createRouter()
+  .openapi(login, async (c) => {
+    const { idp } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const cli = query.redirect_uri
+      ? {
+          redirectUri: loopbackRedirect(query.redirect_uri),
+          state: query.state,
+          codeChallenge: query.code_challenge,
+        }
+      : undefined;
+    const { plugin, provider } = await redirectProvider(c, idp);
+    const state = randomToken('', 24);
+    const start = await plugin.startRedirect!(
+      provider,
+      { redirectUri: callbackUrl(c, idp), state },
+      pluginContext(c.env),
+    );
+    await saveFlow(c, {
+      idp,
+      state,
+      verifier: start.verifier,
+      nonce: start.nonce,
+      cli,
+      expires: Date.now() + flowSeconds * 1000,
+    });
+    c.header('cache-control', 'no-store');
+    return c.redirect(start.url, 302);
+  })
+  .openapi(callback, async (c) => {
+    const { idp } = c.req.valid('param');
+    const query = c.req.query();
+    const flow = await takeFlow(c, idp, c.req.valid('query').state);
+    const { row, plugin, provider } = await redirectProvider(c, idp);
+    const db = c.get('db');
+    const now = new Date();
+    let who = `${idp}:unknown`;
+    try {
+      const identity = await plugin.finishRedirect!(
+        provider,
+        { query, redirectUri: callbackUrl(c, idp), verifier: flow.verifier, nonce: flow.nonce },
+        pluginContext(c.env),
+      );
+      who = identity.username;
+      const user = await resolveFederatedUser(db, row, identity, now);
+      if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime())
+        throw new ApiError(429, 'Too many failed logins: this account is locked.', {
+          headers: {
+            'retry-after': String(Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000)),
+          },
+        });
+      if (user.status !== 'active') throw new ApiError(403, 'This account is disabled.');
+      await Promise.all([
+        syncMappedGroups(db, row, user.id, identity),
+        recordSuccessfulLogin(db, user.id, now),
+      ]);
+      if (flow.cli) {
+        const code = randomToken('', 32);
+        await createLoginCode(db, {
+          code,
+          userId: user.id,
+          redirectUri: flow.cli.redirectUri,
+          codeChallenge: flow.cli.codeChallenge,
+          expiresAt: new Date(now.getTime() + codeSeconds * 1000),
+        });
+        await auditLogin(c, who, 'success', 302);
+        const target = new URL(flow.cli.redirectUri);
+        target.searchParams.set('code', code);
+        if (flow.cli.state) target.searchParams.set('state', flow.cli.state);
+        c.header('cache-control', 'no-store');
+        return c.redirect(target.href, 302);
+      }
+      const tokens = await issueTokens(c, user.id, { scope: 'openid' });
+      if (!tokens) throw new ApiError(403, 'This account is disabled.');
+      await auditLogin(c, who, 'success', 200);
+      return c.json(tokens, 200);
+    } catch (error) {
+      const status = error instanceof ApiError ? error.status : 500;
+      await auditLogin(c, who, status === 429 || status === 403 ? 'denied' : 'failure', status);
+      throw error;
+    }
+  });
