@@ -16,6 +16,7 @@ beforeEach(() => {
   sent = [];
   vi.spyOn(env.NOTIFICATIONS, 'sendBatch').mockImplementation(async (batch) => {
     for (const m of batch) sent.push(m.body);
+    return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
   });
 });
 afterEach(() => vi.restoreAllMocks());

@@ -77,7 +77,7 @@ async function consume(
     });
   }
   const ctx = createExecutionContext();
-  await worker.queue(batch, workerEnv, ctx);
+  await (worker as ExportedHandler<Cloudflare.Env>).queue?.(batch, workerEnv, ctx);
   return { ...(await getQueueResult(batch, ctx)), delays };
 }
 
@@ -329,6 +329,6 @@ describe('queue consumer: ack, retry, dedup, dead letter', () => {
     const result = await consume([message(good), message(bad), message(good)]);
     expect(result.ackAll).toBe(false);
     expect(result.explicitAcks.sort()).toEqual(['m0', 'm2']);
-    expect(result.retryMessages.map((r) => r.msgId)).toEqual(['m1']);
+    expect(result.retryMessages.map((r: { msgId: string }) => r.msgId)).toEqual(['m1']);
   });
 });
