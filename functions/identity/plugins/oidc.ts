@@ -4,6 +4,7 @@ import { randomToken } from '../../crypto/hash';
 import { ApiError } from '../../errors';
 import { pickString, pickStrings } from '../claims';
 import { providerFailure } from '../errors';
+import { providerJson } from '../oauth2/exchange';
 import { discover } from '../oidc/discovery';
 import { newVerifier, s256Challenge } from '../oidc/pkce';
 import type { IdentityProviderPlugin } from '../types';
@@ -27,42 +28,22 @@ export type OidcConfig = z.infer<typeof oidcConfigSchema>;
 const refused = (provider: string, why: string) =>
   new ApiError(401, `Identity provider "${provider}": ${why}.`, { code: 'identity_rejected' });
 
-async function exchangeCode(
+function exchangeCode(
   provider: string,
   tokenEndpoint: string,
   config: OidcConfig,
   form: Record<string, string>,
 ): Promise<Record<string, unknown>> {
-  let res: Response;
-  try {
-    res = await fetch(tokenEndpoint, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-        authorization: `Basic ${btoa(`${encodeURIComponent(config.clientId)}:${encodeURIComponent(config.clientSecret)}`)}`,
-      },
-      body: new URLSearchParams(form),
-    });
-  } catch (error) {
-    throw providerFailure(
-      provider,
-      `the token endpoint is unreachable (${error instanceof Error ? error.message : error})`,
-    );
-  }
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) {
-    // The provider's own error code and description carry no secrets of ours.
-    const detail = [body.error, body.error_description]
-      .filter((v) => typeof v === 'string')
-      .join(': ');
-    throw providerFailure(
-      provider,
-      `the code exchange failed (HTTP ${res.status}${detail ? `, ${detail}` : ''})`,
-    );
-  }
-  return body;
+  const credentials = `${encodeURIComponent(config.clientId)}:${encodeURIComponent(config.clientSecret)}`;
+  return providerJson(provider, 'the token endpoint', tokenEndpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+      authorization: `Basic ${btoa(credentials)}`,
+    },
+    body: new URLSearchParams(form),
+  });
 }
 
 /** OpenID Connect: authorization code with PKCE, state and nonce; id_token checked against the JWKS. */

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { oauthClient, startOAuthServers } from '../../support/oauth-servers';
 import { oidcClient, startOidcProvider } from '../../support/oidc-provider';
 import { startSlapd } from '../../support/slapd';
 
@@ -8,20 +9,27 @@ declare module 'vitest' {
     slapd: { host: string; port: number; caPem: string } | null;
     /** The loopback OpenID provider (the `oidc-provider` package) and edgetower's client there. */
     oidc: { issuer: string; clientId: string; clientSecret: string };
+    /** The loopback GitHub-shaped / generic OAuth2 / CAS server. */
+    oauth: { url: string; clientId: string; clientSecret: string };
   }
 }
 
 /**
  * Runs in Node before the workers project: workerd cannot spawn processes,
- * so the real OpenLDAP server the identity tests use starts here.
+ * so the identity tests' real peers start here: OpenLDAP slapd, an OpenID
+ * provider (oidc-provider) and a GitHub/OAuth2/CAS server, all on loopback.
  */
 export default async function setup(project: TestProject) {
   const oidc = await startOidcProvider();
   project.provide('oidc', { issuer: oidc.issuer, ...oidcClient });
+  const oauth = await startOAuthServers();
+  project.provide('oauth', { url: oauth.url, ...oauthClient });
   const { existsSync } = await import('node:fs');
   if (!existsSync('/usr/sbin/slapd')) {
     project.provide('slapd', null);
-    return () => oidc.stop();
+    return async () => {
+      await Promise.all([oidc.stop(), oauth.stop()]);
+    };
   }
   const slapd = await startSlapd();
   // workerd verifies TLS peers against OpenSSL's default locations: trust the
@@ -33,6 +41,6 @@ export default async function setup(project: TestProject) {
   process.env.SSL_CERT_FILE = bundle;
   project.provide('slapd', { host: slapd.host, port: slapd.port, caPem: slapd.caPem });
   return async () => {
-    await Promise.all([slapd.stop(), oidc.stop()]);
+    await Promise.all([slapd.stop(), oidc.stop(), oauth.stop()]);
   };
 }
