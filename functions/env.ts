@@ -34,6 +34,8 @@ export interface Env {
   NOTIFICATIONS: Queue<DeliveryMessage>;
   /** "true" lets webhook targets be private or loopback addresses (local development only). */
   ALLOW_PRIVATE_WEBHOOKS?: string;
+  /** Seconds without a live agent before the ClusterDisconnected alert fires (default 60). */
+  CLUSTER_DISCONNECT_ALERT_SECONDS?: string;
 }
 
 export interface AppVariables {

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { forbidden } from '../errors';
 import { can } from '../iam/authorize';
-import { placementKey, scopeOfLabels } from './alert-scope';
+import { placementKey, scopeOfLabels, type Tenancy } from './alert-scope';
 import type { IncomingAlert } from './intake-schema';
 import type { RoutedAlert } from './route';
 import { routesFor } from './routing';
@@ -50,6 +50,28 @@ export async function ingestAlerts(
         `You may not post alerts for cluster "${alert.labels.cluster ?? '(none)'}"${alert.labels.namespace ? ` namespace "${alert.labels.namespace}"` : ''}.`,
       );
   }
+  await routeAndStore(env, db, alerts, now, tenancy);
+  return alerts.length;
+}
+
+/**
+ * Resolves each alert's receivers (tenancy from its cluster and namespace
+ * labels) and hands the alerts to their cluster's shard. For alerts the edge
+ * itself raises (edge rules) as well as for authorized intake.
+ */
+export async function routeAndStore(
+  env: Env,
+  db: Database,
+  alerts: IncomingAlert[],
+  now: number,
+  known?: Tenancy,
+): Promise<void> {
+  const tenancy =
+    known ??
+    (await tenancyOf(
+      db,
+      alerts.map((a) => a.labels),
+    ));
   const receivers = await allReceivers(db);
   const shards = new Map<string, RoutedAlert[]>();
   for (const alert of alerts) {
@@ -67,5 +89,4 @@ export async function ingestAlerts(
     shards.set(shard, list);
   }
   await Promise.all([...shards].map(([shard, items]) => shardStub(env, shard).ingest(items, now)));
-  return alerts.length;
 }

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { ClusterDisconnectRule, disconnectThresholdMs } from '../alerting/cluster-disconnect-rule';
 import type { Env } from '../env';
 import type { EventSummary, NamespaceSummary, NodeSummary } from './inventory';
 import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
@@ -62,10 +63,12 @@ export const CONNECT_PATH = '/connect';
 export class ClusterTunnel extends DurableObject<Env> {
   #store: InventoryStore;
   readonly #streams = new ProxiedStreams();
+  readonly #disconnectRule: ClusterDisconnectRule;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new InventoryStore(ctx.storage);
+    this.#disconnectRule = new ClusterDisconnectRule(env, ctx.storage);
     // Heartbeats are answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(
       new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE),
@@ -94,6 +97,7 @@ export class ClusterTunnel extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets())
       this.#close(ws, CloseCodes.clusterDeleted, 'cluster deleted');
     this.#streams.failAll('cluster deleted');
+    await this.#disconnectRule.resolve(this.#store.getMeta('clusterName') ?? '');
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.#store = new InventoryStore(this.ctx.storage);
@@ -243,10 +247,12 @@ export class ClusterTunnel extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.#forget(ws, `agent disconnected (${code}${reason ? `: ${reason}` : ''})`);
     this.#close(ws, 1000, 'bye');
+    await this.#ensureAlarm(Date.now() + disconnectThresholdMs(this.env));
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     this.#forget(ws, `agent socket failed: ${String(error)}`);
+    await this.#ensureAlarm(Date.now() + disconnectThresholdMs(this.env));
   }
 
   /** Drops agents silent for longer than the liveness timeout; re-arms while any remain. */
@@ -261,6 +267,12 @@ export class ClusterTunnel extends DurableObject<Env> {
         this.#forget(ws, 'heartbeat timeout');
         this.#close(ws, CloseCodes.heartbeatTimeout, 'heartbeat timeout');
       } else next = Math.min(next, seen + this.#livenessMs);
+    }
+    // No live agent left: the built-in ClusterDisconnected alert (alerting owns the rule).
+    if (!Number.isFinite(next)) {
+      const clusterName = this.#store.getMeta('clusterName') ?? '';
+      const lastSeen = Number(this.#store.getMeta('lastSeen') ?? 0);
+      next = (await this.#disconnectRule.check(clusterName, lastSeen, now)) ?? next;
     }
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
@@ -360,6 +372,7 @@ export class ClusterTunnel extends DurableObject<Env> {
     state.version = version;
     ws.serializeAttachment(state);
     this.#store.setMeta('everConnected', '1');
+    this.ctx.waitUntil(this.#disconnectRule.resolve(this.#store.getMeta('clusterName') ?? ''));
     const liveness = tunnelSettings(this.env).livenessSeconds;
     this.#send(ws, {
       type: 'welcome',

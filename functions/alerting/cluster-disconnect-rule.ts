@@ -1,0 +1,67 @@
+import { createDb } from '../../db/client';
+import type { Env } from '../env';
+import { routeAndStore } from './intake';
+
+/** Storage key (in the cluster's ClusterTunnel) of the firing disconnect alert's start time. */
+const FIRING_KEY = 'alerting:cluster-disconnected';
+/** The alert stays firing until the cluster reconnects, so no resend keeps it alive. */
+const UNTIL_RESOLVED_MS = 365 * 86_400_000;
+
+/** Seconds without a live agent before `ClusterDisconnected` fires (CLUSTER_DISCONNECT_ALERT_SECONDS, default 60). */
+export function disconnectThresholdMs(env: Pick<Env, 'CLUSTER_DISCONNECT_ALERT_SECONDS'>): number {
+  const value = Number(env.CLUSTER_DISCONNECT_ALERT_SECONDS);
+  return (Number.isFinite(value) && value > 0 ? value : 60) * 1000;
+}
+
+const alertOf = (cluster: string, since: number, endsAt: number) => ({
+  labels: { alertname: 'ClusterDisconnected', cluster, severity: 'critical' },
+  annotations: {
+    summary: `Cluster ${cluster} has no connected agent.`,
+    description: `No agent of cluster ${cluster} was heard from since ${new Date(since).toISOString()}.`,
+  },
+  startsAt: since,
+  endsAt,
+  generatorURL: '',
+});
+
+/**
+ * The built-in edge rule "cluster disconnected": state only the edge sees.
+ * The cluster's ClusterTunnel calls it from its alarm (no live agent) and
+ * when an agent says HELLO; it fires and resolves like any posted alert.
+ */
+export class ClusterDisconnectRule {
+  readonly #env: Env;
+  readonly #storage: DurableObjectStorage;
+
+  constructor(env: Env, storage: DurableObjectStorage) {
+    this.#env = env;
+    this.#storage = storage;
+  }
+
+  /**
+   * No agent is live: fires once `lastSeen` is older than the threshold.
+   * Returns when to look again (undefined once fired or when never connected).
+   */
+  async check(cluster: string, lastSeen: number, now = Date.now()): Promise<number | undefined> {
+    if (!cluster || !lastSeen || (await this.#storage.get<number>(FIRING_KEY)) !== undefined)
+      return undefined;
+    const due = lastSeen + disconnectThresholdMs(this.#env);
+    if (now < due) return due;
+    await routeAndStore(
+      this.#env,
+      createDb(this.#env.DB),
+      [alertOf(cluster, lastSeen, now + UNTIL_RESOLVED_MS)],
+      now,
+    );
+    await this.#storage.put(FIRING_KEY, lastSeen);
+    return undefined;
+  }
+
+  /** An agent is back (or the cluster is gone): resolves the alert if it fired. */
+  async resolve(cluster: string, now = Date.now()): Promise<void> {
+    const since = await this.#storage.get<number>(FIRING_KEY);
+    if (since === undefined) return;
+    await routeAndStore(this.#env, createDb(this.#env.DB), [alertOf(cluster, since, now)], now);
+    await this.#storage.delete(FIRING_KEY);
+  }
+}
