@@ -22,14 +22,14 @@ export async function findLinkedUser(
   return row ?? undefined;
 }
 
-/** The user last signed in through this provider with this login name (for lockout before asking it). */
-export async function findUserByExternalUsername(
+/** The identity last signed in through this provider with this login name (for lockout before asking it). */
+export async function findByExternalUsername(
   db: Database,
   providerId: string,
   externalUsername: string,
-): Promise<UserRow | undefined> {
+): Promise<{ identity: IdentityRow; user: UserRow } | undefined> {
   const row = await db
-    .select({ user: users })
+    .select({ identity: identities, user: users })
     .from(identities)
     .innerJoin(users, eq(users.id, identities.userId))
     .where(
@@ -39,7 +39,7 @@ export async function findUserByExternalUsername(
       ),
     )
     .get();
-  return row?.user;
+  return row ?? undefined;
 }
 
 /** Links an identity to a user; 409 when that identity is already linked. */
@@ -81,8 +81,9 @@ export async function createFederatedUser(
     externalId: string;
     externalUsername: string;
   },
-): Promise<UserRow | undefined> {
+): Promise<{ user: UserRow; identityId: string } | undefined> {
   const userId = crypto.randomUUID();
+  const identityId = crypto.randomUUID();
   try {
     const [[user]] = await db.batch([
       db
@@ -96,30 +97,18 @@ export async function createFederatedUser(
         })
         .returning(),
       db.insert(identities).values({
+        id: identityId,
         providerId: input.providerId,
         externalId: input.externalId,
         externalUsername: input.externalUsername.toLowerCase(),
         userId,
       }),
     ]);
-    return user;
+    return user && { user, identityId };
   } catch (error) {
     if (isUniqueViolation(error)) return undefined;
     throw error;
   }
-}
-
-/** Stamps the login on the identity and refreshes the name the provider knows it by. */
-export async function touchIdentity(
-  db: Database,
-  identityId: string,
-  externalUsername: string,
-  now: Date,
-): Promise<void> {
-  await db
-    .update(identities)
-    .set({ lastLoginAt: now, externalUsername: externalUsername.toLowerCase() })
-    .where(eq(identities.id, identityId));
 }
 
 export interface IdentityListItem {
@@ -185,20 +174,40 @@ export async function findGroupIds(
 }
 
 /**
- * Makes the user a member of exactly `wanted` among `managed` groups (the
- * ones a provider's group mapping names), in one batch; other memberships
- * are left alone.
+ * Everything a successful federated sign-in writes, in one batch: the
+ * identity's login stamp and current login name, the user's cleared lockout
+ * counters and login time, and membership in exactly `wanted` among the
+ * `managed` groups (the ones the provider's group mapping names; other
+ * memberships are left alone).
  */
-export async function syncGroupMemberships(
+export async function recordFederatedSignIn(
   db: Database,
-  userId: string,
-  managed: readonly string[],
-  wanted: ReadonlySet<string>,
+  input: {
+    identityId: string;
+    externalUsername: string;
+    userId: string;
+    now: Date;
+    managed: readonly string[];
+    wanted: ReadonlySet<string>;
+  },
 ): Promise<void> {
-  if (managed.length === 0) return;
+  const { userId, managed, wanted } = input;
   const drop = managed.filter((id) => !wanted.has(id));
   const add = managed.filter((id) => wanted.has(id));
-  const writes = [
+  await db.batch([
+    db
+      .update(identities)
+      .set({ lastLoginAt: input.now, externalUsername: input.externalUsername.toLowerCase() })
+      .where(eq(identities.id, input.identityId)),
+    db
+      .update(users)
+      .set({
+        failedLogins: 0,
+        failedLoginWindowStart: null,
+        lockedUntil: null,
+        lastLoginAt: input.now,
+      })
+      .where(eq(users.id, userId)),
     ...(drop.length
       ? [
           db
@@ -214,7 +223,5 @@ export async function syncGroupMemberships(
             .onConflictDoNothing(),
         ]
       : []),
-  ];
-  const [head, ...rest] = writes;
-  if (head) await db.batch([head, ...rest]);
+  ]);
 }

@@ -2,7 +2,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createLoginCode } from '../../db/queries/identity-login-codes';
 import { findIdentityProvider } from '../../db/queries/identity-providers';
-import { recordSuccessfulLogin } from '../../db/queries/users';
 import { auditLogin, issueTokens } from '../auth/oauth-grants';
 import { issuerUrl } from '../config';
 import { randomToken } from '../crypto/hash';
@@ -11,7 +10,7 @@ import { ApiError, notFound } from '../errors';
 import { dnsLabel } from '../iam/names';
 import { createRouter } from '../openapi';
 import { flowSeconds, loopbackRedirect, saveFlow, takeFlow } from './login-flow';
-import { resolveFederatedUser, syncMappedGroups } from './mapping';
+import { completeFederatedSignIn, mappedGroups, resolveFederatedUser } from './mapping';
 import { pluginContext, resolveProvider } from './provider-config';
 
 const codeSeconds = 60;
@@ -122,13 +121,17 @@ export const loginRoutes = createRouter()
     const now = new Date();
     let who = `${idp}:unknown`;
     try {
-      const identity = await plugin.finishRedirect!(
-        provider,
-        { query, redirectUri: callbackUrl(c, idp), verifier: flow.verifier, nonce: flow.nonce },
-        pluginContext(c.env),
-      );
+      const [identity, groups] = await Promise.all([
+        plugin.finishRedirect!(
+          provider,
+          { query, redirectUri: callbackUrl(c, idp), verifier: flow.verifier, nonce: flow.nonce },
+          pluginContext(c.env),
+        ),
+        mappedGroups(db, row),
+      ]);
       who = identity.username;
-      const user = await resolveFederatedUser(db, row, identity, now);
+      const signedIn = await resolveFederatedUser(db, row, identity);
+      const { user } = signedIn;
       if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime())
         throw new ApiError(429, 'Too many failed logins: this account is locked.', {
           headers: {
@@ -136,10 +139,7 @@ export const loginRoutes = createRouter()
           },
         });
       if (user.status !== 'active') throw new ApiError(403, 'This account is disabled.');
-      await Promise.all([
-        syncMappedGroups(db, row, user.id, identity),
-        recordSuccessfulLogin(db, user.id, now),
-      ]);
+      await completeFederatedSignIn(db, signedIn, identity, groups, now);
       if (flow.cli) {
         const code = randomToken('', 32);
         await createLoginCode(db, {

@@ -3,11 +3,11 @@ import {
   createFederatedUser,
   findGroupIds,
   findLinkedUser,
+  type IdentityRow,
   linkIdentity,
-  syncGroupMemberships,
-  touchIdentity,
+  recordFederatedSignIn,
 } from '../../db/queries/identities';
-import type { GroupMapping, IdentityProviderRow } from '../../db/queries/identity-providers';
+import type { IdentityProviderRow } from '../../db/queries/identity-providers';
 import { findUserByName, type UserRow } from '../../db/queries/users';
 import { conflict } from '../errors';
 import { notLinked } from './errors';
@@ -15,17 +15,23 @@ import { groupMappingsOf } from './provider-config';
 import type { ExternalIdentity } from './types';
 import { candidateUsernames } from './usernames';
 
+/** A user an external identity resolved to, with the link that says so. */
+export interface FederatedUser {
+  user: UserRow;
+  identityId: string;
+}
+
 async function createUserFor(
   db: Database,
   provider: IdentityProviderRow,
   identity: ExternalIdentity,
-): Promise<UserRow> {
+): Promise<FederatedUser> {
   for (const name of await candidateUsernames(
     identity.username,
     provider.name,
     identity.externalId,
   )) {
-    const user = await createFederatedUser(db, {
+    const created = await createFederatedUser(db, {
       name,
       email: identity.email,
       displayName: identity.displayName,
@@ -33,7 +39,7 @@ async function createUserFor(
       externalId: identity.externalId,
       externalUsername: identity.username,
     });
-    if (user) return user;
+    if (created) return created;
   }
   throw conflict(`No free edgetower name for "${identity.username}" from "${provider.name}".`);
 }
@@ -45,18 +51,19 @@ async function createUserFor(
  * pre-registered account of the same (normalised) name, else creates one.
  * Only accounts without a local password are linked by name: a provider must
  * never take over a local account because it knows someone of that name.
+ * `known` is a link already read (the password grant reads it for lockout).
  */
 export async function resolveFederatedUser(
   db: Database,
   provider: IdentityProviderRow,
   identity: ExternalIdentity,
-  now: Date,
-): Promise<UserRow> {
-  const linked = await findLinkedUser(db, provider.id, identity.externalId);
-  if (linked) {
-    await touchIdentity(db, linked.identity.id, identity.username, now);
-    return linked.user;
-  }
+  known?: { identity: IdentityRow; user: UserRow },
+): Promise<FederatedUser> {
+  const linked =
+    known?.identity.externalId === identity.externalId
+      ? known
+      : await findLinkedUser(db, provider.id, identity.externalId);
+  if (linked) return { user: linked.user, identityId: linked.identity.id };
   if (provider.mappingMethod === 'lookup') throw notLinked(provider.name);
   if (provider.mappingMethod === 'mixed') {
     const [name] = await candidateUsernames(identity.username, provider.name, identity.externalId);
@@ -68,32 +75,37 @@ export async function resolveFederatedUser(
         externalUsername: identity.username,
         userId: existing.id,
       });
-      await touchIdentity(db, link.id, identity.username, now);
-      return existing;
+      return { user: existing, identityId: link.id };
     }
   }
   return createUserFor(db, provider, identity);
 }
 
+/** The groups the provider's mapping names, as ids (read once per sign-in, alongside the provider call). */
+export async function mappedGroups(db: Database, provider: IdentityProviderRow) {
+  const mappings = groupMappingsOf(provider);
+  const targets = await findGroupIds(db, mappings);
+  return { mappings, targets };
+}
+
 const sameGroup = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
- * Refreshes the user's memberships in the groups the provider's mapping
- * names: in exactly those whose provider group the identity carries now.
+ * Writes a successful sign-in in one batch: the login stamps, cleared
+ * lockout counters, and group mapping refreshed (the user is in exactly
+ * those mapped groups whose provider group the identity carries now).
  */
-export async function syncMappedGroups(
+export async function completeFederatedSignIn(
   db: Database,
-  provider: IdentityProviderRow,
-  userId: string,
+  signedIn: FederatedUser,
   identity: ExternalIdentity,
+  groups: Awaited<ReturnType<typeof mappedGroups>>,
+  now: Date,
 ): Promise<void> {
-  const mappings: GroupMapping[] = groupMappingsOf(provider);
-  if (mappings.length === 0) return;
-  const targets = await findGroupIds(db, mappings);
   const wanted = new Set(
-    targets
+    groups.targets
       .filter((t) =>
-        mappings.some(
+        groups.mappings.some(
           (m) =>
             m.workspace === t.workspace &&
             m.group === t.group &&
@@ -102,10 +114,12 @@ export async function syncMappedGroups(
       )
       .map((t) => t.id),
   );
-  await syncGroupMemberships(
-    db,
-    userId,
-    targets.map((t) => t.id),
+  await recordFederatedSignIn(db, {
+    identityId: signedIn.identityId,
+    externalUsername: identity.username,
+    userId: signedIn.user.id,
+    now,
+    managed: groups.targets.map((t) => t.id),
     wanted,
-  );
+  });
 }

@@ -1,11 +1,11 @@
 import type { Database } from '../../db/client';
-import { findUserByExternalUsername } from '../../db/queries/identities';
+import { findByExternalUsername } from '../../db/queries/identities';
 import type { IdentityProviderRow } from '../../db/queries/identity-providers';
-import { recordFailedLogin, recordSuccessfulLogin, type UserRow } from '../../db/queries/users';
+import { recordFailedLogin, type UserRow } from '../../db/queries/users';
 import type { LoginOutcome, PasswordIdentityProvider } from '../auth/identity-providers';
 import { settings } from '../config';
 import type { Env } from '../env';
-import { resolveFederatedUser, syncMappedGroups } from './mapping';
+import { completeFederatedSignIn, mappedGroups, resolveFederatedUser } from './mapping';
 import { pluginContext, resolveProvider } from './provider-config';
 
 const lockedOutcome = (user: UserRow, until: Date, now: Date): LoginOutcome => ({
@@ -15,8 +15,8 @@ const lockedOutcome = (user: UserRow, until: Date, now: Date): LoginOutcome => (
   user,
 });
 
-const isLocked = (user: UserRow, now: Date) =>
-  user.lockedUntil !== null && user.lockedUntil.getTime() > now.getTime();
+const lockedUntil = (user: UserRow, now: Date) =>
+  user.lockedUntil && user.lockedUntil.getTime() > now.getTime() ? user.lockedUntil : undefined;
 
 /**
  * A password provider (LDAP) behind `grant_type=password`: the same lockout
@@ -27,32 +27,34 @@ export function federatedPasswordProvider(row: IdentityProviderRow): PasswordIde
   return {
     name: row.name,
     async login(db: Database, env: Env, username: string, password: string, now: Date) {
-      const known = await findUserByExternalUsername(db, row.id, username);
-      if (known?.lockedUntil && isLocked(known, now))
-        return lockedOutcome(known, known.lockedUntil, now);
-      const { plugin, provider } = await resolveProvider(env, row);
+      // Independent reads, side by side: the link (for lockout) and the mapped groups.
+      const [known, groups, { plugin, provider }] = await Promise.all([
+        findByExternalUsername(db, row.id, username),
+        mappedGroups(db, row),
+        resolveProvider(env, row),
+      ]);
+      const knownLock = known && lockedUntil(known.user, now);
+      if (known && knownLock) return lockedOutcome(known.user, knownLock, now);
       if (!plugin.passwordLogin) return { ok: false, reason: 'invalid_credentials' };
       const check = await plugin.passwordLogin(provider, username, password, pluginContext(env));
       if (!check.ok) {
         if (!known) return { ok: false, reason: 'invalid_credentials' };
         const config = settings(env);
-        const lockedUntil = await recordFailedLogin(db, known.id, now, {
+        const until = await recordFailedLogin(db, known.user.id, now, {
           maxFailures: config.loginMaxFailures,
           windowSeconds: config.loginFailureWindowSeconds,
           lockoutSeconds: config.loginLockoutSeconds,
         });
-        return lockedUntil
-          ? lockedOutcome(known, lockedUntil, now)
-          : { ok: false, reason: 'invalid_credentials', user: known };
+        return until
+          ? lockedOutcome(known.user, until, now)
+          : { ok: false, reason: 'invalid_credentials', user: known.user };
       }
-      const user = await resolveFederatedUser(db, row, check.identity, now);
-      if (user.lockedUntil && isLocked(user, now))
-        return lockedOutcome(user, user.lockedUntil, now);
+      const signedIn = await resolveFederatedUser(db, row, check.identity, known);
+      const { user } = signedIn;
+      const lock = lockedUntil(user, now);
+      if (lock) return lockedOutcome(user, lock, now);
       if (user.status !== 'active') return { ok: false, reason: 'disabled', user };
-      await Promise.all([
-        syncMappedGroups(db, row, user.id, check.identity),
-        recordSuccessfulLogin(db, user.id, now),
-      ]);
+      await completeFederatedSignIn(db, signedIn, check.identity, groups, now);
       return { ok: true, user };
     },
   };

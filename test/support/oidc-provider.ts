@@ -25,6 +25,8 @@ const callbackIdps = ['corp-oidc', 'lookup-oidc', 'bench-oidc', 'tamper-oidc', '
 
 export interface OidcTestProvider {
   issuer: string;
+  /** Milliseconds the provider spent on each token request (the bench subtracts them). */
+  tokenTimings: number[];
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export interface OidcTestProvider {
  */
 export async function startOidcProvider(): Promise<OidcTestProvider> {
   let tamperNext = false;
+  const tokenTimings: number[] = [];
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -97,6 +100,10 @@ export async function startOidcProvider(): Promise<OidcTestProvider> {
       res.writeHead(204).end();
       return;
     }
+    if (req.url === '/token') {
+      const started = performance.now();
+      res.once('finish', () => tokenTimings.push(performance.now() - started));
+    }
     if (req.url === '/token' && tamperNext) {
       tamperNext = false;
       const end = res.end.bind(res);
@@ -117,6 +124,7 @@ export async function startOidcProvider(): Promise<OidcTestProvider> {
   });
   return {
     issuer,
+    tokenTimings,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
