@@ -1,8 +1,5 @@
 import type { Database } from '../../db/client';
-import {
-  findIdentityProvider,
-  listIdentityProvidersOfType,
-} from '../../db/queries/identity-providers';
+import { listIdentityProvidersOfType } from '../../db/queries/identity-providers';
 import {
   findUserByName,
   recordFailedLogin,
@@ -13,6 +10,7 @@ import { settings } from '../config';
 import type { Env } from '../env';
 import { federatedPasswordProvider } from '../identity/password-provider';
 import { pluginFor } from '../identity/plugins';
+import { cachedProvider } from '../identity/provider-cache';
 import { verifyAgainstDummy, verifyPassword } from './password';
 
 export type LoginOutcome =
@@ -88,10 +86,11 @@ const localThenDirectories: PasswordIdentityProvider = {
 /** The provider named by the token request's `idp` parameter (default `local`). */
 export async function findPasswordProvider(
   db: Database,
+  env: Env,
   name: string,
 ): Promise<PasswordIdentityProvider | undefined> {
   if (name === 'local') return localThenDirectories;
-  const row = await findIdentityProvider(db, name);
+  const row = await cachedProvider(db, env.DB, name);
   if (!row || !pluginFor(row.type)?.passwordLogin) return undefined;
   return federatedPasswordProvider(row);
 }

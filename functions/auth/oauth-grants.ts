@@ -95,7 +95,7 @@ export async function passwordGrant(
     );
   const db = c.get('db');
   await ensureBootstrapped(db, c.env);
-  const provider = await findPasswordProvider(db, input.idp || 'local');
+  const provider = await findPasswordProvider(db, c.env, input.idp || 'local');
   if (!provider)
     return oauthError(c, 400, 'invalid_request', `Unknown identity provider "${input.idp}".`);
   const outcome = await provider.login(db, c.env, input.username, input.password, new Date());

@@ -1,7 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createLoginCode } from '../../db/queries/identity-login-codes';
-import { findIdentityProvider } from '../../db/queries/identity-providers';
 import { auditLogin, issueTokens } from '../auth/oauth-grants';
 import { issuerUrl } from '../config';
 import { randomToken } from '../crypto/hash';
@@ -11,13 +10,14 @@ import { dnsLabel } from '../iam/names';
 import { createRouter } from '../openapi';
 import { flowSeconds, loopbackRedirect, saveFlow, takeFlow } from './login-flow';
 import { completeFederatedSignIn, mappedGroups, resolveFederatedUser } from './mapping';
+import { cachedProvider } from './provider-cache';
 import { pluginContext, resolveProvider } from './provider-config';
 
 const codeSeconds = 60;
 const idpParam = z.object({ idp: dnsLabel });
 
 async function redirectProvider(c: Context<AppEnv>, idp: string) {
-  const row = await findIdentityProvider(c.get('db'), idp);
+  const row = await cachedProvider(c.get('db'), c.env.DB, idp);
   const resolved = row && (await resolveProvider(c.env, row));
   if (!row || !resolved?.plugin.startRedirect || !resolved.plugin.finishRedirect)
     throw notFound(`Browser sign-in provider "${idp}"`);
@@ -139,7 +139,10 @@ export const loginRoutes = createRouter()
           },
         });
       if (user.status !== 'active') throw new ApiError(403, 'This account is disabled.');
-      await completeFederatedSignIn(db, signedIn, identity, groups, now);
+      // Tokens read group memberships: issue them beside the sign-in's writes
+      // only when the group mapping cannot change any.
+      const complete = completeFederatedSignIn(db, signedIn, identity, groups, now);
+      if (groups.targets.length > 0 || flow.cli) await complete;
       if (flow.cli) {
         const code = randomToken('', 32);
         await createLoginCode(db, {
@@ -156,7 +159,7 @@ export const loginRoutes = createRouter()
         c.header('cache-control', 'no-store');
         return c.redirect(target.href, 302);
       }
-      const tokens = await issueTokens(c, user.id, { scope: 'openid' });
+      const [tokens] = await Promise.all([issueTokens(c, user.id, { scope: 'openid' }), complete]);
       if (!tokens) throw new ApiError(403, 'This account is disabled.');
       await auditLogin(c, who, 'success', 200);
       return c.json(tokens, 200);

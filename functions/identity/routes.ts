@@ -21,6 +21,7 @@ import { authorize, platformScope } from '../iam/authorize';
 import { listOf, pageOf, pageQuery, toPage } from '../iam/pagination';
 import { errors, json, jsonBody, noContent, writeErrors } from '../iam/schemas';
 import { bearerAuth, createRouter } from '../openapi';
+import { forgetProvider } from './provider-cache';
 import {
   configuredSecrets,
   groupMappingsOf,
@@ -159,6 +160,7 @@ export const identityProviderRoutes = createRouter()
     authorize(c.get('principal'), 'create', resource, platformScope, 'Identity provider');
     const sealed = await sealConfig(c.env, input.type, input.config);
     const row = await createIdentityProvider(c.get('db'), { ...input, ...sealed });
+    forgetProvider(c.env.DB, row.name);
     return c.json(providerView(row), 201);
   })
   .openapi(update, async (c) => {
@@ -173,11 +175,13 @@ export const identityProviderRoutes = createRouter()
       groupMappings: input.groupMappings ?? groupMappingsOf(row),
       ...sealed,
     });
+    forgetProvider(c.env.DB, row.name);
     return c.json(providerView(updated), 200);
   })
   .openapi(remove, async (c) => {
     const row = await providerFor(c, 'delete');
     await deleteIdentityProvider(c.get('db'), row.id);
+    forgetProvider(c.env.DB, row.name);
     return c.body(null, 204);
   })
   .openapi(listLinks, async (c) => {
