@@ -159,9 +159,13 @@ export const loginRoutes = createRouter()
         c.header('cache-control', 'no-store');
         return c.redirect(target.href, 302);
       }
-      const [tokens] = await Promise.all([issueTokens(c, user.id, { scope: 'openid' }), complete]);
+      // The account is active (checked above), so the success can be audited side by side too.
+      const [tokens] = await Promise.all([
+        issueTokens(c, user.id, { scope: 'openid' }),
+        complete,
+        auditLogin(c, who, 'success', 200),
+      ]);
       if (!tokens) throw new ApiError(403, 'This account is disabled.');
-      await auditLogin(c, who, 'success', 200);
       return c.json(tokens, 200);
     } catch (error) {
       const status = error instanceof ApiError ? error.status : 500;

@@ -127,7 +127,16 @@ try {
     ownTimes.push(ms - providerMs);
   }
 
+  // The floor on this machine in the same run: wrangler dev answering a route with no I/O.
+  const floor: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const [ms, res] = await timed(() => edgeFetch('/healthz'));
+    await res.arrayBuffer();
+    floor.push(ms);
+  }
+
   printTable([
+    summary('GET /healthz (floor: no auth, no D1)', floor),
     summary('password grant via LDAP (idp=, bind+search+groups+bind)', ldapTimes),
     summary('OIDC callback, total', callbackTimes),
     summary('OIDC callback, excluding the provider token request', ownTimes),
