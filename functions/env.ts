@@ -36,6 +36,8 @@ export interface Env {
   ALLOW_PRIVATE_WEBHOOKS?: string;
   /** Seconds without a live agent before the ClusterDisconnected alert fires (default 60). */
   CLUSTER_DISCONNECT_ALERT_SECONDS?: string;
+  /** First retry delay of a failed notification delivery, doubling per attempt (default 5). */
+  NOTIFY_RETRY_BASE_SECONDS?: string;
 }
 
 export interface AppVariables {

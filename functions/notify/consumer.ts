@@ -7,13 +7,21 @@ import { channelConfig } from './channel-store';
 import { sendToChannel } from './deliver';
 
 /** Must equal `max_retries` of the consumer in wrangler.toml: after it the message goes to the dead-letter queue. */
-export const NOTIFY_MAX_RETRIES = 6;
+export const NOTIFY_MAX_RETRIES = 10;
 
-/** 5 s, 10 s, 20 s, … capped at 10 minutes, with jitter so retries of one outage spread out. */
-export function backoffSeconds(attempt: number, random = Math.random): number {
-  const base = Math.min(600, 5 * 2 ** Math.max(0, attempt - 1));
+/**
+ * 5 s, 10 s, 20 s, … (NOTIFY_RETRY_BASE_SECONDS doubles) capped at 10
+ * minutes, with jitter so the retries of one outage spread out.
+ */
+export function backoffSeconds(attempt: number, baseSeconds = 5, random = Math.random): number {
+  const base = Math.min(600, baseSeconds * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.75 + 0.5 * random()));
 }
+
+const retryBase = (env: Env) => {
+  const value = Number(env.NOTIFY_RETRY_BASE_SECONDS);
+  return Number.isFinite(value) && value > 0 ? value : 5;
+};
 
 async function deliverOne(env: Env, message: Message<DeliveryMessage>): Promise<void> {
   const db = createDb(env.DB);
@@ -59,7 +67,7 @@ async function deliverOne(env: Env, message: Message<DeliveryMessage>): Promise<
     error: result.error.slice(0, 1000),
   });
   // On the last attempt retry() hands the message to the dead-letter queue.
-  message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+  message.retry({ delaySeconds: backoffSeconds(message.attempts, retryBase(env)) });
 }
 
 /**
@@ -82,7 +90,7 @@ export async function consumeNotifications(
             error: String(err),
           }),
         );
-        message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+        message.retry({ delaySeconds: backoffSeconds(message.attempts, retryBase(env)) });
       }
     }),
   );

@@ -1,0 +1,230 @@
+/**
+ * Issue 5's numbers against `wrangler dev` (local D1, Durable Objects and
+ * Queues): ALERTS alerts (10,000) posted over BENCH_SECONDS (60) as
+ * Prometheus does (batches of 10), spread across 100 groups (10 clusters ×
+ * 10 alertnames) and 5 webhook channels on a loopback sink.
+ *  - intake p99 per POST /api/v2/alerts (target <= 50 ms);
+ *  - first notification of each group after its first alert (target <= group_wait + 2 s);
+ *  - deliveries per second reaching the sink (target >= 500/s sustained);
+ *  - a second phase with the sink failing 30% of requests at random:
+ *    every notification delivered, none twice (by idempotency key and channel).
+ * group_wait is GROUP_WAIT (5 s here rather than 30 s, to keep the run short;
+ * the measured figure is the delay beyond it).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { removeState, startWranglerDev, testSecrets } from '../support/wrangler-dev';
+import { percentile, printTable } from './load';
+
+const totalAlerts = Number(process.env.ALERTS ?? 10_000);
+const seconds = Number(process.env.BENCH_SECONDS ?? 60);
+const groupWait = Number(process.env.GROUP_WAIT ?? 5);
+const channelsPerReceiver = 5;
+const batchSize = 10;
+
+interface Received {
+  at: number;
+  phase: string;
+  channel: string;
+  key: string;
+  groupKey: string;
+}
+
+/** The loopback sink: records successes; under /flaky/ fails 30% of requests before reading them. */
+async function startSink() {
+  const received: Received[] = [];
+  let refused = 0;
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    if (path.includes('/flaky/') && Math.random() < 0.3) {
+      refused++;
+      req.resume();
+      res.statusCode = 503;
+      res.end('try again');
+      return;
+    }
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      const payload = JSON.parse(body) as { groupKey: string };
+      const [, phase = '', channel = ''] = /^\/(\w+)\/(?:flaky\/)?(ch\d+)/.exec(path) ?? [];
+      received.push({
+        at: Date.now(),
+        phase,
+        channel,
+        key: String(req.headers['idempotency-key']),
+        groupKey: payload.groupKey,
+      });
+      res.end('ok');
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    refused: () => refused,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const sink = await startSink();
+const edge = await startWranglerDev({
+  vars: { ALLOW_PRIVATE_WEBHOOKS: 'true', NOTIFY_RETRY_BASE_SECONDS: '1' },
+});
+try {
+  const login = await fetch(`${edge.url}/oauth/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username: 'admin',
+      password: testSecrets.ADMIN_PASSWORD,
+    }),
+  });
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const post = (path: string, body: unknown) =>
+    fetch(`${edge.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+
+  for (const phase of ['steady', 'failing']) {
+    const names: string[] = [];
+    for (let i = 0; i < channelsPerReceiver; i++) {
+      const name = `${phase}-ch${i}`;
+      const flaky = phase === 'failing' ? 'flaky/' : '';
+      const res = await post('/api/v1/notification/channels', {
+        name,
+        type: 'webhook',
+        config: { url: `${sink.url}/${phase}/${flaky}ch${i}` },
+      });
+      if (res.status !== 201) throw new Error(`channel: ${res.status} ${await res.text()}`);
+      names.push(name);
+    }
+    const res = await post('/api/v1/notification/receivers', {
+      name: phase,
+      channels: names,
+      matchers: [{ name: 'phase', op: '=', value: phase }],
+      groupBy: ['alertname', 'cluster'],
+      groupWaitSeconds: groupWait,
+      groupIntervalSeconds: 10,
+      repeatIntervalSeconds: 3600,
+    });
+    if (res.status !== 201) throw new Error(`receiver: ${res.status} ${await res.text()}`);
+  }
+
+  /** Posts `count` alerts over `durationS` seconds; returns per-POST latencies and each group's first post time. */
+  async function postAlerts(phase: string, count: number, durationS: number) {
+    const latencies: number[] = [];
+    const firstPost = new Map<string, number>();
+    const posts = Math.ceil(count / batchSize);
+    const interval = (durationS * 1000) / posts;
+    const start = Date.now();
+    const inflight: Promise<void>[] = [];
+    for (let p = 0; p < posts; p++) {
+      const wait = start + p * interval - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const alerts = Array.from({ length: batchSize }, (_, i) => {
+        const n = p * batchSize + i;
+        const cluster = `c${n % 10}`;
+        const alertname = `Bench${Math.floor(n / 10) % 10}`;
+        return {
+          labels: { alertname, cluster, phase, instance: `i${n}` },
+          annotations: { summary: `alert ${n}` },
+        };
+      });
+      inflight.push(
+        (async () => {
+          const t0 = performance.now();
+          const sentAt = Date.now();
+          const res = await post('/api/v2/alerts', alerts);
+          await res.arrayBuffer();
+          if (!res.ok) throw new Error(`intake ${res.status}`);
+          latencies.push(performance.now() - t0);
+          for (const a of alerts) {
+            const key = `${phase}/${JSON.stringify({ alertname: a.labels.alertname, cluster: a.labels.cluster })}`;
+            if (!firstPost.has(key)) firstPost.set(key, sentAt);
+          }
+        })(),
+      );
+    }
+    await Promise.all(inflight);
+    latencies.sort((a, b) => a - b);
+    return { latencies, firstPost };
+  }
+
+  /** Waits until every (notification, channel) the edge made has reached the sink. */
+  async function settle(phase: string, timeoutS: number) {
+    const deadline = Date.now() + timeoutS * 1000;
+    let last = -1;
+    let stableSince = Date.now();
+    while (Date.now() < deadline) {
+      const count = sink.received.filter((r) => r.phase === phase).length;
+      if (count !== last) {
+        last = count;
+        stableSince = Date.now();
+      } else if (Date.now() - stableSince > 25_000) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  const rows: Record<string, string | number>[] = [];
+  for (const phase of ['steady', 'failing']) {
+    const alerts = phase === 'steady' ? totalAlerts : Math.round(totalAlerts / 5);
+    const duration = phase === 'steady' ? seconds : Math.max(5, seconds / 5);
+    console.log(`${phase}: posting ${alerts} alerts over ${duration} s`);
+    const { latencies, firstPost } = await postAlerts(phase, alerts, duration);
+    await settle(phase, 300);
+    const got = sink.received.filter((r) => r.phase === phase);
+    const firstSeen = new Map<string, number>();
+    for (const r of got) {
+      const key = `${phase}/${r.groupKey.slice(r.groupKey.indexOf('/') + 1)}`;
+      if (!firstSeen.has(key)) firstSeen.set(key, r.at);
+    }
+    const firstDelays = [...firstPost]
+      .map(([key, at]) => ((firstSeen.get(key) ?? Number.NaN) - at) / 1000)
+      .sort((a, b) => a - b);
+    const perKey = new Map<string, number>();
+    for (const r of got)
+      perKey.set(`${r.key}|${r.channel}`, (perKey.get(`${r.key}|${r.channel}`) ?? 0) + 1);
+    const notifications = new Set(got.map((r) => r.key)).size;
+    const duplicates = [...perKey.values()].filter((n) => n > 1).length;
+    const missingChannels = [...new Set(got.map((r) => r.key))].filter(
+      (key) =>
+        new Set(got.filter((r) => r.key === key).map((r) => r.channel)).size !==
+        channelsPerReceiver,
+    ).length;
+    // Sustained rate: the best 5-second window of deliveries.
+    const times = got.map((r) => r.at).sort((a, b) => a - b);
+    let best = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while ((times[i] ?? 0) - (times[j] ?? 0) > 5000) j++;
+      best = Math.max(best, i - j + 1);
+    }
+    rows.push({
+      phase,
+      alerts,
+      posts: latencies.length,
+      'intake p50 ms': percentile(latencies, 50).toFixed(1),
+      'intake p99 ms': percentile(latencies, 99).toFixed(1),
+      groups: firstPost.size,
+      'first notif p50 s': percentile(firstDelays, 50).toFixed(2),
+      'first notif max s': (firstDelays.at(-1) ?? Number.NaN).toFixed(2),
+      notifications,
+      deliveries: got.length,
+      'best 5 s deliveries/s': (best / 5).toFixed(0),
+      'sink refusals': phase === 'failing' ? sink.refused() : 0,
+      'incomplete notifs': missingChannels,
+      'posted twice': duplicates,
+    });
+  }
+  printTable(rows);
+  console.log(
+    `\ngroup_wait ${groupWait} s; targets: intake p99 <= 50 ms, first notification <= group_wait + 2 s,`,
+  );
+  console.log('>= 500 deliveries/s, failing phase: 0 incomplete notifications, 0 posted twice.');
+} finally {
+  await edge.stop();
+  await removeState(edge);
+  await sink.close();
+}
