@@ -24,6 +24,8 @@ export const ldapDirectory = {
 
 export interface Slapd {
   host: string;
+  /** Another name of the same server (`localhost`), absent from its certificate. */
+  otherHost: string;
   port: number;
   /** PEM of the CA that signed slapd's certificate (for StartTLS). */
   caPem: string;
@@ -74,9 +76,9 @@ async function makeCertificates(dir: string) {
     '-out',
     file('server.csr'),
     '-subj',
-    '/CN=localhost',
+    '/CN=127.0.0.1',
   ]);
-  await writeFile(file('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  await writeFile(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
   await run('openssl', [
     'x509',
     '-req',
@@ -195,6 +197,7 @@ export async function startSlapd(): Promise<Slapd> {
   const caPem = await readFile(path.join(dir, 'ca.crt'), 'utf8');
   return {
     host: '127.0.0.1',
+    otherHost: 'localhost',
     port,
     caPem,
     caFile: path.join(dir, 'ca.crt'),

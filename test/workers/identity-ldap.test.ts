@@ -147,6 +147,19 @@ describe('LDAP sign-in through grant_type=password against a real slapd', () => 
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   });
 
+  it('refuses StartTLS to a server whose certificate does not name the host', async () => {
+    // Same slapd, reached as localhost: its certificate names 127.0.0.1 only.
+    await createProvider('tls-wrong-name', {}, { startTLS: true, host: slapd().otherHost });
+    const res = await passwordLogin(bob.uid, bob.password, 'tls-wrong-name');
+    expect(res.status).toBe(502);
+    expect(String(res.body.message)).toMatch(
+      /"tls-wrong-name": LDAP \w+ failed: TLS with localhost failed: is its certificate trusted and issued for that name\?/,
+    );
+    // Without TLS the same address answers: the refusal above is the certificate check.
+    await createProvider('plain-other', {}, { host: slapd().otherHost });
+    expect((await passwordLogin(bob.uid, bob.password, 'plain-other')).status).toBe(200);
+  });
+
   it('reports provider failures clearly, naming the provider and step, never the secret', async () => {
     await createProvider('badmanager', {}, { managerPassword: 'wrong-manager-secret' });
     const bad = await passwordLogin(bob.uid, bob.password, 'badmanager');

@@ -6,7 +6,7 @@ import { startSlapd } from '../../support/slapd';
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The loopback slapd the LDAP tests sign in against (null when slapd is not installed). */
-    slapd: { host: string; port: number; caPem: string } | null;
+    slapd: { host: string; otherHost: string; port: number; caPem: string } | null;
     /** The loopback OpenID provider (the `oidc-provider` package) and edgetower's client there. */
     oidc: { issuer: string; clientId: string; clientSecret: string };
     /** The loopback GitHub-shaped / generic OAuth2 / CAS server. */
@@ -39,7 +39,12 @@ export default async function setup(project: TestProject) {
   const bundle = `${slapd.caFile}.bundle.pem`;
   await writeFile(bundle, `${system}\n${slapd.caPem}`);
   process.env.SSL_CERT_FILE = bundle;
-  project.provide('slapd', { host: slapd.host, port: slapd.port, caPem: slapd.caPem });
+  project.provide('slapd', {
+    host: slapd.host,
+    otherHost: slapd.otherHost,
+    port: slapd.port,
+    caPem: slapd.caPem,
+  });
   return async () => {
     await Promise.all([slapd.stop(), oidc.stop(), oauth.stop()]);
   };
