@@ -1,4 +1,5 @@
 import { createDb } from '../db/client';
+import { deleteExpiredLoginCodes } from '../db/queries/identity-login-codes';
 import { purgeRefreshTokens } from '../db/queries/refresh-tokens';
 import { rotateSigningKeys } from './auth/signing-keys';
 import type { Env } from './env';
@@ -15,6 +16,8 @@ export const housekeepingTasks: Record<string, Task> = {
   // Rotated tokens stay until they expire (reuse detection needs them); dead ones go a day later.
   'purge-refresh-tokens': (env, now) =>
     purgeRefreshTokens(createDb(env.DB), new Date(now.getTime() - DAY_MS)),
+  // One-time codes of browser sign-ins for CLIs live 60 s.
+  'purge-login-codes': (env, now) => deleteExpiredLoginCodes(createDb(env.DB), now),
 };
 
 /**

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { housekeepingTasks } from '../../functions/housekeeping';
 import { s256Challenge } from '../../functions/identity/oidc/pkce';
 import { call, postForm } from './support/auth';
 import { adminApi } from './support/identity';
@@ -163,6 +164,13 @@ describe('OIDC sign-in against a real provider (oidc-provider on loopback)', () 
     });
     expect(replay.status).toBe(400);
     expect(await json(replay)).toMatchObject({ error: 'invalid_grant' });
+
+    // Housekeeping drops codes once expired.
+    const codes = () =>
+      env.DB.prepare('select count(*) as n from identity_login_codes').first<{ n: number }>();
+    expect((await codes())?.n).toBe(2);
+    await housekeepingTasks['purge-login-codes']?.(env, new Date(Date.now() + 61_000));
+    expect((await codes())?.n).toBe(0);
 
     const notLoopback = await call(
       `/oauth/login/corp-oidc?redirect_uri=${encodeURIComponent('https://evil.example/cb')}`,

@@ -96,6 +96,7 @@ describe('/api/v1/identity-providers', () => {
         'filter without {username}',
       ],
       [provider({ config: { host: '127.0.0.1' } }), 'missing fields'],
+      [provider({ config: ldapConfig({ rootCA: 'not a certificate' }) }), 'rootCA not PEM'],
       [provider({ groupMappings: [{ from: 'x', workspace: 'WS' }] }), 'bad group mapping'],
     ];
     for (const [body, why] of cases) {

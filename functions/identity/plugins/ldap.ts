@@ -47,7 +47,11 @@ export const ldapConfigSchema = z.strictObject({
   /** LDAPS (TLS from the first byte, port 636 by default). */
   ldaps: z.boolean().optional(),
   /** PEM of the CA to trust; see docs/identity.md on how the Workers runtime verifies TLS. */
-  rootCA: z.string().max(16_384).optional(),
+  rootCA: z
+    .string()
+    .max(16_384)
+    .regex(/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/, 'a PEM certificate')
+    .optional(),
   timeoutSeconds: z.number().int().min(1).max(30).optional(),
 });
 export type LdapConfig = z.infer<typeof ldapConfigSchema>;
