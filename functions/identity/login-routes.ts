@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createLoginCode } from '../../db/queries/identity-login-codes';
+import { listIdentityProviders } from '../../db/queries/identity-providers';
 import { auditLogin, issueTokens } from '../auth/oauth-grants';
 import { issuerUrl } from '../config';
 import { randomToken } from '../crypto/hash';
@@ -10,6 +11,7 @@ import { dnsLabel } from '../iam/names';
 import { createRouter } from '../openapi';
 import { flowSeconds, loopbackRedirect, saveFlow, takeFlow } from './login-flow';
 import { completeFederatedSignIn, mappedGroups, resolveFederatedUser } from './mapping';
+import { pluginFor } from './plugins';
 import { cachedProvider } from './provider-cache';
 import { pluginContext, resolveProvider } from './provider-config';
 
@@ -82,8 +84,52 @@ const callback = createRoute({
   },
 });
 
+const providers = createRoute({
+  method: 'get',
+  path: '/oauth/providers',
+  tags: ['auth'],
+  summary: 'The sign-in choices, for a login page (no settings, no authentication)',
+  responses: {
+    200: {
+      description: 'Providers by name; `loginPath` for browser providers, `idp` for password ones.',
+      content: {
+        'application/json': {
+          schema: z.object({
+            items: z.array(
+              z.object({
+                name: z.string(),
+                displayName: z.string(),
+                type: z.string(),
+                loginPath: z.string().optional(),
+                password: z.boolean(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+  },
+});
+
 /** Browser sign-in through a provider: /oauth/login/:idp and /oauth/callback/:idp. */
 export const loginRoutes = createRouter()
+  .openapi(providers, async (c) => {
+    const rows = await listIdentityProviders(c.get('db'), { limit: 200 });
+    const items = rows.flatMap((row) => {
+      const plugin = pluginFor(row.type);
+      if (!plugin) return [];
+      return [
+        {
+          name: row.name,
+          displayName: row.displayName ?? row.name,
+          type: row.type,
+          ...(plugin.startRedirect ? { loginPath: `/oauth/login/${row.name}` } : {}),
+          password: Boolean(plugin.passwordLogin),
+        },
+      ];
+    });
+    return c.json({ items }, 200);
+  })
   .openapi(login, async (c) => {
     const { idp } = c.req.valid('param');
     const query = c.req.valid('query');

@@ -146,3 +146,35 @@ describe('CAS 3 against a loopback CAS server', () => {
     });
   });
 });
+
+describe('GET /oauth/providers', () => {
+  it('lists the sign-in choices without settings, unauthenticated', async () => {
+    const res = await call('/oauth/providers');
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.items).toEqual([
+      {
+        name: 'cas',
+        displayName: 'cas',
+        type: 'cas',
+        loginPath: '/oauth/login/cas',
+        password: false,
+      },
+      {
+        name: 'generic',
+        displayName: 'generic',
+        type: 'oauth2',
+        loginPath: '/oauth/login/generic',
+        password: false,
+      },
+      {
+        name: 'github',
+        displayName: 'github',
+        type: 'github',
+        loginPath: '/oauth/login/github',
+        password: false,
+      },
+    ]);
+    expect(JSON.stringify(body)).not.toContain('secret');
+  });
+});
