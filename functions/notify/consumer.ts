@@ -1,8 +1,9 @@
-import { createDb } from '../../db/client';
-import { findChannel } from '../../db/queries/notify-channels';
+import { createDb, type Database } from '../../db/client';
+import { type ChannelRow, findChannel } from '../../db/queries/notify-channels';
 import { findDelivery, recordAttempt } from '../../db/queries/notify-deliveries';
 import type { DeliveryMessage } from '../alerting/route';
 import type { Env } from '../env';
+import type { ChannelConfig } from './channel-configs';
 import { channelConfig } from './channel-store';
 import { sendToChannel } from './deliver';
 
@@ -23,8 +24,17 @@ const retryBase = (env: Env) => {
   return Number.isFinite(value) && value > 0 ? value : 5;
 };
 
-async function deliverOne(env: Env, message: Message<DeliveryMessage>): Promise<void> {
-  const db = createDb(env.DB);
+interface LoadedChannel {
+  row: ChannelRow;
+  config: ChannelConfig;
+}
+
+async function deliverOne(
+  env: Env,
+  db: Database,
+  message: Message<DeliveryMessage>,
+  channelOf: (id: string) => Promise<LoadedChannel | undefined>,
+): Promise<void> {
   const m = message.body;
   // The dedup key: a redelivery after a lost ack finds the success and does not post twice.
   const previous = await findDelivery(db, m.notificationId, m.channelId);
@@ -38,8 +48,8 @@ async function deliverOne(env: Env, message: Message<DeliveryMessage>): Promise<
     alerts: m.payload.alerts.length,
     attempts: message.attempts,
   };
-  const channel = await findChannel(db, m.channelId);
-  if (!channel) {
+  const loaded = await channelOf(m.channelId);
+  if (!loaded) {
     await recordAttempt(db, {
       ...record,
       channelName: '(deleted)',
@@ -49,8 +59,9 @@ async function deliverOne(env: Env, message: Message<DeliveryMessage>): Promise<
     });
     return message.ack();
   }
+  const { row: channel, config } = loaded;
   const result = await sendToChannel(env, channel.type, {
-    config: await channelConfig(env, channel),
+    config,
     payload: m.payload,
     notificationId: m.notificationId,
     now: Date.now(),
@@ -78,10 +89,23 @@ export async function consumeNotifications(
   batch: MessageBatch<DeliveryMessage>,
   env: Env,
 ): Promise<void> {
+  const db = createDb(env.DB);
+  // A batch mostly fans one notification out to a few channels: load and decrypt each once.
+  const channels = new Map<string, Promise<LoadedChannel | undefined>>();
+  const channelOf = (id: string) => {
+    let loaded = channels.get(id);
+    if (!loaded) {
+      loaded = findChannel(db, id).then(async (row) =>
+        row ? { row, config: await channelConfig(env, row) } : undefined,
+      );
+      channels.set(id, loaded);
+    }
+    return loaded;
+  };
   await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        await deliverOne(env, message);
+        await deliverOne(env, db, message, channelOf);
       } catch (err) {
         console.error(
           JSON.stringify({
