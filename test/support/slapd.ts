@@ -24,6 +24,8 @@ export const ldapDirectory = {
 
 export interface Slapd {
   host: string;
+  /** LDAPS (TLS from the first byte) on the same host. */
+  ldapsPort: number;
   /** Another name of the same server (`localhost`), absent from its certificate. */
   otherHost: string;
   port: number;
@@ -165,10 +167,11 @@ export async function startSlapd(): Promise<Slapd> {
   ].join('\n');
   await writeFile(path.join(dir, 'slapd.conf'), `${conf}\n`);
   const port = await freePort();
+  const ldapsPort = await freePort();
   const url = `ldap://127.0.0.1:${port}/`;
   const child = spawn(
     '/usr/sbin/slapd',
-    ['-f', path.join(dir, 'slapd.conf'), '-h', url, '-d', '0'],
+    ['-f', path.join(dir, 'slapd.conf'), '-h', `${url} ldaps://127.0.0.1:${ldapsPort}/`, '-d', '0'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -181,6 +184,7 @@ export async function startSlapd(): Promise<Slapd> {
     out += b;
   });
   await waitForPort(port, child, () => out);
+  await waitForPort(ldapsPort, child, () => out);
   await writeFile(path.join(dir, 'seed.ldif'), seedLdif());
   await run('ldapadd', [
     '-x',
@@ -199,6 +203,7 @@ export async function startSlapd(): Promise<Slapd> {
     host: '127.0.0.1',
     otherHost: 'localhost',
     port,
+    ldapsPort,
     caPem,
     caFile: path.join(dir, 'ca.crt'),
     async stop() {

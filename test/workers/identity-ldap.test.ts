@@ -147,6 +147,14 @@ describe('LDAP sign-in through grant_type=password against a real slapd', () => 
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   });
 
+  it('speaks LDAPS (TLS from the first byte)', async () => {
+    await createProvider('ldaps', {}, { ldaps: true, port: slapd().ldapsPort });
+    const res = await passwordLogin(bob.uid, bob.password, 'ldaps');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // "bob" belongs to corp's identity: another provider's bob gets the deterministic suffix.
+    expect(decodeJwt(String(res.body.access_token)).username).toMatch(/^bob-[0-9a-f]{6}$/);
+  });
+
   it('refuses StartTLS to a server whose certificate does not name the host', async () => {
     // Same slapd, reached as localhost: its certificate names 127.0.0.1 only.
     await createProvider('tls-wrong-name', {}, { startTLS: true, host: slapd().otherHost });

@@ -6,7 +6,13 @@ import { startSlapd } from '../../support/slapd';
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The loopback slapd the LDAP tests sign in against (null when slapd is not installed). */
-    slapd: { host: string; otherHost: string; port: number; caPem: string } | null;
+    slapd: {
+      host: string;
+      otherHost: string;
+      port: number;
+      ldapsPort: number;
+      caPem: string;
+    } | null;
     /** The loopback OpenID provider (the `oidc-provider` package) and edgetower's client there. */
     oidc: { issuer: string; clientId: string; clientSecret: string };
     /** The loopback GitHub-shaped / generic OAuth2 / CAS server. */
@@ -43,6 +49,7 @@ export default async function setup(project: TestProject) {
     host: slapd.host,
     otherHost: slapd.otherHost,
     port: slapd.port,
+    ldapsPort: slapd.ldapsPort,
     caPem: slapd.caPem,
   });
   return async () => {
