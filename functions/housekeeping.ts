@@ -1,5 +1,6 @@
 import { createDb } from '../db/client';
 import { deleteExpiredLoginCodes } from '../db/queries/identity-login-codes';
+import { pruneDeliveries } from '../db/queries/notify-deliveries';
 import { purgeRefreshTokens } from '../db/queries/refresh-tokens';
 import { rotateSigningKeys } from './auth/signing-keys';
 import type { Env } from './env';
@@ -18,6 +19,9 @@ export const housekeepingTasks: Record<string, Task> = {
     purgeRefreshTokens(createDb(env.DB), new Date(now.getTime() - DAY_MS)),
   // One-time codes of browser sign-ins for CLIs live 60 s.
   'purge-login-codes': (env, now) => deleteExpiredLoginCodes(createDb(env.DB), now),
+  // Notification delivery history is kept 30 days.
+  'prune-notification-history': (env, now) =>
+    pruneDeliveries(createDb(env.DB), new Date(now.getTime() - 30 * DAY_MS)),
 };
 
 /**

@@ -73,3 +73,8 @@ export async function listDeliveries(
   const where = and(page, owners ? inArray(t.owner, owners.slice(0, 90)) : undefined);
   return db.select().from(t).where(where).orderBy(desc(t.createdAt), desc(t.id)).limit(limit);
 }
+
+/** Forgets delivery history older than `before` (the dedup key only matters while the queue may redeliver). */
+export async function pruneDeliveries(db: Database, before: Date): Promise<void> {
+  await db.delete(notificationDeliveries).where(lt(notificationDeliveries.createdAt, before));
+}

@@ -1,5 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client';
+import { notificationDeliveries } from '../../db/schema';
+import { housekeepingTasks } from '../../functions/housekeeping';
 import { api, type Fixture, fetchWorker, seedFixture } from './support/fixture';
 import { apiWith } from './support/notify';
 
@@ -245,6 +248,36 @@ describe('receivers', () => {
 });
 
 describe('history', () => {
+  it('housekeeping forgets deliveries older than 30 days', async () => {
+    const db = createDb(env.DB);
+    const row = {
+      notificationId: 'n-old',
+      channelId: 'c',
+      channelName: 'c',
+      receiverId: 'r',
+      receiverName: 'r',
+      owner: 'platform',
+      status: 'delivered' as const,
+      attempts: 1,
+      alerts: 1,
+    };
+    const now = Date.now();
+    await db.insert(notificationDeliveries).values([
+      { ...row, createdAt: new Date(now - 31 * 86_400_000), updatedAt: new Date(now) },
+      {
+        ...row,
+        notificationId: 'n-new',
+        createdAt: new Date(now - 29 * 86_400_000),
+        updatedAt: new Date(now),
+      },
+    ]);
+    await housekeepingTasks['prune-notification-history']?.(env, new Date(now));
+    const left = await env.DB.prepare(
+      "SELECT notification_id AS id FROM notification_deliveries WHERE notification_id LIKE 'n-%'",
+    ).all<{ id: string }>();
+    expect(left.results.map((r) => r.id)).toEqual(['n-new']);
+  });
+
   it('lists nothing for a tenant without deliveries and rejects a bad cursor', async () => {
     const res = await api('GET', '/api/v1/notification/history', fx.as('beta-admin'));
     expect(res).toMatchObject({ status: 200, body: { items: [] } });
