@@ -1,8 +1,8 @@
 /**
  * Issue 5's numbers against `wrangler dev` (local D1, Durable Objects and
  * Queues): ALERTS alerts (10,000) posted over BENCH_SECONDS (60) as
- * Prometheus does (batches of 10), spread across 100 groups (10 clusters ×
- * 10 alertnames) and 5 webhook channels on a loopback sink.
+ * Prometheus does (batches of 10, one cluster per POST), spread across 100
+ * groups (10 clusters × 10 alertnames) and 5 webhook channels on a loopback sink.
  *  - intake p99 per POST /api/v2/alerts (target <= 50 ms);
  *  - first notification of each group after its first alert (target <= group_wait + 2 s);
  *  - deliveries per second reaching the sink (target >= 500/s sustained);
@@ -116,6 +116,7 @@ try {
   /** Posts `count` alerts over `durationS` seconds; returns per-POST latencies and each group's first post time. */
   async function postAlerts(phase: string, count: number, durationS: number) {
     const latencies: number[] = [];
+    const errors: string[] = [];
     const firstPost = new Map<string, number>();
     const posts = Math.ceil(count / batchSize);
     const interval = (durationS * 1000) / posts;
@@ -126,8 +127,9 @@ try {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const alerts = Array.from({ length: batchSize }, (_, i) => {
         const n = p * batchSize + i;
-        const cluster = `c${n % 10}`;
-        const alertname = `Bench${Math.floor(n / 10) % 10}`;
+        // One Prometheus per cluster: a POST carries one cluster's alerts.
+        const cluster = `c${p % 10}`;
+        const alertname = `Bench${i}`;
         return {
           labels: { alertname, cluster, phase, instance: `i${n}` },
           annotations: { summary: `alert ${n}` },
@@ -138,8 +140,11 @@ try {
           const t0 = performance.now();
           const sentAt = Date.now();
           const res = await post('/api/v2/alerts', alerts);
-          await res.arrayBuffer();
-          if (!res.ok) throw new Error(`intake ${res.status}`);
+          const text = await res.text();
+          if (!res.ok) {
+            errors.push(`${res.status} ${text.slice(0, 200)}`);
+            return;
+          }
           latencies.push(performance.now() - t0);
           for (const a of alerts) {
             const key = `${phase}/${JSON.stringify({ alertname: a.labels.alertname, cluster: a.labels.cluster })}`;
@@ -150,20 +155,27 @@ try {
     }
     await Promise.all(inflight);
     latencies.sort((a, b) => a - b);
-    return { latencies, firstPost };
+    if (errors.length) console.log(`${errors.length} intake errors, first: ${errors[0]}`);
+    return { latencies, firstPost, errors };
   }
 
-  /** Waits until every (notification, channel) the edge made has reached the sink. */
+  /**
+   * Waits until every notification that reached the sink has reached all its
+   * channels (retries included) and nothing new arrived for 15 s.
+   */
   async function settle(phase: string, timeoutS: number) {
     const deadline = Date.now() + timeoutS * 1000;
     let last = -1;
     let stableSince = Date.now();
     while (Date.now() < deadline) {
-      const count = sink.received.filter((r) => r.phase === phase).length;
-      if (count !== last) {
-        last = count;
+      const got = sink.received.filter((r) => r.phase === phase);
+      const channels = new Map<string, Set<string>>();
+      for (const r of got) channels.set(r.key, (channels.get(r.key) ?? new Set()).add(r.channel));
+      const complete = [...channels.values()].every((c) => c.size === channelsPerReceiver);
+      if (got.length !== last) {
+        last = got.length;
         stableSince = Date.now();
-      } else if (Date.now() - stableSince > 25_000) break;
+      } else if (complete && Date.now() - stableSince > 15_000) break;
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -182,7 +194,7 @@ try {
     const alerts = phase === 'steady' ? totalAlerts : Math.round(totalAlerts / 5);
     const duration = phase === 'steady' ? seconds : Math.max(5, seconds / 5);
     console.log(`${phase}: posting ${alerts} alerts over ${duration} s`);
-    const { latencies, firstPost } = await postAlerts(phase, alerts, duration);
+    const { latencies, firstPost, errors } = await postAlerts(phase, alerts, duration);
     await settle(phase, 300);
     const got = sink.received.filter((r) => r.phase === phase);
     const firstSeen = new Map<string, number>();
@@ -214,6 +226,7 @@ try {
       phase,
       alerts,
       posts: latencies.length,
+      'intake errors': errors.length,
       'intake p50 ms': percentile(latencies, 50).toFixed(1),
       'intake p99 ms': percentile(latencies, 99).toFixed(1),
       groups: firstPost.size,
