@@ -1,56 +1,16 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute, type z } from '@hono/zod-openapi';
 import { encodeCursor, listOf, pageQuery, toPage } from '../iam/pagination';
 import { bearerAuth, createRouter } from '../openapi';
 import type { InventoryPage } from '../tunnel/inventory-store';
+import { eventSummary, namespaceSummary, nodeSummary } from '../tunnel/protocol';
 import { clusterAccess, inventoryFilter, requireClusterWide } from './access';
 import { clusterNameParam } from './schemas';
 import { tunnelOf } from './tunnel-stub';
 
-const resources = z.object({
-  cpu: z.string().optional(),
-  memory: z.string().optional(),
-  pods: z.string().optional(),
-});
-
-const node = z
-  .object({
-    name: z.string(),
-    ready: z.boolean(),
-    edge: z.boolean(),
-    roles: z.array(z.string()),
-    kubeletVersion: z.string(),
-    capacity: resources,
-    allocatable: resources,
-    addresses: z.array(z.object({ type: z.string(), address: z.string() })),
-    unschedulable: z.boolean(),
-    lastTransition: z.string().optional(),
-  })
-  .openapi('ClusterNode');
-
-const namespace = z
-  .object({
-    name: z.string(),
-    workspace: z.string().optional(),
-    phase: z.string(),
-    workloads: z.record(z.string(), z.number()),
-  })
-  .openapi('ClusterNamespace');
-
-const event = z
-  .object({
-    key: z.string(),
-    namespace: z.string(),
-    reason: z.string(),
-    message: z.string(),
-    involvedObject: z.object({
-      kind: z.string(),
-      name: z.string(),
-      namespace: z.string().optional(),
-    }),
-    count: z.number(),
-    lastTimestamp: z.string().optional(),
-  })
-  .openapi('ClusterWarningEvent');
+// The agent's wire schemas, named for the OpenAPI document.
+const node = nodeSummary.openapi('ClusterNode');
+const namespace = namespaceSummary.openapi('ClusterNamespace');
+const event = eventSummary.openapi('ClusterWarningEvent');
 
 const inventoryRoute = <T extends z.ZodType>(path: string, item: T, summary: string) =>
   createRoute({

@@ -128,12 +128,14 @@ const pong = z.object({ type: z.literal('pong') });
 
 // Inventory payloads are checked for shape at the edges of each record; the
 // agent is authenticated, so this guards against bugs, not adversaries.
+// The edge's inventory routes reuse these to describe their responses.
 const resources = z.object({
   cpu: z.string().optional(),
   memory: z.string().optional(),
   pods: z.string().optional(),
 });
-const nodeSummary = z.object({
+/** One node as the agent reports it. */
+export const nodeSummary = z.object({
   name: z.string().min(1).max(253),
   ready: z.boolean(),
   edge: z.boolean(),
@@ -145,7 +147,8 @@ const nodeSummary = z.object({
   unschedulable: z.boolean(),
   lastTransition: z.string().optional(),
 });
-const namespaceSummary = z.object({
+/** One namespace with its workload counts, as the agent reports it. */
+export const namespaceSummary = z.object({
   name: z.string().min(1).max(253),
   workspace: z.string().optional(),
   phase: z.string(),
@@ -158,7 +161,8 @@ const namespaceSummary = z.object({
     pods: z.number(),
   }),
 });
-const eventSummary = z.object({
+/** One Warning event, as the agent reports it. */
+export const eventSummary = z.object({
   key: z.string().min(1).max(512),
   namespace: z.string(),
   reason: z.string(),
