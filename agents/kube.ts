@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Cluster, KubeConfig } from '@kubernetes/client-node';
 
 /**
  * A minimal kube-apiserver client: client-node's KubeConfig supplies server,
@@ -76,11 +76,34 @@ function readAll(body: http.IncomingMessage): Promise<string> {
   });
 }
 
-type HttpsOptions = https.RequestOptions & { headers?: http.OutgoingHttpHeaders };
+/** Request options as `KubeConfig.applyToHTTPSOptions` fills them. */
+export type HttpsOptions = https.RequestOptions & { headers?: http.OutgoingHttpHeaders };
 
-export function createKubeClient(kc: KubeConfig): KubeClient {
+/** The kubeconfig's current cluster; throws when there is none. */
+export function currentCluster(kc: KubeConfig): Cluster {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
+  return cluster;
+}
+
+/**
+ * A keep-alive agent for the cluster's API server, carrying the kubeconfig's
+ * TLS material (`opts` from `applyToHTTPSOptions`) for https servers.
+ */
+export function createKubeAgent(cluster: Cluster, opts: HttpsOptions): http.Agent {
+  if (new URL(cluster.server).protocol !== 'https:') return new http.Agent({ keepAlive: true });
+  return new https.Agent({
+    keepAlive: true,
+    ca: opts.ca,
+    cert: opts.cert,
+    key: opts.key,
+    rejectUnauthorized: opts.rejectUnauthorized,
+    servername: cluster.tlsServerName,
+  });
+}
+
+export function createKubeClient(kc: KubeConfig): KubeClient {
+  const cluster = currentCluster(kc);
   const server = cluster.server.replace(/\/+$/, '');
   const base = new URL(server);
   const secure = base.protocol === 'https:';
@@ -90,18 +113,7 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
     // Applied per request: file-based ServiceAccount tokens rotate.
     const opts: HttpsOptions = {};
     await kc.applyToHTTPSOptions(opts);
-    if (!agent) {
-      agent = secure
-        ? new https.Agent({
-            keepAlive: true,
-            ca: opts.ca,
-            cert: opts.cert,
-            key: opts.key,
-            rejectUnauthorized: opts.rejectUnauthorized,
-            servername: cluster?.tlsServerName,
-          })
-        : new http.Agent({ keepAlive: true });
-    }
+    agent ??= createKubeAgent(cluster, opts);
     return opts;
   }
 

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isStrippedRequestHeader, type RequestFrame } from '../functions/tunnel/protocol';
+import { createKubeAgent, currentCluster, type HttpsOptions } from './kube';
 import type { Logger } from './log';
 
 /** The head of an upstream response and its body, still streaming. */
@@ -37,8 +38,6 @@ export interface ClusterProxy {
   open(frame: RequestFrame, body: Readable | null, signal: AbortSignal): Promise<UpstreamResponse>;
   close(): void;
 }
-
-type HttpsOptions = https.RequestOptions & { headers?: http.OutgoingHttpHeaders };
 
 /** Raw header pairs as they came (repeated headers stay separate). */
 function headerPairs(raw: string[]): [string, string][] {
@@ -78,8 +77,7 @@ function send(
  */
 export function createProxy(options: ProxyOptions): ClusterProxy {
   const { kubeConfig, log } = options;
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const cluster = currentCluster(kubeConfig);
   const server = new URL(cluster.server);
   const basePath = server.pathname.replace(/\/+$/, '');
   const prometheus = options.prometheusUrl ? new URL(options.prometheusUrl) : undefined;
@@ -91,17 +89,7 @@ export function createProxy(options: ProxyOptions): ClusterProxy {
     // Per request: file-based ServiceAccount tokens rotate under us.
     const opts: HttpsOptions = {};
     await kubeConfig.applyToHTTPSOptions(opts);
-    kubeAgent ??=
-      server.protocol === 'https:'
-        ? new https.Agent({
-            keepAlive: true,
-            ca: opts.ca,
-            cert: opts.cert,
-            key: opts.key,
-            rejectUnauthorized: opts.rejectUnauthorized,
-            servername: cluster?.tlsServerName,
-          })
-        : new http.Agent({ keepAlive: true });
+    kubeAgent ??= createKubeAgent(cluster, opts);
     return opts;
   }
 
