@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { createHmac } from 'node:crypto';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { DeliveryMessage, WebhookPayload } from '../../functions/alerting/route';
 import worker from '../../functions/index';
 import { NOTIFY_MAX_RETRIES } from '../../functions/notify/consumer';
@@ -330,5 +330,59 @@ describe('queue consumer: ack, retry, dedup, dead letter', () => {
     expect(result.ackAll).toBe(false);
     expect(result.explicitAcks.sort()).toEqual(['m0', 'm2']);
     expect(result.retryMessages.map((r: { msgId: string }) => r.msgId)).toEqual(['m1']);
+  });
+});
+
+describe('email over SMTP (Workers TCP sockets)', () => {
+  it('speaks EHLO, AUTH PLAIN, MAIL/RCPT/DATA to a loopback SMTP server', async () => {
+    const port = inject('notifySmtpPort');
+    const id = await channel('email', {
+      smtpHost: '127.0.0.1',
+      smtpPort: port,
+      startTls: false,
+      from: 'alerts@edgetower.test',
+      to: ['ops@example.com', 'oncall@example.com'],
+      username: 'mailer',
+      password: 'pw',
+    });
+    const msg = message(id);
+    expect((await consume([msg])).explicitAcks).toEqual(['m0']);
+    const mail = (await (await fetch(`${inject('notifySink')}/__mail`)).json()) as {
+      ehlo: string;
+      auth: string;
+      from: string;
+      to: string[];
+      data: string;
+    }[];
+    const sent = mail.find((m) => m.data.includes(msg.notificationId));
+    expect(sent).toMatchObject({
+      ehlo: 'edgetower',
+      auth: btoa('\u0000mailer\u0000pw'),
+      from: 'alerts@edgetower.test',
+      to: ['ops@example.com', 'oncall@example.com'],
+    });
+    expect(sent?.data).toContain('Subject: [FIRING:1] HighCPU (cluster east)');
+    const [, body = ''] = sent?.data.split('\r\n\r\n') ?? [];
+    expect(
+      new TextDecoder().decode(
+        Uint8Array.from(atob(body.replace(/\r\n/g, '')), (c) => c.charCodeAt(0)),
+      ),
+    ).toContain('CPU above 90%');
+  });
+
+  it('records a refused SMTP conversation as a failure to retry', async () => {
+    const id = await channel('email', {
+      smtpHost: '127.0.0.1',
+      smtpPort: 9,
+      startTls: false,
+      from: 'a@b.test',
+      to: ['c@d.test'],
+    });
+    const msg = message(id);
+    const result = await consume([msg]);
+    expect(result.retryMessages).toHaveLength(1);
+    expect((await history()).find((h) => h.notificationId === msg.notificationId)?.status).toBe(
+      'retrying',
+    );
   });
 });

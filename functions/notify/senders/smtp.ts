@@ -1,15 +1,89 @@
 import type { Env } from '../../env';
 import { linesOf, titleOf } from '../message-text';
+import { targetProblem } from '../target-check';
+import { SmtpSession } from './smtp-session';
 import type { SendInput } from './types';
 import { str } from './types';
 
+/** RFC 2047 encoded-word, so non-ASCII subjects survive. */
+const encodeHeader = (text: string) =>
+  /^[\x20-\x7e]*$/.test(text)
+    ? text
+    : `=?UTF-8?B?${btoa(String.fromCharCode(...new TextEncoder().encode(text)))}?=`;
+
+/** Base64 of UTF-8 text in 76-character lines (RFC 2045). */
+function base64Lines(text: string): string {
+  const b64 = btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+  return b64.replace(/.{1,76}/g, '$&\r\n').trimEnd();
+}
+
+export function emailMessage(
+  from: string,
+  to: string[],
+  subject: string,
+  body: string,
+  id: string,
+): string {
+  return [
+    `From: ${from}`,
+    `To: ${to.join(', ')}`,
+    `Subject: ${encodeHeader(subject)}`,
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: <${id}@edgetower>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    base64Lines(body),
+  ].join('\r\n');
+}
+
 /**
- * Email over SMTP through Workers TCP sockets (`cloudflare:sockets`) with
- * STARTTLS. Not implemented yet: refuses clearly so the delivery is
- * recorded as failing rather than silently dropped.
+ * Email over SMTP through Workers TCP sockets (`cloudflare:sockets`):
+ * EHLO, STARTTLS when configured (then EHLO again), AUTH PLAIN when a
+ * username is set, one message to every recipient. Returns the error, if any.
  */
-export async function sendEmail(_env: Env, input: SendInput): Promise<string | undefined> {
-  const subject = titleOf(input.payload);
-  const body = linesOf(input.payload).join('\r\n');
-  return `email via SMTP (${str(input.config, 'smtpHost')}) is not available yet; message "${subject}" (${body.length} bytes) not sent`;
+export async function sendEmail(env: Env, input: SendInput): Promise<string | undefined> {
+  const host = str(input.config, 'smtpHost');
+  const problem = targetProblem(env, `smtp://${host}`);
+  if (problem) return problem;
+  const port = typeof input.config.smtpPort === 'number' ? input.config.smtpPort : 587;
+  const startTls = input.config.startTls !== false;
+  const from = str(input.config, 'from');
+  const to = Array.isArray(input.config.to)
+    ? input.config.to.filter((t): t is string => typeof t === 'string')
+    : [];
+  const session = await SmtpSession.open(host, port, startTls);
+  try {
+    await session.expect(220);
+    await session.command('EHLO edgetower', 250);
+    if (startTls) {
+      await session.command('STARTTLS', 220);
+      session.upgrade(host);
+      await session.command('EHLO edgetower', 250);
+    }
+    const username = str(input.config, 'username');
+    if (username)
+      await session.command(
+        `AUTH PLAIN ${btoa(`\u0000${username}\u0000${str(input.config, 'password')}`)}`,
+        235,
+      );
+    await session.command(`MAIL FROM:<${from}>`, 250);
+    for (const rcpt of to) await session.command(`RCPT TO:<${rcpt}>`, 250, 251);
+    await session.command('DATA', 354);
+    const message = emailMessage(
+      from,
+      to,
+      titleOf(input.payload),
+      linesOf(input.payload).join('\n'),
+      input.notificationId,
+    );
+    // Dot-stuffing: a line starting with "." gets another one.
+    await session.send(`${message.replace(/\r\n\./g, '\r\n..')}\r\n.`);
+    await session.expect(250);
+    await session.command('QUIT', 221).catch(() => undefined);
+    return undefined;
+  } finally {
+    await session.close();
+  }
 }

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** Base URL of the loopback HTTP sink the notification tests deliver to. */
     notifySink: string;
+    /** Port of the loopback SMTP server (plain, AUTH PLAIN) the email tests deliver to. */
+    notifySmtpPort: number;
   }
 }
 
@@ -16,6 +18,64 @@ export interface SinkRecord {
   query: Record<string, string>;
   headers: Record<string, string>;
   body: string;
+}
+
+/** What the SMTP server recorded of one message. */
+export interface SmtpRecord {
+  ehlo: string;
+  auth: string | null;
+  from: string;
+  to: string[];
+  data: string;
+}
+
+/** A minimal SMTP server (RFC 5321 happy path with AUTH PLAIN), enough to check what the edge sends. */
+function smtpConversation(socket: Socket, mail: SmtpRecord[]) {
+  let buffer = '';
+  let inData = false;
+  let current: SmtpRecord = { ehlo: '', auth: null, from: '', to: [], data: '' };
+  const reply = (line: string) => socket.write(`${line}\r\n`);
+  reply('220 sink.test ESMTP');
+  socket.on('data', (chunk) => {
+    buffer += chunk.toString('utf8');
+    let newline = buffer.indexOf('\r\n');
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 2);
+      if (inData) {
+        if (line === '.') {
+          inData = false;
+          mail.push(current);
+          current = { ...current, from: '', to: [], data: '' };
+          reply('250 2.0.0 queued');
+        } else current.data += `${line.startsWith('..') ? line.slice(1) : line}\r\n`;
+      } else {
+        const verb = line.split(' ')[0]?.toUpperCase();
+        if (verb === 'EHLO') {
+          current.ehlo = line.slice(5);
+          reply('250-sink.test');
+          reply('250 AUTH PLAIN');
+        } else if (verb === 'AUTH') {
+          current.auth = line.slice(11);
+          reply('235 2.7.0 ok');
+        } else if (verb === 'MAIL') {
+          current.from = /<(.*)>/.exec(line)?.[1] ?? '';
+          reply('250 ok');
+        } else if (verb === 'RCPT') {
+          current.to.push(/<(.*)>/.exec(line)?.[1] ?? '');
+          reply('250 ok');
+        } else if (verb === 'DATA') {
+          inData = true;
+          reply('354 go ahead');
+        } else if (verb === 'QUIT') {
+          reply('221 bye');
+          socket.end();
+        } else reply('502 not implemented');
+      }
+      newline = buffer.indexOf('\r\n');
+    }
+  });
+  socket.on('error', () => undefined);
 }
 
 const readBody = (req: IncomingMessage) =>
@@ -35,8 +95,17 @@ const readBody = (req: IncomingMessage) =>
  */
 export default async function setup(project: TestProject) {
   const records: SinkRecord[] = [];
+  const mail: SmtpRecord[] = [];
+  const smtp = createTcpServer((socket) => smtpConversation(socket, mail));
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  project.provide('notifySmtpPort', (smtp.address() as AddressInfo).port);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://sink');
+    if (url.pathname === '/__mail') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(mail));
+      return;
+    }
     if (url.pathname === '/__records') {
       const prefix = url.searchParams.get('prefix') ?? '/';
       res.setHeader('content-type', 'application/json');
@@ -67,5 +136,8 @@ export default async function setup(project: TestProject) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   project.provide('notifySink', `http://127.0.0.1:${port}`);
-  return () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return async () => {
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
 }
