@@ -1,5 +1,10 @@
 /** Just enough Kubernetes quantity arithmetic for metrics: cpu in millicores, memory in bytes. */
 
+// Deliberately not agents/quantity.ts: the emulator stands in for the
+// apiserver and metrics-server, so it is the oracle the agent's parsing is
+// tested against; sharing the parser would let a bug there agree with itself.
+// It is also smaller on purpose (only the forms the generator and tests write).
+
 const BINARY: Record<string, number> = {
   Ki: 2 ** 10,
   Mi: 2 ** 20,
