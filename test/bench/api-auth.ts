@@ -5,8 +5,9 @@
  * p99 <= 25 ms), and the median time of one access-token verification
  * (target <= 0.5 ms).
  */
-import { removeState, startWranglerDev, testSecrets } from '../support/wrangler-dev';
+import { removeState, startWranglerDev } from '../support/wrangler-dev';
 import { printTable, runLoad } from './load';
+import { loginAsAdmin } from './login';
 import { measureTokenVerification } from './token-verify';
 
 const concurrency = 32;
@@ -17,15 +18,7 @@ try {
   console.log(
     `edge at ${edge.url}; ${concurrency} concurrent clients, ${durationMs / 1000} s per route`,
   );
-  const login = await fetch(`${edge.url}/oauth/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: 'admin',
-      password: testSecrets.ADMIN_PASSWORD,
-    }),
-  });
-  const { access_token: token } = (await login.json()) as { access_token: string };
+  const token = await loginAsAdmin(edge.url);
   const auth = { authorization: `Bearer ${token}` };
   for (let i = 0; i < 20; i++) {
     await fetch(`${edge.url}/api/v1/workspaces`, {

@@ -8,8 +8,9 @@
 import { prepareSignIn } from '../support/browser-sign-in';
 import { oidcClient, startOidcProvider } from '../support/oidc-provider';
 import { ldapDirectory, startSlapd } from '../support/slapd';
-import { removeState, startWranglerDev, testSecrets } from '../support/wrangler-dev';
+import { removeState, startWranglerDev } from '../support/wrangler-dev';
 import { percentile, printTable } from './load';
+import { loginAsAdmin } from './login';
 
 const runs = Number(process.env.BENCH_RUNS ?? 100);
 const publicOrigin = 'https://edge.test';
@@ -39,15 +40,7 @@ const summary = (label: string, samples: number[]) => {
 };
 
 try {
-  const login = await edgeFetch('/oauth/token', {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: 'admin',
-      password: testSecrets.ADMIN_PASSWORD,
-    }),
-  });
-  const { access_token: token } = (await login.json()) as { access_token: string };
+  const token = await loginAsAdmin(edge.url);
   const admin = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const createProvider = async (body: unknown) => {
     const res = await edgeFetch('/api/v1/identity-providers', {

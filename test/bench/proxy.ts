@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startAgentProcess } from '../support/agent-process';
 import { startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
-import { removeState, startWranglerDev, testSecrets } from '../support/wrangler-dev';
+import { removeState, startWranglerDev } from '../support/wrangler-dev';
 import { printTable, runLoad } from './load';
+import { loginAsAdmin } from './login';
 
 const concurrency = 16;
 const durationMs = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -32,15 +33,7 @@ await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
 const edge = await startWranglerDev();
 let agent: Awaited<ReturnType<typeof startAgentProcess>> | undefined;
 try {
-  const login = await fetch(`${edge.url}/oauth/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: 'admin',
-      password: testSecrets.ADMIN_PASSWORD,
-    }),
-  });
-  const { access_token: jwt } = (await login.json()) as { access_token: string };
+  const jwt = await loginAsAdmin(edge.url);
   const auth = { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' };
   const reg = (await (
     await fetch(`${edge.url}/api/v1/clusters`, {

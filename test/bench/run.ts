@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const here = import.meta.dirname;
-const helpers = new Set(['run.ts', 'load.ts', 'token-verify.ts']);
+const helpers = new Set(['run.ts', 'load.ts', 'login.ts', 'token-verify.ts']);
 const available = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !helpers.has(f))
   .map((f) => f.replace(/\.ts$/, ''))
