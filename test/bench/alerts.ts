@@ -139,7 +139,11 @@ try {
         (async () => {
           const t0 = performance.now();
           const sentAt = Date.now();
-          const res = await post('/api/v2/alerts', alerts);
+          const res = await post('/api/v2/alerts', alerts).catch((err: unknown) => err as Error);
+          if (res instanceof Error) {
+            errors.push(`connection: ${res.message}`);
+            return;
+          }
           const text = await res.text();
           if (!res.ok) {
             errors.push(`${res.status} ${text.slice(0, 200)}`);
@@ -188,6 +192,29 @@ try {
         labels: { alertname: 'Warmup', cluster: `c${i}`, phase: 'warmup' },
       })),
     );
+
+  // Intake alone, one client (no queueing behind other requests): 200 POSTs of 10 alerts.
+  const single: number[] = [];
+  for (let p = 0; p < 200; p++) {
+    const t0 = performance.now();
+    const res = await post(
+      '/api/v2/alerts',
+      Array.from({ length: batchSize }, (_, i) => ({
+        labels: {
+          alertname: `Probe${i}`,
+          cluster: `c${p % 10}`,
+          phase: 'probe',
+          instance: `i${p}`,
+        },
+      })),
+    );
+    await res.arrayBuffer();
+    single.push(performance.now() - t0);
+  }
+  single.sort((a, b) => a - b);
+  console.log(
+    `intake, one client: p50 ${percentile(single, 50).toFixed(1)} ms, p99 ${percentile(single, 99).toFixed(1)} ms (200 POSTs of ${batchSize})`,
+  );
 
   const rows: Record<string, string | number>[] = [];
   for (const phase of ['steady', 'failing']) {
