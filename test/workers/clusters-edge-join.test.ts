@@ -42,14 +42,17 @@ async function serveKubeEdge(installed: boolean): Promise<RequestFrame[]> {
       body = {
         spec: { template: { spec: { containers: [{ image: 'kubeedge/cloudcore:v1.13.1' }] } } },
       };
-    agent.send({
+    await agent.send({
       type: 'response',
       id: request.id,
       status: installed ? 200 : 404,
       headers: [['content-type', 'application/json']],
     });
-    agent.sendData(request.id, JSON.stringify(installed ? body : { kind: 'Status', code: 404 }));
-    agent.send({ type: 'end', id: request.id });
+    await agent.sendData(
+      request.id,
+      JSON.stringify(installed ? body : { kind: 'Status', code: 404 }),
+    );
+    await agent.send({ type: 'end', id: request.id });
   }
   return seen;
 }

@@ -15,10 +15,15 @@ async function bodyOf(agent: TestAgent, id: number): Promise<unknown> {
   }
 }
 
-function answer(agent: TestAgent, id: number, status: number) {
-  agent.send({ type: 'response', id, status, headers: [['content-type', 'application/json']] });
-  agent.sendData(id, '{}');
-  agent.send({ type: 'end', id });
+async function answer(agent: TestAgent, id: number, status: number): Promise<void> {
+  await agent.send({
+    type: 'response',
+    id,
+    status,
+    headers: [['content-type', 'application/json']],
+  });
+  await agent.sendData(id, '{}');
+  await agent.send({ type: 'end', id });
 }
 
 beforeAll(async () => {
@@ -41,7 +46,7 @@ describe('namespaces (projects) are created in their cluster through the tunnel'
       kind: 'Namespace',
       metadata: { name: 'alpha-new', labels: { 'kubesphere.io/workspace': 'alpha' } },
     });
-    answer(east, request.id, 201);
+    await answer(east, request.id, 201);
     expect((await pending).status).toBe(201);
   });
 
@@ -51,14 +56,14 @@ describe('namespaces (projects) are created in their cluster through the tunnel'
       name: 'legacy',
     });
     const create = await east.nextOf('request');
-    answer(east, create.id, 409);
+    await answer(east, create.id, 409);
     const patch = await east.nextOf('request');
     expect(patch).toMatchObject({ method: 'PATCH', path: '/api/v1/namespaces/legacy' });
     expect(patch.headers).toContainEqual(['content-type', 'application/merge-patch+json']);
     expect(await bodyOf(east, patch.id)).toEqual({
       metadata: { labels: { 'kubesphere.io/workspace': 'alpha' } },
     });
-    answer(east, patch.id, 200);
+    await answer(east, patch.id, 200);
     expect((await pending).status).toBe(201);
   });
 
@@ -68,7 +73,7 @@ describe('namespaces (projects) are created in their cluster through the tunnel'
       name: 'refused',
     });
     const create = await east.nextOf('request');
-    answer(east, create.id, 403);
+    await answer(east, create.id, 403);
     const res = await pending;
     expect(res.status).toBe(502);
     expect(res.body).toMatchObject({ code: 'cluster_refused' });
@@ -109,7 +114,7 @@ describe('namespaces (projects) are created in their cluster through the tunnel'
     );
     const request = await east.nextOf('request');
     expect(request).toMatchObject({ method: 'DELETE', path: '/api/v1/namespaces/alpha-new' });
-    answer(east, request.id, 200);
+    await answer(east, request.id, 200);
     expect((await pending).status).toBe(204);
   });
 });

@@ -56,7 +56,7 @@ beforeAll(async () => {
   const rotated = await api('POST', '/api/v1/clusters/east/join-token', fx.as('admin'));
   expect(rotated.status).toBe(200);
   agent = await connectAgent((rotated.body as { joinToken: string }).joinToken, 'east-agent');
-  agent.send({ type: 'inventory', update: inventory });
+  await agent.send({ type: 'inventory', update: inventory });
   await agent.nextOf('ack');
 });
 
@@ -231,14 +231,14 @@ describe('the kube proxy and monitoring carry the caller identity', () => {
   async function proxied(who: Parameters<Fixture['as']>[0], path: string) {
     const pending = fetchWorker(path, { headers: fx.as(who) });
     const request = await agent.nextOf('request');
-    agent.send({
+    await agent.send({
       type: 'response',
       id: request.id,
       status: 200,
       headers: [['content-type', 'application/json']],
     });
-    agent.sendData(request.id, '{"status":"success","data":{}}');
-    agent.send({ type: 'end', id: request.id });
+    await agent.sendData(request.id, '{"status":"success","data":{}}');
+    await agent.send({ type: 'end', id: request.id });
     const res = await pending;
     return { request, res };
   }
@@ -271,8 +271,8 @@ describe('the kube proxy and monitoring carry the caller identity', () => {
     const pending = fetchWorker('/clusters/east/k8s/api/v1/pods', { headers });
     const request = await agent.nextOf('request');
     expect(request.impersonate?.user).toBe('east-admin');
-    agent.send({ type: 'response', id: request.id, status: 200, headers: [] });
-    agent.send({ type: 'end', id: request.id });
+    await agent.send({ type: 'response', id: request.id, status: 200, headers: [] });
+    await agent.send({ type: 'end', id: request.id });
     expect((await pending).status).toBe(200);
     const write = await fetchWorker('/clusters/east/k8s/api/v1/namespaces', {
       method: 'POST',

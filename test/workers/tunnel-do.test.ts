@@ -194,7 +194,7 @@ describe('malformed input from agents', () => {
     agent.sendRaw(new Uint8Array([1, 0]));
     expect(await agent.next()).toMatchObject({ type: 'error', code: 'malformed' });
     // An agent may not send requests to the edge.
-    agent.send({
+    await agent.send({
       type: 'request',
       id: 3,
       target: 'kube',
@@ -206,7 +206,7 @@ describe('malformed input from agents', () => {
     });
     expect(await agent.next()).toMatchObject({ type: 'error', code: 'unknown_type' });
     // Still alive and negotiated.
-    agent.send({ type: 'inventory', update: snapshot() });
+    await agent.send({ type: 'inventory', update: snapshot() });
     expect(await agent.nextOf('ack')).toEqual({ type: 'ack', seq: 1 });
     agent.ws.close();
   });
@@ -238,13 +238,13 @@ describe('inventory', () => {
   it('stores snapshot and deltas, asks for a resync on a gap', async () => {
     const reg = await register('inv-1');
     const agent = await connectAgent(reg.joinToken, 'leader');
-    agent.send({ type: 'inventory', update: snapshot(5) });
+    await agent.send({ type: 'inventory', update: snapshot(5) });
     expect(await agent.nextOf('ack')).toEqual({ type: 'ack', seq: 5 });
     let s = await status('inv-1');
     expect(s.kubernetesVersion).toBe('v1.30.2');
     expect(s.nodes).toEqual({ total: 2, ready: 1, edge: 1 });
 
-    agent.send({
+    await agent.send({
       type: 'inventory',
       update: {
         type: 'delta',
@@ -256,7 +256,7 @@ describe('inventory', () => {
     s = await status('inv-1');
     expect(s.nodes).toEqual({ total: 1, ready: 1, edge: 1 });
 
-    agent.send({ type: 'inventory', update: { type: 'delta', seq: 9 } });
+    await agent.send({ type: 'inventory', update: { type: 'delta', seq: 9 } });
     expect(await agent.nextOf('resync')).toMatchObject({ type: 'resync' });
 
     const nodes = await call('/api/v1/clusters/inv-1/nodes', { headers: admin });
@@ -296,7 +296,7 @@ describe('inventory', () => {
       })),
     };
     const started = Date.now();
-    agent.send({ type: 'inventory', update: big });
+    await agent.send({ type: 'inventory', update: big });
     expect(await agent.nextOf('ack', 20_000)).toEqual({ type: 'ack', seq: 1 });
     console.log(
       `5,000-node snapshot (${JSON.stringify(big).length} bytes) stored in ${Date.now() - started} ms`,
@@ -316,7 +316,7 @@ describe('inventory', () => {
     const reg = await register('inv-2');
     const agent = await connectAgent(reg.joinToken);
     const base = snapshot().nodes[0]!;
-    agent.send({
+    await agent.send({
       type: 'inventory',
       update: {
         ...snapshot(),
@@ -364,17 +364,17 @@ describe('proxied requests', () => {
     expect(names).not.toContain('authorization');
     expect(names).not.toContain('impersonate-user');
 
-    agent.send({
+    await agent.send({
       type: 'response',
       id: request.id,
       status: 200,
       headers: [['content-type', 'application/json']],
     });
-    // One DATA frame: binary messages sent back to back from inside the test
-    // isolate can reach the DO out of order (a harness artifact; over a real
-    // socket the e2e test checks multi-megabyte bodies byte for byte).
-    agent.sendData(request.id, '{"kind":"PodList","items":[]}');
-    agent.send({ type: 'end', id: request.id });
+    // Each send resolves once the tunnel handled the frame (see agent-socket.ts:
+    // the pool's Durable Object wrapper would otherwise let back-to-back frames
+    // overtake each other); the e2e test checks multi-megabyte bodies over a real socket.
+    await agent.sendData(request.id, '{"kind":"PodList","items":[]}');
+    await agent.send({ type: 'end', id: request.id });
     const res = await pending;
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
@@ -387,7 +387,7 @@ describe('proxied requests', () => {
     const agent = await connectAgent(reg.joinToken);
     const pending = call('/clusters/px-7/k8s/version', { headers: admin });
     const request = await agent.nextOf('request');
-    agent.send({
+    await agent.send({
       type: 'response',
       id: request.id,
       status: 200,
@@ -396,8 +396,8 @@ describe('proxied requests', () => {
         ['content-type', 'text/plain'],
       ],
     });
-    agent.sendData(request.id, 'ok');
-    agent.send({ type: 'end', id: request.id });
+    await agent.sendData(request.id, 'ok');
+    await agent.send({ type: 'end', id: request.id });
     const res = await pending;
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain');
@@ -424,8 +424,8 @@ describe('proxied requests', () => {
       [a, onA],
       [b, onB],
     ] as const) {
-      agent.send({ type: 'response', id: request.id, status: 200, headers: [] });
-      agent.send({ type: 'end', id: request.id });
+      await agent.send({ type: 'response', id: request.id, status: 200, headers: [] });
+      await agent.send({ type: 'end', id: request.id });
     }
     expect((await first).status).toBe(200);
     expect((await second).status).toBe(200);
@@ -447,8 +447,8 @@ describe('proxied requests', () => {
     const data = await agent.nextOf('data');
     expect(new TextDecoder().decode(data.payload)).toBe(body);
     expect(await agent.nextOf('end')).toEqual({ type: 'end', id: request.id });
-    agent.send({ type: 'response', id: request.id, status: 201, headers: [] });
-    agent.send({ type: 'end', id: request.id });
+    await agent.send({ type: 'response', id: request.id, status: 201, headers: [] });
+    await agent.send({ type: 'end', id: request.id });
     expect((await pending).status).toBe(201);
     agent.ws.close();
   });
@@ -458,7 +458,7 @@ describe('proxied requests', () => {
     const agent = await connectAgent(reg.joinToken);
     const res = call('/clusters/px-3/k8s/api/v1/pods?watch=true', { headers: admin });
     const request = await agent.nextOf('request');
-    agent.send({ type: 'response', id: request.id, status: 200, headers: [] });
+    await agent.send({ type: 'response', id: request.id, status: 200, headers: [] });
     const response = await res;
     const reader = response.body!.getReader();
     // Fill the whole window in 64 KiB chunks; reading it must give credit back.
@@ -488,9 +488,9 @@ describe('proxied requests', () => {
     const agent = await connectAgent(reg.joinToken);
     const pending = call('/clusters/px-6/k8s/api/v1/pods?watch=true', { headers: admin });
     const request = await agent.nextOf('request');
-    agent.send({ type: 'response', id: request.id, status: 200, headers: [] });
+    await agent.send({ type: 'response', id: request.id, status: 200, headers: [] });
     const reader = (await pending).body!.getReader();
-    agent.sendData(request.id, '{"type":"ADDED"}\n');
+    await agent.sendData(request.id, '{"type":"ADDED"}\n');
     const { value } = await reader.read();
     expect(new TextDecoder().decode(value)).toBe('{"type":"ADDED"}\n');
     await reader.cancel();
@@ -556,7 +556,7 @@ describe('rotation and deletion', () => {
   it('deletes an unreachable cluster and closes a live tunnel', async () => {
     const reg = await register('del-1');
     const agent = await connectAgent(reg.joinToken);
-    agent.send({ type: 'inventory', update: snapshot() });
+    await agent.send({ type: 'inventory', update: snapshot() });
     await agent.nextOf('ack');
     const res = await call('/api/v1/clusters/del-1', { method: 'DELETE', headers: admin });
     expect(res.status).toBe(204);

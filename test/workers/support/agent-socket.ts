@@ -1,4 +1,5 @@
 import { exports } from 'cloudflare:workers';
+import { ClusterTunnel } from '../../../functions/tunnel/cluster-tunnel';
 import {
   type ControlFrame,
   decodeFrame,
@@ -15,12 +16,18 @@ export interface Closed {
 }
 export type Received = Frame | Closed;
 
-/** A fake agent on the real /agent/v1/connect route: sends frames, reads the edge's frames in order. */
+/**
+ * A fake agent on the real /agent/v1/connect route: sends frames, reads the
+ * edge's frames in order. `send` and `sendData` resolve once ClusterTunnel
+ * has handled the frame, so frames sent one after another (awaited) reach it
+ * in order, as over a real socket; `sendRaw` does not wait (heartbeats,
+ * malformed frames and bursts whose order does not matter).
+ */
 export interface TestAgent {
   ws: WebSocket;
-  send(frame: ControlFrame): void;
+  send(frame: ControlFrame): Promise<void>;
   sendRaw(message: string | ArrayBuffer | Uint8Array): void;
-  sendData(id: number, bytes: Uint8Array | string): void;
+  sendData(id: number, bytes: Uint8Array | string): Promise<void>;
   /** The next frame from the edge (decoded), or throws after `timeoutMs`. */
   next(timeoutMs?: number): Promise<Received>;
   /** Skips frames until one of `type` arrives. */
@@ -28,6 +35,50 @@ export interface TestAgent {
     type: T,
     timeoutMs?: number,
   ): Promise<Extract<Received, { type: T }>>;
+}
+
+/*
+ * Why the fake agent waits for each frame to be handled: under
+ * @cloudflare/vitest-pool-workers the Durable Object class is wrapped, and the
+ * wrapper awaits a module import (a round trip to the runner object) before
+ * every webSocketMessage call. Frames sent back to back are therefore handled
+ * concurrently and reach ClusterTunnel in whatever order those round trips
+ * finish (under CPU load often reversed: END before RESPONSE, a 502). The
+ * runtime itself delivers a socket's messages in order, so this is a harness
+ * artefact; the product handler is left untouched and only observed here.
+ */
+const handled: (string | Uint8Array)[] = [];
+const observed = Symbol.for('edgetower.test.observedWebSocketMessage');
+const prototype = ClusterTunnel.prototype as ClusterTunnel & { [observed]?: true };
+if (!prototype[observed]) {
+  const original = prototype.webSocketMessage;
+  prototype.webSocketMessage = async function (ws, message) {
+    try {
+      return await original.call(this, ws, message);
+    } finally {
+      handled.push(typeof message === 'string' ? message : new Uint8Array(message.slice(0)));
+    }
+  };
+  prototype[observed] = true;
+}
+
+function sameMessage(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
+}
+
+/** Resolves once ClusterTunnel has handled `message` (polls: the handler runs in the object's context). */
+async function handledByEdge(message: string | Uint8Array, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const at = handled.findIndex((seen) => sameMessage(seen, message));
+    if (at >= 0) {
+      handled.splice(at, 1);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error('the edge did not handle the frame in time');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 export async function openAgentSocket(token: string | undefined): Promise<Response> {
@@ -69,10 +120,17 @@ export async function connectAgent(token: string, agentId = 'agent-a'): Promise<
   const encoder = new TextEncoder();
   const agent: TestAgent = {
     ws,
-    send: (frame) => ws.send(encodeControl(frame)),
+    async send(frame) {
+      const message = encodeControl(frame);
+      ws.send(message);
+      await handledByEdge(message);
+    },
     sendRaw: (message) => ws.send(message),
-    sendData: (id, bytes) =>
-      ws.send(encodeData(id, typeof bytes === 'string' ? encoder.encode(bytes) : bytes)),
+    async sendData(id, bytes) {
+      const message = encodeData(id, typeof bytes === 'string' ? encoder.encode(bytes) : bytes);
+      ws.send(message);
+      await handledByEdge(message);
+    },
     async next(timeoutMs = 2000) {
       const deadline = Date.now() + timeoutMs;
       while (inbox.length === 0) {
@@ -93,7 +151,7 @@ export async function connectAgent(token: string, agentId = 'agent-a'): Promise<
       }
     },
   };
-  agent.send({ type: 'hello', versions: [PROTOCOL_VERSION], agentId, agentVersion: 'test' });
+  await agent.send({ type: 'hello', versions: [PROTOCOL_VERSION], agentId, agentVersion: 'test' });
   await agent.nextOf('welcome');
   return agent;
 }
