@@ -8,7 +8,7 @@ import { parseMatcher } from './am-filter';
 import { gettableAlert } from './am-views';
 import { ingestAlerts } from './intake';
 import { normalizeAlerts, postAlertsBody } from './intake-schema';
-import { matchesAll } from './labels';
+import { isValidPattern, matchesAll } from './labels';
 import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -64,11 +64,9 @@ const statusRoute = createRoute({
 const startedAt = new Date();
 
 function receiverPattern(pattern: string): RegExp {
-  try {
-    return new RegExp(`^(?:${pattern})$`);
-  } catch {
+  if (!isValidPattern(pattern))
     throw badRequest(`Invalid receiver regular expression "${pattern}".`);
-  }
+  return new RegExp(`^(?:${pattern})$`);
 }
 
 /** The Alertmanager API v2 subset Prometheus and amtool use: alerts and status. */

@@ -37,8 +37,18 @@ function anchored(pattern: string): RegExp | null {
   return re;
 }
 
-/** Whether `pattern` compiles as an anchored regex (for validating input). */
-export const isValidPattern = (pattern: string) => anchored(pattern) !== null;
+/**
+ * Shapes JavaScript's backtracking engine can take exponential time on
+ * (Alertmanager's RE2 cannot): a quantified group that itself contains a
+ * quantifier, and backreferences. Stored matchers run on every alert, so
+ * such patterns are refused rather than risked.
+ */
+const nestedQuantifier = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d*,)/;
+const backreference = /\\[1-9]|\\k</;
+
+/** Whether `pattern` compiles as an anchored regex and is safe to run (for validating input). */
+export const isValidPattern = (pattern: string) =>
+  anchored(pattern) !== null && !nestedQuantifier.test(pattern) && !backreference.test(pattern);
 
 /** A missing label matches as the empty string, as in Alertmanager. */
 export function matches(labels: Labels, matcher: LabelMatcher): boolean {
