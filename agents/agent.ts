@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 // The module itself, not the package index: the index loads every generated API client.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { AGENT_VERSION } from '../functions/tunnel/agent-version';
 import type { ClusterInfo } from '../functions/tunnel/inventory';
 import { sleep } from './backoff';
 import type { AgentConfig } from './config';
@@ -12,7 +13,6 @@ import { LeaderElector } from './leader-election';
 import type { Logger } from './log';
 import { Spool } from './spool';
 import { startTunnel as defaultStartTunnel, type Tunnel, type TunnelOptions } from './tunnel';
-import { AGENT_VERSION } from '../functions/tunnel/agent-version';
 
 export interface AgentDeps {
   startTunnel?: (options: TunnelOptions) => Tunnel;

@@ -60,7 +60,9 @@ function ensureDevVars(): Record<string, string> {
     const body = Object.entries(vars)
       .map(([k, v]) => `${k}="${v}"`)
       .join('\n');
-    writeFileSync(devVarsPath, `# Local secrets for wrangler dev (not committed).\n${body}\n`, { mode: 0o600 });
+    writeFileSync(devVarsPath, `# Local secrets for wrangler dev (not committed).\n${body}\n`, {
+      mode: 0o600,
+    });
     console.log(`• wrote ${added.join(' and ')} to .dev.vars`);
   }
   return vars;

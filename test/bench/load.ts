@@ -63,7 +63,8 @@ export function printTable(rows: Record<string, string | number>[]): void {
   const headers = Object.keys(rows[0] ?? {});
   const cells = rows.map((row) => headers.map((h) => formatCell(row[h])));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]?.length ?? 0)));
-  const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const line = (values: string[]) =>
+    `| ${values.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   console.log(line(headers));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of cells) console.log(line(row));

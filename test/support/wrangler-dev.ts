@@ -54,12 +54,19 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
     });
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`wrangler ${args[0]} failed (${code}):\n${out}`)),
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`wrangler ${args[0]} failed (${code}):\n${out}`)),
     );
   });
 }
 
-async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number, output: () => string) {
+async function waitForHealth(
+  url: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  output: () => string,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${output()}`);
@@ -99,7 +106,12 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
     '--show-interactive-dev-session=false',
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
-  const child = spawn(wranglerBin, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(wranglerBin, args, {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let log = '';
   child.stdout?.on('data', (d) => {
     log += d;
