@@ -8,7 +8,7 @@ import { placementKey, scopeOfLabels, type Tenancy } from './alert-scope';
 import type { IncomingAlert } from './intake-schema';
 import type { RoutedAlert } from './route';
 import { routesFor } from './routing';
-import { shardOf, shardStub } from './shards';
+import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
 
 /**
  * The cluster an alert without a `cluster` label comes from: the one
@@ -83,7 +83,8 @@ export async function routeAndStore(
         ? tenancy.placements.get(placementKey(clusterId, alert.labels.namespace))
         : undefined;
     const place = { clusterId, workspaceId: placement?.workspaceId };
-    const shard = shardOf(alert.labels.cluster);
+    // Unregistered cluster names share the global shard: listing visits registered clusters only.
+    const shard = clusterId ? shardOf(alert.labels.cluster) : GLOBAL_SHARD;
     const list = shards.get(shard) ?? [];
     list.push({ alert, routes: routesFor(alert.labels, place, receivers) });
     shards.set(shard, list);

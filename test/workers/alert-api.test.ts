@@ -79,6 +79,17 @@ describe('POST /api/v2/alerts', () => {
     };
     expect((await api('POST', '/api/v2/alerts', fx.as('admin'), payload)).status).toBe(200);
     expect((await api('POST', '/api/v2/alerts', fx.as('admin'), payload)).status).toBe(200);
+    // A cluster name the edge does not know is still listed.
+    expect(
+      (
+        await api('POST', '/api/v2/alerts', fx.as('admin'), [
+          { labels: { alertname: 'Elsewhere', cluster: 'unregistered' } },
+        ])
+      ).status,
+    ).toBe(200);
+    expect(
+      (await listAlerts(fx.as('admin'))).some((a) => a.labels.cluster === 'unregistered'),
+    ).toBe(true);
     const alerts = (await listAlerts(fx.as('admin'))).filter(
       (a) => a.labels.alertname === 'FromInClusterAM',
     );
