@@ -16,4 +16,6 @@ export * from './role-bindings';
 export * from './roles';
 export * from './signing-keys';
 export * from './users';
+export * from './workspace-quotas';
+export * from './workspace-quotas-usage';
 export * from './workspaces';
