@@ -2,6 +2,7 @@ import type { Database } from '../db/client';
 import type { AlertGroups } from './alerting/alert-groups';
 import type { DeliveryMessage } from './alerting/route';
 import type { Principal } from './auth/principal';
+import type { MeteringStore } from './metering/metering-store';
 import type { ClusterTunnel } from './tunnel/cluster-tunnel';
 
 /** Bindings and vars from wrangler.toml and secrets (.dev.vars locally). */
@@ -30,6 +31,8 @@ export interface Env {
   ALLOW_PRIVATE_IDP_HOSTS?: string;
   /** Alert state and notification grouping, one object per cluster shard. */
   ALERT_GROUPS: DurableObjectNamespace<AlertGroups>;
+  /** Metering facts, one object per cluster (name `cluster:<clusterName>`). */
+  METERING_STORE: DurableObjectNamespace<MeteringStore>;
   /** Notification deliveries: one message per (notification, channel). */
   NOTIFICATIONS: Queue<DeliveryMessage>;
   /** "true" lets webhook targets be private or loopback addresses (local development only). */

@@ -5,6 +5,7 @@ import { runHousekeeping } from './housekeeping';
 import { consumeNotifications } from './notify/consumer';
 
 export { AlertGroups } from './alerting/alert-groups';
+export { MeteringStore } from './metering/metering-store';
 export { ClusterTunnel } from './tunnel/cluster-tunnel';
 
 export default {

@@ -1,0 +1,84 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../env';
+import type { MeteringPayload } from './samples';
+import { addWindow, SeriesIds } from './store-ingest';
+import {
+  defaultRetention,
+  PRUNE_INTERVAL_MS,
+  prune,
+  type Retention,
+  readRetention,
+  writeRetention,
+} from './store-retention';
+import { storeSchema } from './store-schema';
+
+/**
+ * The metering facts of one cluster (object name `cluster:<clusterName>`),
+ * in the object's own SQLite, so metering volume scales with the number of
+ * clusters instead of filling the shared D1. The tunnel calls `ingest` for
+ * every batch an agent sends; the API calls the query methods.
+ */
+export class MeteringStore extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+  readonly #ids: SeriesIds;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(storeSchema);
+    this.#ids = new SeriesIds(this.#sql);
+  }
+
+  /**
+   * Takes one batch, idempotently by (agentId, seq): the id is recorded in
+   * the same transaction as the facts, so a batch is counted exactly once
+   * even when the agent resends it after a lost acknowledgement.
+   */
+  async ingest(
+    agentId: string,
+    seq: number,
+    payload: MeteringPayload,
+  ): Promise<{ duplicate: boolean }> {
+    const duplicate = this.ctx.storage.transactionSync(() => {
+      const seen = this.#sql
+        .exec('SELECT 1 FROM ingested WHERE agent = ? AND seq = ?', agentId, seq)
+        .toArray().length;
+      if (seen) return true;
+      this.#sql.exec(
+        'INSERT INTO ingested (agent, seq, at) VALUES (?, ?, ?)',
+        agentId,
+        seq,
+        Date.now(),
+      );
+      try {
+        addWindow(this.#sql, this.#ids, payload);
+      } catch (error) {
+        // The transaction rolls back the series rows too: the cache must not keep their ids.
+        this.#ids.forget();
+        throw error;
+      }
+      return false;
+    });
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + PRUNE_INTERVAL_MS);
+    return { duplicate };
+  }
+
+  async retention(): Promise<Retention> {
+    return readRetention(this.#sql);
+  }
+
+  async setRetention(retention: Retention): Promise<Retention> {
+    writeRetention(this.#sql, { ...defaultRetention, ...retention });
+    return readRetention(this.#sql);
+  }
+
+  /** Prunes what is past retention, then re-arms for the next round. */
+  override async alarm(): Promise<void> {
+    this.ctx.storage.transactionSync(() =>
+      prune(this.#sql, readRetention(this.#sql), Math.floor(Date.now() / 1000)),
+    );
+    this.#ids.forget();
+    await this.ctx.storage.setAlarm(Date.now() + PRUNE_INTERVAL_MS);
+  }
+}
