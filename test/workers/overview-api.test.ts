@@ -1,0 +1,147 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Overview } from '../../functions/overview/schemas';
+import type { InventorySnapshot } from '../../functions/tunnel/inventory';
+import { connectAgent, type TestAgent } from './support/agent-socket';
+import { api, type Fixture, fetchWorker, seedFixture } from './support/fixture';
+
+let fx: Fixture;
+let agent: TestAgent;
+
+const node = (name: string, ready: boolean, edge: boolean) => ({
+  name,
+  ready,
+  edge,
+  roles: edge ? ['edge'] : ['worker'],
+  kubeletVersion: 'v1.31.0',
+  capacity: { cpu: '4' },
+  allocatable: { cpu: '4' },
+  addresses: [],
+  unschedulable: false,
+});
+
+const inventory: InventorySnapshot = {
+  type: 'snapshot',
+  seq: 1,
+  cluster: { kubernetesVersion: 'v1.31.0', platform: 'linux/amd64' },
+  nodes: [node('east-1', true, false), node('east-2', true, false), node('kiosk-1', false, true)],
+  namespaces: [],
+  events: [],
+};
+
+const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+const alert = (labels: Record<string, string>) => ({
+  labels,
+  annotations: { summary: `${labels.alertname} fired` },
+  startsAt: new Date().toISOString(),
+  endsAt: inAnHour(),
+});
+
+async function overviewAs(persona: Parameters<Fixture['as']>[0]): Promise<Overview> {
+  const res = await api('GET', '/api/v1/overview', fx.as(persona));
+  expect(res.status).toBe(200);
+  return res.body as Overview;
+}
+
+beforeAll(async () => {
+  fx = await seedFixture();
+  const rotated = await api('POST', '/api/v1/clusters/east/join-token', fx.as('admin'));
+  expect(rotated.status).toBe(200);
+  agent = await connectAgent((rotated.body as { joinToken: string }).joinToken, 'east-agent');
+  await agent.send({ type: 'inventory', update: inventory });
+  await agent.nextOf('ack');
+  const posted = await api('POST', '/api/v2/alerts', fx.as('admin'), [
+    alert({ alertname: 'PodCrash', cluster: 'east', namespace: 'alpha-web', severity: 'critical' }),
+    alert({
+      alertname: 'PodPending',
+      cluster: 'east',
+      namespace: 'alpha-web',
+      severity: 'warning',
+    }),
+    alert({ alertname: 'DiskSlow', cluster: 'west', namespace: 'alpha-db', severity: 'warning' }),
+    alert({ alertname: 'PodCrash', cluster: 'east', namespace: 'beta-web', severity: 'critical' }),
+    alert({ alertname: 'NodeHot', cluster: 'east', severity: 'warning' }),
+    alert({ alertname: 'Quiet', cluster: 'west', namespace: 'beta-db' }),
+    alert({ alertname: 'Muted', cluster: 'east', namespace: 'alpha-web', severity: 'info' }),
+  ]);
+  expect(posted.status).toBe(200);
+  const silence = await api('POST', '/api/v2/silences', fx.as('admin'), {
+    matchers: [{ name: 'alertname', value: 'Muted', isRegex: false }],
+    startsAt: new Date().toISOString(),
+    endsAt: inAnHour(),
+    createdBy: 'admin',
+    comment: 'known',
+  });
+  expect(silence.status).toBe(200);
+});
+
+describe('GET /api/v1/overview', () => {
+  it('gives a platform admin every cluster with live status, node counts and alerts by severity', async () => {
+    const body = await overviewAs('admin');
+    expect(body.clusters.map((c) => c.name)).toEqual(['east', 'west']);
+    const [east, west] = body.clusters;
+    expect(east).toMatchObject({
+      status: 'connected',
+      kubernetesVersion: 'v1.31.0',
+      nodes: { total: 3, ready: 2, edge: 1 },
+      firingAlerts: 4,
+    });
+    expect(west).toMatchObject({ status: 'pending', nodes: { total: 0, ready: 0, edge: 0 } });
+    expect(west?.firingAlerts).toBe(2);
+    expect(body.totals).toEqual({
+      clusters: { total: 2, connected: 1, disconnected: 0, pending: 1 },
+      nodes: { total: 3, ready: 2, edge: 1 },
+    });
+    expect(body.alerts).toEqual({
+      firing: 6,
+      suppressed: 1,
+      bySeverity: { critical: 2, warning: 3, none: 1 },
+    });
+    expect(body.clustersTruncated).toBe(false);
+    expect(body.spend).toBeNull();
+    expect(Date.parse(body.generatedAt)).not.toBeNaN();
+  });
+
+  it("shows a workspace viewer only their workspace's clusters and alerts", async () => {
+    const alpha = await overviewAs('alpha-viewer');
+    // alpha has a namespace in both clusters, so both are visible...
+    expect(alpha.clusters.map((c) => c.name)).toEqual(['east', 'west']);
+    // ...but only alpha's alerts: not beta's, not the cluster-level NodeHot.
+    expect(alpha.alerts).toEqual({
+      firing: 3,
+      suppressed: 1,
+      bySeverity: { critical: 1, warning: 2 },
+    });
+    expect(alpha.clusters.map((c) => c.firingAlerts)).toEqual([2, 1]);
+
+    const beta = await overviewAs('beta-viewer');
+    expect(beta.alerts).toEqual({
+      firing: 2,
+      suppressed: 0,
+      bySeverity: { critical: 1, none: 1 },
+    });
+  });
+
+  it('scopes a namespace role to its namespace and a cluster role to its cluster', async () => {
+    const project = await overviewAs('proj-viewer');
+    expect(project.clusters.map((c) => c.name)).toEqual(['east']);
+    expect(project.alerts.firing).toBe(2);
+
+    const eastViewer = await overviewAs('east-viewer');
+    expect(eastViewer.clusters.map((c) => c.name)).toEqual(['east']);
+    expect(eastViewer.alerts.firing).toBe(4);
+    expect(eastViewer.totals.nodes).toEqual({ total: 3, ready: 2, edge: 1 });
+  });
+
+  it('shows a user without roles nothing', async () => {
+    const body = await overviewAs('regular');
+    expect(body.clusters).toEqual([]);
+    expect(body.totals.clusters.total).toBe(0);
+    expect(body.alerts).toEqual({ firing: 0, suppressed: 0, bySeverity: {} });
+  });
+
+  it('answers 401 in the one error shape without a token', async () => {
+    const res = await fetchWorker('/api/v1/overview');
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'unauthorized', requestId: expect.any(String) });
+  });
+});
