@@ -7,6 +7,7 @@ export * from './groups';
 export * from './identities';
 export * from './identity-login-codes';
 export * from './identity-providers';
+export * from './metering-prices';
 export * from './namespaces';
 export * from './notification-channels';
 export * from './notification-deliveries';
