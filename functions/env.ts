@@ -39,6 +39,10 @@ export interface Env {
   ALLOW_PRIVATE_WEBHOOKS?: string;
   /** Seconds without a live agent before the ClusterDisconnected alert fires (default 60). */
   CLUSTER_DISCONNECT_ALERT_SECONDS?: string;
+  /** Seconds a node may be not ready before the NodeNotReady alert fires (default 60). */
+  NODE_NOT_READY_ALERT_SECONDS?: string;
+  /** Seconds an edge node (KubeEdge) may be not ready before EdgeNodeOffline fires (default 60). */
+  EDGE_NODE_OFFLINE_ALERT_SECONDS?: string;
   /** First retry delay of a failed notification delivery, doubling per attempt (default 5). */
   NOTIFY_RETRY_BASE_SECONDS?: string;
 }

@@ -1,6 +1,7 @@
 import { createDb } from '../../db/client';
 import type { Env } from '../env';
 import { routeAndStore } from './intake';
+import { shardOf } from './shards';
 
 /** Storage key (in the cluster's ClusterTunnel) of the firing disconnect alert's start time. */
 const FIRING_KEY = 'alerting:cluster-disconnected';
@@ -52,6 +53,8 @@ export class ClusterDisconnectRule {
       createDb(this.#env.DB),
       [alertOf(cluster, lastSeen, now + UNTIL_RESOLVED_MS)],
       now,
+      undefined,
+      shardOf(cluster),
     );
     await this.#storage.put(FIRING_KEY, lastSeen);
     return undefined;
@@ -61,7 +64,14 @@ export class ClusterDisconnectRule {
   async resolve(cluster: string, now = Date.now()): Promise<void> {
     const since = await this.#storage.get<number>(FIRING_KEY);
     if (since === undefined) return;
-    await routeAndStore(this.#env, createDb(this.#env.DB), [alertOf(cluster, since, now)], now);
+    await routeAndStore(
+      this.#env,
+      createDb(this.#env.DB),
+      [alertOf(cluster, since, now)],
+      now,
+      undefined,
+      shardOf(cluster),
+    );
     await this.#storage.delete(FIRING_KEY);
   }
 }

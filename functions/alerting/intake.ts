@@ -57,7 +57,9 @@ export async function ingestAlerts(
 /**
  * Resolves each alert's receivers (tenancy from its cluster and namespace
  * labels) and hands the alerts to their cluster's shard. For alerts the edge
- * itself raises (edge rules) as well as for authorized intake.
+ * itself raises (edge rules) as well as for authorized intake. Edge rules
+ * pin their cluster's shard: a resolve sent while the cluster is being
+ * deleted (no longer in D1) must reach the shard that holds the firing alert.
  */
 export async function routeAndStore(
   env: Env,
@@ -65,6 +67,7 @@ export async function routeAndStore(
   alerts: IncomingAlert[],
   now: number,
   known?: Tenancy,
+  pinnedShard?: string,
 ): Promise<void> {
   const tenancy =
     known ??
@@ -84,7 +87,7 @@ export async function routeAndStore(
         : undefined;
     const place = { clusterId, workspaceId: placement?.workspaceId };
     // Unregistered cluster names share the global shard: listing visits registered clusters only.
-    const shard = clusterId ? shardOf(alert.labels.cluster) : GLOBAL_SHARD;
+    const shard = pinnedShard ?? (clusterId ? shardOf(alert.labels.cluster) : GLOBAL_SHARD);
     const list = shards.get(shard) ?? [];
     list.push({ alert, routes: routesFor(alert.labels, place, receivers) });
     shards.set(shard, list);

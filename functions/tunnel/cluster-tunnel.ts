@@ -1,7 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import { ClusterDisconnectRule, disconnectThresholdMs } from '../alerting/cluster-disconnect-rule';
+import { EdgeAlertSender } from '../alerting/edge-alert-sender';
+import { NodeRules } from '../alerting/node-rules';
+import { VersionSkewRule } from '../alerting/version-skew-rule';
 import type { Env } from '../env';
-import type { EventSummary, NamespaceSummary, NodeSummary } from './inventory';
+import { QuotaRelay } from '../quotas/tunnel-push';
+import type { EventSummary, InventoryUpdate, NamespaceSummary, NodeSummary } from './inventory';
 import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
 import {
   CloseCodes,
@@ -64,11 +68,19 @@ export class ClusterTunnel extends DurableObject<Env> {
   #store: InventoryStore;
   readonly #streams = new ProxiedStreams();
   readonly #disconnectRule: ClusterDisconnectRule;
+  readonly #quotas: QuotaRelay;
+  #nodeRules: NodeRules;
+  readonly #skewRule: VersionSkewRule;
+  readonly #alertSender: EdgeAlertSender;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#store = new InventoryStore(ctx.storage);
     this.#disconnectRule = new ClusterDisconnectRule(env, ctx.storage);
+    this.#quotas = new QuotaRelay(env, ctx.storage);
+    this.#alertSender = new EdgeAlertSender(env);
+    this.#nodeRules = new NodeRules(env, ctx.storage, this.#alertSender);
+    this.#skewRule = new VersionSkewRule(ctx.storage, this.#alertSender);
     // Heartbeats are answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(
       new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE),
@@ -97,10 +109,15 @@ export class ClusterTunnel extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets())
       this.#close(ws, CloseCodes.clusterDeleted, 'cluster deleted');
     this.#streams.failAll('cluster deleted');
-    await this.#disconnectRule.resolve(this.#store.getMeta('clusterName') ?? '');
+    const clusterName = this.#store.getMeta('clusterName') ?? '';
+    await this.#disconnectRule.resolve(clusterName);
+    await this.#quotas.forget(clusterName);
+    await this.#nodeRules.resolveAll(clusterName);
+    await this.#skewRule.evaluate(clusterName, []);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.#store = new InventoryStore(this.ctx.storage);
+    this.#nodeRules = new NodeRules(this.env, this.ctx.storage, this.#alertSender);
   }
 
   /**
@@ -231,10 +248,14 @@ export class ClusterTunnel extends DurableObject<Env> {
       }
       case 'inventory': {
         const outcome = this.#store.apply(state.agentId ?? '', frame.update);
+        if (outcome.applied) this.#watchNodes(frame.update);
         if (outcome.applied) this.#send(ws, { type: 'ack', seq: outcome.seq });
         else this.#send(ws, { type: 'resync', reason: outcome.reason });
         return;
       }
+      case 'quota-usage':
+        this.ctx.waitUntil(this.#quotas.onUsage(this.#store.getMeta('clusterName') ?? '', frame));
+        return;
       default:
         this.#send(ws, {
           type: 'error',
@@ -247,11 +268,13 @@ export class ClusterTunnel extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.#forget(ws, `agent disconnected (${code}${reason ? `: ${reason}` : ''})`);
     this.#close(ws, 1000, 'bye');
+    this.#checkAgentVersions(ws);
     await this.#ensureAlarm(Date.now() + disconnectThresholdMs(this.env));
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     this.#forget(ws, `agent socket failed: ${String(error)}`);
+    this.#checkAgentVersions(ws);
     await this.#ensureAlarm(Date.now() + disconnectThresholdMs(this.env));
   }
 
@@ -274,6 +297,9 @@ export class ClusterTunnel extends DurableObject<Env> {
       const lastSeen = Number(this.#store.getMeta('lastSeen') ?? 0);
       next = (await this.#disconnectRule.check(clusterName, lastSeen, now)) ?? next;
     }
+    // NodeNotReady / EdgeNodeOffline timers share the alarm (alerting owns the rules).
+    const nodesDue = await this.#nodeRules.check(this.#store.getMeta('clusterName') ?? '', now);
+    if (nodesDue !== undefined) next = Math.min(next, nodesDue);
     if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next);
   }
 
@@ -311,6 +337,19 @@ export class ClusterTunnel extends DurableObject<Env> {
       namespaces: this.#store.namespaceCount(),
       connectedAgents: agents,
     };
+  }
+
+  /** Sends the cluster's workspace quotas to every connected agent (a PUT, or usage elsewhere changed). */
+  async pushQuotas(): Promise<number> {
+    return this.#quotas.push(this.#store.getMeta('clusterName') ?? '', (frame) => {
+      let reached = 0;
+      for (const ws of this.ctx.getWebSockets()) {
+        if (this.#state(ws)?.version === undefined) continue;
+        this.#send(ws, frame);
+        reached++;
+      }
+      return reached;
+    });
   }
 
   async listNodes(options: {
@@ -373,6 +412,7 @@ export class ClusterTunnel extends DurableObject<Env> {
     ws.serializeAttachment(state);
     this.#store.setMeta('everConnected', '1');
     this.ctx.waitUntil(this.#disconnectRule.resolve(this.#store.getMeta('clusterName') ?? ''));
+    this.#checkAgentVersions();
     const liveness = tunnelSettings(this.env).livenessSeconds;
     this.#send(ws, {
       type: 'welcome',
@@ -382,6 +422,16 @@ export class ClusterTunnel extends DurableObject<Env> {
       livenessSeconds: liveness,
       maxFrameBytes: MAX_FRAME_BYTES,
     });
+    this.ctx.waitUntil(
+      this.#quotas.push(
+        this.#store.getMeta('clusterName') ?? '',
+        (frame) => {
+          this.#send(ws, frame);
+          return 1;
+        },
+        { onlyIfEverPushed: true },
+      ),
+    );
   }
 
   /** A socket is gone: fail its streams and remember when the cluster was last heard from. */
@@ -394,6 +444,25 @@ export class ClusterTunnel extends DurableObject<Env> {
       const previous = Number(this.#store.getMeta('lastSeen') ?? 0);
       if (seen > previous) this.#store.setMeta('lastSeen', String(seen));
     }
+  }
+
+  /** Hands node changes to the node alert rules and arms the alarm for their next timer. */
+  #watchNodes(update: InventoryUpdate): void {
+    const clusterName = this.#store.getMeta('clusterName') ?? '';
+    const { sent, nextDue } = this.#nodeRules.observe(clusterName, update);
+    this.ctx.waitUntil(sent);
+    if (nextDue !== undefined) this.ctx.waitUntil(this.#ensureAlarm(nextDue));
+  }
+
+  /** The set of connected agents changed (`leaving` is going): the AgentVersionSkew rule looks again. */
+  #checkAgentVersions(leaving?: WebSocket): void {
+    const versions: string[] = [];
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = this.#state(ws);
+      if (ws === leaving || !state || state.version === undefined) continue;
+      versions.push(state.agentVersion ?? '');
+    }
+    this.ctx.waitUntil(this.#skewRule.evaluate(this.#store.getMeta('clusterName') ?? '', versions));
   }
 
   /** The least busy live, negotiated agent socket. */

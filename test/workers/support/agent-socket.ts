@@ -87,8 +87,12 @@ export async function openAgentSocket(token: string | undefined): Promise<Respon
   return exports.default.fetch('https://edge.test/agent/v1/connect', { headers });
 }
 
-/** Connects and completes HELLO/WELCOME. */
-export async function connectAgent(token: string, agentId = 'agent-a'): Promise<TestAgent> {
+/** Connects and completes HELLO/WELCOME, reporting `agentVersion` (not a release by default). */
+export async function connectAgent(
+  token: string,
+  agentId = 'agent-a',
+  agentVersion = 'test',
+): Promise<TestAgent> {
   const res = await openAgentSocket(token);
   if (res.status !== 101 || !res.webSocket)
     throw new Error(`connect failed: ${res.status} ${await res.text()}`);
@@ -151,7 +155,7 @@ export async function connectAgent(token: string, agentId = 'agent-a'): Promise<
       }
     },
   };
-  await agent.send({ type: 'hello', versions: [PROTOCOL_VERSION], agentId, agentVersion: 'test' });
+  await agent.send({ type: 'hello', versions: [PROTOCOL_VERSION], agentId, agentVersion });
   await agent.nextOf('welcome');
   return agent;
 }

@@ -1,0 +1,37 @@
+import { createDb } from '../../db/client';
+import type { Env } from '../env';
+import { routeAndStore } from './intake';
+import type { IncomingAlert } from './intake-schema';
+import { shardOf } from './shards';
+
+/** An alert the edge raises stays firing until the rule resolves it, so no resend keeps it alive. */
+export const UNTIL_RESOLVED_MS = 365 * 86_400_000;
+
+/**
+ * Sends the alerts of edge rules (node, version skew) one batch after the
+ * other: a rule may fire and resolve the same alert within moments, and the
+ * resolve must not overtake the firing on the way to the alert's shard.
+ */
+export class EdgeAlertSender {
+  readonly #env: Env;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(env: Env) {
+    this.#env = env;
+  }
+
+  /** Sends alerts of one cluster (edge rules raise alerts of their own cluster only). */
+  send(cluster: string, alerts: IncomingAlert[], now: number): Promise<void> {
+    if (alerts.length === 0) return this.#chain;
+    const next = this.#chain.then(() =>
+      routeAndStore(this.#env, createDb(this.#env.DB), alerts, now, undefined, shardOf(cluster)),
+    );
+    // One failed send (D1 hiccup) must not wedge the rules' later sends.
+    this.#chain = next.catch((error: unknown) => {
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'edge alert send failed', error: String(error) }),
+      );
+    });
+    return next;
+  }
+}
