@@ -16,6 +16,7 @@ import { limitBody, requireJson } from './middleware/body';
 import { database } from './middleware/database';
 import { notificationRoutes } from './notify/routes';
 import { createRouter } from './openapi';
+import { quotaRoutes } from './quotas/routes';
 import { overviewRoutes } from './overview/routes';
 import { mountApiDocs } from './system/docs';
 import { systemRoutes } from './system/routes';
@@ -46,6 +47,7 @@ export function createApp() {
   app.route('/', silenceRoutes);
   app.route('/', notificationRoutes);
   app.route('/api/v1', identityProviderRoutes);
+  app.route('/api/v1', quotaRoutes);
   app.route('/', overviewRoutes);
 
   mountApiDocs(app);

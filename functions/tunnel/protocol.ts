@@ -7,6 +7,12 @@
  * No Node or Workers imports: both runtimes load this module.
  */
 import { z } from 'zod';
+import {
+  type QuotasFrame,
+  type QuotaUsageFrame,
+  quotasFrame,
+  quotaUsageFrame,
+} from '../quotas/frames';
 import type { InventoryUpdate } from './inventory';
 
 /** The protocol version this build speaks best; the edge picks the highest both sides know. */
@@ -219,6 +225,8 @@ const controlFrame = z.discriminatedUnion('type', [
   inventory,
   ack,
   resync,
+  quotasFrame,
+  quotaUsageFrame,
 ]);
 
 export type HelloFrame = z.infer<typeof hello>;
@@ -246,7 +254,9 @@ export type ControlFrame =
   | { type: 'pong' }
   | InventoryFrame
   | AckFrame
-  | ResyncFrame;
+  | ResyncFrame
+  | QuotasFrame
+  | QuotaUsageFrame;
 
 /** Body bytes of one stream. */
 export interface DataFrame {
@@ -323,6 +333,8 @@ const knownTypes = new Set<string>([
   'inventory',
   'ack',
   'resync',
+  'quotas',
+  'quota-usage',
 ] satisfies ControlFrame['type'][]);
 
 function decodeText(text: string): DecodeResult {
