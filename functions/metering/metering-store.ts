@@ -2,11 +2,14 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
 import type { MeteringPayload } from './samples';
 import { addWindow, SeriesIds } from './store-ingest';
+import { queryStore } from './store-query';
+import type { StoreAnswer, StoreQuery } from './store-query-types';
 import {
   defaultRetention,
   PRUNE_INTERVAL_MS,
   prune,
   type Retention,
+  rawCutoff,
   readRetention,
   writeRetention,
 } from './store-retention';
@@ -51,7 +54,7 @@ export class MeteringStore extends DurableObject<Env> {
         Date.now(),
       );
       try {
-        addWindow(this.#sql, this.#ids, payload);
+        addWindow(this.#sql, this.#ids, payload, this.#rawCutoff());
       } catch (error) {
         // The transaction rolls back the series rows too: the cache must not keep their ids.
         this.#ids.forget();
@@ -62,6 +65,15 @@ export class MeteringStore extends DurableObject<Env> {
     if ((await this.ctx.storage.getAlarm()) === null)
       await this.ctx.storage.setAlarm(Date.now() + PRUNE_INTERVAL_MS);
     return { duplicate };
+  }
+
+  /** Per group, bucket and price period sums of this cluster's facts (see store-query.ts). */
+  async query(query: StoreQuery): Promise<StoreAnswer> {
+    return queryStore(this.#sql, query, this.#rawCutoff());
+  }
+
+  #rawCutoff(): number {
+    return rawCutoff(readRetention(this.#sql), Math.floor(Date.now() / 1000));
   }
 
   async retention(): Promise<Retention> {

@@ -71,7 +71,12 @@ export class SeriesIds {
  * JSON array) it costs a handful of statements per window whatever the
  * number of pods.
  */
-export function addWindow(sql: SqlStorage, ids: SeriesIds, payload: MeteringPayload): number {
+export function addWindow(
+  sql: SqlStorage,
+  ids: SeriesIds,
+  payload: MeteringPayload,
+  rawCutoff: number,
+): number {
   const perSeries = new Map<number, Quantities>();
   for (const p of payload.pods) {
     const id = ids.idOf(p);
@@ -85,8 +90,11 @@ export function addWindow(sql: SqlStorage, ids: SeriesIds, payload: MeteringPayl
   }
   if (!perSeries.size) return 0;
   const rows = JSON.stringify([...perSeries].map(([id, q]) => [id, ...q]));
+  // A window replayed from past the raw retention adds only to hours and days.
   for (const [minute, share] of minuteShares(payload.windowStart, payload.windowEnd))
-    for (const table of factTables) upsertFacts(sql, table, bucketOf(table, minute), share, rows);
+    for (const table of factTables)
+      if (table !== 'facts_minute' || minute >= rawCutoff)
+        upsertFacts(sql, table, bucketOf(table, minute), share, rows);
   return payload.pods.length;
 }
 

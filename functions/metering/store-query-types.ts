@@ -1,0 +1,45 @@
+/**
+ * What the API asks a MeteringStore and what it answers: plain data, so it
+ * crosses Workers RPC unchanged. Quantities are in stored units
+ * (core-seconds, byte-seconds, bytes); the API converts to hours and GiB.
+ */
+export const dimensions = ['node', 'workspace', 'namespace', 'workload', 'pod'] as const;
+export type Dimension = (typeof dimensions)[number];
+
+/** Dimensions of one group, as grouped (a workload also carries its kind). */
+export type GroupKey = Partial<Record<Dimension | 'workloadKind', string>>;
+
+export interface StoreQuery {
+  /** Dimensions to group by; empty: the whole cluster as one group. */
+  groupBy: (Dimension | 'workloadKind')[];
+  filter: Partial<Record<Dimension, string>>;
+  /** Tenant scope: only series of these workspaces or namespaces (absent: all). */
+  tenant?: { workspaces: string[]; namespaces: string[] };
+  /** Unix seconds, [start, end). */
+  start: number;
+  end: number;
+  /** Bucket length in seconds (a multiple of 60); null: one total per group. */
+  step: number | null;
+  /** Unix seconds where a new price takes effect inside the range (whole hours). */
+  priceChanges: number[];
+  /** Refuse (rather than hold in memory) answers with more group × bucket cells. */
+  maxCells: number;
+}
+
+/**
+ * cpu core-seconds, memory byte-seconds, rx bytes, tx bytes, pvc byte-seconds
+ * (five numbers; a plain array because tuples do not survive RPC typing).
+ */
+export type Quantities = number[];
+
+export interface StoreGroup {
+  key: GroupKey;
+  /** Sparse, ascending; bucket index × step is the bucket's start. */
+  buckets: { index: number; quantities: Quantities }[];
+  /** Quantities per price period: index 0 before the first price change, and so on. */
+  periods: Quantities[];
+}
+
+export type StoreAnswer =
+  | { ok: true; start: number; end: number; groups: StoreGroup[] }
+  | { ok: false; reason: 'too_fine' | 'too_many'; message: string };

@@ -1,0 +1,53 @@
+import type { MeteringPayload, PodUsage } from '../../../functions/metering/samples';
+import type { StoreQuery } from '../../../functions/metering/store-query-types';
+
+export const GiB = 1024 ** 3;
+
+/** One pod's usage in a window: `cores` busy and `gib` memory for the window's length. */
+export type PodOverrides = Partial<PodUsage> & { cores?: number; gib?: number };
+
+export function podUsage(seconds: number, over: PodOverrides = {}): PodUsage {
+  const { cores = 1, gib = 1, ...rest } = over;
+  return {
+    namespace: 'default',
+    workspace: 'ws-a',
+    node: 'node-1',
+    pod: 'web-1',
+    workloadKind: 'Deployment',
+    workload: 'web',
+    cpuCoreSeconds: cores * seconds,
+    memoryByteSeconds: gib * GiB * seconds,
+    netReceivedBytes: 1000,
+    netTransmittedBytes: 2000,
+    pvcByteSeconds: GiB * seconds,
+    ...rest,
+  };
+}
+
+export function windowOf(start: number, seconds: number, pods: PodOverrides[]): MeteringPayload {
+  return {
+    windowStart: start,
+    windowEnd: start + seconds,
+    charging: 'max',
+    pods: pods.map((p) => podUsage(seconds, p)),
+  };
+}
+
+export function storeQuery(over: Partial<StoreQuery>): StoreQuery {
+  return {
+    groupBy: [],
+    filter: {},
+    start: 0,
+    end: 0,
+    step: null,
+    priceChanges: [],
+    maxCells: 100_000,
+    ...over,
+  };
+}
+
+/** A whole hour some days before now, so minute facts are within raw retention. */
+export const hoursAgo = (hours: number) => {
+  const now = Math.floor(Date.now() / 1000);
+  return now - (now % 3600) - hours * 3600;
+};
