@@ -1,3 +1,4 @@
+export * from './alert-inhibit-rules';
 export * from './alert-silences';
 export * from './api-tokens';
 export * from './audit-events';
