@@ -15,7 +15,10 @@ export interface ClusterBundle {
  * its other clusters: the content of one `quotas` frame.
  */
 export async function clusterBundle(db: Database, clusterId: string): Promise<ClusterBundle> {
-  const quotas = await quotasInCluster(db, clusterId);
+  // A quota emptied by PUT {hard: {}} caps nothing: the agents drop it.
+  const quotas = (await quotasInCluster(db, clusterId)).filter(
+    (q) => Object.keys(q.hard).length > 0,
+  );
   const elsewhere = new Map<string, ResourceAmounts>();
   for (const row of await usageElsewhere(
     db,
