@@ -3,7 +3,13 @@ import { createDb } from '../../db/client';
 import { activeSilences } from '../../db/queries/alerts';
 import type { Env } from '../env';
 import { fingerprint, groupLabelsOf, type Labels } from './labels';
-import { type ActiveSilence, defaultInhibitRules, inhibitedBy, silencedBy } from './muting';
+import {
+  type ActiveSilence,
+  type InhibitRule,
+  inhibitedBy,
+  inhibitRulesIn,
+  silencedBy,
+} from './muting';
 import { buildNotification } from './notification';
 import type { AlertRoute, DeliveryMessage, RoutedAlert, StoredAlert } from './route';
 import { AlertTables, type GroupRow } from './tables';
@@ -69,11 +75,17 @@ export class AlertGroups extends DurableObject<Env> {
   }
 
   /** Alerts not yet resolved, with whether silences or inhibition mute them. */
-  async listAlerts(silences: ActiveSilence[], now = Date.now()): Promise<AlertView[]> {
+  async listAlerts(
+    silences: ActiveSilence[],
+    now = Date.now(),
+    inhibitRules?: InhibitRule[],
+  ): Promise<AlertView[]> {
     const alerts = this.#tables.liveAlerts(now);
+    // Callers listing many shards read the rules once and pass them.
+    const rules = inhibitRules ?? (await inhibitRulesIn(createDb(this.env.DB)));
     return alerts.map((alert) => {
       const silenced = silencedBy(alert.labels, silences);
-      const inhibited = inhibitedBy(alert.labels, alert.fingerprint, alerts, defaultInhibitRules);
+      const inhibited = inhibitedBy(alert.labels, alert.fingerprint, alerts, rules);
       return {
         ...alert,
         state: silenced.length || inhibited.length ? 'suppressed' : 'active',
@@ -98,14 +110,16 @@ export class AlertGroups extends DurableObject<Env> {
     const due = this.#tables.dueGroups(now);
     let made = 0;
     if (due.length) {
-      const silences = (await activeSilences(createDb(this.env.DB), new Date(now))).map((s) => ({
-        id: s.id,
-        matchers: s.matchers,
-      }));
+      const db = createDb(this.env.DB);
+      const [active, rules] = await Promise.all([
+        activeSilences(db, new Date(now)),
+        inhibitRulesIn(db),
+      ]);
+      const silences = active.map((s) => ({ id: s.id, matchers: s.matchers }));
       const firing = this.#tables.liveAlerts(now);
       const muted = (alert: { labels: Labels; fingerprint: string }) =>
         silencedBy(alert.labels, silences).length > 0 ||
-        inhibitedBy(alert.labels, alert.fingerprint, firing, defaultInhibitRules).length > 0;
+        inhibitedBy(alert.labels, alert.fingerprint, firing, rules).length > 0;
       for (const group of due) if (await this.#flushGroup(group, now, muted)) made++;
     }
     await this.#rearm();

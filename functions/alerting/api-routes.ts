@@ -9,6 +9,7 @@ import { gettableAlert } from './am-views';
 import { ingestAlerts } from './intake';
 import { normalizeAlerts, postAlertsBody } from './intake-schema';
 import { isValidPattern, matchesAll } from './labels';
+import { inhibitRulesIn } from './muting';
 import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -92,13 +93,15 @@ export const alertApiRoutes = createRouter()
     const receiver = query.receiver ? receiverPattern(query.receiver) : undefined;
     const db = c.get('db');
     const now = Date.now();
-    const silences = (await activeSilences(db, new Date(now))).map((s) => ({
-      id: s.id,
-      matchers: s.matchers,
-    }));
-    const shards = [GLOBAL_SHARD, ...(await allClusters(db)).map((cl) => shardOf(cl.name))];
+    const [active, rules, clusters] = await Promise.all([
+      activeSilences(db, new Date(now)),
+      inhibitRulesIn(db),
+      allClusters(db),
+    ]);
+    const silences = active.map((s) => ({ id: s.id, matchers: s.matchers }));
+    const shards = [GLOBAL_SHARD, ...clusters.map((cl) => shardOf(cl.name))];
     const perShard = await Promise.all(
-      shards.map((s) => shardStub(c.env, s).listAlerts(silences, now)),
+      shards.map((s) => shardStub(c.env, s).listAlerts(silences, now, rules)),
     );
     const alerts: AlertView[] = perShard.flat();
     const tenancy = await tenancyOf(

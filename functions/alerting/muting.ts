@@ -1,3 +1,5 @@
+import type { Database } from '../../db/client';
+import { listInhibitRules } from '../../db/queries/inhibit-rules';
 import type { LabelMatcher } from '../../db/schema/notification-receivers';
 import { type Labels, matchesAll } from './labels';
 
@@ -20,6 +22,13 @@ export const defaultInhibitRules: InhibitRule[] = [
     equal: ['alertname', 'namespace'],
   },
 ];
+
+/** The platform's inhibition rules: the stored ones, or the default while none is stored. */
+export async function inhibitRulesIn(db: Database): Promise<InhibitRule[]> {
+  const rows = await listInhibitRules(db);
+  if (rows.length === 0) return defaultInhibitRules;
+  return rows.map((r) => ({ source: r.sourceMatchers, target: r.targetMatchers, equal: r.equal }));
+}
 
 export const silencedBy = (labels: Labels, silences: ActiveSilence[]) =>
   silences.filter((s) => matchesAll(labels, s.matchers)).map((s) => s.id);

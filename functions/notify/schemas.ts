@@ -37,7 +37,7 @@ export const channelView = z
   })
   .openapi('NotificationChannel');
 
-const matcher = z
+export const labelMatcher = z
   .strictObject({
     name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'not a label name'),
     value: z.string().max(1024),
@@ -52,7 +52,7 @@ export const createReceiverBody = z
   .strictObject({
     name: dnsLabel,
     channels: z.array(dnsLabel).min(1).max(20),
-    matchers: z.array(matcher).max(32).optional(),
+    matchers: z.array(labelMatcher).max(32).optional(),
     groupBy: z.array(z.string().max(128)).max(16).optional(),
     groupWaitSeconds: z.number().int().min(0).max(3600).optional(),
     groupIntervalSeconds: z.number().int().min(1).max(86_400).optional(),
