@@ -20,6 +20,7 @@ import { quotaRoutes } from './quotas/routes';
 import { overviewRoutes } from './overview/routes';
 import { mountApiDocs } from './system/docs';
 import { systemRoutes } from './system/routes';
+import { createUiRoutes } from './ui/routes';
 
 export function createApp() {
   const app = createRouter();
@@ -49,6 +50,8 @@ export function createApp() {
   app.route('/api/v1', identityProviderRoutes);
   app.route('/api/v1', quotaRoutes);
   app.route('/', overviewRoutes);
+  // The dashboard calls the API in-process through the app's own fetch.
+  app.route('/', createUiRoutes((request, env, ctx) => app.fetch(request, env, ctx)));
 
   mountApiDocs(app);
   app.notFound(onNotFound);

@@ -1,0 +1,36 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { UiEnv } from './ui-env';
+
+type Name = 'session' | 'csrf' | 'lang';
+
+const https = (c: Context<UiEnv>) => new URL(c.req.url).protocol === 'https:';
+
+/**
+ * Cookie names carry the `__Host-` prefix on https (no Domain, Path=/,
+ * Secure: a sibling subdomain cannot plant or overwrite them). Plain http
+ * is only local development on 127.0.0.1, where Chromium still accepts
+ * Secure cookies but not the prefix.
+ */
+export const cookieName = (c: Context<UiEnv>, name: Name) =>
+  `${https(c) ? '__Host-' : ''}et_${name}`;
+
+export const readCookie = (c: Context<UiEnv>, name: Name) => getCookie(c, cookieName(c, name));
+
+export function writeCookie(
+  c: Context<UiEnv>,
+  name: Name,
+  value: string,
+  options: { maxAgeSeconds: number; httpOnly?: boolean },
+) {
+  setCookie(c, cookieName(c, name), value, {
+    path: '/',
+    secure: true,
+    httpOnly: options.httpOnly ?? true,
+    sameSite: 'Lax',
+    maxAge: options.maxAgeSeconds,
+  });
+}
+
+export const clearCookie = (c: Context<UiEnv>, name: Name) =>
+  deleteCookie(c, cookieName(c, name), { path: '/', secure: true });

@@ -1,0 +1,84 @@
+import type { I18n } from '../i18n';
+import { Csrf } from '../layout';
+
+export interface SignInProvider {
+  name: string;
+  displayName: string;
+  loginPath?: string;
+  password: boolean;
+}
+
+export interface SignInProps {
+  i18n: I18n;
+  csrf: string;
+  next: string;
+  providers: SignInProvider[];
+  error?: string;
+  username?: string;
+}
+
+/** Password sign-in (local and directory providers); browser providers as links. */
+export function SignInBody({ i18n, csrf, next, providers, error, username }: SignInProps) {
+  const { t } = i18n;
+  const passwordProviders = providers.filter((p) => p.password && p.name !== 'local');
+  const browserProviders = providers.filter((p) => p.loginPath);
+  return (
+    <div class="card">
+      {error ? (
+        <p class="notice error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <form method="post" action="/ui/sign-in">
+        <Csrf token={csrf} />
+        <input type="hidden" name="next" value={next} />
+        <label for="username">{t('signIn.username')}</label>
+        <input
+          id="username"
+          name="username"
+          autocomplete="username"
+          required
+          maxlength={256}
+          value={username ?? ''}
+        />
+        <label for="password">{t('signIn.password')}</label>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          required
+          maxlength={1024}
+        />
+        {passwordProviders.length > 0 ? (
+          <>
+            <label for="idp">{t('signIn.provider')}</label>
+            <select id="idp" name="idp">
+              <option value="local">{t('signIn.local')}</option>
+              {passwordProviders.map((p) => (
+                <option value={p.name}>{p.displayName}</option>
+              ))}
+            </select>
+          </>
+        ) : null}
+        <p>
+          <button type="submit">{t('signIn.submit')}</button>
+        </p>
+      </form>
+      {browserProviders.length > 0 ? (
+        <>
+          <h2>{t('signIn.orWith')}</h2>
+          <ul class="list">
+            {browserProviders.map((p) => (
+              <li class="row">
+                <a href={`/ui/sign-in/${p.name}?next=${encodeURIComponent(next)}`}>
+                  {p.displayName}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,237 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assets } from '../../functions/ui/assets';
+import { CONTENT_SECURITY_POLICY } from '../../functions/ui/security-headers';
+import { type Fixture, fetchWorker, passwordOf, seedFixture } from './support/fixture';
+
+let fx: Fixture;
+const ORIGIN = 'https://edge.test';
+
+/** A browser's cookie jar over fetchWorker: keeps what Set-Cookie gives, sends it back. */
+class Browser {
+  readonly cookies = new Map<string, string>();
+
+  async get(path: string, headers: Record<string, string> = {}) {
+    return this.#send(path, { headers: { accept: 'text/html', ...headers } });
+  }
+
+  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+    return this.#send(path, {
+      method: 'POST',
+      headers: {
+        accept: 'text/html',
+        origin: ORIGIN,
+        'content-type': 'application/x-www-form-urlencoded',
+        ...headers,
+      },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+
+  /** The CSRF token a page put into its forms (the cookie's value, double submit). */
+  get csrf(): string {
+    return this.cookies.get('__Host-et_csrf') ?? '';
+  }
+
+  async signIn(username: string, password: string) {
+    await this.get('/ui/sign-in');
+    return this.post('/ui/sign-in', { _csrf: this.csrf, username, password });
+  }
+
+  async #send(path: string, init: RequestInit) {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size)
+      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetchWorker(path, { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const [name = '', value = ''] = pair.split('=');
+      if (/max-age=0/i.test(line) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+}
+
+beforeAll(async () => {
+  fx = await seedFixture();
+});
+
+describe('the dashboard session', () => {
+  it('sends browsers from / and from pages behind sign-in to the sign-in page', async () => {
+    const browser = new Browser();
+    const root = await browser.get('/');
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/ui');
+    const api = await fetchWorker('/', { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ code: 'not_found', requestId: expect.any(String) });
+    const page = await browser.get('/ui/clusters?limit=5');
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/ui/sign-in?next=%2Fui%2Fclusters%3Flimit%3D5');
+  });
+
+  it('serves the sign-in page with a strict CSP and a CSRF cookie its form carries', async () => {
+    const browser = new Browser();
+    const res = await browser.get('/ui/sign-in');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline');
+    const setCookie = res.headers.getSetCookie().find((l) => l.startsWith('__Host-et_csrf='));
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/Secure/i);
+    expect(setCookie).toMatch(/SameSite=Lax/i);
+    const html = await res.text();
+    expect(html.startsWith('<!doctype html><html lang="en">')).toBe(true);
+    expect(html).toContain(`name="_csrf" value="${browser.csrf}"`);
+    expect(html).not.toMatch(/<script>|<style|style="/);
+  });
+
+  it('refuses forms without the CSRF token or from another origin', async () => {
+    const browser = new Browser();
+    await browser.get('/ui/sign-in');
+    const fields = { username: 'admin', password: 'x' };
+    const missing = await browser.post('/ui/sign-in', fields);
+    expect(missing.status).toBe(403);
+    expect(await missing.text()).toContain('csrf_failed');
+    const wrong = await browser.post('/ui/sign-in', { ...fields, _csrf: 'A'.repeat(43) });
+    expect(wrong.status).toBe(403);
+    const foreign = await browser.post(
+      '/ui/sign-in',
+      { ...fields, _csrf: browser.csrf },
+      { origin: 'https://evil.example' },
+    );
+    expect(foreign.status).toBe(403);
+    const crossSite = await browser.post(
+      '/ui/sign-in',
+      { ...fields, _csrf: browser.csrf },
+      { 'sec-fetch-site': 'cross-site' },
+    );
+    expect(crossSite.status).toBe(403);
+    const json = await fetchWorker('/ui/sign-in', {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json', accept: 'application/json' },
+      body: '{}',
+    });
+    expect(json.status).toBe(415);
+    expect(await json.json()).toMatchObject({ code: 'unsupported_media_type' });
+  });
+
+  it('rejects bad credentials and bad input with a clear message', async () => {
+    const browser = new Browser();
+    const bad = await browser.signIn('alpha-viewer', 'not-the-password');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('Invalid username or password.');
+    expect(browser.cookies.has('__Host-et_session')).toBe(false);
+    const empty = await browser.post(
+      '/ui/sign-in',
+      { _csrf: browser.csrf, username: '', password: '' },
+      { accept: 'application/json' },
+    );
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('signs in to an HttpOnly Secure SameSite=Lax session cookie holding an opaque reference', async () => {
+    const browser = new Browser();
+    const res = await browser.signIn('alpha-viewer', passwordOf('alpha-viewer'));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/ui');
+    const line = res.headers.getSetCookie().find((l) => l.startsWith('__Host-et_session='));
+    expect(line).toMatch(/HttpOnly/i);
+    expect(line).toMatch(/Secure/i);
+    expect(line).toMatch(/SameSite=Lax/i);
+    expect(line).toMatch(/Path=\//);
+    // Not a JWT: nothing in it a script (or anyone) could read.
+    expect(browser.cookies.get('__Host-et_session')).not.toContain('.');
+    const page = await browser.get('/ui');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Signed in as alpha-viewer');
+    expect(html).toContain(`src="${assets.js.path}"`);
+  });
+
+  it('sends the browser back where it wanted to go, but only inside the dashboard', async () => {
+    const browser = new Browser();
+    await browser.get('/ui/sign-in');
+    const back = await browser.post('/ui/sign-in', {
+      _csrf: browser.csrf,
+      username: 'east-viewer',
+      password: passwordOf('east-viewer'),
+      next: '/ui/alerts',
+    });
+    expect(back.headers.get('location')).toBe('/ui/alerts');
+    const other = new Browser();
+    await other.get('/ui/sign-in');
+    const away = await other.post('/ui/sign-in', {
+      _csrf: other.csrf,
+      username: 'east-viewer',
+      password: passwordOf('east-viewer'),
+      next: '//evil.example/ui',
+    });
+    expect(away.headers.get('location')).toBe('/ui');
+  });
+
+  it('refreshes (rotating the reference) and signs out (revoking it)', async () => {
+    const browser = new Browser();
+    await browser.signIn('beta-viewer', passwordOf('beta-viewer'));
+    const first = browser.cookies.get('__Host-et_session')!;
+    const refreshed = await browser.post('/ui/session/refresh', {
+      _csrf: browser.csrf,
+      next: '/ui/clusters',
+    });
+    expect(refreshed.status).toBe(303);
+    expect(refreshed.headers.get('location')).toBe('/ui/clusters');
+    const second = browser.cookies.get('__Host-et_session')!;
+    expect(second).not.toBe(first);
+    const stale = await fetchWorker('/ui', {
+      headers: { cookie: `__Host-et_session=${first}` },
+      redirect: 'manual',
+    });
+    expect(stale.status).toBe(303);
+    expect((await browser.get('/ui')).status).toBe(200);
+
+    const out = await browser.post('/ui/sign-out', { _csrf: browser.csrf });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/ui/sign-in');
+    expect(browser.cookies.has('__Host-et_session')).toBe(false);
+    const replay = await fetchWorker('/ui', {
+      headers: { cookie: `__Host-et_session=${second}` },
+      redirect: 'manual',
+    });
+    expect(replay.status).toBe(303);
+  });
+
+  it('remembers the language in a cookie and formats for it', async () => {
+    const browser = new Browser();
+    await browser.signIn('admin', 'admin-password-for-tests');
+    const switched = await browser.post('/ui/lang', { _csrf: browser.csrf, lang: 'zh', next: '/ui' });
+    expect(switched.status).toBe(303);
+    expect(browser.cookies.get('__Host-et_lang')).toBe('zh');
+    const html = await (await browser.get('/ui')).text();
+    expect(html).toContain('<html lang="zh">');
+    expect(html).toContain('概览');
+    const bad = await browser.post(
+      '/ui/lang',
+      { _csrf: browser.csrf, lang: 'xx' },
+      { accept: 'application/json' },
+    );
+    expect(bad.status).toBe(400);
+    // Without a cookie, Accept-Language decides: zh-Hant reads traditional.
+    const anon = await fetchWorker('/ui/sign-in', {
+      headers: { 'accept-language': 'fr;q=0.9, zh-Hant-TW;q=0.8, en;q=0.5' },
+    });
+    expect(await anon.text()).toContain('<html lang="zh-TW">');
+  });
+
+  it('serves the stylesheet and script from hashed, immutable URLs', async () => {
+    for (const asset of Object.values(assets)) {
+      expect(asset.path).toMatch(/\.[0-9a-f]{8}\.(css|js)$/);
+      const res = await fetchWorker(asset.path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe(asset.type);
+      expect(res.headers.get('cache-control')).toContain('immutable');
+      expect(await res.text()).toBe(asset.body);
+    }
+  });
+});
