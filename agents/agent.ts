@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { AGENT_VERSION } from '../functions/tunnel/agent-version';
 import type { ClusterInfo } from '../functions/tunnel/inventory';
+import { ALERTS_KIND, type AlertForwarder, startAlertForwarder } from './alert-forwarder';
 import { sleep } from './backoff';
+import { BatchSender } from './batch-sender';
 import type { AgentConfig } from './config';
 import { type HealthServer, startHealthServer } from './health';
 import { createSequence } from './inventory';
@@ -11,6 +13,8 @@ import { type InventoryPipeline, startInventoryPipeline } from './inventory-pipe
 import { createKubeClient, type KubeClient } from './kube';
 import { LeaderElector } from './leader-election';
 import type { Logger } from './log';
+import { MemorySpool } from './memory-spool';
+import { METERING_KIND, type MeteringRunner, startMetering } from './metering/metering-runner';
 import { Spool } from './spool';
 import { startTunnel as defaultStartTunnel, type Tunnel, type TunnelOptions } from './tunnel';
 
@@ -29,6 +33,12 @@ export interface RunningAgent {
   tunnel: Tunnel;
   elector: LeaderElector;
   spool?: Spool;
+  /** Spooled batches (metering, alerts) on their way to the edge. */
+  batches: BatchSender;
+  /** The Alertmanager webhook receiver, with --alertmanager-listen. */
+  alertForwarder?: AlertForwarder;
+  /** Metering while this replica leads. */
+  metering(): MeteringRunner | undefined;
   health: HealthServer;
   /** The inventory pipeline while this replica leads. */
   pipeline(): InventoryPipeline | undefined;
@@ -83,6 +93,19 @@ export async function runAgent(
     log: log.child({ component: 'tunnel' }),
   });
   tunnel.onConnected(() => pipeline?.tracker.requestSnapshot());
+  const batches = new BatchSender({
+    spool: spool ?? new MemorySpool(config.agentId),
+    tunnel,
+    log: log.child({ component: 'batches' }),
+  });
+  let metering: MeteringRunner | undefined;
+  const alertForwarder = config.alertmanagerListen
+    ? await startAlertForwarder({
+        listen: config.alertmanagerListen,
+        submit: (payload) => batches.submit(ALERTS_KIND, payload),
+        log: log.child({ component: 'alert-forwarder' }),
+      })
+    : undefined;
 
   const startLeading = () => {
     const startedAt = Date.now();
@@ -96,6 +119,18 @@ export async function runAgent(
     if (cluster) started.setCluster(cluster);
     started.tracker.setActive(true);
     pipeline = started;
+    metering = startMetering({
+      client,
+      pipeline: started,
+      intervalSeconds: config.meteringIntervalSeconds,
+      charging: config.meteringCharging,
+      prometheusUrl: config.prometheusUrl,
+      dataDir: config.dataDir,
+      spool: spool ?? { unacknowledged: () => [], read: async () => undefined },
+      submit: (payload) => batches.submit(METERING_KIND, payload),
+      log: log.child({ component: 'metering' }),
+      stallTimeoutMs: deps.stallTimeoutMs,
+    });
     void started.waitForSync().then(() => {
       if (pipeline !== started) return;
       const sizes = Object.fromEntries(started.informers.map((i) => [i.name, i.items.size]));
@@ -104,7 +139,10 @@ export async function runAgent(
   };
   const stopLeading = () => {
     const stopping = pipeline;
+    const stoppingMetering = metering;
     pipeline = undefined;
+    metering = undefined;
+    void stoppingMetering?.stop();
     void stopping?.stop();
   };
 
@@ -177,13 +215,20 @@ export async function runAgent(
     tunnel,
     elector,
     spool,
+    batches,
+    alertForwarder,
+    metering: () => metering,
     health,
     pipeline: () => pipeline,
     close: async () => {
       stopController.abort();
       await elector.stop(); // releases the lease: a standby takes over at once
+      await metering?.stop();
+      metering = undefined;
       await pipeline?.stop();
       pipeline = undefined;
+      batches.close();
+      await alertForwarder?.close();
       await tunnel.close();
       await health.close();
       client.close();

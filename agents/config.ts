@@ -13,6 +13,8 @@ export interface AgentConfig {
   /** Absent: spooling is in memory only. */
   dataDir?: string;
   meteringIntervalSeconds: number;
+  /** "max": cpu and memory charged as max(request, usage); "usage": usage only. */
+  meteringCharging: 'max' | 'usage';
   healthListen: HostPort;
   logLevel: LogLevel;
   /** Namespace of the leader-election Lease. */
@@ -69,6 +71,12 @@ const FLAGS = {
     placeholder: '<seconds>',
     description: 'seconds between metering samples',
     default: '60',
+  },
+  'metering-charging': {
+    env: 'EDGETOWER_METERING_CHARGING',
+    placeholder: 'max|usage',
+    description: 'charge cpu/memory as max(request, usage), or usage only',
+    default: 'max',
   },
   'health-listen': {
     env: 'EDGETOWER_HEALTH_LISTEN',
@@ -192,6 +200,12 @@ export function parseConfig(argv: string[], context: ParseContext): ParseResult 
       message: `--metering-interval must be a positive whole number of seconds, got "${get('metering-interval')}"`,
     };
   }
+  const charging = get('metering-charging');
+  if (charging !== 'max' && charging !== 'usage')
+    return {
+      kind: 'error',
+      message: `--metering-charging must be max or usage, got "${charging}"`,
+    };
   const level = get('log-level') as string;
   if (!isLogLevel(level))
     return {
@@ -218,6 +232,7 @@ export function parseConfig(argv: string[], context: ParseContext): ParseResult 
       alertmanagerListen,
       dataDir: get('data-dir'),
       meteringIntervalSeconds: interval,
+      meteringCharging: charging,
       healthListen: health,
       logLevel: level,
       namespace: get('namespace') ?? context.podNamespace?.trim() ?? 'edgetower-system',

@@ -36,6 +36,8 @@ export interface InventoryPipeline {
   informers: Informer<unknown>[];
   /** The pod records, which metering reads. */
   pods: Informer<PodRecord>;
+  /** Namespaces with their workspace label, which metering reads too. */
+  namespaces: Informer<NamespaceRecord>;
   hasSynced(): boolean;
   waitForSync(): Promise<void>;
   setCluster(info: ClusterInfo): void;
@@ -103,6 +105,7 @@ export function startInventoryPipeline(options: InventoryPipelineOptions): Inven
     tracker,
     informers,
     pods,
+    namespaces,
     hasSynced: () => informers.every((i) => i.hasSynced),
     waitForSync: async () => {
       await Promise.all(informers.map((i) => i.waitForSync()));

@@ -48,6 +48,27 @@ export interface PodRecord {
   /** Sum of container requests. */
   cpuMillis: number;
   memoryBytes: number;
+  /** status.startTime in unix seconds (0: not started): metering charges from then. */
+  startedAt: number;
+  /** Names of the PVCs the pod mounts (metering charges their requested storage). */
+  pvcClaims: readonly string[];
+}
+
+/** Most pods mount no PVC: they all share this one empty list. */
+const NO_CLAIMS: readonly string[] = Object.freeze([]);
+
+function claimNames(volumes: unknown[]): readonly string[] {
+  const names: string[] = [];
+  for (const volume of volumes) {
+    const claim = str(obj(obj(volume).persistentVolumeClaim).claimName);
+    if (claim) names.push(claim);
+  }
+  return names.length ? names : NO_CLAIMS;
+}
+
+function unixSeconds(time: string | undefined): number {
+  const ms = time ? Date.parse(time) : Number.NaN;
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
 }
 
 export function projectPod(raw: unknown, pool: StringPool): PodRecord | undefined {
@@ -76,6 +97,8 @@ export function projectPod(raw: unknown, pool: StringPool): PodRecord | undefine
     ownerName: pool.intern(str(owner.name) ?? ''),
     cpuMillis: cpu,
     memoryBytes: memory,
+    startedAt: unixSeconds(str(obj(pod.status).startTime)),
+    pvcClaims: claimNames(arr(spec.volumes)),
   };
 }
 

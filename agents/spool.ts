@@ -126,6 +126,28 @@ export class Spool {
     });
   }
 
+  /** Sequence numbers not acknowledged yet, oldest first. */
+  unacknowledged(): number[] {
+    return [...this.pendingSeqs].sort((a, b) => a - b);
+  }
+
+  /** One unacknowledged batch, or undefined when it was acked, dropped or is unreadable. */
+  read(seq: number): Promise<SpoolBatch | undefined> {
+    return this.serial(async () => {
+      if (!this.pendingSeqs.has(seq)) return undefined;
+      try {
+        return JSON.parse(
+          await readFile(join(this.options.dir, fileName(seq)), 'utf8'),
+        ) as SpoolBatch;
+      } catch (err) {
+        this.options.log.warn('dropping unreadable spool batch', { seq, error: String(err) });
+        this.pendingSeqs.delete(seq);
+        await rm(join(this.options.dir, fileName(seq)), { force: true });
+        return undefined;
+      }
+    });
+  }
+
   /** Unacknowledged batches in sequence order, optionally of one kind. */
   pending(kind?: string): Promise<SpoolBatch[]> {
     return this.serial(async () => {

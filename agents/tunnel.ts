@@ -2,6 +2,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import WebSocket from 'ws';
 import type { InventoryUpdate } from '../functions/tunnel/inventory';
 import {
+  type BatchAckFrame,
+  type BatchFrame,
   type ControlFrame,
   decodeFrame,
   encodeControl,
@@ -53,6 +55,10 @@ export interface Tunnel {
   onConnected(cb: (reason: ConnectedReason) => void): void;
   /** Called when the edge acknowledged an inventory update with this seq. */
   onAck(cb: (seq: number) => void): void;
+  /** Sends a spooled batch; false when not connected (the batch sender retries after reconnect). */
+  sendBatch(frame: BatchFrame): boolean;
+  /** Called when the edge is done with a spooled batch (committed or rejected for good). */
+  onBatchAck(cb: (ack: BatchAckFrame) => void): void;
   /** Whether a tunnel socket is currently open and negotiated. */
   isConnected(): boolean;
   /** Stops reconnecting, cancels in-flight proxied streams and closes the socket. */
@@ -85,6 +91,7 @@ export function startTunnel(options: TunnelOptions): Tunnel {
   const proxy = options.proxy ?? createProxy(options);
   const connectedCallbacks: ((reason: ConnectedReason) => void)[] = [];
   const ackCallbacks: ((seq: number) => void)[] = [];
+  const batchAckCallbacks: ((ack: BatchAckFrame) => void)[] = [];
   let served: ServedRequests | undefined;
   let socket: WebSocket | undefined;
   let welcome: WelcomeFrame | undefined;
@@ -146,6 +153,9 @@ export function startTunnel(options: TunnelOptions): Tunnel {
         return;
       case 'ack':
         for (const cb of ackCallbacks) cb(frame.seq);
+        return;
+      case 'batch-ack':
+        for (const cb of batchAckCallbacks) cb(frame);
         return;
       case 'resync':
         log.info('edge asked for an inventory snapshot', { reason: frame.reason });
@@ -262,6 +272,15 @@ export function startTunnel(options: TunnelOptions): Tunnel {
     },
     onAck(cb) {
       ackCallbacks.push(cb);
+    },
+    sendBatch(frame) {
+      const ws = socket;
+      if (!ws || !welcome || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(encodeControl(frame));
+      return true;
+    },
+    onBatchAck(cb) {
+      batchAckCallbacks.push(cb);
     },
     isConnected: () => welcome !== undefined && socket?.readyState === WebSocket.OPEN,
     async close() {

@@ -5,9 +5,11 @@ import { NodeRules } from '../alerting/node-rules';
 import { VersionSkewRule } from '../alerting/version-skew-rule';
 import type { Env } from '../env';
 import { QuotaRelay } from '../quotas/tunnel-push';
+import { ingestBatch } from './batch-ingest';
 import type { EventSummary, InventoryUpdate, NamespaceSummary, NodeSummary } from './inventory';
 import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
 import {
+  type BatchFrame,
   CloseCodes,
   type ControlFrame,
   decodeFrame,
@@ -253,6 +255,9 @@ export class ClusterTunnel extends DurableObject<Env> {
         else this.#send(ws, { type: 'resync', reason: outcome.reason });
         return;
       }
+      case 'batch':
+        this.ctx.waitUntil(this.#onBatch(ws, state, frame));
+        return;
       case 'quota-usage':
         this.ctx.waitUntil(this.#quotas.onUsage(this.#store.getMeta('clusterName') ?? '', frame));
         return;
@@ -262,6 +267,49 @@ export class ClusterTunnel extends DurableObject<Env> {
           code: 'unknown_type',
           message: `an agent may not send "${frame.type}" frames`,
         });
+    }
+  }
+
+  /** Acks a spooled batch once its receiver committed it; a bad one is acked as rejected. */
+  async #onBatch(ws: WebSocket, state: SocketState, frame: BatchFrame): Promise<void> {
+    const cluster = this.#store.getMeta('clusterName') ?? '';
+    try {
+      const outcome = await ingestBatch(this.env, cluster, state.agentId ?? '', frame);
+      if (!outcome.ok) {
+        console.warn(
+          JSON.stringify({
+            level: 'warn',
+            msg: 'rejected batch',
+            agentId: state.agentId,
+            seq: frame.seq,
+            kind: frame.kind,
+            problem: outcome.problem,
+          }),
+        );
+        this.#send(ws, {
+          type: 'error',
+          code: 'malformed',
+          message: outcome.problem.slice(0, 4096),
+        });
+      }
+      this.#send(ws, outcome.ack);
+    } catch (error) {
+      // Not acked: the agent sends it again.
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'batch ingest failed',
+          agentId: state.agentId,
+          seq: frame.seq,
+          kind: frame.kind,
+          error: String(error),
+        }),
+      );
+      this.#send(ws, {
+        type: 'error',
+        code: 'internal',
+        message: `batch ${frame.seq} not stored; send it again`,
+      });
     }
   }
 

@@ -211,6 +211,33 @@ const ack = z.object({ type: z.literal('ack'), seq });
 /** The edge lost track (gap in seq, another replica took over): send a snapshot. */
 const resync = z.object({ type: z.literal('resync'), reason: z.string().max(1024) });
 
+/** Kinds of spooled batch the edge knows; an unknown kind is acked as rejected, not looped on. */
+export const batchKinds = ['metering', 'alerts'] as const;
+export type BatchKind = (typeof batchKinds)[number];
+const batchSeq = z.number().int().positive();
+const batchKind = z.string().min(1).max(64);
+/**
+ * One durable batch from the agent's spool. The payload is validated per
+ * kind by the edge (a bad payload must be answered, not dropped as a
+ * malformed frame, or the agent would resend it forever).
+ */
+const batch = z.object({
+  type: z.literal('batch'),
+  seq: batchSeq,
+  kind: batchKind,
+  createdAt: z.string().max(64),
+  /** The replica that spooled it (a renamed pod replays its old batches under their old id). */
+  agentId: z.string().min(1).max(253).optional(),
+  payload: z.unknown(),
+});
+/** The edge is done with batch `seq`: committed, or (with `rejected`) refused for good. */
+const batchAck = z.object({
+  type: z.literal('batch-ack'),
+  seq: batchSeq,
+  kind: batchKind,
+  rejected: z.string().max(1024).optional(),
+});
+
 const controlFrame = z.discriminatedUnion('type', [
   hello,
   welcome,
@@ -225,6 +252,8 @@ const controlFrame = z.discriminatedUnion('type', [
   inventory,
   ack,
   resync,
+  batch,
+  batchAck,
   quotasFrame,
   quotaUsageFrame,
 ]);
@@ -241,6 +270,8 @@ export type ErrorFrame = z.infer<typeof error>;
 export type InventoryFrame = { type: 'inventory'; update: InventoryUpdate };
 export type AckFrame = z.infer<typeof ack>;
 export type ResyncFrame = z.infer<typeof resync>;
+export type BatchFrame = z.infer<typeof batch>;
+export type BatchAckFrame = z.infer<typeof batchAck>;
 export type ControlFrame =
   | HelloFrame
   | WelcomeFrame
@@ -255,6 +286,8 @@ export type ControlFrame =
   | InventoryFrame
   | AckFrame
   | ResyncFrame
+  | BatchFrame
+  | BatchAckFrame
   | QuotasFrame
   | QuotaUsageFrame;
 
@@ -333,6 +366,8 @@ const knownTypes = new Set<string>([
   'inventory',
   'ack',
   'resync',
+  'batch',
+  'batch-ack',
   'quotas',
   'quota-usage',
 ] satisfies ControlFrame['type'][]);

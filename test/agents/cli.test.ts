@@ -99,6 +99,7 @@ describe('parseConfig', () => {
         alertmanagerListen: { host: '0.0.0.0', port: 9094 },
         dataDir: '/data',
         meteringIntervalSeconds: 30,
+        meteringCharging: 'max',
         healthListen: { host: '127.0.0.1', port: 9000 },
         logLevel: 'debug',
         namespace: 'kube-edge',

@@ -61,6 +61,8 @@ describe('projected informers', () => {
       'ownerKind',
       'ownerName',
       'phase',
+      'pvcClaims',
+      'startedAt',
     ]);
     const spec = raw.spec as {
       nodeName: string;

@@ -106,6 +106,8 @@ function fakeTunnel(sent: InventoryUpdate[]): Tunnel {
       queueMicrotask(() => cb('connected'));
     },
     onAck: () => {},
+    sendBatch: () => false,
+    onBatchAck: () => {},
     isConnected: () => true,
     close: async () => {},
   };
@@ -126,6 +128,7 @@ describe('two agents', () => {
         token: 't',
         kubeconfig,
         meteringIntervalSeconds: 60,
+        meteringCharging: 'max',
         healthListen: { host: '127.0.0.1', port: 0 },
         logLevel: 'error',
         namespace: 'edgetower-system',

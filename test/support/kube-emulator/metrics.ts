@@ -67,15 +67,21 @@ export function podMetrics(store: KubeStore, pod: KubeObject): unknown {
   };
 }
 
-export function podMetricsList(store: KubeStore, namespace: string | undefined): unknown {
+/** Paged like metrics-server behind the aggregator: `limit`, and `continue` as an opaque offset. */
+export function podMetricsList(
+  store: KubeStore,
+  namespace: string | undefined,
+  page: { limit?: number; continue?: string } = {},
+): unknown {
+  const running = store.list('pods', namespace).filter(isRunning);
+  const from = page.continue ? Number(Buffer.from(page.continue, 'base64url').toString()) || 0 : 0;
+  const to = page.limit ? Math.min(from + page.limit, running.length) : running.length;
+  const next = to < running.length ? Buffer.from(String(to)).toString('base64url') : undefined;
   return {
     kind: 'PodMetricsList',
     apiVersion: 'metrics.k8s.io/v1beta1',
-    metadata: {},
-    items: store
-      .list('pods', namespace)
-      .filter(isRunning)
-      .map((pod) => podMetrics(store, pod)),
+    metadata: next ? { continue: next } : {},
+    items: running.slice(from, to).map((pod) => podMetrics(store, pod)),
   };
 }
 

@@ -36,6 +36,14 @@ export const RESOURCES: ResourceDef[] = [
   },
   { plural: 'services', kind: 'Service', group: '', version: 'v1', namespaced: true, verbs: rw },
   {
+    plural: 'persistentvolumeclaims',
+    kind: 'PersistentVolumeClaim',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    verbs: rw,
+  },
+  {
     plural: 'deployments',
     kind: 'Deployment',
     group: 'apps',

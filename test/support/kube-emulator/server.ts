@@ -350,7 +350,11 @@ function serveMetrics(ctx: ServerContext, res: ServerResponse, r: Route, url: UR
     return item ? sendJson(res, 200, item) : sendStatus(res, statuses.notFound('nodes', r.name));
   }
   if (r.plural === 'pods') {
-    if (!r.name) return sendJson(res, 200, podMetricsList(ctx.store, r.namespace));
+    if (!r.name) {
+      const limit = Number(url.searchParams.get('limit') ?? 0) || undefined;
+      const page = { limit, continue: url.searchParams.get('continue') ?? undefined };
+      return sendJson(res, 200, podMetricsList(ctx.store, r.namespace, page));
+    }
     const pod = ctx.store.get('pods', r.namespace, r.name);
     return pod
       ? sendJson(res, 200, podMetrics(ctx.store, pod))

@@ -1,0 +1,173 @@
+import type { MeteringPayload } from '../../functions/metering/samples';
+import { sleep } from '../backoff';
+import type { Informer } from '../informers';
+import { KubeError } from '../kube';
+import type { Logger } from '../log';
+import type { NamespaceRecord, PodRecord } from '../projections';
+import type { OwnerLookup } from './attribution';
+import { alignedBoundary, type ChargingMode, windowsBetween } from './charging';
+import type { PodUsageSample, UsageSource } from './usage-source';
+import { buildWindows, type DepartedPod, splitPayload } from './window-builder';
+import type { WindowState } from './window-state';
+
+export interface MeteringSamplerOptions {
+  pods: Informer<PodRecord>;
+  namespaces: Informer<NamespaceRecord>;
+  owners: OwnerLookup;
+  pvcBytes: { get(key: string): number | undefined };
+  usage: UsageSource;
+  intervalSeconds: number;
+  charging: ChargingMode;
+  /** Spools the batch durably (and queues it for sending); resolves once it is on disk. */
+  submit: (payload: MeteringPayload) => Promise<void>;
+  state: WindowState;
+  /** Window end of the newest metering batch still in the spool, if any. */
+  spooledWindowEnd?: () => Promise<number | undefined>;
+  log: Logger;
+  /** Resolves once the informers hold the cluster: sampling before that would miss pods. */
+  ready: () => Promise<void>;
+  /** After a restart, missed windows are filled in only this far back (default 10 min). */
+  maxBackfillSeconds?: number;
+  /** Pods per batch: a window of more pods is split (default 5,000, ~1.5 MB a frame). */
+  maxPodsPerBatch?: number;
+  now?: () => number;
+}
+
+const MAX_DEPARTED = 100_000;
+
+/**
+ * The leader's metering loop: at every interval boundary it samples usage,
+ * meters the window(s) since the last sample per pod and hands them to the
+ * spool. Windows are aligned to interval boundaries (and cut at hours);
+ * after a restart it continues from the last window it spooled, so a short
+ * outage leaves no gap and re-meters nothing.
+ */
+export class MeteringSampler {
+  private readonly departed = new Map<string, DepartedPod>();
+  private readonly stopController = new AbortController();
+  private readonly unsubscribe: () => void;
+  private readonly now: () => number;
+  private previousUsage = new Map<string, PodUsageSample>();
+  private previousSampledAt: number | undefined;
+  private lastWindowEnd: number | undefined;
+  private running: Promise<void> | undefined;
+  private metricsApiMissing = false;
+
+  constructor(private readonly options: MeteringSamplerOptions) {
+    this.now = options.now ?? (() => Date.now());
+    this.unsubscribe = options.pods.on((event) => {
+      const before = event.previous;
+      if (before?.phase !== 'Running') return;
+      if (event.type === 'upsert' && event.item.phase === 'Running') return;
+      if (this.departed.size >= MAX_DEPARTED) return;
+      this.departed.set(event.key, { record: before, goneAt: Math.floor(this.now() / 1000) });
+    });
+  }
+
+  start(): void {
+    this.running ??= this.loop().catch((error: unknown) =>
+      this.options.log.error('metering loop failed', { error: String(error) }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    this.unsubscribe();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const { intervalSeconds, log } = this.options;
+    const signal = this.stopController.signal;
+    await this.options.ready();
+    if (signal.aborted) return;
+    const fromState = await this.options.state.load();
+    const fromSpool = await this.options.spooledWindowEnd?.();
+    const resumeAt = Math.max(fromState ?? 0, fromSpool ?? 0) || undefined;
+    const maxBackfill = this.options.maxBackfillSeconds ?? 600;
+    const nowSeconds = this.now() / 1000;
+    if (resumeAt !== undefined && nowSeconds - resumeAt <= maxBackfill) {
+      this.lastWindowEnd = resumeAt;
+      log.info('metering resumes after the last spooled window', { windowEnd: resumeAt });
+    } else {
+      this.lastWindowEnd = alignedBoundary(nowSeconds, intervalSeconds);
+      if (resumeAt !== undefined)
+        log.warn('metering state too old to fill in; starting afresh', {
+          lastWindowEnd: resumeAt,
+          maxBackfillSeconds: maxBackfill,
+        });
+    }
+    while (!signal.aborted) {
+      const next = alignedBoundary(this.now() / 1000, intervalSeconds) + intervalSeconds;
+      // A little after the boundary so the window's last second is in.
+      await sleep(Math.max(0, next * 1000 - this.now()) + 20, signal);
+      if (signal.aborted) return;
+      try {
+        await this.tick(alignedBoundary(this.now() / 1000, intervalSeconds));
+      } catch (error) {
+        log.warn('metering sample failed; the next one covers this window', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
+
+  /** Samples now and meters everything from the last window end up to `boundary`. */
+  async tick(boundary: number): Promise<void> {
+    const { intervalSeconds, log } = this.options;
+    const from = this.lastWindowEnd ?? boundary;
+    if (boundary <= from) return;
+    const usage = await this.sampleUsage();
+    const sampledAt = this.now() / 1000;
+    const maxWindows = Math.ceil((this.options.maxBackfillSeconds ?? 600) / intervalSeconds) + 1;
+    const windows = windowsBetween(from, boundary, intervalSeconds, maxWindows);
+    if ((windows[0]?.start ?? from) > from)
+      log.warn('metering gap too long; oldest windows not metered', {
+        from,
+        resumedAt: windows[0]?.start,
+      });
+    const payloads = buildWindows(
+      {
+        sampledAt,
+        previousSampledAt: this.previousSampledAt,
+        running: [...this.options.pods.items.values()].filter((p) => p.phase === 'Running'),
+        departed: this.departed.values(),
+        usage,
+        previousUsage: this.previousUsage,
+        namespaces: this.options.namespaces.items,
+        owners: this.options.owners,
+        pvcBytes: this.options.pvcBytes,
+      },
+      windows,
+      this.options.charging,
+    );
+    for (const payload of payloads)
+      for (const part of splitPayload(payload, this.options.maxPodsPerBatch ?? 5000))
+        await this.options.submit(part);
+    this.lastWindowEnd = boundary;
+    await this.options.state.save(boundary);
+    for (const [key, gone] of this.departed) if (gone.goneAt <= boundary) this.departed.delete(key);
+    this.previousUsage = usage;
+    this.previousSampledAt = sampledAt;
+    log.debug('metered', {
+      windows: payloads.length,
+      pods: payloads[payloads.length - 1]?.pods.length ?? 0,
+      windowEnd: boundary,
+    });
+  }
+
+  private async sampleUsage(): Promise<Map<string, PodUsageSample>> {
+    try {
+      return await this.options.usage.sample(this.stopController.signal);
+    } catch (error) {
+      // No metrics-server in this cluster: meter requests (max mode) rather than nothing.
+      if (error instanceof KubeError && error.status === 404) {
+        if (!this.metricsApiMissing)
+          this.options.log.warn('metrics.k8s.io is not served; metering requests only');
+        this.metricsApiMissing = true;
+        return new Map();
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { createDb } from '../../db/client';
+import { routeAndStore } from '../alerting/intake';
+import { normalizeAlerts, postAlertsBody } from '../alerting/intake-schema';
+import type { Env } from '../env';
+import { meteringPayloadSchema } from '../metering/samples';
+import type { BatchAckFrame, BatchFrame } from './protocol';
+
+/** What became of one spooled batch. */
+export type BatchOutcome =
+  | { ok: true; ack: BatchAckFrame; duplicate?: boolean }
+  /** Refused for good: ack it as rejected (so the agent drops it) and report why. */
+  | { ok: false; ack: BatchAckFrame; problem: string };
+
+function issueText(issues: { path: PropertyKey[]; message: string }[]): string {
+  const issue = issues[0];
+  const where = issue?.path.map(String).join('.') || '(payload)';
+  return `${where}: ${issue?.message ?? 'invalid'}`;
+}
+
+const rejected = (frame: BatchFrame, problem: string): BatchOutcome => ({
+  ok: false,
+  problem,
+  ack: { type: 'batch-ack', seq: frame.seq, kind: frame.kind, rejected: problem.slice(0, 1024) },
+});
+
+/**
+ * Hands one spooled batch of an agent to where its kind belongs: metering
+ * windows to the cluster's MeteringStore (idempotent by agent and seq),
+ * alerts from the in-cluster Alertmanager to alert routing, labelled with
+ * this cluster when they carry no `cluster` label. Resolves once the
+ * receiver committed, so the caller acks only then; throws when it could
+ * not (the agent sends the batch again).
+ */
+export async function ingestBatch(
+  env: Env,
+  clusterName: string,
+  socketAgentId: string,
+  frame: BatchFrame,
+  now = Date.now(),
+): Promise<BatchOutcome> {
+  const ack: BatchAckFrame = { type: 'batch-ack', seq: frame.seq, kind: frame.kind };
+  const agentId = frame.agentId ?? socketAgentId;
+  switch (frame.kind) {
+    case 'metering': {
+      const parsed = meteringPayloadSchema.safeParse(frame.payload);
+      if (!parsed.success)
+        return rejected(frame, `invalid metering batch: ${issueText(parsed.error.issues)}`);
+      if (parsed.data.windowEnd <= parsed.data.windowStart)
+        return rejected(frame, 'invalid metering batch: windowEnd must be after windowStart');
+      const store = env.METERING_STORE.get(env.METERING_STORE.idFromName(`cluster:${clusterName}`));
+      const { duplicate } = await store.ingest(agentId, frame.seq, parsed.data);
+      return { ok: true, ack, duplicate };
+    }
+    case 'alerts': {
+      const parsed = postAlertsBody.safeParse(frame.payload);
+      if (!parsed.success)
+        return rejected(frame, `invalid alerts batch: ${issueText(parsed.error.issues)}`);
+      const alerts = normalizeAlerts(parsed.data, now);
+      for (const alert of alerts) alert.labels.cluster ??= clusterName;
+      if (alerts.length > 0) await routeAndStore(env, createDb(env.DB), alerts, now);
+      return { ok: true, ack };
+    }
+    default:
+      return rejected(frame, `unknown batch kind "${frame.kind.slice(0, 64)}"`);
+  }
+}
