@@ -10,6 +10,7 @@ import { clusterRoutes } from './clusters/routes';
 import { onError, onNotFound } from './errors';
 import { iamRoutes } from './iam/routes';
 import { loginRoutes } from './identity/login-routes';
+import { meteringRoutes } from './metering/routes';
 import { identityProviderRoutes } from './identity/routes';
 import { audit } from './middleware/audit';
 import { limitBody, requireJson } from './middleware/body';
@@ -50,6 +51,7 @@ export function createApp() {
   app.route('/api/v1', identityProviderRoutes);
   app.route('/api/v1', quotaRoutes);
   app.route('/', overviewRoutes);
+  app.route('/', meteringRoutes);
   // The dashboard calls the API in-process through the app's own fetch.
   app.route('/', createUiRoutes((request, env, ctx) => app.fetch(request, env, ctx)));
 

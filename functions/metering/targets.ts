@@ -1,0 +1,44 @@
+import type { Database } from '../../db/client';
+import { placementsOfWorkspaces } from '../../db/queries/metering';
+import type { Principal } from '../auth/principal';
+import { clusterAccess } from '../clusters/access';
+import { forbidden } from '../errors';
+import { visibleWorkspace } from '../iam/scopes';
+import { type ClusterReach, type MeteringResource, meteringReach, readsWorkspace } from './reach';
+
+/**
+ * The cluster stores a query goes to. A named cluster the caller cannot see
+ * is 404 (as everywhere), one they see but may not read metering of is 403;
+ * the same for a named workspace, whose query spans every cluster it has
+ * namespaces in.
+ */
+export async function resolveTargets(
+  db: Database,
+  principal: Principal,
+  resource: MeteringResource,
+  wanted: { cluster?: string | undefined; workspace?: string | undefined },
+): Promise<ClusterReach[]> {
+  const reach = await meteringReach(db, principal, resource);
+  let targets = [...reach.values()];
+  if (wanted.cluster !== undefined) {
+    const entry = reach.get(wanted.cluster);
+    if (!entry) {
+      await clusterAccess(db, principal, wanted.cluster);
+      throw forbidden(`You may not read ${resource} of cluster "${wanted.cluster}".`);
+    }
+    targets = [entry];
+  }
+  if (wanted.workspace !== undefined) {
+    const name = wanted.workspace;
+    const { workspace } = await visibleWorkspace(db, principal, name);
+    const spanned = new Set(
+      (await placementsOfWorkspaces(db, [workspace.id])).map((p) => p.clusterName),
+    );
+    const readable = targets.filter((t) => readsWorkspace(t, name));
+    const anywhere = [...reach.values()].some((t) => readsWorkspace(t, name));
+    if (!anywhere && spanned.size)
+      throw forbidden(`You may not read ${resource} of workspace "${name}".`);
+    targets = readable.filter((t) => spanned.has(t.clusterName));
+  }
+  return targets.sort((a, b) => a.clusterName.localeCompare(b.clusterName));
+}
