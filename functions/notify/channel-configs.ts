@@ -1,7 +1,22 @@
 import { z } from '@hono/zod-openapi';
 import type { ChannelType } from '../../db/schema/notification-channels';
+import { languages } from './templates/languages';
 
 const url = z.url({ protocol: /^https?$/ }).max(2048);
+
+/**
+ * Settings every channel type takes: how its messages are written
+ * (language, `{{ placeholder }}` templates for the title and each alert's
+ * line, cutting or splitting what is too long) and how fast it may be sent
+ * to (a channel-wide cap on top of the provider's own, e.g. DingTalk's 20/min).
+ */
+const common = {
+  language: z.enum(languages).optional(),
+  titleTemplate: z.string().min(1).max(1000).optional(),
+  textTemplate: z.string().min(1).max(2000).optional(),
+  overflow: z.enum(['truncate', 'split']).optional(),
+  rateLimitPerMinute: z.number().int().min(1).max(6000).optional(),
+};
 
 /**
  * The config each channel type takes (POST /api/v1/notification/channels).
@@ -11,6 +26,7 @@ const url = z.url({ protocol: /^https?$/ }).max(2048);
 export const channelConfigs = {
   webhook: {
     schema: z.strictObject({
+      ...common,
       url,
       format: z.enum(['alertmanager', 'template']).default('alertmanager'),
       bearerToken: z.string().min(1).max(4096).optional(),
@@ -21,8 +37,9 @@ export const channelConfigs = {
   },
   slack: {
     schema: z.union([
-      z.strictObject({ webhookUrl: url }),
+      z.strictObject({ webhookUrl: url, ...common }),
       z.strictObject({
+        ...common,
         token: z.string().min(1).max(512),
         channel: z.string().min(1).max(256),
         apiUrl: url.optional(),
@@ -31,23 +48,32 @@ export const channelConfigs = {
     secret: ['webhookUrl', 'token'],
   },
   dingtalk: {
-    schema: z.strictObject({ webhook: url, secret: z.string().min(1).max(512).optional() }),
+    schema: z.strictObject({
+      webhook: url,
+      secret: z.string().min(1).max(512).optional(),
+      ...common,
+    }),
     secret: ['webhook', 'secret'],
   },
   feishu: {
-    schema: z.strictObject({ webhook: url, secret: z.string().min(1).max(512).optional() }),
+    schema: z.strictObject({
+      webhook: url,
+      secret: z.string().min(1).max(512).optional(),
+      ...common,
+    }),
     secret: ['webhook', 'secret'],
   },
   wecom: {
-    schema: z.strictObject({ webhook: url }),
+    schema: z.strictObject({ webhook: url, ...common }),
     secret: ['webhook'],
   },
   discord: {
-    schema: z.strictObject({ webhookUrl: url }),
+    schema: z.strictObject({ webhookUrl: url, ...common }),
     secret: ['webhookUrl'],
   },
   telegram: {
     schema: z.strictObject({
+      ...common,
       botToken: z.string().min(1).max(256),
       chatId: z.string().min(1).max(64),
       apiUrl: url.optional(),
@@ -56,6 +82,7 @@ export const channelConfigs = {
   },
   email: {
     schema: z.strictObject({
+      ...common,
       smtpHost: z.string().min(1).max(253),
       smtpPort: z.number().int().min(1).max(65535).default(587),
       startTls: z.boolean().default(true),

@@ -21,7 +21,7 @@ export type SendResult =
 
 const httpBuilders: Record<
   Exclude<ChannelType, 'email'>,
-  (input: SendInput) => OutboundRequest | Promise<OutboundRequest>
+  (input: SendInput) => OutboundRequest[] | Promise<OutboundRequest[]>
 > = {
   webhook: webhookRequest,
   slack: slackRequest,
@@ -31,6 +31,15 @@ const httpBuilders: Record<
   discord: discordRequest,
   telegram: telegramRequest,
 };
+
+/** Sends the messages of one notification in order; stops at the first the channel refuses. */
+async function sendAll(env: Env, requests: OutboundRequest[]): Promise<string | undefined> {
+  for (const [i, request] of requests.entries()) {
+    const error = await sendHttp(env, request);
+    if (error) return requests.length > 1 ? `part ${i + 1}/${requests.length}: ${error}` : error;
+  }
+  return undefined;
+}
 
 async function sendHttp(env: Env, request: OutboundRequest): Promise<string | undefined> {
   const problem = targetProblem(env, request.url);
@@ -63,7 +72,7 @@ export async function sendToChannel(
     const error =
       type === 'email'
         ? await sendEmail(env, input)
-        : await sendHttp(env, await httpBuilders[type](input));
+        : await sendAll(env, await httpBuilders[type](input));
     const latencyMs = Date.now() - started;
     return error === undefined ? { ok: true, latencyMs } : { ok: false, latencyMs, error };
   } catch (err) {

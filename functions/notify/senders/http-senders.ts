@@ -1,36 +1,45 @@
-import { linesOf, plainText, titleOf, truncateBytes } from '../message-text';
+import { composeMessage, composeText } from '../templates/compose';
+import type { SizeLimit } from '../templates/fit';
 import { hmacBase64 } from './hmac';
 import { errcodeZero, type OutboundRequest, okTrue, postJson, type SendInput, str } from './types';
 
+/** What each channel takes in one message (the text field, after markup). */
+export const channelLimits = {
+  /** 20,000 bytes for the whole markdown message; room left for the title and JSON. */
+  dingtalk: { max: 19_000, unit: 'bytes' },
+  wecom: { max: 4096, unit: 'bytes' },
+  discord: { max: 2000, unit: 'chars' },
+  telegram: { max: 4096, unit: 'chars' },
+  slack: { max: 39_000, unit: 'chars' },
+  feishu: { max: 30_000, unit: 'bytes' },
+} as const satisfies Record<string, SizeLimit>;
+
 /** Generic webhook: the Alertmanager v4 JSON, with an idempotency key receivers can dedup on. */
-export function webhookRequest({ config, payload, notificationId }: SendInput): OutboundRequest {
+export function webhookRequest({ config, payload, notificationId }: SendInput): OutboundRequest[] {
   const headers: Record<string, string> = { 'idempotency-key': notificationId };
   const bearer = str(config, 'bearerToken');
   const user = str(config, 'username');
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   else if (user) headers.authorization = `Basic ${btoa(`${user}:${str(config, 'password')}`)}`;
-  const body =
-    str(config, 'format') === 'template'
-      ? { title: titleOf(payload), text: linesOf(payload).join('\n'), status: payload.status }
-      : payload;
-  return postJson(str(config, 'url'), body, headers);
+  if (str(config, 'format') !== 'template') return [postJson(str(config, 'url'), payload, headers)];
+  const { title, text } = composeText(payload, config);
+  return [postJson(str(config, 'url'), { title, text, status: payload.status }, headers)];
 }
 
-export function slackRequest({ config, payload }: SendInput): OutboundRequest {
-  const text = plainText(payload, 39_000);
+/** Slack: an incoming webhook, or the Web API's chat.postMessage with a bot token. */
+export function slackRequest({ config, payload }: SendInput): OutboundRequest[] {
+  const { parts } = composeMessage(payload, config, channelLimits.slack);
   const webhookUrl = str(config, 'webhookUrl');
-  if (webhookUrl) return postJson(webhookUrl, { text });
+  if (webhookUrl) return parts.map((text) => postJson(webhookUrl, { text }));
   const api = str(config, 'apiUrl') || 'https://slack.com/api';
-  return {
+  return parts.map((text) => ({
     ...postJson(
       `${api}/chat.postMessage`,
       { channel: str(config, 'channel'), text },
-      {
-        authorization: `Bearer ${str(config, 'token')}`,
-      },
+      { authorization: `Bearer ${str(config, 'token')}` },
     ),
     accepted: okTrue,
-  };
+  }));
 }
 
 /**
@@ -42,7 +51,7 @@ export async function dingtalkRequest({
   config,
   payload,
   now,
-}: SendInput): Promise<OutboundRequest> {
+}: SendInput): Promise<OutboundRequest[]> {
   const url = new URL(str(config, 'webhook'));
   const secret = str(config, 'secret');
   if (secret) {
@@ -50,68 +59,67 @@ export async function dingtalkRequest({
     url.searchParams.set('timestamp', timestamp);
     url.searchParams.set('sign', await hmacBase64(secret, `${timestamp}\n${secret}`));
   }
-  const title = titleOf(payload);
-  const text = truncateBytes(
-    [`### ${title}`, ...linesOf(payload).map((l) => `- ${l}`)].join('\n'),
-    19_000,
-  );
-  return {
+  const { title, parts } = composeMessage(payload, config, channelLimits.dingtalk, {
+    title: (t) => `### ${t}`,
+    line: (l) => `- ${l}`,
+  });
+  return parts.map((text) => ({
     ...postJson(url.toString(), { msgtype: 'markdown', markdown: { title, text } }),
     accepted: errcodeZero,
-  };
+  }));
 }
 
 /**
  * Feishu bot: with a secret, `timestamp` (seconds) and `sign` = base64
  * HMAC-SHA256 keyed by "<timestamp>\n<secret>" over an empty message.
  */
-export async function feishuRequest({ config, payload, now }: SendInput): Promise<OutboundRequest> {
-  const body: Record<string, unknown> = {
-    msg_type: 'text',
-    content: { text: plainText(payload, 30_000) },
-  };
+export async function feishuRequest({
+  config,
+  payload,
+  now,
+}: SendInput): Promise<OutboundRequest[]> {
+  const signature: Record<string, string> = {};
   const secret = str(config, 'secret');
   if (secret) {
     const timestamp = String(Math.floor(now / 1000));
-    body.timestamp = timestamp;
-    body.sign = await hmacBase64(`${timestamp}\n${secret}`, '');
+    signature.timestamp = timestamp;
+    signature.sign = await hmacBase64(`${timestamp}\n${secret}`, '');
   }
-  return {
-    ...postJson(str(config, 'webhook'), body),
+  const { parts } = composeMessage(payload, config, channelLimits.feishu);
+  return parts.map((text) => ({
+    ...postJson(str(config, 'webhook'), { msg_type: 'text', content: { text }, ...signature }),
     accepted: (answer) => {
       const b = answer as { code?: unknown; StatusCode?: unknown; msg?: unknown } | null;
       const code = b?.code ?? b?.StatusCode ?? 0;
       return code === 0 ? undefined : `code ${String(code)}: ${String(b?.msg ?? '')}`;
     },
-  };
+  }));
 }
 
 /** WeCom group bot: markdown content of at most 4096 bytes. */
-export function wecomRequest({ config, payload }: SendInput): OutboundRequest {
-  return {
-    ...postJson(str(config, 'webhook'), {
-      msgtype: 'markdown',
-      markdown: { content: plainText(payload, 4096) },
-    }),
+export function wecomRequest({ config, payload }: SendInput): OutboundRequest[] {
+  const { parts } = composeMessage(payload, config, channelLimits.wecom);
+  return parts.map((content) => ({
+    ...postJson(str(config, 'webhook'), { msgtype: 'markdown', markdown: { content } }),
     accepted: errcodeZero,
-  };
+  }));
 }
 
 /** Discord webhook: `content` of at most 2000 characters. */
-export function discordRequest({ config, payload }: SendInput): OutboundRequest {
-  const text = plainText(payload, 8000);
-  return postJson(str(config, 'webhookUrl'), { content: [...text].slice(0, 2000).join('') });
+export function discordRequest({ config, payload }: SendInput): OutboundRequest[] {
+  const { parts } = composeMessage(payload, config, channelLimits.discord);
+  return parts.map((content) => postJson(str(config, 'webhookUrl'), { content }));
 }
 
 /** Telegram Bot API sendMessage: text of at most 4096 characters. */
-export function telegramRequest({ config, payload }: SendInput): OutboundRequest {
+export function telegramRequest({ config, payload }: SendInput): OutboundRequest[] {
   const api = str(config, 'apiUrl') || 'https://api.telegram.org';
-  const text = [...plainText(payload, 16_000)].slice(0, 4096).join('');
-  return {
+  const { parts } = composeMessage(payload, config, channelLimits.telegram);
+  return parts.map((text) => ({
     ...postJson(`${api}/bot${str(config, 'botToken')}/sendMessage`, {
       chat_id: str(config, 'chatId'),
       text,
     }),
     accepted: okTrue,
-  };
+  }));
 }

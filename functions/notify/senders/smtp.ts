@@ -1,6 +1,6 @@
 import type { Env } from '../../env';
-import { linesOf, titleOf } from '../message-text';
 import { targetProblem } from '../target-check';
+import { composeText } from '../templates/compose';
 import { SmtpSession } from './smtp-session';
 import type { SendInput } from './types';
 import { str } from './types';
@@ -71,13 +71,8 @@ export async function sendEmail(env: Env, input: SendInput): Promise<string | un
     await session.command(`MAIL FROM:<${from}>`, 250);
     for (const rcpt of to) await session.command(`RCPT TO:<${rcpt}>`, 250, 251);
     await session.command('DATA', 354);
-    const message = emailMessage(
-      from,
-      to,
-      titleOf(input.payload),
-      linesOf(input.payload).join('\n'),
-      input.notificationId,
-    );
+    const { title, text } = composeText(input.payload, input.config);
+    const message = emailMessage(from, to, title, text, input.notificationId);
     // Dot-stuffing: a line starting with "." gets another one.
     await session.send(`${message.replace(/\r\n\./g, '\r\n..')}\r\n.`);
     await session.expect(250);
