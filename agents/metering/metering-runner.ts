@@ -27,10 +27,16 @@ export interface MeteringRunnerOptions {
   submit: (payload: MeteringPayload) => Promise<unknown>;
   log: Logger;
   stallTimeoutMs?: number;
+  /** False: the caller drives sampler.begin/tick itself (tests). Default true. */
+  autoStart?: boolean;
+  /** Clock (ms), for tests. */
+  now?: () => number;
 }
 
 export interface MeteringRunner {
   sampler: MeteringSampler;
+  /** Resolves once pods, namespaces, owners and PVCs are all listed. */
+  ready(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,6 +63,9 @@ export function startMetering(options: MeteringRunnerOptions): MeteringRunner {
     stallTimeoutMs: options.stallTimeoutMs,
   });
   const pvcs = startPvcSizes({ client, log, stallTimeoutMs: options.stallTimeoutMs });
+  const ready = async () => {
+    await Promise.all([pipeline.waitForSync(), owners.waitForSync(), pvcs.waitForSync()]);
+  };
   const sampler = new MeteringSampler({
     pods: pipeline.pods,
     namespaces: pipeline.namespaces,
@@ -71,11 +80,10 @@ export function startMetering(options: MeteringRunnerOptions): MeteringRunner {
     state: options.dataDir ? fileWindowState(options.dataDir) : memoryWindowState(),
     spooledWindowEnd: () => newestSpooledWindowEnd(options.spool),
     log,
-    ready: async () => {
-      await Promise.all([pipeline.waitForSync(), owners.waitForSync(), pvcs.waitForSync()]);
-    },
+    ready,
+    now: options.now,
   });
-  sampler.start();
+  if (options.autoStart !== false) sampler.start();
   log.info('metering started', {
     intervalSeconds: options.intervalSeconds,
     charging: options.charging,
@@ -83,6 +91,7 @@ export function startMetering(options: MeteringRunnerOptions): MeteringRunner {
   });
   return {
     sampler,
+    ready,
     stop: async () => {
       await sampler.stop();
       await Promise.all([owners.stop(), pvcs.stop()]);

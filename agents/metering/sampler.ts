@@ -87,10 +87,10 @@ export class MeteringSampler {
     const maxBackfill = this.options.maxBackfillSeconds ?? 600;
     const nowSeconds = this.now() / 1000;
     if (resumeAt !== undefined && nowSeconds - resumeAt <= maxBackfill) {
-      this.lastWindowEnd = resumeAt;
+      await this.begin(resumeAt);
       log.info('metering resumes after the last spooled window', { windowEnd: resumeAt });
     } else {
-      this.lastWindowEnd = alignedBoundary(nowSeconds, intervalSeconds);
+      await this.begin(alignedBoundary(nowSeconds, intervalSeconds));
       if (resumeAt !== undefined)
         log.warn('metering state too old to fill in; starting afresh', {
           lastWindowEnd: resumeAt,
@@ -109,6 +109,21 @@ export class MeteringSampler {
           error: error instanceof Error ? error.message : String(error),
         });
       }
+    }
+  }
+
+  /**
+   * Sets where the next window starts, and takes a first sample so counters
+   * (Prometheus) have a base to take deltas from. A failed sample is fine:
+   * counters then count from the first window on.
+   */
+  async begin(lastWindowEnd: number): Promise<void> {
+    this.lastWindowEnd = lastWindowEnd;
+    try {
+      this.previousUsage = await this.sampleUsage();
+      this.previousSampledAt = this.now() / 1000;
+    } catch (error) {
+      this.options.log.warn('first metering sample failed', { error: String(error) });
     }
   }
 

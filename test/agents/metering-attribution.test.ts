@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type InventoryPipeline, startInventoryPipeline } from '../../agents/inventory-pipeline';
+import { silentLogger } from '../../agents/log';
+import { type MeteringRunner, startMetering } from '../../agents/metering/metering-runner';
+import type { MeteringPayload } from '../../functions/metering/samples';
+import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
+import { NAMESPACE, podObject, seedOwnedPods, WORKSPACE } from './metering-fixtures';
+import { clientFor, waitFor } from './support';
+
+let emu: KubeEmulator;
+let pipeline: InventoryPipeline | undefined;
+let metering: MeteringRunner | undefined;
+afterEach(async () => {
+  await metering?.stop();
+  await pipeline?.stop();
+  await emu?.close();
+});
+
+const GiB = 2 ** 30;
+const T0 = Date.UTC(2026, 11, 1, 10) / 1000;
+
+async function meter(options: { charging?: 'max' | 'usage' } = {}) {
+  const { client } = await clientFor(emu);
+  pipeline = startInventoryPipeline({
+    client,
+    log: silentLogger,
+    send: () => {},
+    sequence: { next: () => 1, current: () => 1 },
+  });
+  const batches: MeteringPayload[] = [];
+  let clock = T0 * 1000;
+  metering = startMetering({
+    client,
+    pipeline,
+    intervalSeconds: 60,
+    charging: options.charging ?? 'max',
+    spool: { unacknowledged: () => [], read: async () => undefined },
+    submit: async (payload) => batches.push(payload),
+    log: silentLogger,
+    autoStart: false,
+    now: () => clock,
+  });
+  await metering.ready();
+  return {
+    batches,
+    setClock: (seconds: number) => {
+      clock = seconds * 1000;
+    },
+  };
+}
+
+describe('metering attribution', () => {
+  it('bills each pod to its workload: Deployment via ReplicaSet, CronJob via Job, the rest directly', async () => {
+    emu = await startKubeEmulator();
+    seedOwnedPods(emu);
+    const { batches, setClock } = await meter();
+    await metering?.sampler.begin(T0);
+    setClock(T0 + 60.2);
+    await metering?.sampler.tick(T0 + 60);
+    expect(batches).toHaveLength(1);
+    const byPod = Object.fromEntries(
+      (batches[0]?.pods ?? []).map((p) => [p.pod, [p.workloadKind, p.workload, p.workspace]]),
+    );
+    expect(byPod).toEqual({
+      'web-7d9f-a': ['Deployment', 'web', WORKSPACE],
+      'orphan-rs-b': ['ReplicaSet', 'orphan-rs', WORKSPACE],
+      'db-0': ['StatefulSet', 'db', WORKSPACE],
+      'agent-x': ['DaemonSet', 'agent', WORKSPACE],
+      'migrate-c': ['Job', 'migrate', WORKSPACE],
+      'nightly-2900-d': ['CronJob', 'nightly', WORKSPACE],
+      debug: ['Pod', 'debug', WORKSPACE],
+      'etcd-node-1': ['Pod', 'etcd-node-1', WORKSPACE], // a static pod: its owner is the Node
+      lonely: ['Pod', 'lonely', undefined], // namespace in no workspace
+      // "waiting" is Pending: not running, not billed
+    });
+    const db = batches[0]?.pods.find((p) => p.pod === 'db-0');
+    expect(db).toMatchObject({ namespace: NAMESPACE, node: 'node-1', pvcByteSeconds: 600 * GiB });
+  });
+
+  it('meters usage from metrics.k8s.io against requests', async () => {
+    emu = await startKubeEmulator();
+    seedOwnedPods(emu);
+    emu.store.setPodUsage(NAMESPACE, 'web-7d9f-a', { cpu: '2', memory: '512Mi' });
+    emu.store.setPodUsage(NAMESPACE, 'debug', { cpu: '100m', memory: '3Gi' });
+    const { batches, setClock } = await meter({ charging: 'max' });
+    await metering?.sampler.begin(T0);
+    setClock(T0 + 60.2);
+    await metering?.sampler.tick(T0 + 60);
+    const of = (pod: string) => batches[0]?.pods.find((p) => p.pod === pod);
+    // web: usage 2 cores > 0.5 requested; memory 0.5 GiB < 1 GiB requested.
+    expect(of('web-7d9f-a')).toMatchObject({ cpuCoreSeconds: 120, memoryByteSeconds: 60 * GiB });
+    expect(of('debug')).toMatchObject({ cpuCoreSeconds: 30, memoryByteSeconds: 180 * GiB });
+  });
+
+  it('charges a pod deleted mid-window until it went, and one that started mid-window from its start', async () => {
+    emu = await startKubeEmulator();
+    seedOwnedPods(emu);
+    const { batches, setClock } = await meter({ charging: 'max' });
+    await metering?.sampler.begin(T0);
+    setClock(T0 + 20);
+    emu.store.delete('pods', NAMESPACE, 'debug');
+    await waitFor(() => !pipeline?.pods.items.has(`${NAMESPACE}/debug`));
+    emu.store.create(
+      'pods',
+      podObject('late', {
+        startTime: new Date((T0 + 30) * 1000).toISOString(),
+      }),
+    );
+    await waitFor(() => pipeline?.pods.items.has(`${NAMESPACE}/late`));
+    setClock(T0 + 60.2);
+    await metering?.sampler.tick(T0 + 60);
+    const of = (pod: string) => batches[0]?.pods.find((p) => p.pod === pod)?.cpuCoreSeconds;
+    expect(of('debug')).toBe(10); // 20 s × 0.5 core
+    expect(of('late')).toBe(15); // 30 s × 0.5 core
+    setClock(T0 + 120.2);
+    await metering?.sampler.tick(T0 + 120);
+    expect(batches[1]?.pods.find((p) => p.pod === 'debug')).toBeUndefined(); // gone: not charged after
+  });
+});
