@@ -13,6 +13,7 @@ export * from './namespaces';
 export * from './notification-channels';
 export * from './notification-deliveries';
 export * from './notification-receivers';
+export * from './notification-send-slots';
 export * from './refresh-tokens';
 export * from './role-bindings';
 export * from './roles';
