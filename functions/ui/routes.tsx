@@ -3,8 +3,10 @@ import { compress } from 'hono/compress';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, type ErrorBody as ErrorShape } from '../errors';
+import { uiAlertRoutes } from './alert-routes';
 import { assets } from './assets';
 import { uiAuthRoutes } from './auth-routes';
+import { uiClusterRoutes } from './cluster-routes';
 import { csrf } from './csrf';
 import { locale } from './locale';
 import { uiOverviewRoutes } from './overview-routes';
@@ -12,6 +14,7 @@ import { ErrorBody } from './pages/error';
 import { renderPage } from './render';
 import { uiHeaders } from './security-headers';
 import type { ApiFetch, UiEnv } from './ui-env';
+import { uiWorkspaceRoutes } from './workspace-routes';
 
 const wantsHtml = (accept: string | undefined) => (accept ?? '').includes('text/html');
 
@@ -40,6 +43,9 @@ export function createUiRoutes(api: ApiFetch) {
 
   ui.route('/', uiAuthRoutes(api));
   ui.route('/', uiOverviewRoutes);
+  ui.route('/', uiClusterRoutes(api));
+  ui.route('/', uiAlertRoutes(api));
+  ui.route('/', uiWorkspaceRoutes(api));
 
   ui.onError(async (err, c) => {
     const error =

@@ -1,59 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assets } from '../../functions/ui/assets';
 import { CONTENT_SECURITY_POLICY } from '../../functions/ui/security-headers';
-import { type Fixture, fetchWorker, passwordOf, seedFixture } from './support/fixture';
-
-let fx: Fixture;
-const ORIGIN = 'https://edge.test';
-
-/** A browser's cookie jar over fetchWorker: keeps what Set-Cookie gives, sends it back. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-
-  async get(path: string, headers: Record<string, string> = {}) {
-    return this.#send(path, { headers: { accept: 'text/html', ...headers } });
-  }
-
-  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-    return this.#send(path, {
-      method: 'POST',
-      headers: {
-        accept: 'text/html',
-        origin: ORIGIN,
-        'content-type': 'application/x-www-form-urlencoded',
-        ...headers,
-      },
-      body: new URLSearchParams(fields).toString(),
-    });
-  }
-
-  /** The CSRF token a page put into its forms (the cookie's value, double submit). */
-  get csrf(): string {
-    return this.cookies.get('__Host-et_csrf') ?? '';
-  }
-
-  async signIn(username: string, password: string) {
-    await this.get('/ui/sign-in');
-    return this.post('/ui/sign-in', { _csrf: this.csrf, username, password });
-  }
-
-  async #send(path: string, init: RequestInit) {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size)
-      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await fetchWorker(path, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const [name = '', value = ''] = pair.split('=');
-      if (/max-age=0/i.test(line) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return res;
-  }
-}
+import { fetchWorker, passwordOf, seedFixture } from './support/fixture';
+import { Browser, ORIGIN } from './support/ui-browser';
 
 beforeAll(async () => {
-  fx = await seedFixture();
+  await seedFixture();
 });
 
 describe('the dashboard session', () => {
@@ -77,7 +29,7 @@ describe('the dashboard session', () => {
     expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
     expect(CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
     expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline');
-    const setCookie = res.headers.getSetCookie().find((l) => l.startsWith('__Host-et_csrf='));
+    const setCookie = res.headers.getAll('set-cookie').find((l) => l.startsWith('__Host-et_csrf='));
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/Secure/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
@@ -137,7 +89,7 @@ describe('the dashboard session', () => {
     const res = await browser.signIn('alpha-viewer', passwordOf('alpha-viewer'));
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/ui');
-    const line = res.headers.getSetCookie().find((l) => l.startsWith('__Host-et_session='));
+    const line = res.headers.getAll('set-cookie').find((l) => l.startsWith('__Host-et_session='));
     expect(line).toMatch(/HttpOnly/i);
     expect(line).toMatch(/Secure/i);
     expect(line).toMatch(/SameSite=Lax/i);
@@ -205,7 +157,11 @@ describe('the dashboard session', () => {
   it('remembers the language in a cookie and formats for it', async () => {
     const browser = new Browser();
     await browser.signIn('admin', 'admin-password-for-tests');
-    const switched = await browser.post('/ui/lang', { _csrf: browser.csrf, lang: 'zh', next: '/ui' });
+    const switched = await browser.post('/ui/lang', {
+      _csrf: browser.csrf,
+      lang: 'zh',
+      next: '/ui',
+    });
     expect(switched.status).toBe(303);
     expect(browser.cookies.get('__Host-et_lang')).toBe('zh');
     const html = await (await browser.get('/ui')).text();

@@ -1,0 +1,262 @@
+import type { z } from 'zod';
+import type { AlertView } from '../../alerting/alert-groups';
+import type { channelView, historyItem, receiverView } from '../../notify/schemas';
+import type { I18n, MessageKey } from '../i18n';
+import { Csrf } from '../layout';
+
+export type ChannelItem = z.infer<typeof channelView>;
+export type ReceiverItem = z.infer<typeof receiverView>;
+export type DeliveryItem = z.infer<typeof historyItem>;
+
+export interface SilenceItem {
+  id: string;
+  status: { state: string };
+  matchers: { name: string; value: string; isRegex: boolean; isEqual?: boolean }[];
+  startsAt: string;
+  endsAt: string;
+  createdBy: string;
+  comment: string;
+}
+
+/** Silence durations offered from an alert (the API takes any end time). */
+export const silenceDurations = {
+  '1h': 3600,
+  '4h': 4 * 3600,
+  '1d': 86_400,
+  '7d': 7 * 86_400,
+} as const;
+
+const severityClass = (a: AlertView) => `sev-${a.labels.severity || 'none'}`;
+const knownSeverity = (s: string | undefined) =>
+  s === 'critical' || s === 'warning' || s === 'info' ? s : 'none';
+
+/** Alerts with their labels and, for firing ones, a silence form (duration + comment). */
+export function AlertList({
+  i18n,
+  csrf,
+  alerts,
+}: {
+  i18n: I18n;
+  csrf: string;
+  alerts: AlertView[];
+}) {
+  const { t } = i18n;
+  return (
+    <ul class="list">
+      {alerts.map((a) => {
+        const name = a.labels.alertname ?? a.fingerprint;
+        const where = [a.labels.cluster, a.labels.namespace].filter(Boolean).join(' / ');
+        return (
+          <li>
+            <div class="row">
+              <strong>{name}</strong>
+              <span class={`badge ${severityClass(a)}`}>
+                {t(`severity.${knownSeverity(a.labels.severity)}` as MessageKey)}
+              </span>
+            </div>
+            <div class="muted">
+              {where ? `${where} · ` : ''}
+              {t('alerts.since', { time: i18n.dateTime(a.startsAt) })}
+            </div>
+            {a.annotations.summary ? <div>{a.annotations.summary}</div> : null}
+            {a.state === 'active' ? (
+              <details>
+                <summary>{t('alerts.silence')}</summary>
+                <form method="post" action="/ui/alerts/silence">
+                  <Csrf token={csrf} />
+                  <input type="hidden" name="fingerprint" value={a.fingerprint} />
+                  <input type="hidden" name="cluster" value={a.labels.cluster ?? ''} />
+                  <div class="inline">
+                    <div>
+                      <label for={`d-${a.fingerprint}`}>{t('alerts.duration')}</label>
+                      <select id={`d-${a.fingerprint}`} name="duration">
+                        {Object.keys(silenceDurations).map((d) => (
+                          <option value={d}>{t(`duration.${d}` as MessageKey)}</option>
+                        ))}
+                      </select>
+                    </div>
+                    <div>
+                      <label for={`c-${a.fingerprint}`}>{t('alerts.comment')}</label>
+                      <input id={`c-${a.fingerprint}`} name="comment" required maxlength={1024} />
+                    </div>
+                    <button type="submit">{t('alerts.silenceSubmit')}</button>
+                  </div>
+                </form>
+              </details>
+            ) : null}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+export interface AlertsPageProps {
+  i18n: I18n;
+  csrf: string;
+  alerts: AlertView[];
+  silences: SilenceItem[];
+  channels: ChannelItem[] | undefined;
+  receivers: ReceiverItem[] | undefined;
+  history: DeliveryItem[] | undefined;
+  notice?: string | undefined;
+  error?: string | undefined;
+}
+
+/** Firing and silenced alerts, silences, channels (with a test button), receivers and deliveries. */
+export function AlertsBody(props: AlertsPageProps) {
+  const { i18n, csrf } = props;
+  const { t } = i18n;
+  const firing = props.alerts.filter((a) => a.state === 'active');
+  const suppressed = props.alerts.filter((a) => a.state !== 'active');
+  return (
+    <>
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : null}
+      {props.error ? (
+        <p class="notice error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      <section class="card" aria-labelledby="firing">
+        <h2 id="firing">
+          {t('alerts.firing')} ({i18n.number(firing.length)})
+        </h2>
+        {firing.length ? (
+          <AlertList i18n={i18n} csrf={csrf} alerts={firing} />
+        ) : (
+          <p class="muted">{t('alerts.none')}</p>
+        )}
+      </section>
+      <section class="card" aria-labelledby="suppressed">
+        <h2 id="suppressed">
+          {t('alerts.suppressed')} ({i18n.number(suppressed.length)})
+        </h2>
+        {suppressed.length ? (
+          <AlertList i18n={i18n} csrf={csrf} alerts={suppressed} />
+        ) : (
+          <p class="muted">{t('alerts.none')}</p>
+        )}
+      </section>
+      <section class="card" aria-labelledby="silences">
+        <h2 id="silences">{t('alerts.silences')}</h2>
+        {props.silences.length === 0 ? (
+          <p class="muted">{t('cluster.none')}</p>
+        ) : (
+          <ul class="list">
+            {props.silences.map((s) => (
+              <li>
+                <div class="row">
+                  <code>
+                    {s.matchers
+                      .map(
+                        (m) =>
+                          `${m.name}${m.isEqual === false ? '!' : ''}${m.isRegex ? '=~' : '='}${m.value}`,
+                      )
+                      .join(', ')}
+                  </code>
+                  <span class="badge">{s.status.state}</span>
+                </div>
+                <div class="muted">
+                  {t('alerts.until', { time: i18n.dateTime(s.endsAt) })} ·{' '}
+                  {t('alerts.by', { user: s.createdBy })} · {s.comment}
+                </div>
+                {s.status.state !== 'expired' ? (
+                  <form method="post" action="/ui/alerts/silences/expire">
+                    <Csrf token={csrf} />
+                    <input type="hidden" name="id" value={s.id} />
+                    <button type="submit" class="quiet">
+                      {t('alerts.expire')}
+                    </button>
+                  </form>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      {props.channels ? (
+        <section class="card" aria-labelledby="channels">
+          <h2 id="channels">{t('alerts.channels')}</h2>
+          {props.channels.length === 0 ? (
+            <p class="muted">{t('cluster.none')}</p>
+          ) : (
+            <ul class="list">
+              {props.channels.map((ch) => (
+                <li class="row">
+                  <span>
+                    <strong>{ch.name}</strong> <span class="muted">{ch.type}</span>
+                  </span>
+                  <form method="post" action="/ui/alerts/channels/test">
+                    <Csrf token={csrf} />
+                    <input type="hidden" name="id" value={ch.id} />
+                    <input type="hidden" name="name" value={ch.name} />
+                    <button type="submit" class="quiet">
+                      {t('alerts.test')}
+                    </button>
+                  </form>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      ) : null}
+      {props.receivers ? (
+        <section class="card" aria-labelledby="receivers">
+          <h2 id="receivers">{t('alerts.receivers')}</h2>
+          {props.receivers.length === 0 ? (
+            <p class="muted">{t('cluster.none')}</p>
+          ) : (
+            <ul class="list">
+              {props.receivers.map((r) => (
+                <li>
+                  <strong>{r.name}</strong> → {r.channels.join(', ')}
+                  <div class="muted">
+                    {r.matchers.map((m) => `${m.name}${m.op}${m.value}`).join(', ') || '*'}
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      ) : null}
+      {props.history ? (
+        <section class="card" aria-labelledby="history">
+          <h2 id="history">{t('alerts.history')}</h2>
+          {props.history.length === 0 ? (
+            <p class="muted">{t('cluster.none')}</p>
+          ) : (
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('common.time')}</th>
+                    <th scope="col">{t('alerts.receivers')}</th>
+                    <th scope="col">{t('common.status')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {props.history.map((d) => (
+                    <tr>
+                      <td>{i18n.dateTime(d.time)}</td>
+                      <td>
+                        {d.receiver} → {d.channel}
+                      </td>
+                      <td>
+                        {d.status}
+                        {d.error ? <div class="muted">{d.error}</div> : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,304 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { InventorySnapshot } from '../../functions/tunnel/inventory';
+import { connectAgent } from './support/agent-socket';
+import { api, type Fixture, fetchWorker, passwordOf, seedFixture } from './support/fixture';
+import { Browser } from './support/ui-browser';
+
+let fx: Fixture;
+const browsers = new Map<string, Browser>();
+
+const node = (name: string, ready: boolean, edge: boolean) => ({
+  name,
+  ready,
+  edge,
+  roles: edge ? ['agent', 'edge'] : ['worker'],
+  kubeletVersion: edge ? 'v1.31.0-kubeedge' : 'v1.31.0',
+  capacity: { cpu: '4' },
+  allocatable: { cpu: '4' },
+  addresses: [],
+  unschedulable: false,
+});
+const workloads = { deployments: 1, statefulsets: 0, daemonsets: 0, jobs: 0, cronjobs: 0, pods: 3 };
+const warning = (namespace: string, reason: string) => ({
+  key: `${namespace}/${reason}`,
+  namespace,
+  reason,
+  message: `${reason} in ${namespace}`,
+  involvedObject: { kind: 'Pod', name: `${namespace}-pod`, namespace },
+  count: 2,
+});
+
+const inventory: InventorySnapshot = {
+  type: 'snapshot',
+  seq: 1,
+  cluster: { kubernetesVersion: 'v1.31.0', platform: 'linux/arm64' },
+  nodes: [node('east-1', true, false), node('kiosk-7', false, true)],
+  namespaces: [
+    { name: 'alpha-web', workspace: 'alpha', phase: 'Active', workloads },
+    { name: 'beta-web', workspace: 'beta', phase: 'Active', workloads },
+    { name: 'kube-system', phase: 'Active', workloads },
+  ],
+  events: [warning('alpha-web', 'AlphaBackOff'), warning('beta-web', 'BetaBackOff')],
+};
+
+const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+const alert = (labels: Record<string, string>) => ({
+  labels,
+  annotations: { summary: `${labels.alertname} summary` },
+  startsAt: new Date().toISOString(),
+  endsAt: inAnHour(),
+});
+
+async function as(persona: Parameters<Fixture['as']>[0]): Promise<Browser> {
+  let browser = browsers.get(persona);
+  if (!browser) {
+    browser = new Browser();
+    const password = persona === 'admin' ? 'admin-password-for-tests' : passwordOf(persona);
+    expect((await browser.signIn(persona, password)).status).toBe(303);
+    browsers.set(persona, browser);
+  }
+  return browser;
+}
+
+async function page(persona: Parameters<Fixture['as']>[0], path: string) {
+  const res = await (await as(persona)).get(path);
+  return { status: res.status, html: await res.text() };
+}
+
+async function fingerprintOf(alertname: string, namespace: string): Promise<string> {
+  const res = await api('GET', '/api/v2/alerts', fx.as('admin'));
+  const found = (res.body as { labels: Record<string, string>; fingerprint: string }[]).find(
+    (a) => a.labels.alertname === alertname && a.labels.namespace === namespace,
+  );
+  return found!.fingerprint;
+}
+
+beforeAll(async () => {
+  fx = await seedFixture();
+  const rotated = await api('POST', '/api/v1/clusters/east/join-token', fx.as('admin'));
+  const agent = await connectAgent((rotated.body as { joinToken: string }).joinToken, 'east-a');
+  await agent.send({ type: 'inventory', update: inventory });
+  await agent.nextOf('ack');
+  const posted = await api('POST', '/api/v2/alerts', fx.as('admin'), [
+    alert({
+      alertname: 'AlphaDown',
+      cluster: 'east',
+      namespace: 'alpha-web',
+      severity: 'critical',
+    }),
+    alert({ alertname: 'BetaDown', cluster: 'east', namespace: 'beta-web', severity: 'critical' }),
+    alert({ alertname: 'AlphaSlow', cluster: 'west', namespace: 'alpha-db', severity: 'warning' }),
+  ]);
+  expect(posted.status).toBe(200);
+});
+
+describe('dashboard pages show only what the user may see', () => {
+  it('overview: a platform admin sees every cluster and alert; the live feed agrees', async () => {
+    const { status, html } = await page('admin', '/ui');
+    expect(status).toBe(200);
+    expect(html).toContain('href="/ui/clusters/east"');
+    expect(html).toContain('href="/ui/clusters/west"');
+    expect(html).toContain('data-live-cluster="east">Connected');
+    expect(html).toContain('data-live-firing="total">3');
+    expect(html).toContain('href="/ui/audit"');
+    const live = await (await as('admin')).get('/ui/live', { accept: 'application/json' });
+    expect(await live.json()).toEqual({
+      clusters: [
+        { name: 'east', status: 'connected' },
+        { name: 'west', status: 'pending' },
+      ],
+      firing: 3,
+      bySeverity: { critical: 2, warning: 1 },
+    });
+  });
+
+  it('cluster detail: an admin sees nodes, edge nodes, all namespaces, warnings, alerts and admin forms', async () => {
+    const { status, html } = await page('admin', '/ui/clusters/east');
+    expect(status).toBe(200);
+    for (const text of ['kiosk-7', 'v1.31.0-kubeedge', 'alpha-web', 'beta-web', 'kube-system'])
+      expect(html).toContain(text);
+    expect(html).toContain('AlphaBackOff');
+    expect(html).toContain('BetaBackOff');
+    expect(html).toContain('AlphaDown');
+    expect(html).toContain('BetaDown');
+    expect(html).toContain('action="/ui/clusters/east/join-token"');
+    expect(html).toContain('action="/ui/clusters/east/edge-join"');
+  });
+
+  it("a workspace viewer sees their workspace's namespaces, warnings and alerts only", async () => {
+    const overview = await page('alpha-viewer', '/ui');
+    expect(overview.html).toContain('data-live-firing="total">2');
+    expect(overview.html).not.toContain('href="/ui/audit"');
+    const { status, html } = await page('alpha-viewer', '/ui/clusters/east');
+    expect(status).toBe(200);
+    expect(html).toContain('alpha-web');
+    expect(html).toContain('AlphaBackOff');
+    expect(html).toContain('AlphaDown');
+    for (const hidden of ['beta-web', 'BetaBackOff', 'BetaDown', 'kube-system', 'kiosk-7'])
+      expect(html).not.toContain(hidden);
+    expect(html).toContain('Only cluster-wide readers see this.');
+    expect(html).not.toContain('/join-token');
+    const alerts = await page('alpha-viewer', '/ui/alerts');
+    expect(alerts.html).toContain('AlphaDown');
+    expect(alerts.html).toContain('AlphaSlow');
+    expect(alerts.html).not.toContain('BetaDown');
+
+    const beta = await page('beta-viewer', '/ui/clusters/east');
+    expect(beta.html).toContain('beta-web');
+    expect(beta.html).not.toContain('alpha-web');
+    expect((await page('beta-viewer', '/ui/alerts')).html).not.toContain('Alpha');
+  });
+
+  it('answers 404 for a cluster or workspace the user cannot see, 403 for the audit log', async () => {
+    const missing = await page('regular', '/ui/clusters/east');
+    expect(missing.status).toBe(404);
+    expect(missing.html).toContain('Cluster &quot;east&quot; not found.');
+    expect((await page('alpha-admin', '/ui/workspaces/beta')).status).toBe(404);
+    expect((await page('alpha-viewer', '/ui/audit')).status).toBe(403);
+    expect((await page('regular', `/ui/clusters/${'x'.repeat(64)}`)).status).toBe(400);
+  });
+
+  it('workspaces: members with roles and namespaces by cluster', async () => {
+    const list = await page('alpha-admin', '/ui/workspaces');
+    expect(list.html).toContain('href="/ui/workspaces/alpha"');
+    expect(list.html).not.toContain('href="/ui/workspaces/beta"');
+    const { html } = await page('alpha-admin', '/ui/workspaces/alpha');
+    expect(html).toContain('alpha-viewer');
+    expect(html).toContain('workspace-viewer');
+    expect(html).toContain('alpha-db');
+    expect(html).toContain('href="/ui/clusters/west"');
+  });
+
+  it('audit log: admins read it', async () => {
+    const { status, html } = await page('admin', '/ui/audit');
+    expect(status).toBe(200);
+    expect(html).toContain('join-token');
+  });
+});
+
+describe('dashboard forms act through the API as the user', () => {
+  it('silences an alert for the chosen duration, audited under the user', async () => {
+    const browser = await as('alpha-viewer');
+    const fingerprint = await fingerprintOf('AlphaDown', 'alpha-web');
+    // A workspace viewer may see the alert but not silence it: the API says 403.
+    const refused = await browser.post('/ui/alerts/silence', {
+      _csrf: browser.csrf,
+      fingerprint,
+      cluster: 'east',
+      duration: '4h',
+      comment: 'not mine',
+    });
+    expect(refused.status).toBe(403);
+
+    const admin = await as('admin');
+    const before = Date.now();
+    const res = await admin.post('/ui/alerts/silence', {
+      _csrf: admin.csrf,
+      fingerprint,
+      cluster: 'east',
+      duration: '4h',
+      comment: 'deploying a fix',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toMatch(/^\/ui\/alerts\?notice=silenced&until=/);
+    const after = await admin.get(res.headers.get('location')!);
+    const html = await after.text();
+    expect(html).toContain('Silenced until');
+    expect(html).toContain('deploying a fix');
+    const silences = (await api('GET', '/api/v2/silences', fx.as('admin'))).body as {
+      createdBy: string;
+      comment: string;
+      endsAt: string;
+      matchers: { name: string; value: string }[];
+    }[];
+    const made = silences.find((s) => s.comment === 'deploying a fix')!;
+    expect(made.createdBy).toBe('admin');
+    expect(made.matchers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'namespace', value: 'alpha-web' })]),
+    );
+    const hours = (Date.parse(made.endsAt) - before) / 3600_000;
+    expect(hours).toBeGreaterThan(3.99);
+    expect(hours).toBeLessThan(4.01);
+    const overview = await page('admin', '/ui');
+    expect(overview.html).toContain('data-live-firing="total">2');
+    const audit = await api('GET', '/api/v1/audit?resource=silences', fx.as('admin'));
+    expect((audit.body as { items: { user: string; outcome: string }[] }).items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ user: 'admin', outcome: 'success' }),
+        expect.objectContaining({ user: 'alpha-viewer', outcome: 'denied' }),
+      ]),
+    );
+  });
+
+  it('refuses to silence an alert the user cannot see (404) and bad durations (400)', async () => {
+    const browser = await as('beta-viewer');
+    const res = await browser.post('/ui/alerts/silence', {
+      _csrf: browser.csrf,
+      fingerprint: await fingerprintOf('AlphaSlow', 'alpha-db'),
+      cluster: 'west',
+      duration: '1h',
+      comment: 'x',
+    });
+    expect(res.status).toBe(404);
+    const bad = await browser.post('/ui/alerts/silence', {
+      _csrf: browser.csrf,
+      fingerprint: 'f'.repeat(16),
+      duration: '1y',
+      comment: 'x',
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('registers a cluster and shows the join token, agent command and manifest once', async () => {
+    const admin = await as('admin');
+    const res = await admin.post('/ui/clusters', {
+      _csrf: admin.csrf,
+      name: 'north',
+      description: 'new site',
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const token = /id="token" readonly="" value="([^"]+)"/.exec(html)?.[1];
+    expect(token).toMatch(/^etj_/);
+    expect(html).toContain(`npm run agent -- --hub https://edge.test --token ${token}`);
+    expect(html).toContain('kind: Deployment');
+    const dup = await admin.post('/ui/clusters', { _csrf: admin.csrf, name: 'north' });
+    expect(dup.status).toBe(409);
+    expect(await dup.text()).toContain('already exists');
+    const viewer = await as('alpha-viewer');
+    const denied = await viewer.post('/ui/clusters', { _csrf: viewer.csrf, name: 'mine' });
+    expect(denied.status).toBe(403);
+  });
+
+  it('rotates the join token for cluster admins only', async () => {
+    const eastAdmin = await as('east-admin');
+    const res = await eastAdmin.post('/ui/clusters/east/join-token', { _csrf: eastAdmin.csrf });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/value="etj_[\w-]+"/);
+    const viewer = await as('east-viewer');
+    const denied = await viewer.post('/ui/clusters/east/join-token', { _csrf: viewer.csrf });
+    expect(denied.status).toBe(403);
+    const stranger = await as('regular');
+    const hidden = await stranger.post('/ui/clusters/east/join-token', { _csrf: stranger.csrf });
+    expect(hidden.status).toBe(404);
+  });
+
+  it('validates the edge-node join form before asking the cluster', async () => {
+    const admin = await as('admin');
+    const res = await admin.post(
+      '/ui/clusters/west/edge-join',
+      { _csrf: admin.csrf, nodeName: 'Bad Name', nodeIp: 'nope' },
+      { accept: 'text/html' },
+    );
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('nodeName');
+  });
+
+  it('keeps everything behind sign-in', async () => {
+    for (const path of ['/ui', '/ui/live', '/ui/alerts', '/ui/workspaces', '/ui/audit']) {
+      const res = await fetchWorker(path, { redirect: 'manual' });
+      expect(res.status).toBe(303);
+    }
+  });
+});
