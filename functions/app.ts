@@ -10,15 +10,16 @@ import { clusterRoutes } from './clusters/routes';
 import { onError, onNotFound } from './errors';
 import { iamRoutes } from './iam/routes';
 import { loginRoutes } from './identity/login-routes';
-import { meteringRoutes } from './metering/routes';
 import { identityProviderRoutes } from './identity/routes';
+import { billRoutes } from './metering/bill-routes';
+import { meteringRoutes } from './metering/routes';
 import { audit } from './middleware/audit';
 import { limitBody, requireJson } from './middleware/body';
 import { database } from './middleware/database';
 import { notificationRoutes } from './notify/routes';
 import { createRouter } from './openapi';
-import { quotaRoutes } from './quotas/routes';
 import { overviewRoutes } from './overview/routes';
+import { quotaRoutes } from './quotas/routes';
 import { mountApiDocs } from './system/docs';
 import { systemRoutes } from './system/routes';
 import { createUiRoutes } from './ui/routes';
@@ -52,6 +53,7 @@ export function createApp() {
   app.route('/api/v1', quotaRoutes);
   app.route('/', overviewRoutes);
   app.route('/', meteringRoutes);
+  app.route('/', billRoutes);
   // The dashboard calls the API in-process through the app's own fetch.
   app.route('/', createUiRoutes((request, env, ctx) => app.fetch(request, env, ctx)));
 

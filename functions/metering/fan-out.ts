@@ -1,8 +1,15 @@
 import type { PriceRow } from '../../db/queries/metering-prices';
 import type { Env } from '../env';
 import { badRequest } from '../errors';
-import { changesWithin, feesOf, type PricePeriod, timelineFor } from './price-timeline';
+import {
+  changesWithin,
+  feeOf,
+  type PricePeriod,
+  periodPrices,
+  timelineFor,
+} from './price-timeline';
 import type { ClusterReach } from './reach';
+import { addInto } from './store-query';
 import type { GroupKey, Quantities, StoreQuery } from './store-query-types';
 
 /** A cluster store's store by cluster name (one object per cluster). */
@@ -13,7 +20,8 @@ export const meteringStoreOf = (env: Env, clusterName: string) =>
 export interface PricedGroup {
   cluster: string;
   key: GroupKey;
-  buckets: { index: number; quantities: Quantities }[];
+  /** Per bucket index (ascending), quantities and their fees. */
+  buckets: { index: number; quantities: Quantities; fees: number[] }[];
   totals: Quantities;
   fees: number[];
 }
@@ -56,18 +64,24 @@ export async function fanOut(
     if (!target) return;
     if (!answer.ok) throw badRequest(answer.message);
     ({ start, end } = answer);
-    const periods = timelines.get(target.clusterId) ?? [];
+    const prices = periodPrices(timelines.get(target.clusterId) ?? [], answer.start, answer.end);
     for (const group of answer.groups) {
       const totals = [0, 0, 0, 0, 0];
-      for (const q of group.periods)
-        for (let m = 0; m < 5; m++) totals[m] = (totals[m] ?? 0) + (q[m] ?? 0);
-      groups.push({
-        cluster: target.clusterName,
-        key: group.key,
-        buckets: group.buckets,
-        totals,
-        fees: feesOf(group.periods, periods, answer.start, answer.end),
+      const fees = [0, 0, 0, 0, 0];
+      group.periods.forEach((q, p) => {
+        addInto(totals, q);
+        addInto(fees, feeOf(q, prices[p]));
       });
+      const buckets: PricedGroup['buckets'] = [];
+      for (const b of group.buckets) {
+        const fee = feeOf(b.quantities, prices[b.period]);
+        const last = buckets.at(-1);
+        if (last?.index === b.index) {
+          addInto(last.quantities, b.quantities);
+          addInto(last.fees, fee);
+        } else buckets.push({ index: b.index, quantities: [...b.quantities], fees: fee });
+      }
+      groups.push({ cluster: target.clusterName, key: group.key, buckets, totals, fees });
     }
   });
   return { start, end, groups };

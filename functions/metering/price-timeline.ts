@@ -53,25 +53,17 @@ export const changesWithin = (periods: PricePeriod[], start: number, end: number
 export const periodAt = (periods: PricePeriod[], t: number) =>
   periods.filter((p) => p.from <= t).at(-1) ?? periods[0];
 
-/**
- * Fees per metric for a group's per-period quantities, where period i of the
- * store's answer is [cuts[i], cuts[i+1]) with cuts = start + changes.
- */
-export function feesOf(
-  periodQuantities: Quantities[],
-  periods: PricePeriod[],
-  start: number,
-  end: number,
-) {
+/** The price of each of the store's periods: period i is [cuts[i], cuts[i+1]), cuts = start + changes. */
+export function periodPrices(periods: PricePeriod[], start: number, end: number): PricePeriod[] {
   const cuts = [start, ...changesWithin(periods, start, end)];
-  const fees = [0, 0, 0, 0, 0];
-  periodQuantities.forEach((q, i) => {
-    const price = periodAt(periods, cuts[i] ?? start);
-    metricOrder.forEach((metric, m) => {
-      fees[m] = (fees[m] ?? 0) + (q[m] ?? 0) * toApiUnit[metric] * (price?.perUnit[m] ?? 0);
-    });
-  });
-  return fees;
+  return cuts.map(
+    (t) => periodAt(periods, t) ?? { from: t, currency: '', perUnit: [0, 0, 0, 0, 0] },
+  );
+}
+
+/** Fees per metric of quantities (stored units) at one price. */
+export function feeOf(q: Quantities, price: PricePeriod | undefined): number[] {
+  return metricOrder.map((metric, m) => (q[m] ?? 0) * toApiUnit[metric] * (price?.perUnit[m] ?? 0));
 }
 
 /** The currency of the platform price in effect now (USD before any price). */

@@ -34,8 +34,12 @@ export type Quantities = number[];
 
 export interface StoreGroup {
   key: GroupKey;
-  /** Sparse, ascending; bucket index × step is the bucket's start. */
-  buckets: { index: number; quantities: Quantities }[];
+  /**
+   * Sparse, ascending; bucket index × step is the bucket's start. A bucket
+   * a price change cuts through comes once per price period, so fees per
+   * bucket stay exact.
+   */
+  buckets: { index: number; period: number; quantities: Quantities }[];
   /** Quantities per price period: index 0 before the first price change, and so on. */
   periods: Quantities[];
 }

@@ -156,19 +156,15 @@ export function queryStore(sql: SqlStorage, query: StoreQuery, rawCutoff: number
       Number(row.tx),
       Number(row.pvc),
     ];
-    const bi = Number(row.bi);
-    const last = group.buckets.at(-1);
-    if (last && last.index === bi) addInto(last.quantities, q);
-    else {
-      if (++cells > query.maxCells)
-        return {
-          ok: false,
-          reason: 'too_many',
-          message: `The answer would exceed ${query.maxCells} series points; narrow the selector, the range or coarsen the step.`,
-        };
-      group.buckets.push({ index: bi, quantities: [...q] });
-    }
-    const period = group.periods[Number(row.pi)];
+    if (++cells > query.maxCells)
+      return {
+        ok: false,
+        reason: 'too_many',
+        message: `The answer would exceed ${query.maxCells} series points; narrow the selector, the range or coarsen the step.`,
+      };
+    const pi = Number(row.pi);
+    group.buckets.push({ index: Number(row.bi), period: pi, quantities: [...q] });
+    const period = group.periods[pi];
     if (period) addInto(period, q);
   }
   return { ok: true, start, end, groups: [...groups.values()] };
