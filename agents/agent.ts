@@ -15,6 +15,7 @@ import { LeaderElector } from './leader-election';
 import type { Logger } from './log';
 import { MemorySpool } from './memory-spool';
 import { METERING_KIND, type MeteringRunner, startMetering } from './metering/metering-runner';
+import { type QuotaEnforcer, startQuotaEnforcer } from './quota/quota-enforcer';
 import { Spool } from './spool';
 import { startTunnel as defaultStartTunnel, type Tunnel, type TunnelOptions } from './tunnel';
 
@@ -25,6 +26,8 @@ export interface AgentDeps {
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
   stallTimeoutMs?: number;
+  /** How often the leader reports workspace-quota usage (default 10 s), for tests. */
+  quotaReportIntervalMs?: number;
 }
 
 export interface RunningAgent {
@@ -40,6 +43,8 @@ export interface RunningAgent {
   /** Metering while this replica leads. */
   metering(): MeteringRunner | undefined;
   health: HealthServer;
+  /** Workspace quotas: usage, the admission webhook (every replica), reports (leader). */
+  quotas: QuotaEnforcer;
   /** The inventory pipeline while this replica leads. */
   pipeline(): InventoryPipeline | undefined;
   close(): Promise<void>;
@@ -83,6 +88,23 @@ export async function runAgent(
       })
     : undefined;
 
+  // Before the tunnel: its first `quotas` push may come right after connecting.
+  const quotas = await startQuotaEnforcer({
+    client,
+    log: log.child({ component: 'quotas' }),
+    namespace: config.namespace,
+    webhook: config.webhookListen && {
+      listen: config.webhookListen,
+      target: config.webhookUrl
+        ? { url: config.webhookUrl }
+        : { service: { namespace: config.namespace, name: 'edgetower-agent-webhook', port: 443 } },
+      failurePolicy: config.webhookFailurePolicy ?? 'Fail',
+    },
+    // Called from the report timer only, once `tunnel` below exists.
+    sendUsage: (frame) => tunnel.sendQuotaUsage(frame),
+    reportIntervalMs: deps.quotaReportIntervalMs,
+    stallTimeoutMs: deps.stallTimeoutMs,
+  });
   const tunnel = (deps.startTunnel ?? defaultStartTunnel)({
     hubUrl: config.hubUrl,
     token: config.token,
@@ -93,6 +115,8 @@ export async function runAgent(
     log: log.child({ component: 'tunnel' }),
   });
   tunnel.onConnected(() => pipeline?.tracker.requestSnapshot());
+  tunnel.onQuotas((frame, reconnected) => quotas.onQuotas(frame, reconnected));
+  tunnel.onConnected(() => quotas.onConnected());
   const batches = new BatchSender({
     spool: spool ?? new MemorySpool(config.agentId),
     tunnel,
@@ -119,6 +143,7 @@ export async function runAgent(
     if (cluster) started.setCluster(cluster);
     started.tracker.setActive(true);
     pipeline = started;
+    quotas.setLeading(true);
     metering = startMetering({
       client,
       pipeline: started,
@@ -142,6 +167,7 @@ export async function runAgent(
     const stoppingMetering = metering;
     pipeline = undefined;
     metering = undefined;
+    quotas.setLeading(false);
     void stoppingMetering?.stop();
     void stopping?.stop();
   };
@@ -219,6 +245,7 @@ export async function runAgent(
     alertForwarder,
     metering: () => metering,
     health,
+    quotas,
     pipeline: () => pipeline,
     close: async () => {
       stopController.abort();
@@ -229,6 +256,7 @@ export async function runAgent(
       pipeline = undefined;
       batches.close();
       await alertForwarder?.close();
+      await quotas.close();
       await tunnel.close();
       await health.close();
       client.close();

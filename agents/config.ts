@@ -21,6 +21,12 @@ export interface AgentConfig {
   namespace: string;
   /** This replica's identity (the pod name in a cluster). */
   agentId: string;
+  /** Where to serve the workspace-quota admission webhook (HTTPS); absent: no webhook. */
+  webhookListen?: HostPort;
+  /** URL the API server calls the webhook at; absent: the agent's Service in its namespace. */
+  webhookUrl?: string;
+  /** What the API server does when no agent answers the webhook (absent: Fail). */
+  webhookFailurePolicy?: 'Fail' | 'Ignore';
 }
 
 export interface HostPort {
@@ -100,6 +106,23 @@ const FLAGS = {
     env: 'EDGETOWER_AGENT_ID',
     placeholder: '<id>',
     description: 'replica identity (default: $POD_NAME, else the host name)',
+  },
+  'webhook-listen': {
+    env: 'EDGETOWER_WEBHOOK_LISTEN',
+    placeholder: '<host:port>',
+    description: 'serve the workspace-quota admission webhook (HTTPS) here',
+  },
+  'webhook-url': {
+    env: 'EDGETOWER_WEBHOOK_URL',
+    placeholder: '<url>',
+    description:
+      'https URL the API server calls the webhook at (default: Service edgetower-agent-webhook)',
+  },
+  'webhook-failure-policy': {
+    env: 'EDGETOWER_WEBHOOK_FAILURE_POLICY',
+    placeholder: '<Fail|Ignore>',
+    description:
+      'when no agent answers: Fail (default) refuses pods of capped workspaces, Ignore admits them',
   },
 } satisfies Record<string, FlagSpec>;
 
@@ -222,6 +245,23 @@ export function parseConfig(argv: string[], context: ParseContext): ParseResult 
     alertmanagerListen = parsed;
   }
 
+  let webhookListen: HostPort | undefined;
+  const webhookText = get('webhook-listen');
+  if (webhookText) {
+    const parsed = parseHostPort('webhook-listen', webhookText);
+    if (typeof parsed === 'string') return { kind: 'error', message: parsed };
+    webhookListen = parsed;
+  }
+  const webhookUrl = get('webhook-url');
+  if (webhookUrl !== undefined && !/^https:\/\/[^/]/.test(webhookUrl))
+    return { kind: 'error', message: `--webhook-url must be an https URL, got "${webhookUrl}"` };
+  const failurePolicy = get('webhook-failure-policy');
+  if (failurePolicy !== undefined && failurePolicy !== 'Fail' && failurePolicy !== 'Ignore')
+    return {
+      kind: 'error',
+      message: `--webhook-failure-policy must be Fail or Ignore, got "${failurePolicy}"`,
+    };
+
   return {
     kind: 'config',
     config: {
@@ -237,6 +277,9 @@ export function parseConfig(argv: string[], context: ParseContext): ParseResult 
       logLevel: level,
       namespace: get('namespace') ?? context.podNamespace?.trim() ?? 'edgetower-system',
       agentId: get('agent-id') ?? context.env.POD_NAME ?? hostname(),
+      webhookListen,
+      webhookUrl,
+      webhookFailurePolicy: failurePolicy,
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import WebSocket from 'ws';
+import type { QuotasFrame, QuotaUsageFrame } from '../functions/quotas/frames';
 import type { InventoryUpdate } from '../functions/tunnel/inventory';
 import {
   type BatchAckFrame,
@@ -59,6 +60,10 @@ export interface Tunnel {
   sendBatch(frame: BatchFrame): boolean;
   /** Called when the edge is done with a spooled batch (committed or rejected for good). */
   onBatchAck(cb: (ack: BatchAckFrame) => void): void;
+  /** Called with every `quotas` push; `reconnected` for the first one since the tunnel (re)connected. */
+  onQuotas(cb: (frame: QuotasFrame, reconnected: boolean) => void): void;
+  /** Sends the leader's quota usage report; false when not connected (the next report resends). */
+  sendQuotaUsage(frame: QuotaUsageFrame): boolean;
   /** Whether a tunnel socket is currently open and negotiated. */
   isConnected(): boolean;
   /** Stops reconnecting, cancels in-flight proxied streams and closes the socket. */
@@ -91,6 +96,8 @@ export function startTunnel(options: TunnelOptions): Tunnel {
   const proxy = options.proxy ?? createProxy(options);
   const connectedCallbacks: ((reason: ConnectedReason) => void)[] = [];
   const ackCallbacks: ((seq: number) => void)[] = [];
+  const quotaCallbacks: ((frame: QuotasFrame, reconnected: boolean) => void)[] = [];
+  let quotasSinceWelcome = false;
   const batchAckCallbacks: ((ack: BatchAckFrame) => void)[] = [];
   let served: ServedRequests | undefined;
   let socket: WebSocket | undefined;
@@ -131,6 +138,7 @@ export function startTunnel(options: TunnelOptions): Tunnel {
     switch (frame.type) {
       case 'welcome':
         welcome = frame;
+        quotasSinceWelcome = false;
         backoff.reset();
         startHeartbeat(ws, frame);
         log.info('tunnel connected', { version: frame.version, cluster: frame.cluster });
@@ -157,6 +165,12 @@ export function startTunnel(options: TunnelOptions): Tunnel {
       case 'batch-ack':
         for (const cb of batchAckCallbacks) cb(frame);
         return;
+      case 'quotas': {
+        const reconnected = !quotasSinceWelcome;
+        quotasSinceWelcome = true;
+        for (const cb of quotaCallbacks) cb(frame, reconnected);
+        return;
+      }
       case 'resync':
         log.info('edge asked for an inventory snapshot', { reason: frame.reason });
         notify('resync');
@@ -272,6 +286,15 @@ export function startTunnel(options: TunnelOptions): Tunnel {
     },
     onAck(cb) {
       ackCallbacks.push(cb);
+    },
+    onQuotas(cb) {
+      quotaCallbacks.push(cb);
+    },
+    sendQuotaUsage(frame) {
+      const ws = socket;
+      if (!ws || !welcome || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(encodeControl(frame));
+      return true;
     },
     sendBatch(frame) {
       const ws = socket;

@@ -108,6 +108,8 @@ function fakeTunnel(sent: InventoryUpdate[]): Tunnel {
     onAck: () => {},
     sendBatch: () => false,
     onBatchAck: () => {},
+    onQuotas: () => {},
+    sendQuotaUsage: () => false,
     isConnected: () => true,
     close: async () => {},
   };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AdmissionCall } from './admission';
 import { type ClusterSpec, generateCluster } from './generator';
 import type { WatchConnection } from './list-watch';
 import type { RbacTable } from './rbac';
@@ -45,6 +46,8 @@ export interface KubeEmulator {
   store: KubeStore;
   /** Every request seen (bounded), newest last, with impersonation headers. */
   requests: RecordedRequest[];
+  /** Validating admission webhook calls made on pod creates. */
+  admissionCalls: AdmissionCall[];
   /** Replace (or remove) the impersonation RBAC table. */
   setRbac(table: RbacTable | undefined): void;
   /** Add another accepted bearer token. */
@@ -78,6 +81,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     requests: [],
     maxRecordedRequests: options.maxRecordedRequests ?? 10_000,
     version: { gitVersion: options.kubernetesVersion ?? 'v1.30.2', platform: 'linux/amd64' },
+    admissionCalls: [],
   };
   const server = createServer((req, res) => {
     void createHandler(ctx)(req, res);
@@ -96,6 +100,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     token,
     store,
     requests: ctx.requests,
+    admissionCalls: ctx.admissionCalls,
     setRbac: (table) => {
       ctx.rbac = table;
     },

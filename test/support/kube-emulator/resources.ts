@@ -92,6 +92,14 @@ export const RESOURCES: ResourceDef[] = [
     namespaced: true,
     verbs: rw,
   },
+  {
+    plural: 'validatingwebhookconfigurations',
+    kind: 'ValidatingWebhookConfiguration',
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    namespaced: false,
+    verbs: rw,
+  },
 ];
 
 export const RESOURCE_BY_PLURAL = new Map(RESOURCES.map((r) => [r.plural, r]));

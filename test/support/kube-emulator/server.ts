@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AdmissionCall, admitPodCreate } from './admission';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery';
 import { readBody, sendJson, sendStatus } from './http-util';
 import { handleList, handleWatch, type ListWatchContext } from './list-watch';
@@ -32,6 +33,8 @@ export interface ServerContext extends ListWatchContext {
   requests: RecordedRequest[];
   maxRecordedRequests: number;
   version: { gitVersion: string; platform: string };
+  /** Validating webhook calls made on pod creates, newest last. */
+  admissionCalls: AdmissionCall[];
 }
 
 interface Route {
@@ -303,6 +306,11 @@ async function writeObject(
     if (r.name) return sendStatus(res, statuses.methodNotAllowed());
     if (def.namespaced && !ctx.store.get('namespaces', undefined, r.namespace ?? '')) {
       return sendStatus(res, statuses.notFound('namespaces', r.namespace ?? ''));
+    }
+    if (def.plural === 'pods') {
+      const user = String(req.headers['impersonate-user'] ?? 'emulator-user');
+      const refused = await admitPodCreate(ctx.store, obj, user, ctx.admissionCalls);
+      if (refused) return sendStatus(res, refused);
     }
     return sendJson(res, 201, ctx.store.create(def.plural, obj));
   }

@@ -1,0 +1,268 @@
+import type { QuotasFrame, WorkspaceQuotaPush } from '../../functions/quotas/frames';
+import {
+  addAmounts,
+  formatAmount,
+  isTerminalPhase,
+  type PodDemand,
+  podAmounts,
+  type QuotaResource,
+  quotaResources,
+  type ResourceAmounts,
+} from '../../functions/quotas/resources';
+import { WORKSPACE_LABEL } from '../../functions/tunnel/inventory';
+import { Informer } from '../informers';
+import type { KubeClient } from '../kube';
+import type { Logger } from '../log';
+import { projectQuotaPod, type QuotaPod } from './pod-demand';
+
+interface QuotaNamespace {
+  name: string;
+  workspace?: string;
+}
+
+function projectNamespace(raw: unknown): QuotaNamespace | undefined {
+  const metadata = (raw as { metadata?: { name?: unknown; labels?: Record<string, unknown> } })
+    .metadata;
+  if (typeof metadata?.name !== 'string') return undefined;
+  const workspace = metadata.labels?.[WORKSPACE_LABEL];
+  return typeof workspace === 'string'
+    ? { name: metadata.name, workspace }
+    : { name: metadata.name };
+}
+
+/** A pod this replica admitted that its informer has not seen yet. */
+interface PendingPod {
+  namespace: string;
+  name: string;
+  amounts: ResourceAmounts;
+  at: number;
+}
+
+export type Decision =
+  | { allowed: true }
+  | { allowed: false; message: string; resources: QuotaResource[] };
+
+export interface LedgerOptions {
+  client: KubeClient;
+  log: Logger;
+  stallTimeoutMs?: number;
+  /** How long an admitted pod counts before the informer must have seen it (default 30 s). */
+  pendingTtlMs?: number;
+  now?: () => number;
+}
+
+/**
+ * One replica's view of workspace quotas in its cluster: the caps and
+ * usage elsewhere pushed by the edge, usage here kept per namespace from its
+ * own pod and namespace informers (started only while some quota applies),
+ * and the admission decision. Every replica keeps one, so any of them can
+ * answer the webhook.
+ */
+export class QuotaLedger {
+  readonly #options: LedgerOptions;
+  #quotas = new Map<string, WorkspaceQuotaPush>();
+  #revision = -1;
+  #pods: Informer<QuotaPod> | undefined;
+  #namespaces: Informer<QuotaNamespace> | undefined;
+  readonly #byNamespace = new Map<string, ResourceAmounts>();
+  readonly #pending = new Map<string, PendingPod>();
+  #denied = new Map<string, Set<QuotaResource>>();
+  readonly #changeListeners = new Set<() => void>();
+
+  constructor(options: LedgerOptions) {
+    this.#options = options;
+  }
+
+  get #now(): number {
+    return this.#options.now?.() ?? Date.now();
+  }
+
+  /** Workspaces with a quota in this cluster, sorted. */
+  workspaces(): string[] {
+    return [...this.#quotas.keys()].sort();
+  }
+
+  /** Called whenever the quota set or usage here changed. */
+  onChange(listener: () => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  /**
+   * Takes a push from the edge. A push older than the last one (reordered on
+   * reconnect) is ignored; `reconnected` accepts any revision, since a reset
+   * edge object restarts its count.
+   */
+  apply(frame: QuotasFrame, reconnected = false): boolean {
+    if (!reconnected && frame.revision <= this.#revision) return false;
+    this.#revision = frame.revision;
+    this.#quotas = new Map(frame.workspaces.map((w) => [w.workspace, w]));
+    if (this.#quotas.size > 0) this.#startInformers();
+    else void this.#stopInformers();
+    this.#changed();
+    return true;
+  }
+
+  hasSynced(): boolean {
+    return (this.#pods?.hasSynced ?? false) && (this.#namespaces?.hasSynced ?? false);
+  }
+
+  async waitForSync(): Promise<void> {
+    await Promise.all([this.#pods?.waitForSync(), this.#namespaces?.waitForSync()]);
+  }
+
+  /** What a workspace's unfinished pods in this cluster ask for. */
+  usageHere(workspace: string): ResourceAmounts {
+    const total: ResourceAmounts = {};
+    for (const ns of this.#namespaces?.items.values() ?? [])
+      if (ns.workspace === workspace) addAmounts(total, this.#byNamespace.get(ns.name) ?? {});
+    return total;
+  }
+
+  /** Resources admission denied per workspace since the last call (the leader reports them). */
+  takeDenials(): Map<string, QuotaResource[]> {
+    const taken = new Map([...this.#denied].map(([ws, set]) => [ws, [...set].sort()]));
+    this.#denied = new Map();
+    return taken;
+  }
+
+  /** Whether creating a pod asking for `demand` in `namespace` keeps its workspace within quota. */
+  async decide(namespace: string, name: string, demand: PodDemand): Promise<Decision> {
+    const workspace = await this.#workspaceOf(namespace);
+    const quota = workspace === undefined ? undefined : this.#quotas.get(workspace);
+    if (!workspace || !quota) return { allowed: true };
+    if (!this.hasSynced())
+      return {
+        allowed: false,
+        message: `workspace "${workspace}" quota: usage in this cluster is still being counted; retry shortly`,
+        resources: [],
+      };
+    const asked = podAmounts(demand);
+    const here = this.usageHere(workspace);
+    addAmounts(here, this.#pendingOf(workspace));
+    const exceeded: QuotaResource[] = [];
+    const parts = { requested: [] as string[], used: [] as string[], limited: [] as string[] };
+    for (const resource of quotaResources) {
+      const hard = quota.hard[resource];
+      if (hard === undefined) continue;
+      const used = (here[resource] ?? 0) + (quota.usedElsewhere[resource] ?? 0);
+      if (used + asked[resource] <= hard) continue;
+      exceeded.push(resource);
+      const f = (value: number) => `${resource}=${formatAmount(resource, value)}`;
+      parts.requested.push(f(asked[resource]));
+      parts.used.push(
+        `${f(used)} (here ${formatAmount(resource, here[resource] ?? 0)}, other clusters ${formatAmount(resource, quota.usedElsewhere[resource] ?? 0)})`,
+      );
+      parts.limited.push(f(hard));
+    }
+    if (exceeded.length > 0) {
+      const denied = this.#denied.get(workspace) ?? new Set();
+      for (const resource of exceeded) denied.add(resource);
+      this.#denied.set(workspace, denied);
+      return {
+        allowed: false,
+        resources: exceeded,
+        message: `exceeded quota of workspace "${workspace}": requested: ${parts.requested.join(',')}, used: ${parts.used.join(',')}, limited: ${parts.limited.join(',')}`,
+      };
+    }
+    const key = `${namespace}/${name || `?${this.#now}-${Math.random()}`}`;
+    this.#pending.set(key, { namespace, name, amounts: asked, at: this.#now });
+    return { allowed: true };
+  }
+
+  async close(): Promise<void> {
+    await this.#stopInformers();
+  }
+
+  #pendingOf(workspace: string): ResourceAmounts {
+    const ttl = this.#options.pendingTtlMs ?? 30_000;
+    const total: ResourceAmounts = {};
+    for (const [key, pending] of this.#pending) {
+      if (this.#now - pending.at > ttl) this.#pending.delete(key);
+      else if (this.#namespaces?.items.get(pending.namespace)?.workspace === workspace)
+        addAmounts(total, pending.amounts);
+    }
+    return total;
+  }
+
+  async #workspaceOf(namespace: string): Promise<string | undefined> {
+    const known = this.#namespaces?.items.get(namespace);
+    if (known) return known.workspace;
+    // Created a moment ago and not yet in the informer: ask the API server once.
+    try {
+      const raw = await this.#options.client.getJson(
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
+      );
+      return projectNamespace(raw)?.workspace;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #startInformers(): void {
+    if (this.#pods) return;
+    const { client, log, stallTimeoutMs } = this.#options;
+    this.#namespaces = new Informer<QuotaNamespace>({
+      name: 'quota-namespaces',
+      client,
+      path: '/api/v1/namespaces',
+      project: projectNamespace,
+      log: log.child({ informer: 'quota-namespaces' }),
+      stallTimeoutMs,
+    });
+    this.#pods = new Informer<QuotaPod>({
+      name: 'quota-pods',
+      client,
+      path: '/api/v1/pods',
+      project: projectQuotaPod,
+      log: log.child({ informer: 'quota-pods' }),
+      stallTimeoutMs,
+    });
+    this.#pods.on((event) => {
+      if (event.previous) this.#count(event.previous, -1);
+      if (event.type === 'upsert') {
+        this.#count(event.item, 1);
+        if (!event.previous) this.#seen(event.item);
+      }
+      this.#changed();
+    });
+    this.#namespaces.on(() => this.#changed());
+    this.#namespaces.start();
+    this.#pods.start();
+  }
+
+  async #stopInformers(): Promise<void> {
+    const informers = [this.#pods, this.#namespaces];
+    this.#pods = undefined;
+    this.#namespaces = undefined;
+    this.#byNamespace.clear();
+    this.#pending.clear();
+    await Promise.all(informers.map((i) => i?.stop()));
+  }
+
+  #count(pod: QuotaPod, sign: 1 | -1): void {
+    if (isTerminalPhase(pod.phase)) return;
+    const amounts = podAmounts(pod);
+    const current = this.#byNamespace.get(pod.namespace) ?? {};
+    for (const resource of quotaResources)
+      current[resource] = (current[resource] ?? 0) + sign * amounts[resource];
+    this.#byNamespace.set(pod.namespace, current);
+  }
+
+  /** A new pod appeared: it no longer counts as pending (by name, or the oldest unnamed alike). */
+  #seen(pod: QuotaPod): void {
+    if (this.#pending.delete(`${pod.namespace}/${pod.name}`)) return;
+    const amounts = podAmounts(pod);
+    for (const [key, pending] of this.#pending) {
+      if (pending.name || pending.namespace !== pod.namespace) continue;
+      if (quotaResources.every((r) => pending.amounts[r] === amounts[r])) {
+        this.#pending.delete(key);
+        return;
+      }
+    }
+  }
+
+  #changed(): void {
+    for (const listener of this.#changeListeners) listener();
+  }
+}

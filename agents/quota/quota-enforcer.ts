@@ -1,0 +1,157 @@
+import type { QuotasFrame, QuotaUsageFrame } from '../../functions/quotas/frames';
+import { quotaResources, type ResourceAmounts } from '../../functions/quotas/resources';
+import type { HostPort } from '../config';
+import type { KubeClient } from '../kube';
+import type { Logger } from '../log';
+import { QuotaLedger } from './ledger';
+import { loadOrCreateCa, servingIdentity } from './webhook-ca';
+import {
+  applyWebhookConfiguration,
+  type FailurePolicy,
+  type WebhookTarget,
+} from './webhook-config';
+import { startWebhookServer, type WebhookServer } from './webhook-server';
+
+export interface QuotaEnforcerOptions {
+  client: KubeClient;
+  log: Logger;
+  /** The agent's namespace: where the shared webhook CA Secret lives. */
+  namespace: string;
+  /** Absent: no admission webhook (usage is still counted and reported). */
+  webhook?: { listen: HostPort; target: WebhookTarget; failurePolicy: FailurePolicy };
+  sendUsage: (frame: QuotaUsageFrame) => void;
+  /** How often the leader reports usage when it changed (default 10 s). */
+  reportIntervalMs?: number;
+  stallTimeoutMs?: number;
+}
+
+export interface QuotaEnforcer {
+  ledger: QuotaLedger;
+  webhook: WebhookServer | undefined;
+  /** A `quotas` frame from the edge; `reconnected` when it is the first since a (re)connect. */
+  onQuotas(frame: QuotasFrame, reconnected: boolean): void;
+  /** Only the leader reports usage and maintains the webhook configuration. */
+  setLeading(leading: boolean): void;
+  /** The tunnel reconnected: the next report goes out even if nothing changed. */
+  onConnected(): void;
+  close(): Promise<void>;
+}
+
+/** DNS names (or the IP) the serving certificate must carry for the API server to reach us. */
+function hostsOf(target: WebhookTarget): string[] {
+  if ('url' in target) return [new URL(target.url).hostname];
+  const { name, namespace } = target.service;
+  return [
+    `${name}.${namespace}.svc`,
+    `${name}.${namespace}.svc.cluster.local`,
+    `${name}.${namespace}`,
+  ];
+}
+
+const withZeros = (amounts: ResourceAmounts): ResourceAmounts =>
+  Object.fromEntries(quotaResources.map((r) => [r, amounts[r] ?? 0]));
+
+/**
+ * Workspace quotas in the cluster: the ledger (every replica), the HTTPS
+ * admission webhook (every replica), and, on the leader, the webhook
+ * configuration and the usage reports to the edge.
+ */
+export async function startQuotaEnforcer(options: QuotaEnforcerOptions): Promise<QuotaEnforcer> {
+  const { client, log } = options;
+  const ledger = new QuotaLedger({
+    client,
+    log: log.child({ component: 'quota-ledger' }),
+    stallTimeoutMs: options.stallTimeoutMs,
+  });
+  let webhook: WebhookServer | undefined;
+  let caBundle = '';
+  if (options.webhook) {
+    const ca = await loadOrCreateCa(client, options.namespace);
+    const identity = servingIdentity(ca, hostsOf(options.webhook.target));
+    caBundle = identity.caCert;
+    webhook = await startWebhookServer({
+      listen: options.webhook.listen,
+      tls: identity,
+      ledger,
+      log: log.child({ component: 'quota-webhook' }),
+    });
+    log.info('quota admission webhook listening', { port: webhook.port });
+  }
+
+  let leading = false;
+  let lastReport = '';
+  let forceReport = false;
+  let appliedWorkspaces: string | undefined;
+  let applying: Promise<void> = Promise.resolve();
+
+  const syncWebhookConfiguration = () => {
+    const spec = options.webhook;
+    if (!leading || !spec) return;
+    const workspaces = ledger.workspaces();
+    const key = JSON.stringify(workspaces);
+    if (key === appliedWorkspaces) return;
+    appliedWorkspaces = key;
+    applying = applying.then(async () => {
+      try {
+        await applyWebhookConfiguration(client, {
+          target: spec.target,
+          caBundle,
+          failurePolicy: spec.failurePolicy,
+          workspaces,
+        });
+        log.info('quota webhook configuration applied', { workspaces });
+      } catch (error) {
+        appliedWorkspaces = undefined; // retried on the next change or report tick
+        log.warn('cannot apply the quota webhook configuration', { error });
+      }
+    });
+  };
+
+  const report = () => {
+    if (!leading || !ledger.hasSynced()) return;
+    const denials = ledger.takeDenials();
+    const workspaces = ledger.workspaces().map((workspace) => {
+      const denied = denials.get(workspace);
+      return {
+        workspace,
+        used: withZeros(ledger.usageHere(workspace)),
+        ...(denied?.length ? { denied } : {}),
+      };
+    });
+    const key = JSON.stringify(workspaces);
+    if (key === lastReport && !forceReport && denials.size === 0) return;
+    lastReport = key;
+    forceReport = false;
+    options.sendUsage({ type: 'quota-usage', workspaces });
+  };
+
+  const timer = setInterval(() => {
+    syncWebhookConfiguration();
+    report();
+  }, options.reportIntervalMs ?? 10_000);
+  timer.unref?.();
+  ledger.onChange(syncWebhookConfiguration);
+
+  return {
+    ledger,
+    webhook,
+    onQuotas(frame, reconnected) {
+      if (ledger.apply(frame, reconnected)) forceReport = true;
+    },
+    setLeading(value) {
+      leading = value;
+      appliedWorkspaces = undefined;
+      forceReport = true;
+      syncWebhookConfiguration();
+    },
+    onConnected() {
+      forceReport = true;
+    },
+    async close() {
+      clearInterval(timer);
+      await applying;
+      await webhook?.close();
+      await ledger.close();
+    },
+  };
+}

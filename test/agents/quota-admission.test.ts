@@ -1,0 +1,289 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningAgent, runAgent } from '../../agents/agent';
+import type { AgentConfig } from '../../agents/config';
+import { silentLogger } from '../../agents/log';
+import { createCertificateAuthority } from '../../agents/quota/certificates';
+import { CA_SECRET_NAME } from '../../agents/quota/webhook-ca';
+import { WEBHOOK_CONFIG_NAME } from '../../agents/quota/webhook-config';
+import type { Tunnel } from '../../agents/tunnel';
+import type { QuotasFrame, QuotaUsageFrame } from '../../functions/quotas/frames';
+import { type KubeEmulator, type KubeObject, startKubeEmulator } from '../support/kube-emulator';
+import { freePort } from '../support/wrangler-dev';
+import { clientFor, waitFor } from './support';
+
+const WS_LABEL = 'kubesphere.io/workspace';
+const GI = 2 ** 30;
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A tunnel that hands the test the agent's quota callback and collects its usage reports. */
+function fakeTunnel() {
+  let deliver: ((frame: QuotasFrame, reconnected: boolean) => void) | undefined;
+  const reports: QuotaUsageFrame[] = [];
+  let first = true;
+  const tunnel: Tunnel = {
+    sendInventory: () => {},
+    onConnected: (cb) => queueMicrotask(() => cb('connected')),
+    onAck: () => {},
+    sendBatch: () => false,
+    onBatchAck: () => {},
+    onQuotas: (cb) => {
+      deliver = cb;
+    },
+    sendQuotaUsage: (frame) => {
+      reports.push(frame);
+      return true;
+    },
+    isConnected: () => true,
+    close: async () => {},
+  };
+  return {
+    tunnel,
+    reports,
+    push(frame: QuotasFrame) {
+      deliver?.(frame, first);
+      first = false;
+    },
+  };
+}
+
+const pod = (name: string, cpu: string, memory = '64Mi') => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name },
+  spec: { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu, memory } } }] },
+});
+
+async function createPod(emu: KubeEmulator, namespace: string, body: unknown) {
+  const res = await fetch(`${emu.url}/api/v1/namespaces/${namespace}/pods`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${emu.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { message?: string; reason?: string } };
+}
+
+async function setUp(failurePolicy: 'Fail' | 'Ignore' = 'Fail') {
+  const emu = await startKubeEmulator();
+  cleanups.push(() => emu.close());
+  for (const [name, workspace] of [
+    ['edgetower-system', undefined],
+    ['alpha-web', 'alpha'],
+    ['alpha-api', 'alpha'],
+    ['beta-web', 'beta'],
+    ['plain', undefined],
+  ] as const)
+    emu.store.create('namespaces', {
+      metadata: { name, ...(workspace ? { labels: { [WS_LABEL]: workspace } } : {}) },
+    });
+  // Already running before the agent starts: counted from the informer's first list.
+  emu.store.create('pods', {
+    ...pod('existing', '500m', '256Mi'),
+    metadata: { name: 'existing', namespace: 'alpha-web' },
+    status: { phase: 'Running' },
+  });
+  emu.store.create('pods', {
+    ...pod('finished', '4', '4Gi'),
+    metadata: { name: 'finished', namespace: 'alpha-web' },
+    status: { phase: 'Succeeded' },
+  });
+  const { kubeconfig } = await clientFor(emu);
+  const port = await freePort();
+  const fake = fakeTunnel();
+  const config: AgentConfig = {
+    hubUrl: 'http://127.0.0.1:1',
+    token: 't',
+    kubeconfig,
+    meteringIntervalSeconds: 60,
+    meteringCharging: 'max',
+    healthListen: { host: '127.0.0.1', port: 0 },
+    logLevel: 'error',
+    namespace: 'edgetower-system',
+    agentId: 'agent-q',
+    webhookListen: { host: '127.0.0.1', port },
+    webhookUrl: `https://127.0.0.1:${port}/validate-pods`,
+    webhookFailurePolicy: failurePolicy,
+  };
+  const agent = await runAgent(config, silentLogger, {
+    leaseDurationMs: 2000,
+    renewDeadlineMs: 1500,
+    retryPeriodMs: 200,
+    quotaReportIntervalMs: 50,
+    startTunnel: () => fake.tunnel,
+  });
+  cleanups.push(() => agent.close());
+  await waitFor(() => agent.elector.isLeader);
+  return { emu, agent, fake };
+}
+
+const alphaQuota = (
+  revision: number,
+  usedElsewhere: QuotasFrame['workspaces'][number]['usedElsewhere'] = {},
+): QuotasFrame => ({
+  type: 'quotas',
+  revision,
+  workspaces: [{ workspace: 'alpha', hard: { cpu: 2000, memory: GI, pods: 3 }, usedElsewhere }],
+});
+
+async function ready(agent: RunningAgent, emu: KubeEmulator) {
+  await waitFor(() => agent.quotas.ledger.hasSynced());
+  return waitFor(() => {
+    const config = emu.store.get(
+      'validatingwebhookconfigurations',
+      undefined,
+      WEBHOOK_CONFIG_NAME,
+    ) as
+      | {
+          webhooks: {
+            namespaceSelector: unknown;
+            failurePolicy: string;
+            clientConfig: { caBundle: string };
+          }[];
+        }
+      | undefined;
+    return config?.webhooks[0];
+  });
+}
+
+describe('workspace quota admission webhook', () => {
+  it('registers itself for the capped workspaces only, with the shared CA as caBundle', async () => {
+    const { emu, agent, fake } = await setUp();
+    fake.push(alphaQuota(1));
+    const hook = await ready(agent, emu);
+    expect(hook.failurePolicy).toBe('Fail');
+    expect(hook.namespaceSelector).toEqual({
+      matchExpressions: [{ key: WS_LABEL, operator: 'In', values: ['alpha'] }],
+    });
+    const secret = emu.store.get('secrets', 'edgetower-system', CA_SECRET_NAME) as
+      | (KubeObject & { data: Record<string, string> })
+      | undefined;
+    expect(Buffer.from(hook.clientConfig.caBundle, 'base64').toString()).toBe(
+      Buffer.from(secret?.data['tls.crt'] ?? '', 'base64').toString(),
+    );
+  });
+
+  it('admits a pod within quota and refuses one over it with a clear message', async () => {
+    const { emu, agent, fake } = await setUp();
+    fake.push(alphaQuota(1));
+    await ready(agent, emu);
+
+    // 500m used (the finished pod does not count): 1 more core fits under 2.
+    const fits = await createPod(emu, 'alpha-api', pod('fits', '1'));
+    expect(fits.status).toBe(201);
+    expect(emu.admissionCalls.at(-1)).toMatchObject({ outcome: 'allowed', namespace: 'alpha-api' });
+
+    const over = await createPod(emu, 'alpha-web', pod('too-big', '600m'));
+    expect(over.status).toBe(403);
+    expect(over.body.reason).toBe('Forbidden');
+    expect(over.body.message).toBe(
+      'admission webhook "workspace-quotas.edgetower.io" denied the request: exceeded quota of workspace "alpha": requested: cpu=600m, used: cpu=1500m (here 1500m, other clusters 0), limited: cpu=2',
+    );
+    expect(emu.store.get('pods', 'alpha-web', 'too-big')).toBeUndefined();
+
+    // The pod count cap: existing + fits = 2 of 3; one more small pod fits, the next does not.
+    expect((await createPod(emu, 'alpha-web', pod('small', '100m'))).status).toBe(201);
+    const fourth = await createPod(emu, 'alpha-web', pod('fourth', '10m'));
+    expect(fourth.status).toBe(403);
+    expect(fourth.body.message).toContain('pods=1');
+
+    // Namespaces outside capped workspaces never reach the webhook.
+    const calls = emu.admissionCalls.length;
+    expect((await createPod(emu, 'plain', pod('huge', '64'))).status).toBe(201);
+    expect((await createPod(emu, 'beta-web', pod('huge', '64'))).status).toBe(201);
+    expect(emu.admissionCalls.length).toBe(calls);
+  });
+
+  it('counts what the workspace uses in its other clusters', async () => {
+    const { emu, agent, fake } = await setUp();
+    fake.push(alphaQuota(1, { cpu: 1200, memory: 0, pods: 0 }));
+    await ready(agent, emu);
+    const refused = await createPod(emu, 'alpha-web', pod('fits-here-only', '500m'));
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toContain('used: cpu=1700m (here 500m, other clusters 1200m)');
+
+    // The edge re-pushes when the other cluster's usage fell: now it fits. A late, older push is ignored.
+    fake.push(alphaQuota(3, { cpu: 200 }));
+    fake.push(alphaQuota(2, { cpu: 1900 }));
+    expect((await createPod(emu, 'alpha-web', pod('fits-now', '500m'))).status).toBe(201);
+  });
+
+  it('reports usage here and denials to the edge from the leader', async () => {
+    const { emu, agent, fake } = await setUp();
+    fake.push(alphaQuota(1));
+    await ready(agent, emu);
+    const initial = await waitFor(() =>
+      fake.reports.find((r) => r.workspaces[0]?.used.cpu === 500),
+    );
+    expect(initial.workspaces).toEqual([
+      {
+        workspace: 'alpha',
+        used: {
+          pods: 1,
+          cpu: 500,
+          memory: 256 * 2 ** 20,
+          'requests.cpu': 500,
+          'requests.memory': 256 * 2 ** 20,
+          'limits.cpu': 0,
+          'limits.memory': 0,
+        },
+      },
+    ]);
+    expect((await createPod(emu, 'alpha-web', pod('big', '1800m'))).status).toBe(403);
+    const denial = await waitFor(() => fake.reports.find((r) => r.workspaces[0]?.denied));
+    expect(denial.workspaces[0]?.denied).toEqual(['cpu']);
+    expect((await createPod(emu, 'alpha-web', pod('ok', '1'))).status).toBe(201);
+    await waitFor(() => fake.reports.find((r) => r.workspaces[0]?.used.cpu === 1500));
+  });
+
+  it('is verified by the API server against the caBundle: a wrong CA fails closed under Fail', async () => {
+    const { emu, agent, fake } = await setUp();
+    fake.push(alphaQuota(1));
+    await ready(agent, emu);
+    const config = emu.store.get('validatingwebhookconfigurations', undefined, WEBHOOK_CONFIG_NAME);
+    const wrongCa = structuredClone(config) as KubeObject & {
+      webhooks: { clientConfig: { caBundle: string } }[];
+    };
+    const stranger = createCertificateAuthority('someone-else');
+    for (const hook of wrongCa.webhooks)
+      hook.clientConfig.caBundle = Buffer.from(stranger.cert).toString('base64');
+    emu.store.update('validatingwebhookconfigurations', wrongCa);
+    const res = await createPod(emu, 'alpha-web', pod('tiny', '1m'));
+    expect(res.status).toBe(500);
+    expect(res.body.message).toContain('failed calling webhook "workspace-quotas.edgetower.io"');
+    expect(emu.admissionCalls.at(-1)).toMatchObject({ outcome: 'failed' });
+    expect(emu.admissionCalls.at(-1)?.detail).toMatch(/certificate/i);
+  });
+
+  it('under failurePolicy Ignore, an unreachable webhook lets pods through', async () => {
+    const { emu, agent, fake } = await setUp('Ignore');
+    fake.push(alphaQuota(1));
+    const hook = await ready(agent, emu);
+    expect(hook.failurePolicy).toBe('Ignore');
+    await agent.quotas.webhook?.close();
+    const res = await createPod(emu, 'alpha-web', pod('while-down', '5'));
+    expect(res.status).toBe(201);
+    expect(emu.admissionCalls.at(-1)).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('narrows the webhook to no namespace once the last quota is removed', async () => {
+    const { emu, agent, fake } = await setUp();
+    fake.push(alphaQuota(1));
+    await ready(agent, emu);
+    fake.push({ type: 'quotas', revision: 2, workspaces: [] });
+    await waitFor(() => {
+      const config = emu.store.get(
+        'validatingwebhookconfigurations',
+        undefined,
+        WEBHOOK_CONFIG_NAME,
+      ) as
+        | (KubeObject & {
+            webhooks: { namespaceSelector: { matchExpressions: { operator: string }[] } }[];
+          })
+        | undefined;
+      return config?.webhooks[0]?.namespaceSelector.matchExpressions.length === 2;
+    });
+    expect((await createPod(emu, 'alpha-web', pod('free', '8'))).status).toBe(201);
+  });
+});
