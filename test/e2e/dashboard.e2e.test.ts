@@ -1,0 +1,244 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifact, haveChromium, launchChromium } from '../support/browser';
+import { type BrowserFleet, FLEET_ADMIN, startBrowserFleet } from '../support/browser-fleet';
+
+// Debian Chromium is a CI peer (.ci/install-peers); a developer machine without it skips.
+if (!haveChromium && process.env.CI)
+  throw new Error('chromium is not installed: .ci/install-peers installs it');
+
+let fleet: BrowserFleet;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+/** Every CSP violation or page error any page reported: the suite expects none. */
+const problems: string[] = [];
+
+async function phone(width = 390, height = 844): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width, height },
+    isMobile: true,
+    hasTouch: true,
+    locale: 'en-US',
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return page;
+}
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.goto(`${fleet.edge.url}/ui`);
+  expect(new URL(page.url()).pathname).toBe('/ui/sign-in');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${fleet.edge.url}/ui`);
+}
+
+const noHorizontalScroll = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth);
+
+describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
+  beforeAll(async () => {
+    [fleet, browser] = await Promise.all([startBrowserFleet(), launchChromium()]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.close()));
+    await browser?.close();
+    await fleet?.close();
+  });
+
+  let admin: Page;
+
+  it('signs in and shows the overview at 390×844 from one round trip', async () => {
+    admin = await phone();
+    const apiCalls: string[] = [];
+    admin.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/api/')) apiCalls.push(r.url());
+    });
+    await signIn(admin, FLEET_ADMIN.username, FLEET_ADMIN.password);
+    await expect(admin.getByRole('heading', { level: 1, name: 'Overview' }).count()).resolves.toBe(
+      1,
+    );
+    const east = admin.getByRole('listitem').filter({ hasText: fleet.connected });
+    await expect(east.getByText('Connected').count()).resolves.toBe(1);
+    const west = admin.getByRole('listitem').filter({ hasText: fleet.pending });
+    await expect(west.getByText('Waiting for agent').count()).resolves.toBe(1);
+    expect(await admin.locator('[data-live-firing="total"]').textContent()).toBe('4');
+    expect(await admin.locator('[data-live-firing="critical"]').textContent()).toBe('2');
+    expect(await admin.getByText('3 of 4 ready').count()).toBeGreaterThan(0);
+    // The page is server-rendered: the browser itself asks the API nothing.
+    expect(apiCalls).toEqual([]);
+    await admin.screenshot({ path: artifact('dashboard-overview-390.png'), fullPage: true });
+  });
+
+  it('keeps touch targets at least 44 px and every form control labelled', async () => {
+    const small = await admin.evaluate(() =>
+      [...document.querySelectorAll('button, nav a, select, input:not([type=hidden]), .row > a')]
+        .map((el) => ({ el: el.outerHTML.slice(0, 80), h: el.getBoundingClientRect().height }))
+        .filter((x) => x.h < 44),
+    );
+    expect(small).toEqual([]);
+    const unlabelled = await admin.evaluate(() =>
+      [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter((el) => !(el as HTMLInputElement).labels?.length)
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    expect(unlabelled).toEqual([]);
+    expect(await admin.locator('header, nav, main, footer').count()).toBe(4);
+  });
+
+  it('opens a cluster: nodes, edge nodes, namespaces, warnings, alerts', async () => {
+    await admin.getByRole('link', { name: fleet.connected }).first().click();
+    await admin.waitForURL(`**/ui/clusters/${fleet.connected}`);
+    const edgeNodes = (await (
+      await fleet.api(`/api/v1/clusters/${fleet.connected}/edge-nodes`)
+    ).json()) as {
+      items: { name: string }[];
+    };
+    const edgeSection = admin.locator('section', { has: admin.locator('#edge-nodes') });
+    expect(await edgeSection.textContent()).toContain(edgeNodes.items[0]!.name);
+    const namespaces = await admin
+      .locator('section', { has: admin.locator('#namespaces') })
+      .textContent();
+    expect(namespaces).toContain('ns-0002');
+    expect(namespaces).toContain('ns-0003');
+    expect(
+      await admin
+        .locator('section', { has: admin.locator('#events') })
+        .locator('li')
+        .count(),
+    ).toBeGreaterThan(0);
+    expect(await admin.getByText('NodePressure').count()).toBe(1);
+    await admin.screenshot({ path: artifact('dashboard-cluster-390.png'), fullPage: true });
+  });
+
+  it('silences an alert from the alert, for the chosen duration', async () => {
+    await admin.getByRole('link', { name: 'Alerts' }).click();
+    await admin.waitForURL('**/ui/alerts');
+    const item = admin.locator('#firing ~ ul > li').filter({ hasText: 'NodePressure' });
+    await item.getByText('Silence', { exact: true }).click();
+    await item.getByLabel('For').selectOption('4h');
+    await item.getByLabel('Comment').fill('draining the node');
+    await item.getByRole('button', { name: 'Silence this alert' }).click();
+    await admin.waitForURL('**/ui/alerts?notice=silenced*');
+    expect(await admin.getByRole('status').textContent()).toContain('Silenced until');
+    const silenced = await admin
+      .locator('section', { has: admin.locator('#suppressed') })
+      .textContent();
+    expect(silenced).toContain('NodePressure');
+    const firing = await admin.locator('section', { has: admin.locator('#firing') }).textContent();
+    expect(firing).not.toContain('NodePressure');
+    const silences = (await (await fleet.api('/api/v2/silences')).json()) as {
+      comment: string;
+      createdBy: string;
+      startsAt: string;
+      endsAt: string;
+    }[];
+    const made = silences.find((s) => s.comment === 'draining the node')!;
+    expect(made.createdBy).toBe('admin');
+    expect((Date.parse(made.endsAt) - Date.parse(made.startsAt)) / 3600_000).toBeCloseTo(4, 2);
+    await admin.screenshot({ path: artifact('dashboard-alerts-390.png'), fullPage: true });
+  });
+
+  it('switches to 简体中文 and remembers it', async () => {
+    await admin.getByRole('link', { name: 'Overview' }).click();
+    await admin.getByLabel('Language').selectOption('zh');
+    await admin.getByRole('button', { name: 'Apply' }).click();
+    await admin.waitForURL(`${fleet.edge.url}/ui`);
+    expect(await admin.locator('html').getAttribute('lang')).toBe('zh');
+    expect(await admin.getByRole('heading', { level: 1 }).textContent()).toBe('概览');
+    expect(await admin.getByText('已连接').count()).toBeGreaterThan(0);
+    await admin.reload();
+    expect(await admin.getByRole('heading', { level: 1 }).textContent()).toBe('概览');
+    await admin.screenshot({ path: artifact('dashboard-overview-zh-390.png'), fullPage: true });
+  });
+
+  it('never scrolls sideways at 360 px, in any language', async () => {
+    const cookies = await admin.context().cookies();
+    const narrow = await phone(360, 740);
+    await narrow.context().addCookies(cookies);
+    for (const lang of ['zh', 'en']) {
+      await narrow.context().addCookies([{ name: 'et_lang', value: lang, url: fleet.edge.url }]);
+      for (const path of [
+        '/ui',
+        '/ui/clusters',
+        `/ui/clusters/${fleet.connected}`,
+        '/ui/alerts',
+        '/ui/workspaces',
+        '/ui/workspaces/ws-0',
+        '/ui/audit',
+      ]) {
+        await narrow.goto(`${fleet.edge.url}${path}`);
+        expect({ path, lang, width: await noHorizontalScroll(narrow) }).toEqual({
+          path,
+          lang,
+          width: 360,
+        });
+      }
+    }
+    await narrow.screenshot({ path: artifact('dashboard-audit-360.png'), fullPage: true });
+  });
+
+  it('a workspace viewer sees only their workspace: clusters, namespaces, spend, alerts', async () => {
+    const viewer = await phone();
+    await signIn(viewer, fleet.viewer.username, fleet.viewer.password);
+    const main = (await viewer.locator('main').textContent()) ?? '';
+    expect(main).toContain(fleet.connected);
+    expect(main).not.toContain(fleet.pending);
+    expect(await viewer.locator('[data-live-firing="total"]').textContent()).toBe('1');
+    expect(main).toContain('No prices set yet');
+    expect(await viewer.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+    await viewer.screenshot({
+      path: artifact('dashboard-viewer-overview-390.png'),
+      fullPage: true,
+    });
+
+    await viewer.getByRole('link', { name: fleet.connected }).first().click();
+    const namespaces = await viewer
+      .locator('section', { has: viewer.locator('#namespaces') })
+      .textContent();
+    expect(namespaces).toContain('ns-0002');
+    expect(namespaces).not.toContain('ns-0003');
+    expect(namespaces).not.toContain('kube-system');
+    const detail = (await viewer.locator('main').textContent()) ?? '';
+    expect(detail).toContain('Ws0PodCrash');
+    expect(detail).not.toContain('Ws1PodCrash');
+    expect(detail).not.toContain('NodePressure');
+    expect(await viewer.locator('form[action$="/join-token"]').count()).toBe(0);
+
+    await viewer.goto(`${fleet.edge.url}/ui/alerts`);
+    const alerts = (await viewer.locator('main').textContent()) ?? '';
+    expect(alerts).toContain('Ws0PodCrash');
+    for (const hidden of ['Ws1PodCrash', 'NodePressure', 'WestUnreachable'])
+      expect(alerts).not.toContain(hidden);
+
+    const other = await viewer.goto(`${fleet.edge.url}/ui/clusters/${fleet.pending}`);
+    expect(other?.status()).toBe(404);
+    const otherWs = await viewer.goto(`${fleet.edge.url}/ui/workspaces/ws-1`);
+    expect(otherWs?.status()).toBe(404);
+  });
+
+  it('signs out: the session cookie no longer opens a page', async () => {
+    const page = await phone();
+    await signIn(page, FLEET_ADMIN.username, FLEET_ADMIN.password);
+    const session = (await page.context().cookies()).find((c) => c.name === 'et_session');
+    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' });
+    expect(await page.evaluate(() => document.cookie)).not.toContain('et_session');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/ui/sign-in');
+    const replay = await fetch(`${fleet.edge.url}/ui`, {
+      headers: { cookie: `et_session=${session!.value}` },
+      redirect: 'manual',
+    });
+    expect(replay.status).toBe(303);
+  });
+
+  it('loaded the script and stylesheet under the strict CSP without a single violation', () => {
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,167 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type AgentProcess, startAgentProcess } from './agent-process';
+import { type KubeEmulator, startKubeEmulator, writeKubeconfig } from './kube-emulator';
+import { removeState, startWranglerDev, testSecrets, type WranglerDev } from './wrangler-dev';
+
+/**
+ * What the dashboard's browser tests and bench look at: `wrangler dev`, one
+ * cluster with a real agent on the Kubernetes API emulator (4 nodes, one of
+ * them an edge node, one not ready), a second cluster never connected, two
+ * workspaces with a namespace each, a workspace viewer, and firing alerts
+ * in both workspaces and at cluster level.
+ */
+export interface BrowserFleet {
+  edge: WranglerDev;
+  kube: KubeEmulator;
+  adminToken: string;
+  connected: string;
+  pending: string;
+  /** Workspace ws-0's viewer; ns-0002 is ws-0's, ns-0003 ws-1's. */
+  viewer: { username: string; password: string };
+  api(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export const FLEET_ADMIN = { username: 'admin', password: testSecrets.ADMIN_PASSWORD };
+
+async function eventually<T>(probe: () => Promise<T | undefined>, ms: number, what: string) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function startBrowserFleet(): Promise<BrowserFleet> {
+  const workDir = await mkdtemp(path.join(tmpdir(), 'edgetower-dashboard-'));
+  const kube = await startKubeEmulator({
+    cluster: {
+      nodes: 4,
+      edgeNodes: 1,
+      notReadyNodes: 1,
+      namespaces: 4,
+      workspaces: 2,
+      pods: 24,
+      warningEvents: 6,
+    },
+    bookmarkIntervalMs: 1000,
+  });
+  kube.store.create('namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'edgetower-system' },
+  });
+  const kubeconfig = path.join(workDir, 'kubeconfig');
+  await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
+  const edge = await startWranglerDev();
+  const agents: AgentProcess[] = [];
+
+  const login = await fetch(`${edge.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', ...FLEET_ADMIN }),
+  });
+  if (!login.ok) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
+  const adminToken = ((await login.json()) as { access_token: string }).access_token;
+  const api = (p: string, init: RequestInit = {}) =>
+    fetch(`${edge.url}${p}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        'content-type': 'application/json',
+        ...init.headers,
+      },
+    });
+  const must = async (p: string, body: unknown) => {
+    const res = await api(p, { method: 'POST', body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`POST ${p}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+
+  const connected = 'fleet-east';
+  const pending = 'fleet-west';
+  const registered = await must('/api/v1/clusters', { name: connected, description: 'Shop floor' });
+  await must('/api/v1/clusters', { name: pending, description: 'Not installed yet' });
+  agents.push(
+    await startAgentProcess({
+      name: 'fleet-agent',
+      hubUrl: edge.url,
+      token: registered.joinToken as string,
+      kubeconfig,
+    }),
+  );
+  await eventually(
+    async () => {
+      const view = (await (await api(`/api/v1/clusters/${connected}`)).json()) as {
+        status: string;
+        nodes: { total: number };
+      };
+      return view.status === 'connected' && view.nodes.total === 4 ? view : undefined;
+    },
+    60_000,
+    'the agent connected with its inventory',
+  );
+
+  const viewer = { username: 'ws0-viewer', password: 'ws0-viewer-password-1' };
+  for (const [ws, ns] of [
+    ['ws-0', 'ns-0002'],
+    ['ws-1', 'ns-0003'],
+  ] as const) {
+    await must('/api/v1/workspaces', { name: ws });
+    await must(`/api/v1/workspaces/${ws}/namespaces`, { cluster: connected, name: ns });
+  }
+  await must('/api/v1/users', { name: viewer.username, password: viewer.password });
+  await must('/api/v1/workspaces/ws-0/members', {
+    user: viewer.username,
+    role: 'workspace-viewer',
+  });
+
+  const endsAt = new Date(Date.now() + 6 * 3600_000).toISOString();
+  const alert = (labels: Record<string, string>) => ({
+    labels,
+    annotations: { summary: `${labels.alertname} on ${labels.namespace ?? labels.cluster}` },
+    startsAt: new Date().toISOString(),
+    endsAt,
+  });
+  const posted = await api('/api/v2/alerts', {
+    method: 'POST',
+    body: JSON.stringify([
+      alert({
+        alertname: 'Ws0PodCrash',
+        cluster: connected,
+        namespace: 'ns-0002',
+        severity: 'critical',
+      }),
+      alert({
+        alertname: 'Ws1PodCrash',
+        cluster: connected,
+        namespace: 'ns-0003',
+        severity: 'warning',
+      }),
+      alert({ alertname: 'NodePressure', cluster: connected, severity: 'warning' }),
+      alert({ alertname: 'WestUnreachable', cluster: pending, severity: 'critical' }),
+    ]),
+  });
+  if (!posted.ok) throw new Error(`posting alerts: ${posted.status} ${await posted.text()}`);
+
+  return {
+    edge,
+    kube,
+    adminToken,
+    connected,
+    pending,
+    viewer,
+    api,
+    async close() {
+      await Promise.all(agents.map((a) => a.kill()));
+      await edge.stop();
+      await removeState(edge);
+      await kube.close();
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
