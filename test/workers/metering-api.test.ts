@@ -224,3 +224,15 @@ describe('metering input validation', () => {
     expect(body).toHaveProperty('requestId');
   });
 });
+
+describe('metering in the OpenAPI document', () => {
+  it('documents the metering, prices, bill and summary routes', async () => {
+    const res = await api('GET', '/openapi.json', {});
+    expect(res.status).toBe(200);
+    const paths = (res.body as { paths: Record<string, Record<string, unknown>> }).paths;
+    expect(Object.keys(paths['/api/v1/metering'] ?? {})).toEqual(['get']);
+    expect(Object.keys(paths['/api/v1/metering/prices'] ?? {}).sort()).toEqual(['get', 'put']);
+    expect(paths['/api/v1/workspaces/{ws}/bill']?.get).toBeDefined();
+    expect(paths['/api/v1/workspaces/{ws}/metering/summary']?.get).toBeDefined();
+  });
+});
