@@ -25,7 +25,7 @@ export function baseFiles(): Record<string, Obj[]> {
     'namespace.yaml': of('Namespace'),
     'rbac.yaml': of('ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'),
     'secret.yaml': of('Secret'),
-    'deployment.yaml': of('Deployment'),
+    'deployment.yaml': of('Service', 'Deployment'),
   };
 }
 

@@ -18,6 +18,9 @@ export const AGENT_NAMESPACE = 'edgetower-system';
 export const AGENT_NAME = 'edgetower-agent';
 export const DEFAULT_AGENT_IMAGE = `ghcr.io/edgetower/agent:${AGENT_VERSION}`;
 const HEALTH_PORT = 8081;
+/** The workspace-quota admission webhook (HTTPS), behind Service edgetower-agent-webhook:443. */
+const WEBHOOK_PORT = 9443;
+const WEBHOOK_NAME = `${AGENT_NAME}-webhook`;
 
 type Manifest = Record<string, unknown>;
 
@@ -60,6 +63,18 @@ export function agentManifestObjects(options: AgentManifestOptions): Manifest[] 
           verbs: ['get'],
         },
         { apiGroups: [''], resources: ['secrets'], resourceNames: ['tokensecret'], verbs: ['get'] },
+        // Workspace quotas: the leader keeps its own webhook configuration, and only that one.
+        {
+          apiGroups: ['admissionregistration.k8s.io'],
+          resources: ['validatingwebhookconfigurations'],
+          verbs: ['create'],
+        },
+        {
+          apiGroups: ['admissionregistration.k8s.io'],
+          resources: ['validatingwebhookconfigurations'],
+          resourceNames: ['edgetower-agent-quotas'],
+          verbs: ['get', 'update', 'patch'],
+        },
       ],
     },
     {
@@ -99,6 +114,37 @@ export function agentManifestObjects(options: AgentManifestOptions): Manifest[] 
       metadata: meta(`${AGENT_NAME}-token`),
       type: 'Opaque',
       stringData: { hub: options.hubUrl, token: options.token, cluster: options.clusterName },
+    },
+    {
+      // The webhook's CA, shared by the replicas: made once, then only read (by name).
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(WEBHOOK_NAME),
+      rules: [
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+        {
+          apiGroups: [''],
+          resources: ['secrets'],
+          resourceNames: ['edgetower-agent-webhook-ca'],
+          verbs: ['get'],
+        },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(WEBHOOK_NAME),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: WEBHOOK_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: AGENT_NAMESPACE }],
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(WEBHOOK_NAME),
+      spec: {
+        selector: { 'app.kubernetes.io/name': AGENT_NAME },
+        ports: [{ name: 'webhook', port: 443, targetPort: 'webhook', protocol: 'TCP' }],
+      },
     },
     deployment(options.image ?? DEFAULT_AGENT_IMAGE),
   ];
@@ -164,8 +210,12 @@ function deployment(image: string): Manifest {
                 },
                 { name: 'EDGETOWER_DATA_DIR', value: '/var/lib/edgetower' },
                 { name: 'EDGETOWER_HEALTH_LISTEN', value: `0.0.0.0:${HEALTH_PORT}` },
+                { name: 'EDGETOWER_WEBHOOK_LISTEN', value: `0.0.0.0:${WEBHOOK_PORT}` },
               ],
-              ports: [{ name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' }],
+              ports: [
+                { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+                { name: 'webhook', containerPort: WEBHOOK_PORT, protocol: 'TCP' },
+              ],
               // Sized from the benchmark: <= 64 MiB at 1,000 pods, <= 256 MiB at 150,000 pods.
               resources: {
                 requests: { cpu: '50m', memory: '96Mi' },

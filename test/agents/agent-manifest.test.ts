@@ -50,6 +50,9 @@ describe('agent manifest', () => {
       'Role/edgetower-agent-leader-election',
       'RoleBinding/edgetower-agent-leader-election',
       'Secret/edgetower-agent-token',
+      'Role/edgetower-agent-webhook',
+      'RoleBinding/edgetower-agent-webhook',
+      'Service/edgetower-agent-webhook',
       'Deployment/edgetower-agent',
     ]);
     expect(parsed).toEqual(JSON.parse(JSON.stringify(agentManifestObjects(options))));
