@@ -40,6 +40,8 @@ export interface DeliveryMessage {
   owner: string;
   /** When the notification was made, for first-notification latency figures. */
   createdAt: number;
+  /** Times a rate limit sent it back to the queue (each a fresh message, not a retry). */
+  deferrals?: number;
   payload: WebhookPayload;
 }
 

@@ -6,6 +6,7 @@ import type { Env } from '../env';
 import type { ChannelConfig } from './channel-configs';
 import { channelConfig } from './channel-store';
 import { sendToChannel } from './deliver';
+import { rateLimitsOf, waitForSlots } from './rate-limits';
 
 /** Must equal `max_retries` of the consumer in wrangler.toml: after it the message goes to the dead-letter queue. */
 export const NOTIFY_MAX_RETRIES = 10;
@@ -18,6 +19,10 @@ export function backoffSeconds(attempt: number, baseSeconds = 5, random = Math.r
   const base = Math.min(600, baseSeconds * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.75 + 0.5 * random()));
 }
+
+/** Whole seconds past the wait, spread a little so deferred deliveries do not all return at once. */
+export const deferSeconds = (retryAfterMs: number, random = Math.random) =>
+  Math.min(43_200, Math.ceil(retryAfterMs / 1000) + Math.floor(random() * 3));
 
 const retryBase = (env: Env) => {
   const value = Number(env.NOTIFY_RETRY_BASE_SECONDS);
@@ -60,15 +65,27 @@ async function deliverOne(
     return message.ack();
   }
   const { row: channel, config } = loaded;
-  const result = await sendToChannel(env, channel.type, {
-    config,
-    payload: m.payload,
-    notificationId: m.notificationId,
-    now: Date.now(),
-  });
+  const now = Date.now();
+  const limits = await rateLimitsOf(channel.type, channel.id, config);
+  const result = await sendToChannel(
+    env,
+    channel.type,
+    { config, payload: m.payload, notificationId: m.notificationId, now },
+    limits.length ? (messages) => waitForSlots(db, limits, messages, now) : undefined,
+  );
   const base = { ...record, channelName: channel.name, latencyMs: result.latencyMs };
   if (result.ok) {
     await recordAttempt(db, { ...base, status: 'delivered', error: null });
+    return message.ack();
+  }
+  if ('retryAfterMs' in result) {
+    // Over a rate limit nothing was tried: a fresh message later, so waiting never spends
+    // the retries that lead to the dead-letter queue (and the history keeps its attempts).
+    await recordAttempt(db, { ...base, latencyMs: null, status: 'retrying', error: result.error });
+    await env.NOTIFICATIONS.send(
+      { ...m, deferrals: (m.deferrals ?? 0) + 1 },
+      { delaySeconds: deferSeconds(result.retryAfterMs), contentType: 'json' },
+    );
     return message.ack();
   }
   const last = message.attempts > NOTIFY_MAX_RETRIES;

@@ -17,7 +17,12 @@ const TIMEOUT_MS = 10_000;
 
 export type SendResult =
   | { ok: true; latencyMs: number }
-  | { ok: false; latencyMs: number; error: string; permanent?: boolean };
+  | { ok: false; latencyMs: number; error: string; permanent?: boolean }
+  /** Nothing was sent: a rate limit is used up for `retryAfterMs`. */
+  | { ok: false; latencyMs: 0; error: string; retryAfterMs: number };
+
+/** Asked before sending how many messages a delivery makes; answers how long to wait, if at all. */
+export type SendGate = (messages: number) => Promise<number | undefined>;
 
 const httpBuilders: Record<
   Exclude<ChannelType, 'email'>,
@@ -61,18 +66,26 @@ async function sendHttp(env: Env, request: OutboundRequest): Promise<string | un
   return request.accepted(body);
 }
 
-/** One attempt to deliver a notification to a channel; never throws. */
+/** One attempt to deliver a notification to a channel (through `gate`, when given); never throws. */
 export async function sendToChannel(
   env: Env,
   type: ChannelType,
   input: SendInput,
+  gate?: SendGate,
 ): Promise<SendResult> {
-  const started = Date.now();
+  let started = Date.now();
   try {
-    const error =
-      type === 'email'
-        ? await sendEmail(env, input)
-        : await sendAll(env, await httpBuilders[type](input));
+    const requests = type === 'email' ? undefined : await httpBuilders[type](input);
+    const waitMs = gate ? await gate(requests?.length ?? 1) : undefined;
+    if (waitMs !== undefined)
+      return {
+        ok: false,
+        latencyMs: 0,
+        error: `rate limited: next send in ${Math.ceil(waitMs / 1000)} s`,
+        retryAfterMs: waitMs,
+      };
+    started = Date.now();
+    const error = requests ? await sendAll(env, requests) : await sendEmail(env, input);
     const latencyMs = Date.now() - started;
     return error === undefined ? { ok: true, latencyMs } : { ok: false, latencyMs, error };
   } catch (err) {
