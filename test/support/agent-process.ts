@@ -25,11 +25,14 @@ export interface AgentProcessOptions {
   kubeconfig: string;
   prometheusUrl?: string;
   extraArgs?: string[];
+  /** Reuse a data dir (spool, metering state) to restart "the same" agent; kept after kill. */
+  dataDir?: string;
 }
 
 /** Runs the real agent CLI (`tsx agents/main.ts`) as its own process group. */
 export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), `edgetower-agent-${options.name}-`));
+  const dataDir =
+    options.dataDir ?? (await mkdtemp(path.join(tmpdir(), `edgetower-agent-${options.name}-`)));
   const healthPort = await freePort();
   const args = [
     'agents/main.ts',
@@ -81,7 +84,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
       const exited = new Promise((resolve) => child.once('exit', resolve));
       signal('SIGKILL');
       await exited;
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
