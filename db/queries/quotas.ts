@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { clusters, namespaces, workspaceQuotas, workspaceQuotaUsage, workspaces } from '../schema';
 
@@ -142,4 +142,20 @@ export async function clusterIdByName(db: Database, name: string): Promise<strin
     .where(eq(clusters.name, name))
     .get();
   return row?.id;
+}
+
+/** Forgets what clusters the workspace no longer has a namespace in reported for it. */
+export async function deleteUsageOutsideSpan(db: Database, workspaceId: string): Promise<void> {
+  const spanned = db
+    .selectDistinct({ id: namespaces.clusterId })
+    .from(namespaces)
+    .where(eq(namespaces.workspaceId, workspaceId));
+  await db
+    .delete(workspaceQuotaUsage)
+    .where(
+      and(
+        eq(workspaceQuotaUsage.workspaceId, workspaceId),
+        notInArray(workspaceQuotaUsage.clusterId, spanned),
+      ),
+    );
 }

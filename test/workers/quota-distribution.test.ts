@@ -211,10 +211,23 @@ describe('quota distribution through the clusters’ tunnels', () => {
     expect(fired.map((a) => a.labels.resource)).toEqual(['memory']);
   });
 
+  it('follows the workspace when a namespace placement leaves a cluster', async () => {
+    // alpha-db was alpha's only namespace in west: deleting it goes through west's agent.
+    const deleting = api('DELETE', '/api/v1/workspaces/alpha/namespaces/alpha-db', fx.as('admin'));
+    const request = await west.nextOf('request');
+    expect(request).toMatchObject({ method: 'DELETE', path: '/api/v1/namespaces/alpha-db' });
+    await west.send({ type: 'response', id: request.id, status: 200, headers: [] });
+    await west.send({ type: 'end', id: request.id });
+    expect((await deleting).status).toBe(204);
+    // West no longer enforces alpha; east stops counting west's pods as used elsewhere.
+    expect(workspaceIn(await west.nextOf('quotas'), 'alpha')).toBeUndefined();
+    expect(workspaceIn(await east.nextOf('quotas'), 'alpha')?.usedElsewhere).toEqual({});
+    expect((await quotaOf('alpha')).clusters.map((c) => c.cluster)).toEqual(['east']);
+  });
+
   it('clears the agents’ quotas with an empty push when the last cap is removed', async () => {
     expect((await putQuota('alpha', {})).status).toBe(200);
     expect((await east.nextOf('quotas')).workspaces).toEqual([]);
-    expect((await west.nextOf('quotas')).workspaces).toEqual([]);
     expect(await quotaAlerts('alpha')).toEqual([]);
     // Once a cluster had quotas, every HELLO gets the (now empty) list, so a stale agent clears too.
     const late = await connectAgent(tokens.west, 'west-late');
