@@ -18,6 +18,8 @@ const common = {
   rateLimitPerMinute: z.number().int().min(1).max(6000).optional(),
 };
 
+const slackFormat = z.enum(['text', 'blocks']).optional();
+
 /**
  * The config each channel type takes (POST /api/v1/notification/channels).
  * Fields listed in `secret` are write-only: sealed with SECRETS_KEY and
@@ -36,13 +38,15 @@ export const channelConfigs = {
     secret: ['url', 'bearerToken', 'password'],
   },
   slack: {
+    // Incoming webhook or bot token (chat.postMessage); either as plain text or Block Kit.
     schema: z.union([
-      z.strictObject({ webhookUrl: url, ...common }),
+      z.strictObject({ webhookUrl: url, format: slackFormat, ...common }),
       z.strictObject({
         ...common,
         token: z.string().min(1).max(512),
         channel: z.string().min(1).max(256),
         apiUrl: url.optional(),
+        format: slackFormat,
       }),
     ]),
     secret: ['webhookUrl', 'token'],
@@ -64,8 +68,21 @@ export const channelConfigs = {
     secret: ['webhook', 'secret'],
   },
   wecom: {
-    schema: z.strictObject({ webhook: url, ...common }),
-    secret: ['webhook'],
+    // A group bot (webhook), or an app: gettoken with corpId + secret, then message/send.
+    schema: z.union([
+      z.strictObject({ webhook: url, ...common }),
+      z.strictObject({
+        ...common,
+        corpId: z.string().min(1).max(64),
+        agentId: z.number().int().min(1),
+        secret: z.string().min(1).max(512),
+        toUser: z.string().min(1).max(1024).optional(),
+        toParty: z.string().min(1).max(1024).optional(),
+        toTag: z.string().min(1).max(1024).optional(),
+        apiUrl: url.optional(),
+      }),
+    ]),
+    secret: ['webhook', 'secret'],
   },
   discord: {
     schema: z.strictObject({ webhookUrl: url, ...common }),
@@ -81,17 +98,27 @@ export const channelConfigs = {
     secret: ['botToken'],
   },
   email: {
-    schema: z.strictObject({
-      ...common,
-      smtpHost: z.string().min(1).max(253),
-      smtpPort: z.number().int().min(1).max(65535).default(587),
-      startTls: z.boolean().default(true),
-      from: z.email(),
-      to: z.array(z.email()).min(1).max(50),
-      username: z.string().max(256).optional(),
-      password: z.string().max(1024).optional(),
-    }),
-    secret: ['password'],
+    // SMTP through Workers TCP sockets, or an HTTP mail API taking {from, to, subject, text}.
+    schema: z.union([
+      z.strictObject({
+        ...common,
+        smtpHost: z.string().min(1).max(253),
+        smtpPort: z.number().int().min(1).max(65535).default(587),
+        startTls: z.boolean().default(true),
+        from: z.email(),
+        to: z.array(z.email()).min(1).max(50),
+        username: z.string().max(256).optional(),
+        password: z.string().max(1024).optional(),
+      }),
+      z.strictObject({
+        ...common,
+        apiUrl: url,
+        apiToken: z.string().min(1).max(4096),
+        from: z.email(),
+        to: z.array(z.email()).min(1).max(50),
+      }),
+    ]),
+    secret: ['password', 'apiToken'],
   },
 } as const satisfies Record<ChannelType, { schema: z.ZodType; secret: readonly string[] }>;
 

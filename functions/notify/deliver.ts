@@ -9,8 +9,10 @@ import {
   webhookRequest,
   wecomRequest,
 } from './senders/http-senders';
+import { mailApiRequest } from './senders/mail-api';
 import { sendEmail } from './senders/smtp';
 import type { OutboundRequest, SendInput } from './senders/types';
+import { wecomAppRequests } from './senders/wecom-app';
 import { targetProblem } from './target-check';
 
 const TIMEOUT_MS = 10_000;
@@ -24,17 +26,19 @@ export type SendResult =
 /** Asked before sending how many messages a delivery makes; answers how long to wait, if at all. */
 export type SendGate = (messages: number) => Promise<number | undefined>;
 
+/** The HTTP requests a delivery makes; undefined for SMTP email, which is no HTTP. */
 const httpBuilders: Record<
-  Exclude<ChannelType, 'email'>,
-  (input: SendInput) => OutboundRequest[] | Promise<OutboundRequest[]>
+  ChannelType,
+  (input: SendInput, env: Env) => OutboundRequest[] | Promise<OutboundRequest[]> | undefined
 > = {
   webhook: webhookRequest,
   slack: slackRequest,
   dingtalk: dingtalkRequest,
   feishu: feishuRequest,
-  wecom: wecomRequest,
+  wecom: (input, env) => (input.config.corpId ? wecomAppRequests(env, input) : wecomRequest(input)),
   discord: discordRequest,
   telegram: telegramRequest,
+  email: (input) => (input.config.apiUrl ? mailApiRequest(input) : undefined),
 };
 
 /** Sends the messages of one notification in order; stops at the first the channel refuses. */
@@ -75,7 +79,7 @@ export async function sendToChannel(
 ): Promise<SendResult> {
   let started = Date.now();
   try {
-    const requests = type === 'email' ? undefined : await httpBuilders[type](input);
+    const requests = await httpBuilders[type](input, env);
     const waitMs = gate ? await gate(requests?.length ?? 1) : undefined;
     if (waitMs !== undefined)
       return {

@@ -1,6 +1,7 @@
 import { composeMessage, composeText } from '../templates/compose';
 import type { SizeLimit } from '../templates/fit';
 import { hmacBase64 } from './hmac';
+import { slackBlocks } from './slack-blocks';
 import { errcodeZero, type OutboundRequest, okTrue, postJson, type SendInput, str } from './types';
 
 /** What each channel takes in one message (the text field, after markup). */
@@ -26,16 +27,23 @@ export function webhookRequest({ config, payload, notificationId }: SendInput): 
   return [postJson(str(config, 'url'), { title, text, status: payload.status }, headers)];
 }
 
-/** Slack: an incoming webhook, or the Web API's chat.postMessage with a bot token. */
+/**
+ * Slack: an incoming webhook, or the Web API's chat.postMessage with a bot
+ * token; `format: "blocks"` sends Block Kit (header + sections) with the
+ * title as the notification text.
+ */
 export function slackRequest({ config, payload }: SendInput): OutboundRequest[] {
   const { parts } = composeMessage(payload, config, channelLimits.slack);
+  const bodies = parts.map((text) =>
+    str(config, 'format') === 'blocks' ? slackBlocks(text) : { text },
+  );
   const webhookUrl = str(config, 'webhookUrl');
-  if (webhookUrl) return parts.map((text) => postJson(webhookUrl, { text }));
+  if (webhookUrl) return bodies.map((body) => postJson(webhookUrl, body));
   const api = str(config, 'apiUrl') || 'https://slack.com/api';
-  return parts.map((text) => ({
+  return bodies.map((body) => ({
     ...postJson(
       `${api}/chat.postMessage`,
-      { channel: str(config, 'channel'), text },
+      { channel: str(config, 'channel'), ...body },
       { authorization: `Bearer ${str(config, 'token')}` },
     ),
     accepted: okTrue,

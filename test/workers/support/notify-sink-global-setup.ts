@@ -92,10 +92,14 @@ const readBody = (req: IncomingMessage) =>
  * listen): records every request; `/__records?prefix=` returns them.
  * Paths containing `/fail/` answer 500, `/errcode/` answer 200 with a
  * DingTalk/WeCom-style error code, `/flaky/<percent>/` fail at random.
+ * WeCom app: `/cgi-bin/gettoken` issues `<corpid>-<n>` (the n-th token of
+ * that corp); `message/send` with the first token of a corp named `stale…`
+ * answers errcode 42001 (expired), as WeCom does once a token lapsed.
  */
 export default async function setup(project: TestProject) {
   const records: SinkRecord[] = [];
   const mail: SmtpRecord[] = [];
+  const tokensIssued = new Map<string, number>();
   const smtp = createTcpServer((socket) => smtpConversation(socket, mail));
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   project.provide('notifySmtpPort', (smtp.address() as AddressInfo).port);
@@ -127,6 +131,24 @@ export default async function setup(project: TestProject) {
       body,
     });
     res.setHeader('content-type', 'application/json');
+    if (url.pathname.endsWith('/cgi-bin/gettoken')) {
+      const corp = url.searchParams.get('corpid') ?? '';
+      const n = (tokensIssued.get(corp) ?? 0) + 1;
+      tokensIssued.set(corp, n);
+      res.end(
+        JSON.stringify({
+          errcode: 0,
+          errmsg: 'ok',
+          access_token: `${corp}-${n}`,
+          expires_in: 7200,
+        }),
+      );
+      return;
+    }
+    if (/^stale.*-1$/.test(url.searchParams.get('access_token') ?? '')) {
+      res.end(JSON.stringify({ errcode: 42001, errmsg: 'access_token expired' }));
+      return;
+    }
     res.end(
       url.pathname.includes('/errcode/')
         ? JSON.stringify({ errcode: 310000, errmsg: 'sign not match' })
