@@ -26,6 +26,8 @@ export interface ReceivedInventory {
 export interface HubStub {
   url: string;
   received: ReceivedInventory[];
+  /** Spooled batches (metering, alerts) received and acked. */
+  batches: { kind: string; bytes: number; at: number }[];
   connections: number;
   close(): Promise<void>;
 }
@@ -36,7 +38,13 @@ export async function startHubStub(token: string): Promise<HubStub> {
     res.end();
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-  const stub: HubStub = { url: '', received: [], connections: 0, close: async () => {} };
+  const stub: HubStub = {
+    url: '',
+    received: [],
+    batches: [],
+    connections: 0,
+    close: async () => {},
+  };
 
   server.on('upgrade', (req, socket, head) => {
     if (req.url !== '/agent/v1/connect' || req.headers.authorization !== `Bearer ${token}`) {
@@ -65,6 +73,10 @@ export async function startHubStub(token: string): Promise<HubStub> {
         } else if (frame.type === 'inventory') {
           stub.received.push({ update: frame.update, bytes: text?.length ?? 0, at: Date.now() });
           ws.send(encodeControl({ type: 'ack', seq: frame.update.seq }));
+        } else if (frame.type === 'batch') {
+          // Spooled batches (metering) are acked as the edge would, so the agent does not hoard them.
+          stub.batches.push({ kind: frame.kind, bytes: text?.length ?? 0, at: Date.now() });
+          ws.send(encodeControl({ type: 'batch-ack', seq: frame.seq, kind: frame.kind }));
         }
       });
     });

@@ -14,7 +14,7 @@ function containersOf(pod: KubeObject): Container[] {
   return spec?.containers ?? [];
 }
 
-function podUsageMillisBytes(
+export function podUsageMillisBytes(
   store: KubeStore,
   pod: KubeObject,
 ): { cpu: number; memory: number; perContainer: { name: string; cpu: number; memory: number }[] } {
