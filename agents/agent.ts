@@ -216,6 +216,8 @@ export async function runAgent(
           leader: leading,
           synced,
           tunnel: tunnel.isConnected(),
+          // Metering/alert batches the edge has not acknowledged yet (grows during an outage).
+          spooledBatches: batches.backlog,
           memoryMiB: {
             rss: mib(memory.rss),
             heapUsed: mib(memory.heapUsed),
