@@ -1,3 +1,4 @@
+import https from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningAgent, runAgent } from '../../agents/agent';
 import type { AgentConfig } from '../../agents/config';
@@ -68,6 +69,13 @@ async function createPod(emu: KubeEmulator, namespace: string, body: unknown) {
 async function setUp(failurePolicy: 'Fail' | 'Ignore' = 'Fail') {
   const emu = await startKubeEmulator();
   cleanups.push(() => emu.close());
+  await seedCluster(emu);
+  const replica = await startReplica(emu, 'agent-q', failurePolicy);
+  await waitFor(() => replica.agent.elector.isLeader);
+  return { emu, ...replica };
+}
+
+async function seedCluster(emu: KubeEmulator) {
   for (const [name, workspace] of [
     ['edgetower-system', undefined],
     ['alpha-web', 'alpha'],
@@ -89,6 +97,9 @@ async function setUp(failurePolicy: 'Fail' | 'Ignore' = 'Fail') {
     metadata: { name: 'finished', namespace: 'alpha-web' },
     status: { phase: 'Succeeded' },
   });
+}
+
+async function startReplica(emu: KubeEmulator, agentId: string, failurePolicy: 'Fail' | 'Ignore') {
   const { kubeconfig } = await clientFor(emu);
   const port = await freePort();
   const fake = fakeTunnel();
@@ -101,7 +112,7 @@ async function setUp(failurePolicy: 'Fail' | 'Ignore' = 'Fail') {
     healthListen: { host: '127.0.0.1', port: 0 },
     logLevel: 'error',
     namespace: 'edgetower-system',
-    agentId: 'agent-q',
+    agentId,
     webhookListen: { host: '127.0.0.1', port },
     webhookUrl: `https://127.0.0.1:${port}/validate-pods`,
     webhookFailurePolicy: failurePolicy,
@@ -114,8 +125,7 @@ async function setUp(failurePolicy: 'Fail' | 'Ignore' = 'Fail') {
     startTunnel: () => fake.tunnel,
   });
   cleanups.push(() => agent.close());
-  await waitFor(() => agent.elector.isLeader);
-  return { emu, agent, fake };
+  return { agent, fake, port };
 }
 
 const alphaQuota = (
@@ -137,13 +147,15 @@ async function ready(agent: RunningAgent, emu: KubeEmulator) {
     ) as
       | {
           webhooks: {
-            namespaceSelector: unknown;
+            namespaceSelector: { matchExpressions: { operator: string; values?: string[] }[] };
             failurePolicy: string;
             clientConfig: { caBundle: string };
           }[];
         }
       | undefined;
-    return config?.webhooks[0];
+    // Becoming leader registers the webhook for no namespace first; wait for the quota's selector.
+    const hook = config?.webhooks[0];
+    return hook?.namespaceSelector.matchExpressions[0]?.operator === 'In' ? hook : undefined;
   });
 }
 
@@ -285,5 +297,63 @@ describe('workspace quota admission webhook', () => {
       return config?.webhooks[0]?.namespaceSelector.matchExpressions.length === 2;
     });
     expect((await createPod(emu, 'alpha-web', pod('free', '8'))).status).toBe(201);
+  });
+});
+
+describe('two replicas', () => {
+  it('share one CA, both answer the webhook, and only the leader reports and registers', async () => {
+    const { emu, agent: leader, fake: leaderTunnel } = await setUp();
+    const follower = await startReplica(emu, 'agent-r', 'Fail');
+    expect(follower.agent.elector.isLeader).toBe(false);
+    for (const tunnel of [leaderTunnel, follower.fake]) tunnel.push(alphaQuota(1));
+    const hook = await ready(leader, emu);
+    await waitFor(() => follower.agent.quotas.ledger.hasSynced());
+    const caBundle = Buffer.from(hook.clientConfig.caBundle, 'base64').toString();
+
+    // The follower's webhook, verified against the leader-registered caBundle, decides too.
+    const review = (uid: string, cpu: string) => ({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid,
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        operation: 'CREATE',
+        namespace: 'alpha-web',
+        name: uid,
+        object: pod(uid, cpu),
+      },
+    });
+    const ask = (body: unknown) =>
+      new Promise<{ response: { uid: string; allowed: boolean; status?: { message: string } } }>(
+        (resolve, reject) => {
+          const req = https.request(
+            {
+              method: 'POST',
+              host: '127.0.0.1',
+              port: follower.port,
+              path: '/validate-pods',
+              ca: caBundle,
+              headers: { 'content-type': 'application/json' },
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (chunk) => {
+                text += chunk;
+              });
+              res.on('end', () => resolve(JSON.parse(text)));
+            },
+          );
+          req.on('error', reject);
+          req.end(JSON.stringify(body));
+        },
+      );
+    expect((await ask(review('small', '100m'))).response).toEqual({ uid: 'small', allowed: true });
+    const refused = (await ask(review('large', '3'))).response;
+    expect(refused).toMatchObject({ uid: 'large', allowed: false });
+    expect(refused.status?.message).toContain('exceeded quota of workspace "alpha"');
+
+    await waitFor(() => leaderTunnel.reports.length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // several report intervals
+    expect(follower.fake.reports).toEqual([]);
   });
 });
