@@ -23,6 +23,8 @@ let edge: WranglerDev;
 let workDir: string;
 let token: string;
 let prometheus: ChildProcess | undefined;
+/** Prometheus's own log (tail): why it did not send, when it did not (bad config, notifier errors). */
+let prometheusLog = '';
 let httpConfig: string;
 let prometheusPort = 0;
 
@@ -133,8 +135,11 @@ describe.skipIf(!havePeers)('alerting with real Prometheus and amtool', () => {
         // The first send can precede Alertmanager discovery and be dropped; resend soon, not after 1 min.
         '--rules.alert.resend-delay=2s',
       ],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    prometheus.stderr?.on('data', (chunk) => {
+      prometheusLog = (prometheusLog + String(chunk)).slice(-4000);
+    });
   });
 
   afterAll(async () => {
@@ -147,9 +152,13 @@ describe.skipIf(!havePeers)('alerting with real Prometheus and amtool', () => {
   });
 
   it('a stock Prometheus pointed at the edge delivers its firing alert', async () => {
-    const alerts = await eventually('Prometheus alert at the edge', edgeAlerts, (list) =>
-      list.some((a) => a.labels.alertname === 'E2EAlwaysFiring'),
-    );
+    const alerts = await eventually('Prometheus alert at the edge', edgeAlerts, (list) => {
+      if (prometheus?.exitCode !== null)
+        throw new Error(`prometheus exited (${prometheus?.exitCode}):\n${prometheusLog}`);
+      return list.some((a) => a.labels.alertname === 'E2EAlwaysFiring');
+    }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nprometheus log:\n${prometheusLog}`);
+    });
     const alert = alerts.find((a) => a.labels.alertname === 'E2EAlwaysFiring');
     expect(alert?.labels).toMatchObject({
       cluster: 'e2e-prom',
