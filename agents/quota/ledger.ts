@@ -126,8 +126,17 @@ export class QuotaLedger {
     return taken;
   }
 
-  /** Whether creating a pod asking for `demand` in `namespace` keeps its workspace within quota. */
-  async decide(namespace: string, name: string, demand: PodDemand): Promise<Decision> {
+  /**
+   * Whether creating a pod asking for `demand` in `namespace` keeps its
+   * workspace within quota; `unspecified` lists, per resource, containers
+   * that leave it unset (refused when that resource is capped).
+   */
+  async decide(
+    namespace: string,
+    name: string,
+    demand: PodDemand,
+    unspecified: Partial<Record<QuotaResource, string[]>> = {},
+  ): Promise<Decision> {
     const workspace = await this.#workspaceOf(namespace);
     const quota = workspace === undefined ? undefined : this.#quotas.get(workspace);
     if (!workspace || !quota) return { allowed: true };
@@ -136,6 +145,17 @@ export class QuotaLedger {
         allowed: false,
         message: `workspace "${workspace}" quota: usage in this cluster is still being counted; retry shortly`,
         resources: [],
+      };
+    const unset = quotaResources.filter(
+      (r) => quota.hard[r] !== undefined && unspecified[r]?.length,
+    );
+    if (unset.length > 0)
+      return {
+        allowed: false,
+        resources: unset,
+        message: `workspace "${workspace}" has a quota on ${unset.join(', ')}: must specify ${unset
+          .map((r) => `${r} for: ${(unspecified[r] ?? []).join(',')}`)
+          .join('; ')}`,
       };
     const asked = podAmounts(demand);
     const here = this.usageHere(workspace);

@@ -1,4 +1,4 @@
-import type { PodDemand } from '../../functions/quotas/resources';
+import type { PodDemand, QuotaResource } from '../../functions/quotas/resources';
 import { cpuMillicores, memoryBytes } from '../quantity';
 
 type Json = Record<string, unknown>;
@@ -73,4 +73,34 @@ export function projectQuotaPod(raw: unknown): QuotaPod | undefined {
     phase: str(obj(obj(raw).status).phase) ?? 'Pending',
     ...podDemand(obj(raw).spec),
   };
+}
+
+/**
+ * Per quota resource, the containers that leave it unset (a limit counts as
+ * the request when the request is missing, as the API server defaults it).
+ * Like Kubernetes' ResourceQuota, a capped resource must be set by every
+ * container, or the cap could be walked around with unbounded pods.
+ */
+export function unspecifiedResources(spec: unknown): Partial<Record<QuotaResource, string[]>> {
+  const out: Partial<Record<QuotaResource, string[]>> = {};
+  const note = (resource: QuotaResource, container: string) => {
+    const list = out[resource] ?? [];
+    list.push(container);
+    out[resource] = list;
+  };
+  const pod = obj(spec);
+  for (const container of [...arr(pod.initContainers), ...arr(pod.containers)]) {
+    const name = str(obj(container).name) ?? '(unnamed)';
+    const resources = obj(obj(container).resources);
+    const limits = obj(resources.limits);
+    const requests = { ...limits, ...obj(resources.requests) };
+    for (const kind of ['cpu', 'memory'] as const) {
+      if (requests[kind] === undefined) {
+        note(kind, name);
+        note(`requests.${kind}`, name);
+      }
+      if (limits[kind] === undefined) note(`limits.${kind}`, name);
+    }
+  }
+  return out;
 }

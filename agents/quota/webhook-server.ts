@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { HostPort } from '../config';
 import type { Logger } from '../log';
 import type { Decision, QuotaLedger } from './ledger';
-import { podDemand } from './pod-demand';
+import { podDemand, unspecifiedResources } from './pod-demand';
 
 export const WEBHOOK_PATH = '/validate-pods';
 const MAX_REVIEW_BYTES = 3 * 1024 * 1024;
@@ -90,6 +90,7 @@ export async function startWebhookServer(options: {
               request.namespace,
               request.name || request.object?.metadata?.name || '',
               podDemand(request.object?.spec),
+              unspecifiedResources(request.object?.spec),
             )
           : { allowed: true };
       decisionsMs.push(performance.now() - started);

@@ -207,6 +207,35 @@ describe('workspace quota admission webhook', () => {
     expect(emu.admissionCalls.length).toBe(calls);
   });
 
+  it('refuses pods that leave a capped resource unset, as a ResourceQuota does', async () => {
+    const { emu, agent, fake } = await setUp();
+    fake.push({
+      type: 'quotas',
+      revision: 1,
+      workspaces: [
+        { workspace: 'alpha', hard: { cpu: 8000, 'limits.memory': 8 * GI }, usedElsewhere: {} },
+      ],
+    });
+    await ready(agent, emu);
+    const bare = await createPod(emu, 'alpha-web', {
+      metadata: { name: 'bare' },
+      spec: { containers: [{ name: 'app', image: 'nginx' }] },
+    });
+    expect(bare.status).toBe(403);
+    expect(bare.body.message).toContain(
+      'workspace "alpha" has a quota on cpu, limits.memory: must specify cpu for: app; limits.memory for: app',
+    );
+    const limited = await createPod(emu, 'alpha-web', {
+      metadata: { name: 'limited' },
+      spec: {
+        containers: [
+          { name: 'app', image: 'nginx', resources: { limits: { cpu: '1', memory: '1Gi' } } },
+        ],
+      },
+    });
+    expect(limited.status).toBe(201); // the cpu limit is also its request
+  });
+
   it('counts what the workspace uses in its other clusters', async () => {
     const { emu, agent, fake } = await setUp();
     fake.push(alphaQuota(1, { cpu: 1200, memory: 0, pods: 0 }));

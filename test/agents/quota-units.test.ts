@@ -5,7 +5,7 @@ import {
   issueServingCertificate,
 } from '../../agents/quota/certificates';
 import { objectIdentifier, time, unsignedInteger } from '../../agents/quota/der';
-import { podDemand } from '../../agents/quota/pod-demand';
+import { podDemand, unspecifiedResources } from '../../agents/quota/pod-demand';
 import { parseQuantity, toMillicores } from '../../functions/quotas/quantity';
 import { canonicalAmount, formatAmount } from '../../functions/quotas/resources';
 
@@ -63,6 +63,20 @@ describe('what a pod counts against a quota', () => {
       memoryRequestBytes: (64 + 128 + 1) * 2 ** 20, // the second container requests its limit
       cpuLimitMillis: 1010,
       memoryLimitBytes: 129 * 2 ** 20,
+    });
+  });
+
+  it('names the containers that leave a resource unset', () => {
+    expect(
+      unspecifiedResources({
+        initContainers: [{ name: 'init', resources: { requests: { cpu: '1' } } }],
+        containers: [{ name: 'app', resources: { limits: { cpu: '1', memory: '1Gi' } } }],
+      }),
+    ).toEqual({
+      memory: ['init'],
+      'requests.memory': ['init'],
+      'limits.cpu': ['init'],
+      'limits.memory': ['init'],
     });
   });
 
