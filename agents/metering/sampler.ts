@@ -35,6 +35,11 @@ export interface MeteringSamplerOptions {
 
 const MAX_DEPARTED = 100_000;
 
+/** Running pods, without copying 150,000 records into an array first. */
+function* runningPods(items: Map<string, PodRecord>): Generator<PodRecord> {
+  for (const pod of items.values()) if (pod.phase === 'Running') yield pod;
+}
+
 /**
  * The leader's metering loop: at every interval boundary it samples usage,
  * meters the window(s) since the last sample per pod and hands them to the
@@ -145,7 +150,7 @@ export class MeteringSampler {
       {
         sampledAt,
         previousSampledAt: this.previousSampledAt,
-        running: [...this.options.pods.items.values()].filter((p) => p.phase === 'Running'),
+        running: runningPods(this.options.pods.items),
         departed: this.departed.values(),
         usage,
         previousUsage: this.previousUsage,
