@@ -58,13 +58,13 @@ describe('the agent manifest grants the quota webhook what it needs and no more'
       selector: { 'app.kubernetes.io/name': 'edgetower-agent' },
       ports: [{ name: 'webhook', port: 443, targetPort: 'webhook', protocol: 'TCP' }],
     });
-    const container = (
-      find('Deployment', 'edgetower-agent')?.spec as {
-        template: {
-          spec: { containers: { env: { name: string; value?: string }[]; ports: unknown[] }[] };
-        };
-      }
-    ).template.spec.containers[0];
+    interface PodTemplate {
+      template: {
+        spec: { containers: { env: { name: string; value?: string }[]; ports: unknown[] }[] };
+      };
+    }
+    const spec = find('Deployment', 'edgetower-agent')?.spec as PodTemplate | undefined;
+    const container = spec?.template.spec.containers[0];
     expect(container?.env).toContainEqual({
       name: 'EDGETOWER_WEBHOOK_LISTEN',
       value: '0.0.0.0:9443',
