@@ -23,11 +23,20 @@ export interface ReceivedInventory {
   at: number;
 }
 
+/** A spooled batch as the stub saw it (metering: its window end and pod count). */
+export interface ReceivedBatch {
+  kind: string;
+  bytes: number;
+  at: number;
+  windowEnd?: number;
+  pods: number;
+}
+
 export interface HubStub {
   url: string;
   received: ReceivedInventory[];
   /** Spooled batches (metering, alerts) received and acked. */
-  batches: { kind: string; bytes: number; at: number }[];
+  batches: ReceivedBatch[];
   connections: number;
   close(): Promise<void>;
 }
@@ -75,7 +84,14 @@ export async function startHubStub(token: string): Promise<HubStub> {
           ws.send(encodeControl({ type: 'ack', seq: frame.update.seq }));
         } else if (frame.type === 'batch') {
           // Spooled batches (metering) are acked as the edge would, so the agent does not hoard them.
-          stub.batches.push({ kind: frame.kind, bytes: text?.length ?? 0, at: Date.now() });
+          const payload = frame.payload as { windowEnd?: unknown; pods?: unknown[] } | null;
+          stub.batches.push({
+            kind: frame.kind,
+            bytes: text?.length ?? 0,
+            at: Date.now(),
+            windowEnd: typeof payload?.windowEnd === 'number' ? payload.windowEnd : undefined,
+            pods: Array.isArray(payload?.pods) ? payload.pods.length : 0,
+          });
           ws.send(encodeControl({ type: 'batch-ack', seq: frame.seq, kind: frame.kind }));
         }
       });
