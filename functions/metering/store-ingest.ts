@@ -8,17 +8,22 @@ const seriesKey = (p: PodUsage) =>
   JSON.stringify([p.namespace, p.pod, p.workloadKind, p.workload, p.node, p.workspace ?? '']);
 
 /**
- * The minutes a window overlaps, each with the share of the window in it.
- * A window that straddles a minute boundary is split by time, so every
- * bucket (and so every range edge) gets exactly what was consumed in it.
+ * The buckets of `length` seconds a window overlaps, each with the share of
+ * the window in it. A window that straddles a boundary is split by time, so
+ * every bucket (and so every range edge) gets what was consumed in it, and
+ * the shares of a table's buckets add up to the same window in every table.
  */
-export function minuteShares(windowStart: number, windowEnd: number): [number, number][] {
-  const length = windowEnd - windowStart;
-  if (length <= 0) return [];
+export function bucketShares(
+  windowStart: number,
+  windowEnd: number,
+  length: number,
+): [number, number][] {
+  const span = windowEnd - windowStart;
+  if (span <= 0) return [];
   const shares: [number, number][] = [];
-  for (let m = windowStart - (windowStart % 60); m < windowEnd; m += 60) {
-    const overlap = Math.min(windowEnd, m + 60) - Math.max(windowStart, m);
-    if (overlap > 0) shares.push([m, overlap / length]);
+  for (let b = windowStart - (windowStart % length); b < windowEnd; b += length) {
+    const overlap = Math.min(windowEnd, b + length) - Math.max(windowStart, b);
+    if (overlap > 0) shares.push([b, overlap / span]);
   }
   return shares;
 }
@@ -34,26 +39,35 @@ export class SeriesIds {
     this.#sql = sql;
   }
 
-  idOf(p: PodUsage): number {
-    const key = seriesKey(p);
-    const cached = this.#cache.get(key);
-    if (cached !== undefined) return cached;
-    const dims = [p.namespace, p.workspace ?? '', p.node, p.workloadKind, p.workload, p.pod];
-    this.#sql.exec(
-      `INSERT INTO series (namespace, workspace, node, workload_kind, workload, pod)
-       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      ...dims,
-    );
-    const row = this.#sql
-      .exec<{ id: number }>(
-        `SELECT id FROM series WHERE namespace = ? AND workspace = ? AND node = ?
-         AND workload_kind = ? AND workload = ? AND pod = ?`,
-        ...dims,
-      )
-      .one();
-    if (this.#cache.size >= SeriesIds.maxCached) this.#cache.clear();
-    this.#cache.set(key, row.id);
-    return row.id;
+  /** Series ids of the pods, in order; unknown series are interned in two set-based statements. */
+  idsOf(pods: PodUsage[]): number[] {
+    const keys = pods.map(seriesKey);
+    const missing = [...new Set(keys.filter((k) => !this.#cache.has(k)))];
+    if (missing.length) {
+      if (this.#cache.size + missing.length > SeriesIds.maxCached) this.#cache.clear();
+      const dims = JSON.stringify(missing.map((k) => JSON.parse(k) as string[]));
+      this.#sql.exec(
+        `INSERT INTO series (namespace, pod, workload_kind, workload, node, workspace)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+         FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`,
+        dims,
+      );
+      const found = this.#sql.exec<{ id: number; k: number }>(
+        `SELECT s.id AS id, j.key AS k FROM json_each(?) j JOIN series s
+         ON s.namespace = j.value ->> 0 AND s.pod = j.value ->> 1 AND s.workload_kind = j.value ->> 2
+         AND s.workload = j.value ->> 3 AND s.node = j.value ->> 4 AND s.workspace = j.value ->> 5`,
+        dims,
+      );
+      for (const row of found) {
+        const key = missing[row.k];
+        if (key !== undefined) this.#cache.set(key, row.id);
+      }
+    }
+    return keys.map((k) => {
+      const id = this.#cache.get(k);
+      if (id === undefined) throw new Error(`series ${k} was not interned`);
+      return id;
+    });
   }
 
   forget(): void {
@@ -67,19 +81,20 @@ export class SeriesIds {
  * Rollup happens here, on ingest, rather than by alarm: a query never
  * meets an hour whose rollup is still pending, batches the agent replays
  * late (after an outage) land in every table at once, and being
- * set-based (one statement per table and minute, the rows passed as one
+ * set-based (one statement per table and bucket, the rows passed as one
  * JSON array) it costs a handful of statements per window whatever the
  * number of pods.
  */
 export function addWindow(
   sql: SqlStorage,
-  ids: SeriesIds,
+  seriesIds: SeriesIds,
   payload: MeteringPayload,
   rawCutoff: number,
 ): number {
+  const ids = seriesIds.idsOf(payload.pods);
   const perSeries = new Map<number, Quantities>();
-  for (const p of payload.pods) {
-    const id = ids.idOf(p);
+  payload.pods.forEach((p, i) => {
+    const id = ids[i] ?? 0;
     const q = perSeries.get(id) ?? [0, 0, 0, 0, 0];
     q[0] += p.cpuCoreSeconds;
     q[1] += p.memoryByteSeconds;
@@ -87,18 +102,20 @@ export function addWindow(
     q[3] += p.netTransmittedBytes;
     q[4] += p.pvcByteSeconds;
     perSeries.set(id, q);
-  }
+  });
   if (!perSeries.size) return 0;
   const rows = JSON.stringify([...perSeries].map(([id, q]) => [id, ...q]));
   // A window replayed from past the raw retention adds only to hours and days.
-  for (const [minute, share] of minuteShares(payload.windowStart, payload.windowEnd))
-    for (const table of factTables)
-      if (table !== 'facts_minute' || minute >= rawCutoff)
-        upsertFacts(sql, table, bucketOf(table, minute), share, rows);
+  for (const table of factTables)
+    for (const [bucket, share] of bucketShares(
+      payload.windowStart,
+      payload.windowEnd,
+      bucketSeconds[table],
+    ))
+      if (table !== 'facts_minute' || bucket >= rawCutoff)
+        upsertFacts(sql, table, bucket, share, rows);
   return payload.pods.length;
 }
-
-const bucketOf = (table: FactTable, t: number) => t - (t % bucketSeconds[table]);
 
 function upsertFacts(sql: SqlStorage, table: FactTable, t: number, share: number, rows: string) {
   sql.exec(
