@@ -35,11 +35,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     if (declared > limit) return reject(new BadRequest(413, `body larger than ${limit} bytes`));
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return; // drained and dropped, so the 413 still reaches the sender
       size += chunk.length;
       if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
         reject(new BadRequest(413, `body larger than ${limit} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);

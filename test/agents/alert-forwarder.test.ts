@@ -123,6 +123,20 @@ describe('Alertmanager webhook forwarder', () => {
       });
       expect(await res.json()).toHaveProperty('message');
     }
+    // Chunked, with no content-length to refuse it by: cut off once past the limit.
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 80; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(1024)));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
     expect((await fetch(url)).status).toBe(405);
     expect((await post(url.replace('/alerts', '/elsewhere'), '{}')).status).toBe(404);
     await new Promise((r) => setTimeout(r, 100));
