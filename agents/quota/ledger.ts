@@ -126,6 +126,15 @@ export class QuotaLedger {
     return taken;
   }
 
+  /** Puts back denials a report could not deliver. */
+  restoreDenials(denials: Map<string, QuotaResource[]>): void {
+    for (const [workspace, resources] of denials) {
+      const set = this.#denied.get(workspace) ?? new Set();
+      for (const resource of resources) set.add(resource);
+      this.#denied.set(workspace, set);
+    }
+  }
+
   /**
    * Whether creating a pod asking for `demand` in `namespace` keeps its
    * workspace within quota; `unspecified` lists, per resource, containers

@@ -19,7 +19,8 @@ export interface QuotaEnforcerOptions {
   namespace: string;
   /** Absent: no admission webhook (usage is still counted and reported). */
   webhook?: { listen: HostPort; target: WebhookTarget; failurePolicy: FailurePolicy };
-  sendUsage: (frame: QuotaUsageFrame) => void;
+  /** Sends a usage report; false when it could not go out (it is retried on the next tick). */
+  sendUsage: (frame: QuotaUsageFrame) => boolean;
   /** How often the leader reports usage when it changed (default 10 s). */
   reportIntervalMs?: number;
   stallTimeoutMs?: number;
@@ -120,9 +121,12 @@ export async function startQuotaEnforcer(options: QuotaEnforcerOptions): Promise
     });
     const key = JSON.stringify(workspaces);
     if (key === lastReport && !forceReport && denials.size === 0) return;
+    if (!options.sendUsage({ type: 'quota-usage', workspaces })) {
+      ledger.restoreDenials(denials); // the tunnel is down: nothing of this report is lost
+      return;
+    }
     lastReport = key;
     forceReport = false;
-    options.sendUsage({ type: 'quota-usage', workspaces });
   };
 
   const timer = setInterval(() => {

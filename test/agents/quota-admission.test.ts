@@ -23,6 +23,7 @@ afterEach(async () => {
 function fakeTunnel() {
   let deliver: ((frame: QuotasFrame, reconnected: boolean) => void) | undefined;
   const reports: QuotaUsageFrame[] = [];
+  const link = { up: true };
   let first = true;
   const tunnel: Tunnel = {
     sendInventory: () => {},
@@ -34,6 +35,7 @@ function fakeTunnel() {
       deliver = cb;
     },
     sendQuotaUsage: (frame) => {
+      if (!link.up) return false;
       reports.push(frame);
       return true;
     },
@@ -43,6 +45,7 @@ function fakeTunnel() {
   return {
     tunnel,
     reports,
+    link,
     push(frame: QuotasFrame) {
       deliver?.(frame, first);
       first = false;
@@ -276,6 +279,20 @@ describe('workspace quota admission webhook', () => {
     expect(denial.workspaces[0]?.denied).toEqual(['cpu']);
     expect((await createPod(emu, 'alpha-web', pod('ok', '1'))).status).toBe(201);
     await waitFor(() => fake.reports.find((r) => r.workspaces[0]?.used.cpu === 1500));
+  });
+
+  it('keeps a denial for the next report while the tunnel is down', async () => {
+    const { emu, agent, fake } = await setUp();
+    fake.push(alphaQuota(1));
+    await ready(agent, emu);
+    await waitFor(() => fake.reports.length > 0);
+    fake.link.up = false;
+    expect((await createPod(emu, 'alpha-web', pod('big', '1800m'))).status).toBe(403);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // several report ticks, all refused
+    expect(fake.reports.some((r) => r.workspaces[0]?.denied)).toBe(false);
+    fake.link.up = true;
+    const delivered = await waitFor(() => fake.reports.find((r) => r.workspaces[0]?.denied));
+    expect(delivered.workspaces[0]?.denied).toEqual(['cpu']);
   });
 
   it('is verified by the API server against the caBundle: a wrong CA fails closed under Fail', async () => {

@@ -71,7 +71,7 @@ const enforcer = await startQuotaEnforcer({
     target: { url: `https://127.0.0.1:${port}/validate-pods` },
     failurePolicy: 'Fail',
   },
-  sendUsage: () => {},
+  sendUsage: () => true,
   reportIntervalMs: 50,
 });
 enforcer.setLeading(true);
