@@ -22,25 +22,43 @@ export async function findDelivery(
     .get();
 }
 
-/** Records an attempt under the (notification, channel) dedup key. */
-export async function recordAttempt(
+/**
+ * The `(notificationId, channelId)` pairs among `keys` already delivered:
+ * the dedup check of a whole consumer batch in one query per 90 ids.
+ */
+export async function deliveredPairs(
   db: Database,
-  attempt: {
-    notificationId: string;
-    channelId: string;
-    channelName: string;
-    receiverId: string;
-    receiverName: string;
-    owner: string;
-    status: DeliveryStatus;
-    attempts: number;
-    alerts: number;
-    latencyMs: number | null;
-    error: string | null;
-  },
-): Promise<void> {
-  const now = new Date();
-  await db
+  keys: { notificationId: string; channelId: string }[],
+): Promise<Set<string>> {
+  const ids = [...new Set(keys.map((k) => k.notificationId))];
+  const found = new Set<string>();
+  const t = notificationDeliveries;
+  for (let i = 0; i < ids.length; i += 90) {
+    const rows = await db
+      .select({ notificationId: t.notificationId, channelId: t.channelId })
+      .from(t)
+      .where(and(inArray(t.notificationId, ids.slice(i, i + 90)), eq(t.status, 'delivered')));
+    for (const r of rows) found.add(`${r.notificationId}|${r.channelId}`);
+  }
+  return found;
+}
+
+export interface AttemptRecord {
+  notificationId: string;
+  channelId: string;
+  channelName: string;
+  receiverId: string;
+  receiverName: string;
+  owner: string;
+  status: DeliveryStatus;
+  attempts: number;
+  alerts: number;
+  latencyMs: number | null;
+  error: string | null;
+}
+
+const upsertAttempt = (db: Database, attempt: AttemptRecord, now: Date) =>
+  db
     .insert(notificationDeliveries)
     .values({ ...attempt, updatedAt: now })
     .onConflictDoUpdate({
@@ -53,6 +71,17 @@ export async function recordAttempt(
         updatedAt: now,
       },
     });
+
+/** Records the attempts of a consumer batch in one D1 batch (one round trip). */
+export async function recordAttempts(db: Database, attempts: AttemptRecord[]): Promise<void> {
+  const now = new Date();
+  const [first, ...rest] = attempts.map((a) => upsertAttempt(db, a, now));
+  if (first) await db.batch([first, ...rest]);
+}
+
+/** Records an attempt under the (notification, channel) dedup key. */
+export async function recordAttempt(db: Database, attempt: AttemptRecord): Promise<void> {
+  await upsertAttempt(db, attempt, new Date());
 }
 
 /** Newest first; `before` is the (createdAt, id) of the last row of the previous page. */

@@ -53,8 +53,7 @@ export class ClusterDisconnectRule {
       createDb(this.#env.DB),
       [alertOf(cluster, lastSeen, now + UNTIL_RESOLVED_MS)],
       now,
-      undefined,
-      shardOf(cluster),
+      { shard: shardOf(cluster) },
     );
     await this.#storage.put(FIRING_KEY, lastSeen);
     return undefined;
@@ -64,14 +63,9 @@ export class ClusterDisconnectRule {
   async resolve(cluster: string, now = Date.now()): Promise<void> {
     const since = await this.#storage.get<number>(FIRING_KEY);
     if (since === undefined) return;
-    await routeAndStore(
-      this.#env,
-      createDb(this.#env.DB),
-      [alertOf(cluster, since, now)],
-      now,
-      undefined,
-      shardOf(cluster),
-    );
+    await routeAndStore(this.#env, createDb(this.#env.DB), [alertOf(cluster, since, now)], now, {
+      shard: shardOf(cluster),
+    });
     await this.#storage.delete(FIRING_KEY);
   }
 }

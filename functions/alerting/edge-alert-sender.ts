@@ -24,7 +24,7 @@ export class EdgeAlertSender {
   send(cluster: string, alerts: IncomingAlert[], now: number): Promise<void> {
     if (alerts.length === 0) return this.#chain;
     const next = this.#chain.then(() =>
-      routeAndStore(this.#env, createDb(this.#env.DB), alerts, now, undefined, shardOf(cluster)),
+      routeAndStore(this.#env, createDb(this.#env.DB), alerts, now, { shard: shardOf(cluster) }),
     );
     // One failed send (D1 hiccup) must not wedge the rules' later sends.
     this.#chain = next.catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client';
-import { allClusters, allReceivers, tenancyOf } from '../../db/queries/alerts';
+import { allClusters, allReceivers, type ReceiverRow, tenancyOf } from '../../db/queries/alerts';
 import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { forbidden } from '../errors';
@@ -28,6 +28,8 @@ async function defaultCluster(db: Database, principal: Principal): Promise<strin
  * Accepts alerts from Prometheus / Alertmanager: labels the cluster when
  * missing, checks the caller may create alerts where each one belongs,
  * resolves each alert's receivers and hands them to their cluster's shard.
+ * The receivers are read beside the tenancy lookup (one D1 round trip of
+ * latency for both), not after it.
  */
 export async function ingestAlerts(
   env: Env,
@@ -36,6 +38,9 @@ export async function ingestAlerts(
   alerts: IncomingAlert[],
   now: number,
 ): Promise<number> {
+  const receiving = allReceivers(db);
+  // Read whether or not the caller may post; a refusal must not leave it unhandled.
+  receiving.catch(() => undefined);
   const cluster = alerts.some((a) => !a.labels.cluster)
     ? await defaultCluster(db, principal)
     : undefined;
@@ -50,32 +55,43 @@ export async function ingestAlerts(
         `You may not post alerts for cluster "${alert.labels.cluster ?? '(none)'}"${alert.labels.namespace ? ` namespace "${alert.labels.namespace}"` : ''}.`,
       );
   }
-  await routeAndStore(env, db, alerts, now, tenancy);
+  await routeAndStore(env, db, alerts, now, { tenancy, receivers: await receiving });
   return alerts.length;
+}
+
+export interface RouteOptions {
+  /** Already resolved from the alerts' labels. */
+  tenancy?: Tenancy;
+  /** Already read. */
+  receivers?: ReceiverRow[];
+  /**
+   * Edge rules pin their cluster's shard: a resolve sent while the cluster
+   * is being deleted (no longer in D1) must reach the shard that holds the
+   * firing alert.
+   */
+  shard?: string;
 }
 
 /**
  * Resolves each alert's receivers (tenancy from its cluster and namespace
  * labels) and hands the alerts to their cluster's shard. For alerts the edge
- * itself raises (edge rules) as well as for authorized intake. Edge rules
- * pin their cluster's shard: a resolve sent while the cluster is being
- * deleted (no longer in D1) must reach the shard that holds the firing alert.
+ * itself raises (edge rules) as well as for authorized intake.
  */
 export async function routeAndStore(
   env: Env,
   db: Database,
   alerts: IncomingAlert[],
   now: number,
-  known?: Tenancy,
-  pinnedShard?: string,
+  options: RouteOptions = {},
 ): Promise<void> {
-  const tenancy =
-    known ??
-    (await tenancyOf(
-      db,
-      alerts.map((a) => a.labels),
-    ));
-  const receivers = await allReceivers(db);
+  const [tenancy, receivers] = await Promise.all([
+    options.tenancy ??
+      tenancyOf(
+        db,
+        alerts.map((a) => a.labels),
+      ),
+    options.receivers ?? allReceivers(db),
+  ]);
   const shards = new Map<string, RoutedAlert[]>();
   for (const alert of alerts) {
     const clusterId = alert.labels.cluster
@@ -87,7 +103,7 @@ export async function routeAndStore(
         : undefined;
     const place = { clusterId, workspaceId: placement?.workspaceId };
     // Unregistered cluster names share the global shard: listing visits registered clusters only.
-    const shard = pinnedShard ?? (clusterId ? shardOf(alert.labels.cluster) : GLOBAL_SHARD);
+    const shard = options.shard ?? (clusterId ? shardOf(alert.labels.cluster) : GLOBAL_SHARD);
     const list = shards.get(shard) ?? [];
     list.push({ alert, routes: routesFor(alert.labels, place, receivers) });
     shards.set(shard, list);

@@ -1,6 +1,11 @@
 import { createDb, type Database } from '../../db/client';
 import { type ChannelRow, findChannel } from '../../db/queries/notify-channels';
-import { findDelivery, recordAttempt } from '../../db/queries/notify-deliveries';
+import {
+  type AttemptRecord,
+  deliveredPairs,
+  recordAttempt,
+  recordAttempts,
+} from '../../db/queries/notify-deliveries';
 import type { DeliveryMessage } from '../alerting/route';
 import type { Env } from '../env';
 import type { ChannelConfig } from './channel-configs';
@@ -34,16 +39,25 @@ interface LoadedChannel {
   config: ChannelConfig;
 }
 
-async function deliverOne(
-  env: Env,
-  db: Database,
-  message: Message<DeliveryMessage>,
-  channelOf: (id: string) => Promise<LoadedChannel | undefined>,
-): Promise<void> {
+/** What to do with a message once the batch's history rows are written. */
+type Retry = { ack: false; delaySeconds: number };
+type Outcome = { ack: true } | Retry;
+
+interface BatchContext {
+  env: Env;
+  db: Database;
+  channelOf: (id: string) => Promise<LoadedChannel | undefined>;
+  /** `notificationId|channelId` pairs delivered before (the dedup key). */
+  delivered: Set<string>;
+  /** History rows of this batch, written together. */
+  records: AttemptRecord[];
+}
+
+async function deliverOne(ctx: BatchContext, message: Message<DeliveryMessage>): Promise<Outcome> {
+  const { env, db } = ctx;
   const m = message.body;
   // The dedup key: a redelivery after a lost ack finds the success and does not post twice.
-  const previous = await findDelivery(db, m.notificationId, m.channelId);
-  if (previous?.status === 'delivered') return message.ack();
+  if (ctx.delivered.has(`${m.notificationId}|${m.channelId}`)) return { ack: true };
   const record = {
     notificationId: m.notificationId,
     channelId: m.channelId,
@@ -53,16 +67,16 @@ async function deliverOne(
     alerts: m.payload.alerts.length,
     attempts: message.attempts,
   };
-  const loaded = await channelOf(m.channelId);
+  const loaded = await ctx.channelOf(m.channelId);
   if (!loaded) {
-    await recordAttempt(db, {
+    ctx.records.push({
       ...record,
       channelName: '(deleted)',
       status: 'failed',
       latencyMs: null,
       error: 'channel deleted',
     });
-    return message.ack();
+    return { ack: true };
   }
   const { row: channel, config } = loaded;
   const now = Date.now();
@@ -75,32 +89,56 @@ async function deliverOne(
   );
   const base = { ...record, channelName: channel.name, latencyMs: result.latencyMs };
   if (result.ok) {
-    await recordAttempt(db, { ...base, status: 'delivered', error: null });
-    return message.ack();
+    ctx.records.push({ ...base, status: 'delivered', error: null });
+    return { ack: true };
   }
   if ('retryAfterMs' in result) {
     // Over a rate limit nothing was tried: a fresh message later, so waiting never spends
     // the retries that lead to the dead-letter queue (and the history keeps its attempts).
-    await recordAttempt(db, { ...base, latencyMs: null, status: 'retrying', error: result.error });
+    ctx.records.push({ ...base, latencyMs: null, status: 'retrying', error: result.error });
     await env.NOTIFICATIONS.send(
       { ...m, deferrals: (m.deferrals ?? 0) + 1 },
       { delaySeconds: deferSeconds(result.retryAfterMs), contentType: 'json' },
     );
-    return message.ack();
+    return { ack: true };
   }
   const last = message.attempts > NOTIFY_MAX_RETRIES;
-  await recordAttempt(db, {
+  ctx.records.push({
     ...base,
     status: last ? 'failed' : 'retrying',
     error: result.error.slice(0, 1000),
   });
   // On the last attempt retry() hands the message to the dead-letter queue.
-  message.retry({ delaySeconds: backoffSeconds(message.attempts, retryBase(env)) });
+  return { ack: false, delaySeconds: backoffSeconds(message.attempts, retryBase(env)) };
+}
+
+/** Writes the batch's history in one round trip; row by row if that fails, so one bad row costs only itself. */
+async function writeHistory(db: Database, records: AttemptRecord[]): Promise<void> {
+  try {
+    await recordAttempts(db, records);
+  } catch {
+    await Promise.all(
+      records.map((r) =>
+        recordAttempt(db, r).catch((err: unknown) =>
+          console.error(
+            JSON.stringify({
+              level: 'error',
+              msg: 'delivery history write failed',
+              error: String(err),
+            }),
+          ),
+        ),
+      ),
+    );
+  }
 }
 
 /**
  * The `notifications` queue consumer: each message is acked or retried on
- * its own (never the whole batch), with exponential backoff.
+ * its own (never the whole batch), with exponential backoff. D1 work is
+ * per batch, not per message: one dedup lookup before sending, one history
+ * write after; acks and retries are settled once the history is written, so
+ * a delivered message is never retried (a retry would post it twice).
  */
 export async function consumeNotifications(
   batch: MessageBatch<DeliveryMessage>,
@@ -119,10 +157,30 @@ export async function consumeNotifications(
     }
     return loaded;
   };
-  await Promise.all(
+  const failed = (message: Message<DeliveryMessage>): Retry => ({
+    ack: false,
+    delaySeconds: backoffSeconds(message.attempts, retryBase(env)),
+  });
+  let delivered: Set<string>;
+  try {
+    delivered = await deliveredPairs(
+      db,
+      batch.messages.map((m) => m.body),
+    );
+  } catch (err) {
+    // Without the dedup rows nothing may be sent: retry the batch's messages later.
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'dedup lookup failed', error: String(err) }),
+    );
+    for (const message of batch.messages)
+      message.retry({ delaySeconds: failed(message).delaySeconds });
+    return;
+  }
+  const ctx: BatchContext = { env, db, channelOf, delivered, records: [] };
+  const outcomes = await Promise.all(
     batch.messages.map(async (message) => {
       try {
-        await deliverOne(env, db, message, channelOf);
+        return await deliverOne(ctx, message);
       } catch (err) {
         console.error(
           JSON.stringify({
@@ -131,8 +189,14 @@ export async function consumeNotifications(
             error: String(err),
           }),
         );
-        message.retry({ delaySeconds: backoffSeconds(message.attempts, retryBase(env)) });
+        return failed(message);
       }
     }),
   );
+  await writeHistory(db, ctx.records);
+  batch.messages.forEach((message, i) => {
+    const outcome = outcomes[i] ?? failed(message);
+    if (outcome.ack) message.ack();
+    else message.retry({ delaySeconds: outcome.delaySeconds });
+  });
 }
