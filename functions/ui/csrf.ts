@@ -38,7 +38,7 @@ export const csrf: MiddlewareHandler<UiEnv> = async function csrf(c, next) {
     const origin = c.req.header('origin');
     const site = c.req.header('sec-fetch-site');
     if (origin !== undefined && origin !== 'null' && origin !== originOf(c))
-      throw refused('it came from another site');
+      throw refused(`it came from ${origin}, not ${originOf(c)}`);
     if (origin === 'null' || (site !== undefined && site !== 'same-origin' && site !== 'none'))
       throw refused('it came from another site');
     const type = c.req.header('content-type') ?? '';

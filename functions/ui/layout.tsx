@@ -61,7 +61,13 @@ export function Page({ i18n, title, csrf, path, section = 'none', user, children
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
+        {/* The app-wide header says no-referrer, under which browsers send
+            `Origin: null` even on same-origin form posts, and the CSRF check
+            reads Origin. same-origin still tells other sites nothing. */}
+        <meta name="referrer" content="same-origin" />
         <title>{`${title} · ${t('app.name')}`}</title>
+        {/* No favicon request (it would be a 404 on every page). */}
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={assets.css.path} />
         {user ? <script src={assets.js.path} defer /> : null}
       </head>

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { compress } from 'hono/compress';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, type ErrorBody as ErrorShape } from '../errors';
@@ -7,6 +6,7 @@ import { uiAlertRoutes } from './alert-routes';
 import { assets } from './assets';
 import { uiAuthRoutes } from './auth-routes';
 import { uiClusterRoutes } from './cluster-routes';
+import { compressText } from './compression';
 import { csrf } from './csrf';
 import { locale } from './locale';
 import { uiOverviewRoutes } from './overview-routes';
@@ -25,8 +25,8 @@ const wantsHtml = (accept: string | undefined) => (accept ?? '').includes('text/
  */
 export function createUiRoutes(api: ApiFetch) {
   const ui = new Hono<UiEnv>();
-  ui.use('/ui', uiHeaders, compress(), locale, csrf);
-  ui.use('/ui/*', uiHeaders, compress(), locale, csrf);
+  ui.use('/ui', compressText, uiHeaders, locale, csrf);
+  ui.use('/ui/*', compressText, uiHeaders, locale, csrf);
 
   ui.get('/', (c) => {
     if (!wantsHtml(c.req.header('accept')))

@@ -39,7 +39,7 @@ async function signIn(page: Page, username: string, password: string) {
 }
 
 const noHorizontalScroll = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth);
+  page.evaluate<number>('document.documentElement.scrollWidth');
 
 describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   beforeAll(async () => {
@@ -77,17 +77,16 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   });
 
   it('keeps touch targets at least 44 px and every form control labelled', async () => {
-    const small = await admin.evaluate(() =>
+    // Evaluated in the page (strings: this file is type-checked without the DOM library).
+    const small = await admin.evaluate<{ el: string; h: number }[]>(`
       [...document.querySelectorAll('button, nav a, select, input:not([type=hidden]), .row > a')]
         .map((el) => ({ el: el.outerHTML.slice(0, 80), h: el.getBoundingClientRect().height }))
-        .filter((x) => x.h < 44),
-    );
+        .filter((x) => x.h < 44)`);
     expect(small).toEqual([]);
-    const unlabelled = await admin.evaluate(() =>
+    const unlabelled = await admin.evaluate<string[]>(`
       [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-        .filter((el) => !(el as HTMLInputElement).labels?.length)
-        .map((el) => el.outerHTML.slice(0, 80)),
-    );
+        .filter((el) => !el.labels || el.labels.length === 0)
+        .map((el) => el.outerHTML.slice(0, 80))`);
     expect(unlabelled).toEqual([]);
     expect(await admin.locator('header, nav, main, footer').count()).toBe(4);
   });
@@ -228,7 +227,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await signIn(page, FLEET_ADMIN.username, FLEET_ADMIN.password);
     const session = (await page.context().cookies()).find((c) => c.name === 'et_session');
     expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' });
-    expect(await page.evaluate(() => document.cookie)).not.toContain('et_session');
+    expect(await page.evaluate<string>('document.cookie')).not.toContain('et_session');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/ui/sign-in');
     const replay = await fetch(`${fleet.edge.url}/ui`, {

@@ -106,7 +106,7 @@ export async function startBrowserFleet(): Promise<BrowserFleet> {
     'the agent connected with its inventory',
   );
 
-  const viewer = { username: 'ws0-viewer', password: 'ws0-viewer-password-1' };
+  const viewer = { username: 'ws0-viewer', password: 'look-but-do-not-touch-7' };
   for (const [ws, ns] of [
     ['ws-0', 'ns-0002'],
     ['ws-1', 'ns-0003'],
