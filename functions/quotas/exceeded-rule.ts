@@ -12,14 +12,15 @@ import {
 
 /** Storage key (in the cluster's ClusterTunnel) of the firing quota alerts. */
 const FIRING_KEY = 'alerting:workspace-quota-exceeded';
-/** A denial alone keeps the alert up this long after the last denial (there is no usage to fall). */
+/** An alert raised by a denial alone ends this long after the last denial. */
 export const DENIAL_HOLD_MS = 5 * 60_000;
 /** Firing alerts stay up until resolved here, so no resend keeps them alive. */
 const UNTIL_RESOLVED_MS = 365 * 86_400_000;
 
+/** `until` set: raised by a denial alone, the alert ends by itself then (its endsAt). */
 interface Firing {
   since: number;
-  lastDenied?: number;
+  until?: number;
 }
 type FiringMap = Record<string, Firing>;
 
@@ -32,10 +33,12 @@ export interface QuotaObservation {
 }
 
 /**
- * The built-in edge rule `WorkspaceQuotaExceeded`: fires per (workspace,
- * cluster, resource) when what the workspace uses in all its clusters is over
- * its hard cap, or when admission in this cluster denied a pod for that
- * resource; resolves once usage is back under (and no denial for a while).
+ * The built-in edge rule `WorkspaceQuotaExceeded`, per (workspace, cluster,
+ * resource): firing while what the workspace uses in all its clusters is
+ * over its cap (resolved when it is back under); and when admission in this
+ * cluster denied a pod for that resource, firing with an end time
+ * DENIAL_HOLD_MS after the last denial, so it ends by itself once pods stop
+ * being refused (usage never went over, so nothing else would resolve it).
  */
 export class QuotaExceededRule {
   readonly #env: Env;
@@ -52,6 +55,11 @@ export class QuotaExceededRule {
     const alerts: IncomingAlert[] = [];
     const seen = new Set<string>();
     let changed = false;
+    const set = (key: string, state: Firing | undefined) => {
+      if (state) firing[key] = state;
+      else delete firing[key];
+      changed = true;
+    };
     for (const { quota, usedHere, denied } of observed) {
       for (const resource of quotaResources) {
         const hard = quota.hard[resource];
@@ -60,42 +68,31 @@ export class QuotaExceededRule {
         seen.add(key);
         const used = (usedHere[resource] ?? 0) + (quota.usedElsewhere[resource] ?? 0);
         const current = firing[key];
-        const wasDenied = denied.includes(resource);
-        const lastDenied = wasDenied ? now : current?.lastDenied;
-        const over = used > hard;
-        const held = lastDenied !== undefined && now - lastDenied < DENIAL_HOLD_MS;
-        if (over || held) {
-          if (!current || wasDenied) {
-            const since = current?.since ?? now;
-            firing[key] = lastDenied === undefined ? { since } : { since, lastDenied };
-            changed = true;
-            if (!current)
-              alerts.push(
-                alertOf(
-                  quota.workspace,
-                  cluster,
-                  resource,
-                  { used, hard, since },
-                  now + UNTIL_RESOLVED_MS,
-                ),
-              );
-          }
-        } else if (current) {
-          alerts.push(
-            alertOf(quota.workspace, cluster, resource, { used, hard, since: current.since }, now),
-          );
-          delete firing[key];
-          changed = true;
+        const figures = { used, hard, since: current?.since ?? now };
+        const alert = (endsAt: number) =>
+          alerts.push(alertOf(quota.workspace, cluster, resource, figures, endsAt));
+        if (used > hard) {
+          if (current && current.until === undefined) continue; // already firing until resolved
+          set(key, { since: figures.since });
+          alert(now + UNTIL_RESOLVED_MS);
+        } else if (denied.includes(resource)) {
+          const until = now + DENIAL_HOLD_MS;
+          set(key, { since: figures.since, until });
+          alert(until);
+        } else if (current && current.until === undefined) {
+          set(key, undefined);
+          alert(now); // back under the cap: resolved
+        } else if (current?.until !== undefined && current.until <= now) {
+          set(key, undefined); // its end time passed: resolved by itself
         }
       }
     }
-    // Quotas removed (or lowered to no cap on that resource): their alerts resolve.
+    // Quotas removed (or no cap on that resource any more): their alerts resolve.
     for (const [key, state] of Object.entries(firing)) {
       if (seen.has(key)) continue;
       const [workspace = '', resource = 'pods'] = key.split('\u0000') as [string, QuotaResource];
       alerts.push(alertOf(workspace, cluster, resource, { since: state.since }, now));
-      delete firing[key];
-      changed = true;
+      set(key, undefined);
     }
     if (alerts.length > 0) await routeAndStore(this.#env, createDb(this.#env.DB), alerts, now);
     if (changed) await this.#storage.put(FIRING_KEY, firing);

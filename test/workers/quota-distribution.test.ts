@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { DENIAL_HOLD_MS } from '../../functions/quotas/exceeded-rule';
 import type { QuotasFrame } from '../../functions/quotas/frames';
 import type { ClusterTunnel } from '../../functions/tunnel/cluster-tunnel';
 import { connectAgent, type TestAgent } from './support/agent-socket';
@@ -209,6 +210,16 @@ describe('quota distribution through the clusters’ tunnels', () => {
       return alerts.length > 0 ? alerts : undefined;
     }, 'the denial alert');
     expect(fired.map((a) => a.labels.resource)).toEqual(['memory']);
+    // Usage never went over, so nothing resolves it: it ends by itself after the hold.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + DENIAL_HOLD_MS - 60_000);
+      expect((await quotaAlerts('alpha')).map((a) => a.labels.resource)).toEqual(['memory']);
+      vi.setSystemTime(Date.now() + 120_000);
+      expect(await quotaAlerts('alpha')).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('follows the workspace when a namespace placement leaves a cluster', async () => {
