@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type InventoryPipeline, startInventoryPipeline } from '../../agents/inventory-pipeline';
 import { silentLogger } from '../../agents/log';
 import { type MeteringRunner, startMetering } from '../../agents/metering/metering-runner';
+import { metricsApiUsage } from '../../agents/metering/metrics-api-usage';
 import type { MeteringPayload } from '../../functions/metering/samples';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { NAMESPACE, podObject, seedOwnedPods, WORKSPACE } from './metering-fixtures';
@@ -115,5 +116,29 @@ describe('metering attribution', () => {
     setClock(T0 + 120.2);
     await metering?.sampler.tick(T0 + 120);
     expect(batches[1]?.pods.find((p) => p.pod === 'debug')).toBeUndefined(); // gone: not charged after
+  });
+});
+
+describe('metrics.k8s.io usage source', () => {
+  it('reads pod metrics page by page with limit/continue', async () => {
+    emu = await startKubeEmulator({ cluster: { nodes: 2, namespaces: 3, pods: 35 } });
+    const { client } = await clientFor(emu);
+    const usage = await metricsApiUsage(client, 10).sample();
+    const running = emu.store
+      .list('pods')
+      .filter((p) => (p.status as { phase?: string }).phase === 'Running');
+    expect([...usage.keys()].sort()).toEqual(
+      running.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort(),
+    );
+    const pages = emu.requests.filter((r) => r.path === '/apis/metrics.k8s.io/v1beta1/pods');
+    expect(pages.length).toBe(Math.ceil(running.length / 10) + (running.length % 10 ? 0 : 1));
+    expect(pages.every((r) => new URLSearchParams(r.query).get('limit') === '10')).toBe(true);
+    const [first] = running;
+    const requests = (first?.spec as { containers: { resources: { requests: { cpu: string } } }[] })
+      .containers;
+    expect(usage.get(`${first?.metadata.namespace}/${first?.metadata.name}`)?.cpuCores).toBeCloseTo(
+      requests.reduce((s, c) => s + Number.parseInt(c.resources.requests.cpu, 10) / 1000, 0),
+      6,
+    );
   });
 });

@@ -67,21 +67,32 @@ export function podMetrics(store: KubeStore, pod: KubeObject): unknown {
   };
 }
 
-/** Paged like metrics-server behind the aggregator: `limit`, and `continue` as an opaque offset. */
+/**
+ * Paged like metrics-server behind the aggregator: `limit`, and `continue`
+ * as an opaque token (the last pod key served), so each page costs its own
+ * size even at 150,000 pods.
+ */
 export function podMetricsList(
   store: KubeStore,
   namespace: string | undefined,
   page: { limit?: number; continue?: string } = {},
 ): unknown {
-  const running = store.list('pods', namespace).filter(isRunning);
-  const from = page.continue ? Number(Buffer.from(page.continue, 'base64url').toString()) || 0 : 0;
-  const to = page.limit ? Math.min(from + page.limit, running.length) : running.length;
-  const next = to < running.length ? Buffer.from(String(to)).toString('base64url') : undefined;
+  const after = page.continue ? Buffer.from(page.continue, 'base64url').toString() : undefined;
+  const keys = store.keysFrom('pods', namespace, after);
+  const items: unknown[] = [];
+  let index = 0;
+  for (; index < keys.length; index++) {
+    if (page.limit && items.length >= page.limit) break;
+    const pod = store.objectAt('pods', keys[index] as string);
+    if (pod && isRunning(pod)) items.push(podMetrics(store, pod));
+  }
+  const last = keys[index - 1];
+  const next = index < keys.length && last ? Buffer.from(last).toString('base64url') : undefined;
   return {
     kind: 'PodMetricsList',
     apiVersion: 'metrics.k8s.io/v1beta1',
     metadata: next ? { continue: next } : {},
-    items: running.slice(from, to).map((pod) => podMetrics(store, pod)),
+    items,
   };
 }
 
