@@ -65,7 +65,11 @@ export const builtinPlatformRoles: Record<PlatformRole, PolicyRule[]> = {
   ],
 };
 
-const workspaceRegular: PolicyRule[] = [read('workspaces'), read('members', 'groups', 'roles')];
+// Regular members see the workspace's settings, its quota among them.
+const workspaceRegular: PolicyRule[] = [
+  read('workspaces'),
+  read('members', 'groups', 'roles', 'quotas'),
+];
 
 /** Built-in roles bindable at each level, KubeSphere 3.1's set. */
 export const builtinScopedRoles: Record<ScopeType, Record<string, PolicyRule[]>> = {

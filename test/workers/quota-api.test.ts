@@ -91,10 +91,15 @@ describe('quota tenancy', () => {
   it('workspace admins, platform admins and workspaces-managers write; viewers read only', async () => {
     for (const writer of ['alpha-admin', 'admin', 'ws-mgr'] as const)
       expect((await put(writer, { pods: '20' })).status, writer).toBe(200);
-    for (const reader of ['alpha-viewer', 'alpha-dev'] as const) {
+    for (const reader of ['alpha-viewer', 'alpha-dev', 'alpha-regular'] as const) {
       expect((await get(reader)).status, reader).toBe(200);
       expect((await put(reader, { pods: '1' })).status, reader).toBe(403);
     }
+  });
+
+  it('keeps the workspace quota from members of one project only (no workspace role)', async () => {
+    expect((await get('proj-viewer')).status).toBe(404);
+    expect((await put('proj-admin', { pods: '1' })).status).toBe(404);
   });
 
   it('answers 404 to callers outside the workspace, as for a workspace that does not exist', async () => {
