@@ -89,7 +89,7 @@ export async function runAgent(
     : undefined;
 
   // Before the tunnel: its first `quotas` push may come right after connecting.
-  const quotas = await startQuotaEnforcer({
+  const quotas = startQuotaEnforcer({
     client,
     log: log.child({ component: 'quotas' }),
     namespace: config.namespace,

@@ -1,5 +1,6 @@
 import type { QuotasFrame, QuotaUsageFrame } from '../../functions/quotas/frames';
 import { quotaResources, type ResourceAmounts } from '../../functions/quotas/resources';
+import { createBackoff, sleep } from '../backoff';
 import type { HostPort } from '../config';
 import type { KubeClient } from '../kube';
 import type { Logger } from '../log';
@@ -28,7 +29,8 @@ export interface QuotaEnforcerOptions {
 
 export interface QuotaEnforcer {
   ledger: QuotaLedger;
-  webhook: WebhookServer | undefined;
+  /** The HTTPS webhook once it is serving (it starts when the shared CA could be read). */
+  readonly webhook: WebhookServer | undefined;
   /** A `quotas` frame from the edge; `reconnected` when it is the first since a (re)connect. */
   onQuotas(frame: QuotasFrame, reconnected: boolean): void;
   /** Only the leader reports usage and maintains the webhook configuration. */
@@ -57,7 +59,7 @@ const withZeros = (amounts: ResourceAmounts): ResourceAmounts =>
  * admission webhook (every replica), and, on the leader, the webhook
  * configuration and the usage reports to the edge.
  */
-export async function startQuotaEnforcer(options: QuotaEnforcerOptions): Promise<QuotaEnforcer> {
+export function startQuotaEnforcer(options: QuotaEnforcerOptions): QuotaEnforcer {
   const { client, log } = options;
   const ledger = new QuotaLedger({
     client,
@@ -66,19 +68,7 @@ export async function startQuotaEnforcer(options: QuotaEnforcerOptions): Promise
   });
   let webhook: WebhookServer | undefined;
   let caBundle = '';
-  if (options.webhook) {
-    const ca = await loadOrCreateCa(client, options.namespace);
-    const identity = servingIdentity(ca, hostsOf(options.webhook.target));
-    caBundle = identity.caCert;
-    webhook = await startWebhookServer({
-      listen: options.webhook.listen,
-      tls: identity,
-      ledger,
-      log: log.child({ component: 'quota-webhook' }),
-    });
-    log.info('quota admission webhook listening', { port: webhook.port });
-  }
-
+  const stop = new AbortController();
   let leading = false;
   let lastReport = '';
   let forceReport = false;
@@ -87,7 +77,7 @@ export async function startQuotaEnforcer(options: QuotaEnforcerOptions): Promise
 
   const syncWebhookConfiguration = () => {
     const spec = options.webhook;
-    if (!leading || !spec) return;
+    if (!leading || !spec || !caBundle) return;
     const workspaces = ledger.workspaces();
     const key = JSON.stringify(workspaces);
     if (key === appliedWorkspaces) return;
@@ -129,6 +119,38 @@ export async function startQuotaEnforcer(options: QuotaEnforcerOptions): Promise
     forceReport = false;
   };
 
+  /*
+   * The CA lives in the cluster, so the webhook waits for the API server;
+   * meanwhile the agent runs on (tunnel, proxy, inventory) and retries, rather
+   * than failing its start over an API server that is restarting.
+   */
+  const serveWebhook = async (spec: NonNullable<QuotaEnforcerOptions['webhook']>) => {
+    const backoff = createBackoff({ initialMs: 1000, maxMs: 30_000 });
+    while (!stop.signal.aborted) {
+      try {
+        const ca = await loadOrCreateCa(client, options.namespace);
+        const identity = servingIdentity(ca, hostsOf(spec.target));
+        const server = await startWebhookServer({
+          listen: spec.listen,
+          tls: identity,
+          ledger,
+          log: log.child({ component: 'quota-webhook' }),
+        });
+        if (stop.signal.aborted) return await server.close();
+        webhook = server;
+        caBundle = identity.caCert;
+        log.info('quota admission webhook listening', { port: server.port });
+        appliedWorkspaces = undefined;
+        syncWebhookConfiguration();
+        return;
+      } catch (error) {
+        log.warn('quota admission webhook not started yet; retrying', { error });
+        await sleep(backoff.next(), stop.signal);
+      }
+    }
+  };
+  const webhookStarting = options.webhook ? serveWebhook(options.webhook) : Promise.resolve();
+
   const timer = setInterval(() => {
     syncWebhookConfiguration();
     report();
@@ -138,7 +160,9 @@ export async function startQuotaEnforcer(options: QuotaEnforcerOptions): Promise
 
   return {
     ledger,
-    webhook,
+    get webhook() {
+      return webhook;
+    },
     onQuotas(frame, reconnected) {
       if (ledger.apply(frame, reconnected)) forceReport = true;
     },
@@ -152,7 +176,9 @@ export async function startQuotaEnforcer(options: QuotaEnforcerOptions): Promise
       forceReport = true;
     },
     async close() {
+      stop.abort();
       clearInterval(timer);
+      await webhookStarting;
       await applying;
       await webhook?.close();
       await ledger.close();

@@ -346,6 +346,39 @@ describe('workspace quota admission webhook', () => {
   });
 });
 
+describe('start-up', () => {
+  it('keeps the agent running and retries when the shared CA cannot be read yet', async () => {
+    const emu = await startKubeEmulator();
+    cleanups.push(() => emu.close());
+    await seedCluster(emu);
+    // A half-written CA Secret: unusable until someone completes it.
+    emu.store.create('secrets', {
+      metadata: { name: CA_SECRET_NAME, namespace: 'edgetower-system' },
+      data: { 'tls.crt': '' },
+    });
+    const { agent, fake } = await startReplica(emu, 'agent-s', 'Fail');
+    await waitFor(() => agent.elector.isLeader);
+    fake.push(alphaQuota(1));
+    await waitFor(() => agent.quotas.ledger.hasSynced());
+    expect(agent.quotas.webhook).toBeUndefined();
+    expect(
+      emu.store.get('validatingwebhookconfigurations', undefined, WEBHOOK_CONFIG_NAME),
+    ).toBeUndefined();
+
+    const ca = createCertificateAuthority('edgetower-agent-webhook-ca');
+    emu.store.update('secrets', {
+      metadata: { name: CA_SECRET_NAME, namespace: 'edgetower-system' },
+      data: {
+        'tls.crt': Buffer.from(ca.cert).toString('base64'),
+        'tls.key': Buffer.from(ca.key).toString('base64'),
+      },
+    });
+    const hook = await ready(agent, emu);
+    expect(Buffer.from(hook.clientConfig.caBundle, 'base64').toString()).toBe(ca.cert);
+    expect((await createPod(emu, 'alpha-web', pod('over', '3'))).status).toBe(403);
+  });
+});
+
 describe('two replicas', () => {
   it('share one CA, both answer the webhook, and only the leader reports and registers', async () => {
     const { emu, agent: leader, fake: leaderTunnel } = await setUp();

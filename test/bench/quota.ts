@@ -62,7 +62,7 @@ const kubeconfig = join(await tempDir(), 'kubeconfig');
 await writeKubeconfig(kubeconfig, { url: emu.url, token: emu.token });
 const client = createKubeClient(loadKubeConfig(kubeconfig));
 const port = await freePort();
-const enforcer = await startQuotaEnforcer({
+const enforcer = startQuotaEnforcer({
   client,
   log: silentLogger,
   namespace: 'edgetower-system',
