@@ -1,9 +1,8 @@
+import { spendThisMonth } from '../metering/spend';
 import type { SpendSource } from './overview';
 
 /**
- * Where the overview's "this month's spend" comes from. Metering's
- * `spendThisMonth` (functions/metering/spend.ts) is not in the tree yet, so
- * the overview reports no spend (null, shown as "no prices yet") until it
- * lands; then this becomes `export { spendThisMonth as overviewSpend }`.
+ * Where the overview's "this month's spend" comes from: metering's fees
+ * over what the caller may read bills of (null until a price was set).
  */
-export const overviewSpend: SpendSource = async () => null;
+export const overviewSpend: SpendSource = spendThisMonth;
