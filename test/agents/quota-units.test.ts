@@ -6,8 +6,10 @@ import {
 } from '../../agents/quota/certificates';
 import { objectIdentifier, time, unsignedInteger } from '../../agents/quota/der';
 import { podDemand, unspecifiedResources } from '../../agents/quota/pod-demand';
+import type { QuotasFrame, QuotaUsageFrame } from '../../functions/quotas/frames';
 import { parseQuantity, toMillicores } from '../../functions/quotas/quantity';
 import { canonicalAmount, formatAmount } from '../../functions/quotas/resources';
+import { decodeFrame, encodeControl } from '../../functions/tunnel/protocol';
 
 describe('the shared quantity grammar', () => {
   it.each([
@@ -123,5 +125,30 @@ describe('the DER and X.509 writer', () => {
     expect(new Date(cert.validTo).getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
     const other = new X509Certificate(createCertificateAuthority('other').cert);
     expect(cert.verify(other.publicKey)).toBe(false);
+  });
+});
+
+describe('the quota frames on the tunnel', () => {
+  it('decode when well formed, and are refused as malformed otherwise', () => {
+    const quotas: QuotasFrame = {
+      type: 'quotas',
+      revision: 3,
+      workspaces: [
+        { workspace: 'alpha', hard: { cpu: 2000, pods: 3 }, usedElsewhere: { cpu: 500 } },
+      ],
+    };
+    expect(decodeFrame(encodeControl(quotas))).toEqual({ ok: true, frame: quotas });
+    const usage: QuotaUsageFrame = {
+      type: 'quota-usage',
+      workspaces: [{ workspace: 'alpha', used: { cpu: 1500 }, denied: ['cpu'] }],
+    };
+    expect(decodeFrame(encodeControl(usage))).toEqual({ ok: true, frame: usage });
+    for (const bad of [
+      { ...quotas, revision: -1 },
+      { ...quotas, workspaces: [{ workspace: 'alpha', hard: { cpu: -1 }, usedElsewhere: {} }] },
+      { ...usage, workspaces: [{ workspace: 'alpha', used: { gpus: 1 } }] },
+      { ...usage, workspaces: [{ workspace: '', used: {} }] },
+    ])
+      expect(decodeFrame(JSON.stringify(bad))).toMatchObject({ ok: false, code: 'malformed' });
   });
 });
