@@ -25,23 +25,19 @@ function executionContext(c: Context<UiEnv>): ExecutionContext | undefined {
   }
 }
 
-/**
- * Calls the edge's own API in-process. `as: 'user'` signs a one-minute
- * access token for the session's principal, so the call passes the same
- * authenticate → can() → audit path as any client; `as: 'anonymous'` is for
- * the OAuth endpoints (sign-in, refresh, revoke). Nothing leaves the isolate.
- */
-export async function callApi<T = unknown>(
+interface CallInit {
+  method?: string;
+  json?: unknown;
+  form?: Record<string, string>;
+  as?: 'user' | 'anonymous';
+}
+
+async function send(
   c: Context<UiEnv>,
   api: ApiFetch,
   path: string,
-  init: {
-    method?: string;
-    json?: unknown;
-    form?: Record<string, string>;
-    as?: 'user' | 'anonymous';
-  } = {},
-): Promise<ApiAnswer<T>> {
+  init: CallInit,
+): Promise<Response> {
   const headers = new Headers();
   for (const name of forwarded) {
     const value = c.req.header(name);
@@ -69,6 +65,27 @@ export async function callApi<T = unknown>(
     c.env,
     executionContext(c),
   );
+  return response;
+}
+
+/** Like callApi, but the answer as it came (downloads: CSV bills). */
+export const callApiRaw = (c: Context<UiEnv>, api: ApiFetch, path: string) =>
+  send(c, api, path, {});
+
+/**
+ * Calls the edge's own API in-process and parses its JSON. `as: 'user'`
+ * signs a one-minute access token for the session's principal, so the call
+ * passes the same authenticate → can() → audit path as any client; `as:
+ * 'anonymous'` is for the OAuth endpoints (sign-in, refresh, revoke).
+ * Nothing leaves the isolate.
+ */
+export async function callApi<T = unknown>(
+  c: Context<UiEnv>,
+  api: ApiFetch,
+  path: string,
+  init: CallInit = {},
+): Promise<ApiAnswer<T>> {
+  const response = await send(c, api, path, init);
   const text = await response.text();
   let parsed: unknown = null;
   try {

@@ -5,12 +5,20 @@ import { assets } from './assets';
 import { CSRF_FIELD } from './csrf';
 import { type I18n, localeNames, locales, type MessageKey } from './i18n';
 
-export type Section = 'overview' | 'clusters' | 'workspaces' | 'alerts' | 'audit' | 'none';
+export type Section =
+  | 'overview'
+  | 'clusters'
+  | 'workspaces'
+  | 'metering'
+  | 'alerts'
+  | 'audit'
+  | 'none';
 
 const sections: { id: Exclude<Section, 'none'>; href: string; label: MessageKey }[] = [
   { id: 'overview', href: '/ui', label: 'nav.overview' },
   { id: 'clusters', href: '/ui/clusters', label: 'nav.clusters' },
   { id: 'workspaces', href: '/ui/workspaces', label: 'nav.workspaces' },
+  { id: 'metering', href: '/ui/metering', label: 'nav.metering' },
   { id: 'alerts', href: '/ui/alerts', label: 'nav.alerts' },
   { id: 'audit', href: '/ui/audit', label: 'nav.audit' },
 ];

@@ -9,6 +9,7 @@ import { uiClusterRoutes } from './cluster-routes';
 import { compressText } from './compression';
 import { csrf } from './csrf';
 import { locale } from './locale';
+import { uiMeteringRoutes } from './metering-routes';
 import { uiOverviewRoutes } from './overview-routes';
 import { ErrorBody } from './pages/error';
 import { renderPage } from './render';
@@ -46,6 +47,7 @@ export function createUiRoutes(api: ApiFetch) {
   ui.route('/', uiClusterRoutes(api));
   ui.route('/', uiAlertRoutes(api));
   ui.route('/', uiWorkspaceRoutes(api));
+  ui.route('/', uiMeteringRoutes(api));
 
   ui.onError(async (err, c) => {
     const error =

@@ -176,6 +176,34 @@ describe('dashboard pages show only what the user may see', () => {
   });
 });
 
+describe('metering: charts, bills, prices', () => {
+  it('renders the metering page per level and period, prices for admins only', async () => {
+    const admin = await page('admin', '/ui/metering?level=workspace&range=7d');
+    expect(admin.status).toBe(200);
+    expect(admin.html).toContain('<option value="workspace" selected="">');
+    expect(admin.html).toContain('No usage recorded in this period.');
+    expect(admin.html).toContain('id="prices"');
+    expect(admin.html).toContain('href="/ui/workspaces/alpha/bill.csv"');
+    const viewer = await page('alpha-viewer', '/ui/metering');
+    expect(viewer.status).toBe(200);
+    expect(viewer.html).not.toContain('id="prices"');
+    expect(viewer.html).not.toContain('/ui/workspaces/beta/bill.csv');
+    expect((await page('admin', '/ui/metering?range=1y')).status).toBe(400);
+  });
+
+  it("downloads a workspace's bill as CSV, and only the user's own", async () => {
+    const res = await (await as('alpha-admin')).get('/ui/workspaces/alpha/bill.csv');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename=".*alpha.*\.csv"$/,
+    );
+    expect((await res.text()).split('\n')[0]).toContain(',');
+    const other = await (await as('alpha-admin')).get('/ui/workspaces/beta/bill.csv');
+    expect(other.status).toBe(404);
+  });
+});
+
 describe('dashboard forms act through the API as the user', () => {
   it('silences an alert for the chosen duration, audited under the user', async () => {
     const browser = await as('alpha-viewer');

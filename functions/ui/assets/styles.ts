@@ -53,5 +53,12 @@ details>summary{min-height:44px;display:flex;align-items:center;cursor:pointer;c
 footer{max-width:1100px;margin:0 auto;padding:16px 12px 32px;color:var(--muted);font-size:.9rem}
 footer form{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin-top:8px}
 footer label{margin:0}footer select{width:auto}
+.chart{margin:0 0 12px}.chart svg{width:100%;height:140px;display:block;background:var(--bg);border-radius:8px}
+.chart .axis{stroke:var(--line);stroke-width:1}.chart .tick{fill:var(--muted);font-size:9px}
+.chart .line{fill:none;stroke-width:2;vector-effect:non-scaling-stroke}
+.c0{stroke:#0b57d0;background:#0b57d0}.c1{stroke:#b3261e;background:#b3261e}.c2{stroke:#146c2e;background:#146c2e}.c3{stroke:#8a5300;background:#8a5300}.c4{stroke:#6f42c1;background:#6f42c1}
+@media (prefers-color-scheme:dark){.c0{stroke:#8ab4f8;background:#8ab4f8}.c1{stroke:#f2b8b5;background:#f2b8b5}.c2{stroke:#6dd58c;background:#6dd58c}.c3{stroke:#ffb95c;background:#ffb95c}.c4{stroke:#d0bcff;background:#d0bcff}}
+ul.legend{list-style:none;padding:0;margin:6px 0 0;font-size:.9rem}.swatch{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:6px;vertical-align:-1px}
+ul.list.card{padding:2px 14px}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `.trim();

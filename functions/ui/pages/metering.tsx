@@ -1,0 +1,153 @@
+import type { MeteringResponse } from '../../metering/metering-schema';
+import type { PriceView } from '../../metering/price-schema';
+import type { MeteringMetric } from '../../metering/samples';
+import type { I18n, MessageKey } from '../i18n';
+import { type ChartLine, LineChart } from './line-chart';
+
+export const meteringLevels = ['cluster', 'workspace', 'namespace'] as const;
+export const meteringRanges = { '1d': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const;
+export type MeteringLevel = (typeof meteringLevels)[number];
+export type MeteringRange = keyof typeof meteringRanges;
+
+const charts: { metric: MeteringMetric; title: MessageKey }[] = [
+  { metric: 'cpu_usage', title: 'metering.cpu' },
+  { metric: 'memory_usage', title: 'metering.memory' },
+  { metric: 'net_bytes_received', title: 'metering.netIn' },
+  { metric: 'net_bytes_transmitted', title: 'metering.netOut' },
+  { metric: 'pvc_bytes_total', title: 'metering.storage' },
+];
+
+/** At most this many lines per chart (the biggest by total): more is unreadable on a phone. */
+const MAX_LINES = 5;
+
+type Item = MeteringResponse['items'][number];
+const labelOf = (item: Item) =>
+  [item.selector.cluster, item.selector.workspace, item.selector.namespace]
+    .filter(Boolean)
+    .join(' / ') || '–';
+
+function linesOf(items: Item[], metric: MeteringMetric): ChartLine[] {
+  return items
+    .filter((item) => item.metrics[metric])
+    .sort((a, b) => (b.metrics[metric]?.sum ?? 0) - (a.metrics[metric]?.sum ?? 0))
+    .slice(0, MAX_LINES)
+    .map((item) => ({ label: labelOf(item), points: item.metrics[metric]?.series ?? [] }));
+}
+
+export interface MeteringPageProps {
+  i18n: I18n;
+  level: MeteringLevel;
+  range: MeteringRange;
+  usage: MeteringResponse;
+  workspaces: string[];
+  price: PriceView | undefined;
+}
+
+/** Usage charts per level and period, bill downloads per workspace, the platform price (admins). */
+export function MeteringBody({ i18n, level, range, usage, workspaces, price }: MeteringPageProps) {
+  const { t } = i18n;
+  return (
+    <>
+      <form method="get" action="/ui/metering" class="card">
+        <div class="inline">
+          <div>
+            <label for="level">{t('metering.level')}</label>
+            <select id="level" name="level">
+              {meteringLevels.map((l) => (
+                <option value={l} selected={l === level}>
+                  {t(`level.${l}` as MessageKey)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="range">{t('metering.range')}</label>
+            <select id="range" name="range">
+              {Object.keys(meteringRanges).map((r) => (
+                <option value={r} selected={r === range}>
+                  {t(`range.${r}` as MessageKey)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit">{t('metering.show')}</button>
+        </div>
+      </form>
+      <section class="card" aria-label={t('metering.title')}>
+        {usage.items.length === 0 ? (
+          <p class="muted">{t('metering.noData')}</p>
+        ) : (
+          charts.map((chart) => {
+            const lines = linesOf(usage.items, chart.metric);
+            const unit =
+              usage.items.find((i) => i.metrics[chart.metric])?.metrics[chart.metric]?.unit ?? '';
+            return (
+              <LineChart
+                i18n={i18n}
+                title={t(chart.title)}
+                unit={unit}
+                lines={lines}
+                start={usage.start}
+                end={usage.end}
+              />
+            );
+          })
+        )}
+      </section>
+      {workspaces.length > 0 ? (
+        <section class="card" aria-labelledby="bills">
+          <h2 id="bills">{t('metering.bills')}</h2>
+          <ul class="list">
+            {workspaces.map((ws) => (
+              <li class="row">
+                <a href={`/ui/workspaces/${ws}/bill.csv`} download>
+                  {t('metering.downloadCsv', { ws })}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {price ? (
+        <section class="card" aria-labelledby="prices">
+          <h2 id="prices">{t('metering.prices')}</h2>
+          {price.effectiveFrom === null ? (
+            <p class="muted">{t('metering.noPrice')}</p>
+          ) : (
+            <>
+              <p class="muted">
+                {t('metering.priceSince', { time: i18n.dateTime(price.effectiveFrom * 1000) })}
+              </p>
+              <div class="table-wrap">
+                <table>
+                  <tbody>
+                    <tr>
+                      <th scope="row">{t('metering.cpu')} / core-hour</th>
+                      <td>{i18n.money(price.cpuPerCoreHour, price.currency)}</td>
+                    </tr>
+                    <tr>
+                      <th scope="row">{t('metering.memory')} / GiB-hour</th>
+                      <td>{i18n.money(price.memoryPerGiBHour, price.currency)}</td>
+                    </tr>
+                    <tr>
+                      <th scope="row">{t('metering.netIn')} / GiB</th>
+                      <td>{i18n.money(price.ingressPerGiB, price.currency)}</td>
+                    </tr>
+                    <tr>
+                      <th scope="row">{t('metering.netOut')} / GiB</th>
+                      <td>{i18n.money(price.egressPerGiB, price.currency)}</td>
+                    </tr>
+                    <tr>
+                      <th scope="row">{t('metering.storage')} / GiB-hour</th>
+                      <td>{i18n.money(price.pvcPerGiBHour, price.currency)}</td>
+                    </tr>
+                  </tbody>
+                </table>
+              </div>
+            </>
+          )}
+        </section>
+      ) : null}
+    </>
+  );
+}
