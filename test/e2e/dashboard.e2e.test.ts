@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifact, haveChromium, launchChromium } from '../support/browser';
@@ -84,6 +85,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
       String(critical),
     );
     expect(await admin.getByText('3 of 4 ready').count()).toBeGreaterThan(0);
+    // Prices start at the next whole hour: this month's spend so far is zero, in dollars.
+    expect(await admin.locator('main').textContent()).toContain('$0.00');
     // The page is server-rendered: the browser itself asks the API nothing.
     expect(apiCalls).toEqual([]);
     await admin.screenshot({ path: artifact('dashboard-overview-390.png'), fullPage: true });
@@ -157,6 +160,20 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await admin.screenshot({ path: artifact('dashboard-alerts-390.png'), fullPage: true });
   });
 
+  it("downloads a workspace's bill as CSV", async () => {
+    await admin.getByRole('link', { name: 'Metering' }).click();
+    await admin.waitForURL('**/ui/metering');
+    expect(await admin.locator('#prices').count()).toBe(1);
+    const [download] = await Promise.all([
+      admin.waitForEvent('download'),
+      admin.getByRole('link', { name: 'Download ws-0 bill (CSV)' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/ws-0.*\.csv$/);
+    const csv = await readFile((await download.path())!, 'utf8');
+    expect(csv.split(/\r?\n/)[0]).toMatch(/namespace/i);
+    await admin.screenshot({ path: artifact('dashboard-metering-390.png'), fullPage: true });
+  });
+
   it('switches to 简体中文 and remembers it', async () => {
     await admin.getByRole('link', { name: 'Overview' }).click();
     await admin.getByLabel('Language').selectOption('zh');
@@ -184,6 +201,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
         '/ui/workspaces',
         '/ui/workspaces/ws-0',
         '/ui/audit',
+        '/ui/metering?level=namespace&range=7d',
       ]) {
         await narrow.goto(`${fleet.edge.url}${path}`);
         expect({ path, lang, width: await noHorizontalScroll(narrow) }).toEqual({
@@ -203,7 +221,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     expect(main).toContain(fleet.connected);
     expect(main).not.toContain(fleet.pending);
     expect(await viewer.locator('[data-live-firing="total"]').textContent()).toBe('1');
-    expect(main).toContain('No prices set yet');
+    // Spend covers only what the viewer may read bills of: never both workspaces.
+    expect(main).not.toContain('over 2 workspaces');
     expect(await viewer.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     await viewer.screenshot({
       path: artifact('dashboard-viewer-overview-390.png'),

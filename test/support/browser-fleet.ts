@@ -10,7 +10,7 @@ import { removeState, startWranglerDev, testSecrets, type WranglerDev } from './
  * cluster with a real agent on the Kubernetes API emulator (4 nodes, one of
  * them an edge node, one not ready), a second cluster never connected, two
  * workspaces with a namespace each, a workspace viewer, and firing alerts
- * in both workspaces and at cluster level.
+ * in both workspaces and at cluster level; prices set (from the next hour).
  */
 export interface BrowserFleet {
   edge: WranglerDev;
@@ -92,6 +92,8 @@ export async function startBrowserFleet(): Promise<BrowserFleet> {
       hubUrl: edge.url,
       token: registered.joinToken as string,
       kubeconfig,
+      // Metering windows every 10 s rather than a minute, so bills have rows soon.
+      extraArgs: ['--metering-interval', '10'],
     }),
   );
   await eventually(
@@ -119,6 +121,19 @@ export async function startBrowserFleet(): Promise<BrowserFleet> {
     user: viewer.username,
     role: 'workspace-viewer',
   });
+
+  const priced = await api('/api/v1/metering/prices', {
+    method: 'PUT',
+    body: JSON.stringify({
+      currency: 'USD',
+      cpuPerCoreHour: 0.04,
+      memoryPerGiBHour: 0.005,
+      ingressPerGiB: 0.01,
+      egressPerGiB: 0.09,
+      pvcPerGiBHour: 0.0002,
+    }),
+  });
+  if (!priced.ok) throw new Error(`setting prices: ${priced.status} ${await priced.text()}`);
 
   const endsAt = new Date(Date.now() + 6 * 3600_000).toISOString();
   const alert = (labels: Record<string, string>) => ({
