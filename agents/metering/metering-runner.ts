@@ -31,6 +31,8 @@ export interface MeteringRunnerOptions {
   autoStart?: boolean;
   /** Clock (ms), for tests. */
   now?: () => number;
+  /** Pods per batch (default 5,000). */
+  maxPodsPerBatch?: number;
 }
 
 export interface MeteringRunner {
@@ -82,6 +84,7 @@ export function startMetering(options: MeteringRunnerOptions): MeteringRunner {
     log,
     ready,
     now: options.now,
+    maxPodsPerBatch: options.maxPodsPerBatch,
   });
   if (options.autoStart !== false) sampler.start();
   log.info('metering started', {

@@ -1,4 +1,4 @@
-import type { MeteringPayload } from '../../functions/metering/samples';
+import type { MeteringPayload, PodUsage } from '../../functions/metering/samples';
 import { sleep } from '../backoff';
 import type { Informer } from '../informers';
 import { KubeError } from '../kube';
@@ -7,7 +7,7 @@ import type { NamespaceRecord, PodRecord } from '../projections';
 import type { OwnerLookup } from './attribution';
 import { alignedBoundary, type ChargingMode, windowsBetween } from './charging';
 import type { PodUsageSample, UsageSource } from './usage-source';
-import { buildWindows, type DepartedPod, splitPayload } from './window-builder';
+import { type DepartedPod, type SampleRound, windowPods } from './window-builder';
 import type { WindowState } from './window-state';
 
 export interface MeteringSamplerOptions {
@@ -146,34 +146,44 @@ export class MeteringSampler {
         from,
         resumedAt: windows[0]?.start,
       });
-    const payloads = buildWindows(
-      {
-        sampledAt,
-        previousSampledAt: this.previousSampledAt,
-        running: runningPods(this.options.pods.items),
-        departed: this.departed.values(),
-        usage,
-        previousUsage: this.previousUsage,
-        namespaces: this.options.namespaces.items,
-        owners: this.options.owners,
-        pvcBytes: this.options.pvcBytes,
-      },
-      windows,
-      this.options.charging,
-    );
-    for (const payload of payloads)
-      for (const part of splitPayload(payload, this.options.maxPodsPerBatch ?? 5000))
-        await this.options.submit(part);
+    const round: SampleRound = {
+      sampledAt,
+      previousSampledAt: this.previousSampledAt,
+      running: { [Symbol.iterator]: () => runningPods(this.options.pods.items) },
+      departed: [...this.departed.values()],
+      usage,
+      previousUsage: this.previousUsage,
+      namespaces: this.options.namespaces.items,
+      owners: this.options.owners,
+      pvcBytes: this.options.pvcBytes,
+    };
+    const maxPods = this.options.maxPodsPerBatch ?? 5000;
+    let pods = 0;
+    for (const [index, window] of windows.entries()) {
+      const head = {
+        windowStart: window.start,
+        windowEnd: window.end,
+        charging: this.options.charging,
+      };
+      let chunk: PodUsage[] = [];
+      let sent = 0;
+      for (const pod of windowPods(round, windows, index, this.options.charging)) {
+        chunk.push(pod);
+        if (chunk.length < maxPods) continue;
+        await this.options.submit({ ...head, pods: chunk });
+        sent += chunk.length;
+        chunk = [];
+      }
+      // A window with no pods still goes up (once): the edge then knows it was metered.
+      if (chunk.length > 0 || sent === 0) await this.options.submit({ ...head, pods: chunk });
+      pods = sent + chunk.length;
+    }
     this.lastWindowEnd = boundary;
     await this.options.state.save(boundary);
     for (const [key, gone] of this.departed) if (gone.goneAt <= boundary) this.departed.delete(key);
     this.previousUsage = usage;
     this.previousSampledAt = sampledAt;
-    log.debug('metered', {
-      windows: payloads.length,
-      pods: payloads[payloads.length - 1]?.pods.length ?? 0,
-      windowEnd: boundary,
-    });
+    log.debug('metered', { windows: windows.length, pods, windowEnd: boundary });
   }
 
   private async sampleUsage(): Promise<Map<string, PodUsageSample>> {

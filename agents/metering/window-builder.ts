@@ -22,6 +22,7 @@ export interface SampleRound {
   /** Unix seconds of this sample and of the previous one (undefined: first since start). */
   sampledAt: number;
   previousSampledAt?: number;
+  /** Iterated once per window: must be re-iterable (not a one-shot generator). */
   running: Iterable<PodRecord>;
   departed: Iterable<DepartedPod>;
   usage: Map<string, PodUsageSample>;
@@ -71,100 +72,124 @@ const isZero = (u: PodUsage) =>
   u.netTransmittedBytes === 0 &&
   u.pvcByteSeconds === 0;
 
+/** One pod, one window: its PodUsage, or undefined when it owes nothing there. */
+function meterPod(
+  round: SampleRound,
+  windows: MeteringWindow[],
+  index: number,
+  mode: ChargingMode,
+  pod: PodRecord,
+  key: string,
+  sample: PodUsageSample | undefined,
+  goneAt?: number,
+): PodUsage | undefined {
+  const window = windows[index] as MeteringWindow;
+  const span = {
+    start: windows[0]?.start ?? window.start,
+    end: windows[windows.length - 1]?.end ?? window.end,
+  };
+  const startedAt = pod.startedAt || undefined;
+  const lived = aliveSeconds(span, startedAt, goneAt);
+  const share = lived > 0 ? aliveSeconds(window, startedAt, goneAt) / lived : 0;
+  if (share === 0) return undefined;
+  const counters = counterGrowth(
+    pod,
+    round.usage.get(key),
+    round.previousUsage.get(key),
+    round.previousSampledAt,
+  );
+  const charges = chargePod(
+    {
+      requestCpuCores: pod.cpuMillis / 1000,
+      requestMemoryBytes: pod.memoryBytes,
+      usageCpuCores: sample?.cpuCores,
+      usageCpuCoreSeconds:
+        counters.cpuCoreSeconds === undefined ? undefined : counters.cpuCoreSeconds * share,
+      usageMemoryBytes: sample?.memoryBytes,
+      netReceivedBytes: counters.netReceivedBytes * share,
+      netTransmittedBytes: counters.netTransmittedBytes * share,
+      pvcBytes: pvcBytesOf(pod, round.pvcBytes),
+      startedAt,
+      goneAt,
+    },
+    window,
+    mode,
+  );
+  const workspace = round.namespaces.get(pod.namespace)?.workspace;
+  const usage: PodUsage = {
+    namespace: pod.namespace,
+    ...(workspace ? { workspace } : {}),
+    node: pod.node,
+    pod: pod.name,
+    ...workloadOf(pod, round.owners),
+    ...charges,
+  };
+  return isZero(usage) ? undefined : usage;
+}
+
+function addInto(into: PodUsage, more: PodUsage): void {
+  into.cpuCoreSeconds += more.cpuCoreSeconds;
+  into.memoryByteSeconds += more.memoryByteSeconds;
+  into.netReceivedBytes += more.netReceivedBytes;
+  into.netTransmittedBytes += more.netTransmittedBytes;
+  into.pvcByteSeconds += more.pvcByteSeconds;
+}
+
 /**
- * The per-pod usage of each window. Windows are the (aligned) pieces of
- * [previous sample, this sample); counter growth over that span is shared
- * out by seconds, rates (cores, working set) apply to every piece.
- * A pod that appears twice (deleted and recreated under its name) is
- * summed into one entry.
+ * The metered pods of window `index` of the round, one at a time, so a
+ * 150,000-pod window is never all in memory: the caller cuts it into
+ * batches as it goes. Windows are the (aligned) pieces of [previous
+ * sample, this sample); counter growth over that span is shared out by
+ * seconds, rates (cores, working set) apply to every piece. A pod that
+ * appears twice (deleted and recreated under its name) comes out once,
+ * both lives summed. `round.running` is iterated once per window.
  */
+export function* windowPods(
+  round: SampleRound,
+  windows: MeteringWindow[],
+  index: number,
+  mode: ChargingMode,
+): Generator<PodUsage> {
+  // The few pods that went away: kept aside so a namesake still running can be added in.
+  const departed = new Map<string, PodUsage>();
+  for (const gone of round.departed) {
+    const key = keyOf(gone.record);
+    const usage = meterPod(
+      round,
+      windows,
+      index,
+      mode,
+      gone.record,
+      key,
+      round.previousUsage.get(key),
+      gone.goneAt,
+    );
+    if (!usage) continue;
+    const existing = departed.get(key);
+    if (existing) addInto(existing, usage);
+    else departed.set(key, usage);
+  }
+  for (const pod of round.running) {
+    const key = keyOf(pod);
+    const usage = meterPod(round, windows, index, mode, pod, key, round.usage.get(key));
+    if (!usage) continue;
+    const earlier = departed.get(key);
+    if (earlier) addInto(earlier, usage);
+    else yield usage;
+  }
+  yield* departed.values();
+}
+
+/** Every window of the round with all its pods (tests, small clusters). */
 export function buildWindows(
   round: SampleRound,
   windows: MeteringWindow[],
   mode: ChargingMode,
 ): MeteringPayload[] {
-  if (windows.length === 0) return [];
-  const spanStart = windows[0]?.start ?? 0;
-  const spanSeconds = (windows[windows.length - 1]?.end ?? 0) - spanStart;
-  const perWindow = windows.map(() => new Map<string, PodUsage>());
-
-  const add = (pod: PodRecord, sample: PodUsageSample | undefined, goneAt?: number) => {
-    const counters = counterGrowth(
-      pod,
-      round.usage.get(keyOf(pod)),
-      round.previousUsage.get(keyOf(pod)),
-      round.previousSampledAt,
-    );
-    const startedAt = pod.startedAt || undefined;
-    const lived = aliveSeconds(
-      { start: spanStart, end: spanStart + spanSeconds },
-      startedAt,
-      goneAt,
-    );
-    const { workloadKind, workload } = workloadOf(pod, round.owners);
-    const workspace = round.namespaces.get(pod.namespace)?.workspace;
-    const pvcBytes = pvcBytesOf(pod, round.pvcBytes);
-    windows.forEach((window, index) => {
-      const share = lived > 0 ? aliveSeconds(window, startedAt, goneAt) / lived : 0;
-      if (share === 0) return;
-      const charges = chargePod(
-        {
-          requestCpuCores: pod.cpuMillis / 1000,
-          requestMemoryBytes: pod.memoryBytes,
-          usageCpuCores: sample?.cpuCores,
-          usageCpuCoreSeconds:
-            counters.cpuCoreSeconds === undefined ? undefined : counters.cpuCoreSeconds * share,
-          usageMemoryBytes: sample?.memoryBytes,
-          netReceivedBytes: counters.netReceivedBytes * share,
-          netTransmittedBytes: counters.netTransmittedBytes * share,
-          pvcBytes,
-          startedAt,
-          goneAt,
-        },
-        window,
-        mode,
-      );
-      const map = perWindow[index] as Map<string, PodUsage>;
-      const key = keyOf(pod);
-      const existing = map.get(key);
-      if (existing) {
-        existing.cpuCoreSeconds += charges.cpuCoreSeconds;
-        existing.memoryByteSeconds += charges.memoryByteSeconds;
-        existing.netReceivedBytes += charges.netReceivedBytes;
-        existing.netTransmittedBytes += charges.netTransmittedBytes;
-        existing.pvcByteSeconds += charges.pvcByteSeconds;
-        return;
-      }
-      const usage: PodUsage = {
-        namespace: pod.namespace,
-        ...(workspace ? { workspace } : {}),
-        node: pod.node,
-        pod: pod.name,
-        workloadKind,
-        workload,
-        ...charges,
-      };
-      if (!isZero(usage)) map.set(key, usage);
-    });
-  };
-
-  for (const pod of round.running) add(pod, round.usage.get(keyOf(pod)));
-  for (const gone of round.departed)
-    add(gone.record, round.previousUsage.get(keyOf(gone.record)), gone.goneAt);
-
   return windows.map((window, index) => ({
     windowStart: window.start,
     windowEnd: window.end,
     charging: mode,
-    pods: [...(perWindow[index] as Map<string, PodUsage>).values()],
+    pods: [...windowPods(round, windows, index, mode)],
   }));
-}
-
-/** Splits a window's payload so no batch carries more than `maxPods` pods (frame size bound). */
-export function splitPayload(payload: MeteringPayload, maxPods: number): MeteringPayload[] {
-  if (payload.pods.length <= maxPods) return [payload];
-  const parts: MeteringPayload[] = [];
-  for (let i = 0; i < payload.pods.length; i += maxPods)
-    parts.push({ ...payload, pods: payload.pods.slice(i, i + maxPods) });
-  return parts;
 }

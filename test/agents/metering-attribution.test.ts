@@ -20,7 +20,7 @@ afterEach(async () => {
 const GiB = 2 ** 30;
 const T0 = Date.UTC(2026, 11, 1, 10) / 1000;
 
-async function meter(options: { charging?: 'max' | 'usage' } = {}) {
+async function meter(options: { charging?: 'max' | 'usage'; maxPodsPerBatch?: number } = {}) {
   const { client } = await clientFor(emu);
   pipeline = startInventoryPipeline({
     client,
@@ -40,6 +40,7 @@ async function meter(options: { charging?: 'max' | 'usage' } = {}) {
     log: silentLogger,
     autoStart: false,
     now: () => clock,
+    maxPodsPerBatch: options.maxPodsPerBatch,
   });
   await metering.ready();
   return {
@@ -116,6 +117,33 @@ describe('metering attribution', () => {
     setClock(T0 + 120.2);
     await metering?.sampler.tick(T0 + 120);
     expect(batches[1]?.pods.find((p) => p.pod === 'debug')).toBeUndefined(); // gone: not charged after
+  });
+});
+
+describe('metering batches', () => {
+  it('cuts a window of many pods into batches of a bounded size, and sends empty windows once', async () => {
+    emu = await startKubeEmulator();
+    seedOwnedPods(emu);
+    const { batches, setClock } = await meter({ maxPodsPerBatch: 4 });
+    await metering?.sampler.begin(T0);
+    setClock(T0 + 60.2);
+    await metering?.sampler.tick(T0 + 60);
+    expect(batches.map((b) => [b.windowStart, b.windowEnd, b.pods.length])).toEqual([
+      [T0, T0 + 60, 4],
+      [T0, T0 + 60, 4],
+      [T0, T0 + 60, 1],
+    ]);
+    expect(new Set(batches.flatMap((b) => b.pods.map((p) => p.pod))).size).toBe(9);
+
+    for (const pod of emu.store.list('pods'))
+      emu.store.delete('pods', pod.metadata.namespace, pod.metadata.name);
+    await waitFor(() => pipeline?.pods.items.size === 0);
+    setClock(T0 + 180.2);
+    await metering?.sampler.tick(T0 + 180); // two windows: the pods' last one, then an empty one
+    expect(batches.slice(3).map((b) => [b.windowStart, b.pods.length])).toEqual([
+      [T0 + 60, 0],
+      [T0 + 120, 0],
+    ]);
   });
 });
 

@@ -6,7 +6,7 @@ import {
   counterDelta,
   windowsBetween,
 } from '../../agents/metering/charging';
-import { buildWindows, splitPayload } from '../../agents/metering/window-builder';
+import { buildWindows } from '../../agents/metering/window-builder';
 import type { PodRecord } from '../../agents/projections';
 
 const GiB = 2 ** 30;
@@ -245,14 +245,5 @@ describe('window building', () => {
       [HOUR - 60, 60, 1000],
       [HOUR, 60, 1000],
     ]);
-  });
-
-  it('splits a window of many pods into batches of a bounded size', () => {
-    const running = Array.from({ length: 12 }, (_, i) => pod(`p-${i}`));
-    const [payload] = buildWindows(round({ running }), [minute], 'max');
-    const parts = splitPayload(payload as NonNullable<typeof payload>, 5);
-    expect(parts.map((p) => p.pods.length)).toEqual([5, 5, 2]);
-    expect(parts.every((p) => p.windowStart === HOUR && p.windowEnd === HOUR + 60)).toBe(true);
-    expect(parts.flatMap((p) => p.pods.map((x) => x.pod))).toEqual(running.map((p) => p.name));
   });
 });

@@ -94,6 +94,10 @@ async function run(key: string, bundle: string): Promise<Row> {
   agent.stderr?.on('data', (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString()).slice(-4000);
   });
+  agent.once('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM')
+      console.error(`  agent exited (${code ?? signal}):\n${stderrTail}`);
+  });
   const pid = agent.pid as number;
   try {
     const windowEnds = () => [
@@ -147,8 +151,9 @@ async function run(key: string, bundle: string): Promise<Row> {
     await new Promise((resolve) =>
       agent.exitCode !== null ? resolve(undefined) : agent.once('exit', resolve),
     );
-    await hub.close();
-    await emu.close();
+    // Bounded: a wedged socket must not keep the bench from reporting.
+    const closing = Promise.all([hub.close(), emu.close()]);
+    await Promise.race([closing, sleep(10_000)]);
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -162,7 +167,12 @@ await buildAgent(bundle);
 const rows: Row[] = [];
 for (const key of selected) {
   console.log(`- ${SCENARIOS[key]?.name ?? key}`);
-  rows.push(await run(key, bundle));
+  try {
+    rows.push(await run(key, bundle));
+  } catch (error) {
+    console.error(`  failed: ${error instanceof Error ? error.message.slice(0, 2000) : error}`);
+    process.exit(1);
+  }
 }
 console.log(
   '\n| cluster | windows | pods/window | batches/window | MiB/window | boundary → last batch at hub, median (s) | max (s) | agent CPU per window (s) | RSS (MiB) | peak RSS (MiB) |',
