@@ -162,11 +162,13 @@ describe('metrics.k8s.io usage source', () => {
     expect(pages.length).toBe(Math.ceil(running.length / 10) + (running.length % 10 ? 0 : 1));
     expect(pages.every((r) => new URLSearchParams(r.query).get('limit') === '10')).toBe(true);
     const [first] = running;
-    const requests = (first?.spec as { containers: { resources: { requests: { cpu: string } } }[] })
-      .containers;
-    expect(usage.get(`${first?.metadata.namespace}/${first?.metadata.name}`)?.cpuCores).toBeCloseTo(
-      requests.reduce((s, c) => s + Number.parseInt(c.resources.requests.cpu, 10) / 1000, 0),
-      6,
+    if (!first) throw new Error('the generated cluster has no running pod');
+    const spec = first.spec as { containers: { resources: { requests: { cpu: string } } }[] };
+    const requestedCores = spec.containers.reduce(
+      (sum, c) => sum + Number.parseInt(c.resources.requests.cpu, 10) / 1000,
+      0,
     );
+    const key = `${first.metadata.namespace}/${first.metadata.name}`;
+    expect(usage.get(key)?.cpuCores).toBeCloseTo(requestedCores, 6);
   });
 });
