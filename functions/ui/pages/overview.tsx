@@ -34,7 +34,7 @@ export function OverviewBody({ i18n, overview }: { i18n: I18n; overview: Overvie
             <span class="muted"> / {i18n.number(totals.clusters.total)}</span>
           </p>
           <p class="muted">
-            {t('status.connected')} · {t('status.disconnected')}{' '}
+            {t('status.connected')} / {t('overview.clusters')} · {t('status.disconnected')}{' '}
             {i18n.number(totals.clusters.disconnected)} · {t('status.pending')}{' '}
             {i18n.number(totals.clusters.pending)}
           </p>

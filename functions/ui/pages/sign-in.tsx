@@ -17,11 +17,14 @@ export interface SignInProps {
   username?: string;
 }
 
-/** Password sign-in (local and directory providers); browser providers as links. */
+/**
+ * Password sign-in: local accounts and the password-type providers of GET
+ * /oauth/providers (LDAP). Redirect providers (OIDC, OAuth2, CAS) are not
+ * offered yet: their callback answers with tokens, not a dashboard session.
+ */
 export function SignInBody({ i18n, csrf, next, providers, error, username }: SignInProps) {
   const { t } = i18n;
   const passwordProviders = providers.filter((p) => p.password && p.name !== 'local');
-  const browserProviders = providers.filter((p) => p.loginPath);
   return (
     <div class="card">
       {error ? (
@@ -65,20 +68,6 @@ export function SignInBody({ i18n, csrf, next, providers, error, username }: Sig
           <button type="submit">{t('signIn.submit')}</button>
         </p>
       </form>
-      {browserProviders.length > 0 ? (
-        <>
-          <h2>{t('signIn.orWith')}</h2>
-          <ul class="list">
-            {browserProviders.map((p) => (
-              <li class="row">
-                <a href={`/ui/sign-in/${p.name}?next=${encodeURIComponent(next)}`}>
-                  {p.displayName}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </>
-      ) : null}
     </div>
   );
 }
