@@ -8,6 +8,8 @@ export interface BatchSpool {
   append<T>(kind: string, payload: T): Promise<SpoolBatch<T>>;
   ack(seq: number): Promise<void>;
   read(seq: number): Promise<SpoolBatch | undefined>;
+  /** The batch as its stored JSON (a SpoolBatch), for sending without a parse. */
+  readText(seq: number): Promise<string | undefined>;
   /** Unacknowledged seqs, oldest first. */
   unacknowledged(): number[];
 }
@@ -20,6 +22,17 @@ export interface BatchSenderOptions {
   maxInFlight?: number;
   /** A batch not acknowledged this long is sent again (default 30 s). */
   ackTimeoutMs?: number;
+}
+
+/**
+ * The `batch` frame for a spooled batch, by splicing `"type":"batch"` into
+ * its stored JSON: a SpoolBatch's fields (agentId, seq, kind, createdAt,
+ * payload) are exactly the frame's, and a 150,000-pod window is never
+ * parsed and re-encoded just to be sent.
+ */
+export function batchFrameText(spooled: string): string {
+  if (!spooled.startsWith('{')) throw new Error('a spooled batch is a JSON object');
+  return `{"type":"batch",${spooled.slice(1)}`;
 }
 
 /**
@@ -118,17 +131,9 @@ export class BatchSender {
     for (const seq of spool.unacknowledged()) {
       if (this.closed || !tunnel.isConnected() || this.inFlight.size >= this.maxInFlight) return;
       if (this.inFlight.has(seq)) continue;
-      const batch = await spool.read(seq);
-      if (!batch) continue;
-      const sent = tunnel.sendBatch({
-        type: 'batch',
-        seq: batch.seq,
-        kind: batch.kind,
-        createdAt: batch.createdAt,
-        agentId: batch.agentId,
-        payload: batch.payload,
-      });
-      if (!sent) return;
+      const text = await spool.readText(seq);
+      if (!text) continue;
+      if (!tunnel.sendBatch(batchFrameText(text))) return;
       this.inFlight.set(seq, Date.now());
     }
   }

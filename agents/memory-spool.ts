@@ -46,4 +46,9 @@ export class MemorySpool {
   async read(seq: number): Promise<SpoolBatch | undefined> {
     return this.batches.get(seq);
   }
+
+  async readText(seq: number): Promise<string | undefined> {
+    const batch = this.batches.get(seq);
+    return batch ? JSON.stringify(batch) : undefined;
+  }
 }

@@ -148,6 +148,18 @@ export class Spool {
     });
   }
 
+  /**
+   * One unacknowledged batch as stored: its JSON text, not parsed. The
+   * sender turns it into a frame without parsing and re-encoding a
+   * multi-megabyte payload.
+   */
+  readText(seq: number): Promise<string | undefined> {
+    return this.serial(async () => {
+      if (!this.pendingSeqs.has(seq)) return undefined;
+      return readFile(join(this.options.dir, fileName(seq)), 'utf8').catch(() => undefined);
+    });
+  }
+
   /** Unacknowledged batches in sequence order, optionally of one kind. */
   pending(kind?: string): Promise<SpoolBatch[]> {
     return this.serial(async () => {

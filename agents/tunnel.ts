@@ -56,8 +56,11 @@ export interface Tunnel {
   onConnected(cb: (reason: ConnectedReason) => void): void;
   /** Called when the edge acknowledged an inventory update with this seq. */
   onAck(cb: (seq: number) => void): void;
-  /** Sends a spooled batch; false when not connected (the batch sender retries after reconnect). */
-  sendBatch(frame: BatchFrame): boolean;
+  /**
+   * Sends a spooled batch (a frame, or its JSON text as the batch sender
+   * builds it); false when not connected (the sender resends after reconnect).
+   */
+  sendBatch(frame: BatchFrame | string): boolean;
   /** Called when the edge is done with a spooled batch (committed or rejected for good). */
   onBatchAck(cb: (ack: BatchAckFrame) => void): void;
   /** Called with every `quotas` push; `reconnected` for the first one since the tunnel (re)connected. */
@@ -299,7 +302,7 @@ export function startTunnel(options: TunnelOptions): Tunnel {
     sendBatch(frame) {
       const ws = socket;
       if (!ws || !welcome || ws.readyState !== WebSocket.OPEN) return false;
-      ws.send(encodeControl(frame));
+      ws.send(typeof frame === 'string' ? frame : encodeControl(frame));
       return true;
     },
     onBatchAck(cb) {

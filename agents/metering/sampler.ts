@@ -137,8 +137,10 @@ export class MeteringSampler {
     const { intervalSeconds, log } = this.options;
     const from = this.lastWindowEnd ?? boundary;
     if (boundary <= from) return;
+    const startedAt = Date.now();
     const usage = await this.sampleUsage();
     const sampledAt = this.now() / 1000;
+    const sampleMs = Date.now() - startedAt;
     const maxWindows = Math.ceil((this.options.maxBackfillSeconds ?? 600) / intervalSeconds) + 1;
     const windows = windowsBetween(from, boundary, intervalSeconds, maxWindows);
     if ((windows[0]?.start ?? from) > from)
@@ -183,7 +185,13 @@ export class MeteringSampler {
     for (const [key, gone] of this.departed) if (gone.goneAt <= boundary) this.departed.delete(key);
     this.previousUsage = usage;
     this.previousSampledAt = sampledAt;
-    log.debug('metered', { windows: windows.length, pods, windowEnd: boundary });
+    log.debug('metered', {
+      windows: windows.length,
+      pods,
+      windowEnd: boundary,
+      sampleMs,
+      meterMs: Date.now() - startedAt - sampleMs,
+    });
   }
 
   private async sampleUsage(): Promise<Map<string, PodUsageSample>> {
