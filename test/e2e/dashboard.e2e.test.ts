@@ -269,6 +269,25 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     expect(replay.status).toBe(303);
   });
 
+  it('updates cluster status in place while the overview is open (live script, no reload)', async () => {
+    const page = await phone();
+    await signIn(page, FLEET_ADMIN.username, FLEET_ADMIN.password);
+    const badge = page.locator(`[data-live-cluster="${fleet.pending}"]`);
+    expect(await badge.textContent()).toBe('Waiting for agent');
+    let reloaded = false;
+    page.on('framenavigated', () => {
+      reloaded = true;
+    });
+    await fleet.connectAgent(fleet.pending);
+    // The script polls /ui/live every 15 s: the badge turns without a navigation.
+    // (Polled from here: waitForFunction would eval in the page, which the CSP forbids.)
+    await expect
+      .poll(() => badge.textContent(), { timeout: 60_000, interval: 500 })
+      .toBe('Connected');
+    expect(await badge.getAttribute('class')).toBe('badge s-connected');
+    expect(reloaded).toBe(false);
+  });
+
   it('loaded the script and stylesheet under the strict CSP without a single violation', () => {
     expect(problems).toEqual([]);
   });

@@ -21,6 +21,8 @@ export interface BrowserFleet {
   /** Workspace ws-0's viewer; ns-0002 is ws-0's, ns-0003 ws-1's. */
   viewer: { username: string; password: string };
   api(path: string, init?: RequestInit): Promise<Response>;
+  /** Rotates `cluster`'s join token and starts a real agent with it. */
+  connectAgent(cluster: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -171,6 +173,17 @@ export async function startBrowserFleet(): Promise<BrowserFleet> {
     pending,
     viewer,
     api,
+    async connectAgent(cluster) {
+      const rotated = await must(`/api/v1/clusters/${cluster}/join-token`, {});
+      agents.push(
+        await startAgentProcess({
+          name: `${cluster}-agent`,
+          hubUrl: edge.url,
+          token: rotated.joinToken as string,
+          kubeconfig,
+        }),
+      );
+    },
     async close() {
       await Promise.all(agents.map((a) => a.kill()));
       await edge.stop();
