@@ -63,14 +63,14 @@ export async function runMeteringQuery(
   }
   const targets = await resolveTargets(db, principal, 'metering', {
     cluster: input.cluster,
-    workspace: level === 'workspace' ? input.workspace : input.workspace,
+    workspace: input.workspace,
   });
   const priceRows = await pricesFor(
     db,
     targets.map((t) => t.clusterId),
   );
   const currency = currentCurrency(priceRows, nowSeconds);
-  const { cluster: _cluster, ...storeFilter } = filter;
+  const storeFilter = { ...filter };
   const answer = await fanOut(
     env,
     targets,

@@ -24,6 +24,7 @@ import { storeSchema } from './store-schema';
 export class MeteringStore extends DurableObject<Env> {
   readonly #sql: SqlStorage;
   readonly #ids: SeriesIds;
+  #alarmArmed = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,8 +63,10 @@ export class MeteringStore extends DurableObject<Env> {
       }
       return false;
     });
-    if ((await this.ctx.storage.getAlarm()) === null)
+    // Checked once per object lifetime: the alarm re-arms itself.
+    if (!this.#alarmArmed && (await this.ctx.storage.getAlarm()) === null)
       await this.ctx.storage.setAlarm(Date.now() + PRUNE_INTERVAL_MS);
+    this.#alarmArmed = true;
     return { duplicate };
   }
 

@@ -84,7 +84,10 @@ const columnOf: Record<Dimension | 'workloadKind', string> = {
 /**
  * Per group, per bucket and per price period sums of one cluster's facts,
  * aggregated in SQLite: the rows read never reach JavaScript, only the
- * group × bucket cells of the answer do (and those are bounded).
+ * group × bucket cells of the answer do (and those are bounded). CROSS
+ * JOIN pins the join order — facts by time range first, then each row's
+ * series by primary key; left to itself the planner may start from the
+ * series (by the workspace index) and scan the facts once per series.
  */
 export function queryStore(sql: SqlStorage, query: StoreQuery, rawCutoff: number): StoreAnswer {
   const { start, end } = effectiveRange(query.start, query.end, rawCutoff);
@@ -132,7 +135,7 @@ export function queryStore(sql: SqlStorage, query: StoreQuery, rawCutoff: number
   const keyList = keys.length ? `${keys.join(', ')}, ` : '';
   const statement = `
     SELECT ${keyList}bi, pi, sum(cpu) AS cpu, sum(mem) AS mem, sum(rx) AS rx, sum(tx) AS tx, sum(pvc) AS pvc
-    FROM (${union}) f JOIN series s ON s.id = f.series
+    FROM (${union}) f CROSS JOIN series s ON s.id = f.series
     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     GROUP BY ${keyList}bi, pi ORDER BY ${keyList}bi`;
 

@@ -57,13 +57,13 @@ describe('MeteringStore ingest', () => {
 describe('MeteringStore query', () => {
   it('gives the same totals for step 1m, 1h and 1d on a range with ragged edges', async () => {
     const stub = store();
-    // Three days of 5-minute windows, two pods.
+    // Three days of 15-minute windows, two pods.
     const from = hoursAgo(24 * 3 + 5);
-    for (let i = 0, t = from; t < from + 3 * 86_400; t += 300, i++)
+    for (let i = 0, t = from; t < from + 3 * 86_400; t += 900, i++)
       await stub.ingest(
         'a',
         i,
-        windowOf(t, 300, [{ pod: 'p1' }, { pod: 'p2', cores: 0.5, gib: 3 }]),
+        windowOf(t, 900, [{ pod: 'p1' }, { pod: 'p2', cores: 0.5, gib: 3 }]),
       );
     const start = from + 3600 * 7 + 60 * 13;
     const end = from + 86_400 * 2 + 3600 * 5 + 60 * 41;
