@@ -7,7 +7,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const here = import.meta.dirname;
-const helpers = new Set(['run.ts', 'load.ts', 'login.ts', 'token-verify.ts']);
+// Not benchmarks: shared helpers, and the worker entry the metering bench runs.
+const helpers = new Set(['run.ts', 'load.ts', 'login.ts', 'token-verify.ts', 'metering-worker.ts']);
 const available = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !helpers.has(f))
   .map((f) => f.replace(/\.ts$/, ''))
