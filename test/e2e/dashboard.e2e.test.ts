@@ -221,7 +221,31 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     expect(main).toContain(fleet.connected);
     expect(main).not.toContain(fleet.pending);
     expect(await viewer.locator('[data-live-firing="total"]').textContent()).toBe('1');
-    // Spend covers only what the viewer may read bills of: never both workspaces.
+    // Spend is the viewer's own: the same figure GET /api/v1/overview gives them, never both workspaces.
+    const login = await fetch(`${fleet.edge.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', ...fleet.viewer }),
+    });
+    const { access_token } = (await login.json()) as { access_token: string };
+    const own = (await (
+      await fetch(`${fleet.edge.url}/api/v1/overview`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      })
+    ).json()) as {
+      clusters: { name: string }[];
+      spend: { currency: string; amount: number; workspaces: number } | null;
+    };
+    expect(own.clusters.map((c) => c.name)).toEqual([fleet.connected]);
+    if (own.spend === null) expect(main).toContain('No prices set yet');
+    else {
+      expect(own.spend.workspaces).toBeLessThanOrEqual(1);
+      const money = new Intl.NumberFormat('en', {
+        style: 'currency',
+        currency: own.spend.currency,
+      });
+      expect(main).toContain(money.format(own.spend.amount));
+    }
     expect(main).not.toContain('over 2 workspaces');
     expect(await viewer.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
     await viewer.screenshot({
