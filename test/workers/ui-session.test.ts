@@ -180,6 +180,28 @@ describe('the dashboard session', () => {
     expect(await anon.text()).toContain('<html lang="zh-TW">');
   });
 
+  it('renders every language with its own words and Intl formats', async () => {
+    const expected = {
+      en: ['Sign in', 'Username'],
+      zh: ['登录', '用户名'],
+      'zh-TW': ['登入', '使用者名稱'],
+      es: ['Iniciar sesión', 'Usuario'],
+    } as const;
+    for (const [lang, words] of Object.entries(expected)) {
+      const res = await fetchWorker('/ui/sign-in', {
+        headers: { cookie: `__Host-et_lang=${lang}` },
+      });
+      const html = await res.text();
+      expect(html).toContain(`<html lang="${lang}">`);
+      for (const word of words) expect(html).toContain(word);
+    }
+    const { i18nFor } = await import('../../functions/ui/i18n');
+    expect(i18nFor('es').number(1234567.5)).toBe('1.234.567,5');
+    expect(i18nFor('en').money(12.5, 'USD')).toBe('$12.50');
+    expect(i18nFor('zh').dateTime('2026-12-01T22:00:00Z')).toContain('2026年12月1日');
+    expect(i18nFor('zh-TW').t('overview.ready', { ready: 3, total: 4 })).toBe('4 個中 3 個就緒');
+  });
+
   it('serves the stylesheet and script from hashed, immutable URLs', async () => {
     for (const asset of Object.values(assets)) {
       expect(asset.path).toMatch(/\.[0-9a-f]{8}\.(css|js)$/);
