@@ -214,6 +214,22 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await narrow.screenshot({ path: artifact('dashboard-audit-360.png'), fullPage: true });
   });
 
+  it('follows the system dark mode', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+    });
+    contexts.push(context);
+    await context.addCookies(await admin.context().cookies());
+    const page = await context.newPage();
+    await page.goto(`${fleet.edge.url}/ui`);
+    const background = await page.evaluate<string>(
+      'getComputedStyle(document.body).backgroundColor',
+    );
+    expect(background).toBe('rgb(16, 19, 23)');
+    await page.screenshot({ path: artifact('dashboard-overview-dark-390.png'), fullPage: true });
+  });
+
   it('a workspace viewer sees only their workspace: clusters, namespaces, spend, alerts', async () => {
     const viewer = await phone();
     await signIn(viewer, fleet.viewer.username, fleet.viewer.password);
