@@ -81,9 +81,9 @@ export class SeriesIds {
  * Rollup happens here, on ingest, rather than by alarm: a query never
  * meets an hour whose rollup is still pending, batches the agent replays
  * late (after an outage) land in every table at once, and being
- * set-based (one statement per table and bucket, the rows passed as one
- * JSON array) it costs a handful of statements per window whatever the
- * number of pods.
+ * set-based (the rows parsed once from one JSON array into `window_rows`,
+ * then one statement per table and bucket) it costs a handful of
+ * statements per window whatever the number of pods.
  */
 export function addWindow(
   sql: SqlStorage,
@@ -104,7 +104,12 @@ export function addWindow(
     perSeries.set(id, q);
   });
   if (!perSeries.size) return 0;
-  const rows = JSON.stringify([...perSeries].map(([id, q]) => [id, ...q]));
+  sql.exec(
+    `INSERT INTO window_rows (series, cpu, mem, rx, tx, pvc)
+     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+     FROM json_each(?)`,
+    JSON.stringify([...perSeries].map(([id, q]) => [id, ...q])),
+  );
   // A window replayed from past the raw retention adds only to hours and days.
   for (const table of factTables)
     for (const [bucket, share] of bucketShares(
@@ -112,22 +117,19 @@ export function addWindow(
       payload.windowEnd,
       bucketSeconds[table],
     ))
-      if (table !== 'facts_minute' || bucket >= rawCutoff)
-        upsertFacts(sql, table, bucket, share, rows);
+      if (table !== 'facts_minute' || bucket >= rawCutoff) upsertFacts(sql, table, bucket, share);
+  sql.exec('DELETE FROM window_rows');
   return payload.pods.length;
 }
 
-function upsertFacts(sql: SqlStorage, table: FactTable, t: number, share: number, rows: string) {
+function upsertFacts(sql: SqlStorage, table: FactTable, t: number, share: number) {
   sql.exec(
     `INSERT INTO ${table} (t, series, cpu, mem, rx, tx, pvc)
-     SELECT ?1, value ->> 0, (value ->> 1) * ?2, (value ->> 2) * ?2, (value ->> 3) * ?2,
-            (value ->> 4) * ?2, (value ->> 5) * ?2
-     FROM json_each(?3) WHERE true
+     SELECT ?1, series, cpu * ?2, mem * ?2, rx * ?2, tx * ?2, pvc * ?2 FROM window_rows WHERE true
      ON CONFLICT (t, series) DO UPDATE SET
        cpu = cpu + excluded.cpu, mem = mem + excluded.mem, rx = rx + excluded.rx,
        tx = tx + excluded.tx, pvc = pvc + excluded.pvc`,
     t,
     share,
-    rows,
   );
 }

@@ -39,4 +39,9 @@ CREATE TABLE IF NOT EXISTS ingested (
   PRIMARY KEY (agent, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ingested_at_idx ON ingested(at);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+-- One window's rows while it is added (emptied in the same transaction):
+-- parsed from JSON once, then read natively by the three upserts.
+CREATE TABLE IF NOT EXISTS window_rows (
+  series INTEGER PRIMARY KEY,
+  cpu REAL NOT NULL, mem REAL NOT NULL, rx REAL NOT NULL, tx REAL NOT NULL, pvc REAL NOT NULL);
 `;
