@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { can, platformScope } from '../iam/authorize';
 import { wsParam } from '../iam/schemas';
 import type { MeteringResponse } from '../metering/metering-schema';
-import type { PriceView } from '../metering/price-schema';
+import type { priceResponse } from '../metering/price-schema';
 import { callApi, callApiRaw } from './api-client';
 import { orThrow } from './api-errors';
 import { MeteringBody, meteringLevels, meteringRanges } from './pages/metering';
@@ -32,7 +32,7 @@ export function uiMeteringRoutes(api: ApiFetch) {
           `/api/v1/metering?level=${level}&start=${start}&end=${end}&step=${step}`,
         ),
         callApi<{ items: { name: string }[] }>(c, api, '/api/v1/workspaces?limit=200'),
-        callApi<PriceView>(c, api, '/api/v1/metering/prices'),
+        callApi<z.infer<typeof priceResponse>>(c, api, '/api/v1/metering/prices'),
       ]);
       return renderPage(
         c,

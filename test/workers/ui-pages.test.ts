@@ -191,6 +191,22 @@ describe('metering: charts, bills, prices', () => {
     expect((await page('admin', '/ui/metering?range=1y')).status).toBe(400);
   });
 
+  it('shows a price once set, even while it is only scheduled (from the next whole hour)', async () => {
+    const put = await api('PUT', '/api/v1/metering/prices', fx.as('admin'), {
+      currency: 'USD',
+      cpuPerCoreHour: 0.04,
+      memoryPerGiBHour: 0.005,
+      ingressPerGiB: 0.01,
+      egressPerGiB: 0.09,
+      pvcPerGiBHour: 0.0002,
+    });
+    expect(put.status).toBe(200);
+    const { html } = await page('admin', '/ui/metering');
+    expect(html).toContain('In effect from');
+    expect(html).toContain('$0.04');
+    expect(html).not.toContain('No price set');
+  });
+
   it("downloads a workspace's bill as CSV, and only the user's own", async () => {
     const res = await (await as('alpha-admin')).get('/ui/workspaces/alpha/bill.csv');
     expect(res.status).toBe(200);

@@ -37,7 +37,8 @@ ul.list>li:first-child{border-top:0}
 .sev-critical{color:var(--bad)}.sev-warning{color:var(--warn)}.sev-info,.sev-none{color:var(--muted)}
 .table-wrap{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
-th,td{text-align:left;padding:8px 6px;border-top:1px solid var(--line);vertical-align:top}
+th,td{text-align:left;padding:8px 6px;border-top:1px solid var(--line);vertical-align:top;overflow-wrap:break-word}
+/* Words stay whole in tables (the wrapper scrolls instead); elsewhere long names may break anywhere. */
 th{color:var(--muted);font-weight:600}
 form{margin:0}
 label{display:block;font-weight:600;margin:10px 0 4px}

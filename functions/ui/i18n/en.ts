@@ -135,7 +135,7 @@ export const en = {
   'metering.bills': 'Bills',
   'metering.downloadCsv': 'Download {ws} bill (CSV)',
   'metering.prices': 'Prices',
-  'metering.priceSince': 'In effect since {time}',
+  'metering.priceSince': 'In effect from {time}',
   'metering.noPrice': 'No price set: usage is free.',
   'range.1d': 'Last day',
   'range.7d': 'Last 7 days',

@@ -1,5 +1,6 @@
+import type { z } from 'zod';
 import type { MeteringResponse } from '../../metering/metering-schema';
-import type { PriceView } from '../../metering/price-schema';
+import type { PriceView, priceResponse } from '../../metering/price-schema';
 import type { MeteringMetric } from '../../metering/samples';
 import type { I18n, MessageKey } from '../i18n';
 import { type ChartLine, LineChart } from './line-chart';
@@ -40,7 +41,7 @@ export interface MeteringPageProps {
   range: MeteringRange;
   usage: MeteringResponse;
   workspaces: string[];
-  price: PriceView | undefined;
+  price: z.infer<typeof priceResponse> | undefined;
 }
 
 /** Usage charts per level and period, bill downloads per workspace, the platform price (admins). */
@@ -111,43 +112,58 @@ export function MeteringBody({ i18n, level, range, usage, workspaces, price }: M
       {price ? (
         <section class="card" aria-labelledby="prices">
           <h2 id="prices">{t('metering.prices')}</h2>
-          {price.effectiveFrom === null ? (
-            <p class="muted">{t('metering.noPrice')}</p>
-          ) : (
-            <>
-              <p class="muted">
-                {t('metering.priceSince', { time: i18n.dateTime(price.effectiveFrom * 1000) })}
-              </p>
-              <div class="table-wrap">
-                <table>
-                  <tbody>
-                    <tr>
-                      <th scope="row">{t('metering.cpu')} / core-hour</th>
-                      <td>{i18n.money(price.cpuPerCoreHour, price.currency)}</td>
-                    </tr>
-                    <tr>
-                      <th scope="row">{t('metering.memory')} / GiB-hour</th>
-                      <td>{i18n.money(price.memoryPerGiBHour, price.currency)}</td>
-                    </tr>
-                    <tr>
-                      <th scope="row">{t('metering.netIn')} / GiB</th>
-                      <td>{i18n.money(price.ingressPerGiB, price.currency)}</td>
-                    </tr>
-                    <tr>
-                      <th scope="row">{t('metering.netOut')} / GiB</th>
-                      <td>{i18n.money(price.egressPerGiB, price.currency)}</td>
-                    </tr>
-                    <tr>
-                      <th scope="row">{t('metering.storage')} / GiB-hour</th>
-                      <td>{i18n.money(price.pvcPerGiBHour, price.currency)}</td>
-                    </tr>
-                  </tbody>
-                </table>
-              </div>
-            </>
-          )}
+          <PriceTable i18n={i18n} price={shownPrice(price)} />
         </section>
       ) : null}
+    </>
+  );
+}
+
+/** The price in effect, else the next scheduled one (a new price starts at a whole hour). */
+const shownPrice = (price: z.infer<typeof priceResponse>): PriceView | undefined =>
+  price.effectiveFrom !== null
+    ? price
+    : price.history.find((h) => h.effectiveFrom !== null && h.cluster === price.cluster);
+
+function PriceTable({ i18n, price }: { i18n: I18n; price: PriceView | undefined }) {
+  const { t } = i18n;
+  return (
+    <>
+      {price?.effectiveFrom == null ? (
+        <p class="muted">{t('metering.noPrice')}</p>
+      ) : (
+        <>
+          <p class="muted">
+            {t('metering.priceSince', { time: i18n.dateTime(price.effectiveFrom * 1000) })}
+          </p>
+          <div class="table-wrap">
+            <table>
+              <tbody>
+                <tr>
+                  <th scope="row">{t('metering.cpu')} / core-hour</th>
+                  <td>{i18n.money(price.cpuPerCoreHour, price.currency)}</td>
+                </tr>
+                <tr>
+                  <th scope="row">{t('metering.memory')} / GiB-hour</th>
+                  <td>{i18n.money(price.memoryPerGiBHour, price.currency)}</td>
+                </tr>
+                <tr>
+                  <th scope="row">{t('metering.netIn')} / GiB</th>
+                  <td>{i18n.money(price.ingressPerGiB, price.currency)}</td>
+                </tr>
+                <tr>
+                  <th scope="row">{t('metering.netOut')} / GiB</th>
+                  <td>{i18n.money(price.egressPerGiB, price.currency)}</td>
+                </tr>
+                <tr>
+                  <th scope="row">{t('metering.storage')} / GiB-hour</th>
+                  <td>{i18n.money(price.pvcPerGiBHour, price.currency)}</td>
+                </tr>
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
     </>
   );
 }
