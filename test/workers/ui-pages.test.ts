@@ -274,6 +274,39 @@ describe('dashboard forms act through the API as the user', () => {
     );
   });
 
+  it('lists the channels and receivers the user may see, with a test button per channel', async () => {
+    const channel = await api('POST', '/api/v1/notification/channels', fx.as('alpha-admin'), {
+      name: 'alpha-hook',
+      type: 'webhook',
+      config: { url: 'https://hooks.example.com/alpha' },
+      workspace: 'alpha',
+    });
+    expect(channel.status).toBe(201);
+    const receiver = await api('POST', '/api/v1/notification/receivers', fx.as('alpha-admin'), {
+      name: 'alpha-oncall',
+      channels: ['alpha-hook'],
+      workspace: 'alpha',
+    });
+    expect(receiver.status).toBe(201);
+    const mine = await page('alpha-admin', '/ui/alerts');
+    expect(mine.html).toContain('alpha-hook');
+    expect(mine.html).toContain('alpha-oncall');
+    expect(mine.html).toContain('action="/ui/alerts/channels/test"');
+    expect(mine.html).toContain(`value="${(channel.body as { id: string }).id}"`);
+    // The URL is a secret field: never on the page.
+    expect(mine.html).not.toContain('hooks.example.com');
+    const theirs = await page('beta-admin', '/ui/alerts');
+    expect(theirs.html).not.toContain('alpha-hook');
+    expect(theirs.html).not.toContain('alpha-oncall');
+    const stranger = await as('beta-admin');
+    const test = await stranger.post('/ui/alerts/channels/test', {
+      _csrf: stranger.csrf,
+      id: (channel.body as { id: string }).id,
+      name: 'alpha-hook',
+    });
+    expect(test.status).toBe(404);
+  });
+
   it('refuses to silence an alert the user cannot see (404) and bad durations (400)', async () => {
     const browser = await as('beta-viewer');
     const res = await browser.post('/ui/alerts/silence', {
