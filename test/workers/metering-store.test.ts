@@ -75,7 +75,7 @@ describe('MeteringStore query', () => {
       expect(fromBuckets).toBeCloseTo(expected, 6);
       expect(total(result.groups, 1)).toBeCloseTo((end - start) * 4 * 1024 ** 3, 0);
     }
-  });
+  }, 30_000);
 
   it('covers a range with days in the middle, hours beside them and minutes at the edges', () => {
     const day = 86_400;
