@@ -169,6 +169,19 @@ describe('dashboard pages show only what the user may see', () => {
     expect(html).toContain('href="/ui/clusters/west"');
   });
 
+  it("shows the workspace quota's hard limits beside what is used", async () => {
+    const put = await api('PUT', '/api/v1/workspaces/beta/quota', fx.as('admin'), {
+      hard: { cpu: '8', pods: '100' },
+    });
+    expect(put.status).toBe(200);
+    const { html } = await page('beta-admin', '/ui/workspaces/beta');
+    expect(html).toContain('id="quota"');
+    expect(html).toMatch(/<th scope="row">cpu<\/th><td>0 \/ 8<\/td>/);
+    expect(html).toMatch(/<th scope="row">pods<\/th><td>0 \/ 100<\/td>/);
+    // alpha has no quota: no quota section.
+    expect((await page('alpha-admin', '/ui/workspaces/alpha')).html).not.toContain('id="quota"');
+  });
+
   it('audit log: admins read it', async () => {
     const { status, html } = await page('admin', '/ui/audit');
     expect(status).toBe(200);
