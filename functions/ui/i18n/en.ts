@@ -14,7 +14,6 @@ export const en = {
   'signIn.provider': 'Account type',
   'signIn.local': 'edgetower account',
   'signIn.submit': 'Sign in',
-  'signIn.orWith': 'Or continue with',
   'signOut.submit': 'Sign out',
   'session.refresh': 'Stay signed in',
   'session.until': 'Signed in as {user} until {time}',

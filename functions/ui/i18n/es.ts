@@ -16,7 +16,6 @@ export const es = {
   'signIn.provider': 'Tipo de cuenta',
   'signIn.local': 'Cuenta de edgetower',
   'signIn.submit': 'Entrar',
-  'signIn.orWith': 'O continuar con',
   'signOut.submit': 'Cerrar sesión',
   'session.refresh': 'Mantener la sesión',
   'session.until': 'Sesión de {user} hasta {time}',

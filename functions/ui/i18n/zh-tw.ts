@@ -16,7 +16,6 @@ export const zhTw = {
   'signIn.provider': '帳戶類型',
   'signIn.local': 'edgetower 帳戶',
   'signIn.submit': '登入',
-  'signIn.orWith': '或使用以下方式',
   'signOut.submit': '登出',
   'session.refresh': '保持登入',
   'session.until': '以 {user} 身分登入，有效至 {time}',

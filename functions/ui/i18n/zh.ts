@@ -16,7 +16,6 @@ export const zh = {
   'signIn.provider': '账户类型',
   'signIn.local': 'edgetower 账户',
   'signIn.submit': '登录',
-  'signIn.orWith': '或使用以下方式',
   'signOut.submit': '退出登录',
   'session.refresh': '保持登录',
   'session.until': '以 {user} 身份登录，有效期至 {time}',
