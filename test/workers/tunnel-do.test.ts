@@ -224,8 +224,13 @@ describe('malformed input from agents', () => {
         resolve();
       }),
     );
+    const firstFrame = new Promise<void>((resolve) =>
+      ws.addEventListener('message', () => resolve(), { once: true }),
+    );
     ws.accept();
     ws.send(JSON.stringify({ type: 'inventory', update: snapshot() }));
+    // The harness's sends can reach the object out of order (agent-socket.ts): wait for the answer first.
+    await firstFrame;
     ws.send(JSON.stringify({ type: 'hello', versions: [99], agentId: 'x', agentVersion: '9' }));
     await closed;
     expect(JSON.parse(frames[0]!)).toMatchObject({ type: 'error', code: 'not_negotiated' });
