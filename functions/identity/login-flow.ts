@@ -18,6 +18,8 @@ export interface LoginFlow {
   cli?:
     | { redirectUri: string; state?: string | undefined; codeChallenge?: string | undefined }
     | undefined;
+  /** Started from the dashboard's sign-in page: the callback opens a dashboard session. */
+  ui?: { next: string } | undefined;
   expires: number;
 }
 

@@ -6,9 +6,11 @@ import { auditLogin, issueTokens } from '../auth/oauth-grants';
 import { issuerUrl } from '../config';
 import { randomToken } from '../crypto/hash';
 import type { AppEnv } from '../env';
-import { ApiError, notFound } from '../errors';
+import { ApiError, badRequest, notFound } from '../errors';
 import { dnsLabel } from '../iam/names';
 import { createRouter } from '../openapi';
+import { dashboardSignInFailed, openDashboardSession } from '../ui/federated-session';
+import { safeNext } from '../ui/session';
 import { flowSeconds, loopbackRedirect, saveFlow, takeFlow } from './login-flow';
 import { completeFederatedSignIn, mappedGroups, resolveFederatedUser } from './mapping';
 import { pluginFor } from './plugins';
@@ -46,6 +48,15 @@ const login = createRoute({
         .regex(/^[\w-]{43}$/)
         .optional(),
       code_challenge_method: z.literal('S256').optional(),
+      ui: z
+        .literal('1')
+        .optional()
+        .describe('Started from the dashboard: the callback opens a dashboard session.'),
+      next: z
+        .string()
+        .max(2048)
+        .optional()
+        .describe('With ui=1: the dashboard page to land on (only /ui paths).'),
     }),
   },
   responses: {
@@ -61,7 +72,7 @@ const callback = createRoute({
   tags: ['auth'],
   summary: "The provider's redirect back: signs the user in",
   description:
-    'Answers with edgetower tokens (JSON, no-store), or for a CLI redirects to its loopback redirect_uri with a one-time code (60 s).',
+    'Answers with edgetower tokens (JSON, no-store), or for a CLI redirects to its loopback redirect_uri with a one-time code (60 s), or for a sign-in started from the dashboard (ui=1) sets the dashboard session cookie and redirects to the dashboard.',
   request: {
     params: idpParam,
     // Providers add their own parameters (CAS `ticket`, OAuth2 `error_uri`...): kept, not refused.
@@ -74,6 +85,7 @@ const callback = createRoute({
   responses: {
     200: { description: 'Tokens.' },
     302: { description: 'To the CLI with a one-time code.' },
+    303: { description: 'To the dashboard, signed in (ui=1).' },
     400: { description: 'Expired sign-in or state mismatch.' },
     401: {
       description: 'The provider answered with an invalid identity (bad id_token, wrong nonce).',
@@ -140,6 +152,10 @@ export const loginRoutes = createRouter()
           codeChallenge: query.code_challenge,
         }
       : undefined;
+    if (cli && query.ui)
+      throw badRequest('ui=1 and redirect_uri exclude each other: a CLI or the dashboard.', [
+        { path: 'ui', message: 'not with redirect_uri' },
+      ]);
     const { plugin, provider } = await redirectProvider(c, idp);
     const state = randomToken('', 24);
     const start = await plugin.startRedirect!(
@@ -153,6 +169,7 @@ export const loginRoutes = createRouter()
       verifier: start.verifier,
       nonce: start.nonce,
       cli,
+      ui: query.ui ? { next: safeNext(query.next) } : undefined,
       expires: Date.now() + flowSeconds * 1000,
     });
     c.header('cache-control', 'no-store');
@@ -212,10 +229,13 @@ export const loginRoutes = createRouter()
         auditLogin(c, who, 'success', 200),
       ]);
       if (!tokens) throw new ApiError(403, 'This account is disabled.');
+      if (flow.ui) return openDashboardSession(c, tokens.refresh_token, flow.ui.next);
       return c.json(tokens, 200);
     } catch (error) {
       const status = error instanceof ApiError ? error.status : 500;
       await auditLogin(c, who, status === 429 || status === 403 ? 'denied' : 'failure', status);
+      // A person at the dashboard gets its sign-in page back with the reason, not JSON.
+      if (flow.ui && error instanceof ApiError) return dashboardSignInFailed(c, error);
       throw error;
     }
   });

@@ -24,7 +24,15 @@ const signInForm = z.object({
 });
 const nextForm = z.object({ next: z.string().max(2048).optional() });
 const langForm = z.object({ lang: z.enum(locales), next: z.string().max(2048).optional() });
-const nextQuery = z.object({ next: z.string().max(2048).optional() });
+const signInQuery = z.object({
+  next: z.string().max(2048).optional(),
+  // A provider sign-in sent the browser back refused: its error code, worded by the page.
+  failed: z
+    .string()
+    .max(64)
+    .regex(/^[a-z_]+$/)
+    .optional(),
+});
 
 interface TokenReply {
   refresh_token?: string;
@@ -42,15 +50,17 @@ async function providers(c: Parameters<typeof callApi>[0], api: ApiFetch) {
 export function uiAuthRoutes(api: ApiFetch) {
   return new Hono<UiEnv>()
     .get('/ui/sign-in', async (c) => {
-      const { next } = paramsInput(nextQuery, c.req.query(), 'query');
+      const { next, failed } = paramsInput(signInQuery, c.req.query(), 'query');
+      const { t } = c.get('i18n');
       return renderPage(
         c,
-        { title: c.get('i18n').t('signIn.title'), signedIn: false },
+        { title: t('signIn.title'), signedIn: false },
         <SignInBody
           i18n={c.get('i18n')}
           csrf={c.get('csrf')}
           next={safeNext(next)}
           providers={await providers(c, api)}
+          {...(failed ? { error: t('signIn.providerFailed', { code: failed }) } : {})}
         />,
       );
     })

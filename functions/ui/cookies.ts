@@ -1,10 +1,11 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { UiEnv } from './ui-env';
+import type { AppEnv } from '../env';
 
 type Name = 'session' | 'csrf' | 'lang';
 
-const https = (c: Context<UiEnv>) => new URL(c.req.url).protocol === 'https:';
+// Generic over the env: the identity callback (AppEnv) opens dashboard sessions too.
+const https = <E extends AppEnv>(c: Context<E>) => new URL(c.req.url).protocol === 'https:';
 
 /**
  * Cookie names carry the `__Host-` prefix on https (no Domain, Path=/,
@@ -12,13 +13,14 @@ const https = (c: Context<UiEnv>) => new URL(c.req.url).protocol === 'https:';
  * is only local development on 127.0.0.1, where Chromium still accepts
  * Secure cookies but not the prefix.
  */
-export const cookieName = (c: Context<UiEnv>, name: Name) =>
+export const cookieName = <E extends AppEnv>(c: Context<E>, name: Name) =>
   `${https(c) ? '__Host-' : ''}et_${name}`;
 
-export const readCookie = (c: Context<UiEnv>, name: Name) => getCookie(c, cookieName(c, name));
+export const readCookie = <E extends AppEnv>(c: Context<E>, name: Name) =>
+  getCookie(c, cookieName(c, name));
 
-export function writeCookie(
-  c: Context<UiEnv>,
+export function writeCookie<E extends AppEnv>(
+  c: Context<E>,
   name: Name,
   value: string,
   options: { maxAgeSeconds: number; httpOnly?: boolean },
@@ -32,5 +34,5 @@ export function writeCookie(
   });
 }
 
-export const clearCookie = (c: Context<UiEnv>, name: Name) =>
+export const clearCookie = <E extends AppEnv>(c: Context<E>, name: Name) =>
   deleteCookie(c, cookieName(c, name), { path: '/', secure: true });

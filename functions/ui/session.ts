@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { findLiveSession } from '../../db/queries/ui-sessions';
 import { cachedPrincipal } from '../auth/principal-cache';
+import type { AppEnv } from '../env';
 import { clearCookie, readCookie, writeCookie } from './cookies';
 import type { UiEnv } from './ui-env';
 
@@ -10,7 +11,11 @@ export function safeNext(raw: string | undefined): string {
 }
 
 /** Starts a session: the cookie holds the refresh token (opaque; only its hash is stored). */
-export function startSession(c: Context<UiEnv>, refreshToken: string, ttlSeconds: number) {
+export function startSession<E extends AppEnv>(
+  c: Context<E>,
+  refreshToken: string,
+  ttlSeconds: number,
+) {
   writeCookie(c, 'session', refreshToken, { maxAgeSeconds: ttlSeconds });
 }
 

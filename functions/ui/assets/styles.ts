@@ -45,6 +45,8 @@ label{display:block;font-weight:600;margin:10px 0 4px}
 input,select,textarea{font:inherit;color:var(--fg);background:var(--bg);border:1px solid var(--muted);border-radius:8px;min-height:44px;padding:8px 10px;width:100%;max-width:100%}
 button{font:inherit;min-height:44px;min-width:44px;padding:8px 16px;border-radius:8px;border:1px solid var(--accent);background:var(--accent);color:var(--on-accent);cursor:pointer;font-weight:600}
 button.quiet{background:transparent;color:var(--accent)}
+a.button{display:flex;align-items:center;justify-content:center;min-height:44px;padding:8px 16px;border-radius:8px;border:1px solid var(--accent);color:var(--accent);font-weight:600;text-decoration:none}
+ul.providers{list-style:none;margin:0;padding:0;display:grid;gap:8px}
 .inline{display:flex;flex-wrap:wrap;gap:8px;align-items:end}
 .inline>*{flex:1 1 140px}.inline>button{flex:0 0 auto}
 pre{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:10px;overflow-x:auto;max-width:100%;font-size:.85rem;white-space:pre}

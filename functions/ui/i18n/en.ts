@@ -14,6 +14,9 @@ export const en = {
   'signIn.provider': 'Account type',
   'signIn.local': 'edgetower account',
   'signIn.submit': 'Sign in',
+  'signIn.with': 'Or sign in with',
+  'signIn.providerFailed':
+    'Signing in with that provider failed ({code}). Try again or use another way.',
   'signOut.submit': 'Sign out',
   'session.refresh': 'Stay signed in',
   'session.until': 'Signed in as {user} until {time}',

@@ -16,6 +16,9 @@ export const es = {
   'signIn.provider': 'Tipo de cuenta',
   'signIn.local': 'Cuenta de edgetower',
   'signIn.submit': 'Entrar',
+  'signIn.with': 'O inicia sesión con',
+  'signIn.providerFailed':
+    'No se pudo iniciar sesión con ese proveedor ({code}). Inténtalo de nuevo o usa otro método.',
   'signOut.submit': 'Cerrar sesión',
   'session.refresh': 'Mantener la sesión',
   'session.until': 'Sesión de {user} hasta {time}',

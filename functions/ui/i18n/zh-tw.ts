@@ -16,6 +16,8 @@ export const zhTw = {
   'signIn.provider': '帳戶類型',
   'signIn.local': 'edgetower 帳戶',
   'signIn.submit': '登入',
+  'signIn.with': '或使用以下方式登入',
+  'signIn.providerFailed': '透過該身分提供者登入失敗（{code}）。請重試或改用其他方式。',
   'signOut.submit': '登出',
   'session.refresh': '保持登入',
   'session.until': '以 {user} 身分登入，有效至 {time}',

@@ -16,6 +16,8 @@ export const zh = {
   'signIn.provider': '账户类型',
   'signIn.local': 'edgetower 账户',
   'signIn.submit': '登录',
+  'signIn.with': '或使用以下方式登录',
+  'signIn.providerFailed': '通过该身份提供方登录失败（{code}）。请重试或换一种方式。',
   'signOut.submit': '退出登录',
   'session.refresh': '保持登录',
   'session.until': '以 {user} 身份登录，有效期至 {time}',

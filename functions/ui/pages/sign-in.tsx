@@ -17,14 +17,20 @@ export interface SignInProps {
   username?: string;
 }
 
+/** A redirect provider's start, marked as the dashboard's (`ui=1`) so its callback opens a session. */
+export function providerLoginHref(loginPath: string, next: string) {
+  return `${loginPath}?${new URLSearchParams({ ui: '1', next }).toString()}`;
+}
+
 /**
- * Password sign-in: local accounts and the password-type providers of GET
- * /oauth/providers (LDAP). Redirect providers (OIDC, OAuth2, CAS) are not
- * offered yet: their callback answers with tokens, not a dashboard session.
+ * Password sign-in (local accounts and the password-type providers of GET
+ * /oauth/providers, LDAP) and a link per redirect provider (OIDC, OAuth2,
+ * GitHub, CAS): those flows end in the same dashboard session.
  */
 export function SignInBody({ i18n, csrf, next, providers, error, username }: SignInProps) {
   const { t } = i18n;
   const passwordProviders = providers.filter((p) => p.password && p.name !== 'local');
+  const redirectProviders = providers.filter((p) => p.loginPath);
   return (
     <div class="card">
       {error ? (
@@ -68,6 +74,20 @@ export function SignInBody({ i18n, csrf, next, providers, error, username }: Sig
           <button type="submit">{t('signIn.submit')}</button>
         </p>
       </form>
+      {redirectProviders.length > 0 ? (
+        <section aria-labelledby="sign-in-with">
+          <h2 id="sign-in-with">{t('signIn.with')}</h2>
+          <ul class="providers">
+            {redirectProviders.map((p) => (
+              <li>
+                <a class="button" href={providerLoginHref(p.loginPath ?? '', next)}>
+                  {p.displayName}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </div>
   );
 }
