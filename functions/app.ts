@@ -55,7 +55,10 @@ export function createApp() {
   app.route('/', meteringRoutes);
   app.route('/', billRoutes);
   // The dashboard calls the API in-process through the app's own fetch.
-  app.route('/', createUiRoutes((request, env, ctx) => app.fetch(request, env, ctx)));
+  app.route(
+    '/',
+    createUiRoutes((request, env, ctx) => app.fetch(request, env, ctx)),
+  );
 
   mountApiDocs(app);
   app.notFound(onNotFound);
