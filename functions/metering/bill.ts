@@ -1,5 +1,4 @@
 import type { Database } from '../../db/client';
-import { pricesFor } from '../../db/queries/metering-prices';
 import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { badRequest } from '../errors';
@@ -7,9 +6,9 @@ import type { Bill, BillGrouping, BillRow } from './bill-schema';
 import { toCsv } from './csv';
 import { fanOut } from './fan-out';
 import { MAX_CELLS } from './metering-query';
-import { currentCurrency } from './price-timeline';
 import { type MeteringMetric, meteringMetrics } from './samples';
 import type { Quantities, StoreQuery } from './store-query-types';
+import { targetPrices } from './target-prices';
 import { resolveTargets } from './targets';
 import { inApiUnits, metricOrder } from './units';
 
@@ -47,11 +46,7 @@ export async function workspaceBill(
   if (end - start > MAX_BILL_DAYS * 86_400)
     throw badRequest(`A bill covers at most ${MAX_BILL_DAYS} days.`);
   const targets = await resolveTargets(db, principal, 'bills', { workspace });
-  const priceRows = await pricesFor(
-    db,
-    targets.map((t) => t.clusterId),
-  );
-  const currency = currentCurrency(priceRows, nowSeconds);
+  const { priceRows, currency } = await targetPrices(db, targets, nowSeconds);
   const answer = await fanOut(
     env,
     targets,

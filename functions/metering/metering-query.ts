@@ -1,13 +1,12 @@
 import type { Database } from '../../db/client';
-import { pricesFor } from '../../db/queries/metering-prices';
 import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { badRequest } from '../errors';
 import { fanOut, type PricedGroup } from './fan-out';
 import type { MeteringQueryInput, MeteringResponse, MeteringSeries } from './metering-schema';
-import { currentCurrency } from './price-timeline';
 import { type MeteringMetric, meteringMetrics } from './samples';
 import type { Dimension, GroupKey, StoreQuery } from './store-query-types';
+import { targetPrices } from './target-prices';
 import { resolveTargets } from './targets';
 import { metricOrder, toApiUnit } from './units';
 
@@ -65,11 +64,7 @@ export async function runMeteringQuery(
     cluster: input.cluster,
     workspace: input.workspace,
   });
-  const priceRows = await pricesFor(
-    db,
-    targets.map((t) => t.clusterId),
-  );
-  const currency = currentCurrency(priceRows, nowSeconds);
+  const { priceRows, currency } = await targetPrices(db, targets, nowSeconds);
   const storeFilter = { ...filter };
   const answer = await fanOut(
     env,

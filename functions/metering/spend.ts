@@ -1,11 +1,10 @@
 import type { Database } from '../../db/client';
-import { pricesFor } from '../../db/queries/metering-prices';
 import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { fanOut } from './fan-out';
 import { MAX_CELLS } from './metering-query';
-import { currentCurrency } from './price-timeline';
 import { monthStart } from './summary';
+import { targetPrices } from './target-prices';
 import { resolveTargets } from './targets';
 
 /**
@@ -21,12 +20,8 @@ export async function spendThisMonth(
 ): Promise<{ currency: string; amount: number; workspaces: number } | null> {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const targets = await resolveTargets(db, principal, 'bills', {});
-  const priceRows = await pricesFor(
-    db,
-    targets.map((t) => t.clusterId),
-  );
+  const { priceRows, currency } = await targetPrices(db, targets, nowSeconds);
   if (!priceRows.length) return null;
-  const currency = currentCurrency(priceRows, nowSeconds);
   const start = monthStart(nowSeconds);
   if (nowSeconds <= start) return { currency, amount: 0, workspaces: 0 };
   const answer = await fanOut(

@@ -1,11 +1,10 @@
 import type { Database } from '../../db/client';
-import { pricesFor } from '../../db/queries/metering-prices';
 import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { fanOut } from './fan-out';
 import { MAX_CELLS } from './metering-query';
-import { currentCurrency } from './price-timeline';
 import type { MeteringSummary } from './summary-schema';
+import { targetPrices } from './target-prices';
 import { resolveTargets } from './targets';
 import { DAY, floorTo } from './time-params';
 import { inApiUnits } from './units';
@@ -38,11 +37,7 @@ export async function workspaceSummary(
   const trendStart = floorTo(nowSeconds, DAY) - (TREND_DAYS - 1) * DAY;
   const start = Math.min(lastMonth, trendStart);
   const targets = await resolveTargets(db, principal, 'bills', { workspace });
-  const priceRows = await pricesFor(
-    db,
-    targets.map((t) => t.clusterId),
-  );
-  const currency = currentCurrency(priceRows, nowSeconds);
+  const { priceRows, currency } = await targetPrices(db, targets, nowSeconds);
   const answer = await fanOut(
     env,
     targets,
