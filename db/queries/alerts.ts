@@ -41,36 +41,6 @@ export interface Placement {
   workspaceId: string;
 }
 
-/** Namespace placements called one of `names` in one of `clusterIds`. */
-export async function placementsOf(
-  db: Database,
-  clusterIds: string[],
-  names: string[],
-): Promise<Placement[]> {
-  const uniqueNames = [...new Set(names)];
-  if (!clusterIds.length || !uniqueNames.length) return [];
-  const out: Placement[] = [];
-  const perSlice = Math.max(1, SLICE - clusterIds.length);
-  for (let i = 0; i < uniqueNames.length; i += perSlice)
-    out.push(
-      ...(await db
-        .select({
-          namespaceId: namespaces.id,
-          name: namespaces.name,
-          clusterId: namespaces.clusterId,
-          workspaceId: namespaces.workspaceId,
-        })
-        .from(namespaces)
-        .where(
-          and(
-            inArray(namespaces.clusterId, clusterIds),
-            inArray(namespaces.name, uniqueNames.slice(i, i + perSlice)),
-          ),
-        )),
-    );
-  return out;
-}
-
 export type ReceiverRow = typeof notificationReceivers.$inferSelect;
 
 /** Every receiver: routing needs them all (a few hundred rows at most). */

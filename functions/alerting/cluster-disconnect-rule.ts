@@ -1,12 +1,11 @@
 import { createDb } from '../../db/client';
 import type { Env } from '../env';
+import { UNTIL_RESOLVED_MS } from './edge-alert-sender';
 import { routeAndStore } from './intake';
 import { shardOf } from './shards';
 
 /** Storage key (in the cluster's ClusterTunnel) of the firing disconnect alert's start time. */
 const FIRING_KEY = 'alerting:cluster-disconnected';
-/** The alert stays firing until the cluster reconnects, so no resend keeps it alive. */
-const UNTIL_RESOLVED_MS = 365 * 86_400_000;
 
 /** Seconds without a live agent before `ClusterDisconnected` fires (CLUSTER_DISCONNECT_ALERT_SECONDS, default 60). */
 export function disconnectThresholdMs(env: Pick<Env, 'CLUSTER_DISCONNECT_ALERT_SECONDS'>): number {
