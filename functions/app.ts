@@ -1,6 +1,7 @@
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { alertApiRoutes } from './alerting/api-routes';
+import { resolvedAlertRoutes } from './alerting/resolved-routes';
 import { silenceRoutes } from './alerting/silence-routes';
 import { authenticate } from './auth/authenticate';
 import { discoveryRoutes } from './auth/discovery-routes';
@@ -47,6 +48,7 @@ export function createApp() {
   app.route('/', clusterRoutes);
   app.route('/api/v1', iamRoutes);
   app.route('/', alertApiRoutes);
+  app.route('/', resolvedAlertRoutes);
   app.route('/', silenceRoutes);
   app.route('/', notificationRoutes);
   app.route('/api/v1', identityProviderRoutes);

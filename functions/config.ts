@@ -8,6 +8,8 @@ export interface Settings {
   loginFailureWindowSeconds: number;
   loginLockoutSeconds: number;
   signingKeyRotationDays: number;
+  /** How long alert shards keep resolved alerts for the "recently resolved" list. */
+  resolvedAlertRetentionSeconds: number;
 }
 
 const positiveInt = (raw: string | undefined, fallback: number): number => {
@@ -27,6 +29,7 @@ export function settings(env: Env): Settings {
       loginFailureWindowSeconds: positiveInt(env.LOGIN_FAILURE_WINDOW_SECONDS, 600),
       loginLockoutSeconds: positiveInt(env.LOGIN_LOCKOUT_SECONDS, 600),
       signingKeyRotationDays: positiveInt(env.SIGNING_KEY_ROTATION_DAYS, 30),
+      resolvedAlertRetentionSeconds: positiveInt(env.RESOLVED_ALERT_RETENTION_SECONDS, 86400),
     };
     cache.set(env, s);
   }

@@ -19,6 +19,8 @@ export interface Env {
   LOGIN_FAILURE_WINDOW_SECONDS?: string;
   LOGIN_LOCKOUT_SECONDS?: string;
   SIGNING_KEY_ROTATION_DAYS?: string;
+  /** Seconds alert shards keep resolved alerts for GET /api/v1/alerts/resolved (default 86400). */
+  RESOLVED_ALERT_RETENTION_SECONDS?: string;
   /** One ClusterTunnel Durable Object per cluster (agents' WebSockets, inventory). */
   CLUSTER_TUNNEL: DurableObjectNamespace<ClusterTunnel>;
   /** Seconds of silence after which a cluster's agents count as gone (default 45). */

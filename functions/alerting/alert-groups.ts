@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createDb } from '../../db/client';
 import { activeSilences } from '../../db/queries/alerts';
+import { settings } from '../config';
 import type { Env } from '../env';
 import { fingerprint, groupLabelsOf, type Labels } from './labels';
 import {
@@ -14,10 +15,16 @@ import { buildNotification } from './notification';
 import type { AlertRoute, DeliveryMessage, RoutedAlert, StoredAlert } from './route';
 import { AlertTables, type GroupRow } from './tables';
 
-/** Resolved alerts no group still needs are forgotten after this long. */
-const RESOLVED_RETENTION_MS = 60 * 60_000;
+/**
+ * Resolved alerts are kept this many per shard at most (newest first) for
+ * the "recently resolved" list; older ones go sooner than the retention.
+ */
+export const RESOLVED_KEEP = 500;
 /** Queues take at most 100 messages per sendBatch. */
 const QUEUE_BATCH = 100;
+
+/** A recently resolved alert, as GET /api/v1/alerts/resolved lists it. */
+export type ResolvedView = StoredAlert;
 
 export interface AlertView extends StoredAlert {
   state: 'active' | 'suppressed';
@@ -51,9 +58,25 @@ export class AlertGroups extends DurableObject<Env> {
       const firing = stored.endsAt > now;
       for (const route of routes) this.#join(stored, route, firing, now);
     }
-    this.#tables.forgetResolved(now - RESOLVED_RETENTION_MS);
+    this.#pruneResolved(now);
     await this.#rearm();
     return items.length;
+  }
+
+  /** Resolved alerts no group still needs are forgotten after the retention (and beyond the count bound). */
+  #pruneResolved(now: number): void {
+    this.#tables.forgetResolved(now - this.#retentionMs);
+    this.#tables.trimResolved(now, RESOLVED_KEEP);
+  }
+
+  get #retentionMs(): number {
+    return settings(this.env).resolvedAlertRetentionSeconds * 1000;
+  }
+
+  /** Alerts resolved within the retention, most recently ended first (at most `limit`). */
+  async listResolved(now = Date.now(), limit = RESOLVED_KEEP): Promise<ResolvedView[]> {
+    const since = now - this.#retentionMs;
+    return this.#tables.resolvedAlerts(now, limit).filter((a) => a.endsAt >= since);
   }
 
   #join(alert: StoredAlert, route: AlertRoute, firing: boolean, now: number): void {
@@ -96,7 +119,9 @@ export class AlertGroups extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    await this.flush(Date.now());
+    const now = Date.now();
+    this.#pruneResolved(now);
+    await this.flush(now);
   }
 
   /**
@@ -176,10 +201,14 @@ export class AlertGroups extends DurableObject<Env> {
     return send;
   }
 
+  /** The alarm rings for the earliest due group, or when the oldest resolved alert is to be forgotten. */
   async #rearm(): Promise<void> {
-    const next = this.#tables.nextFlushAt();
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+    const flushAt = this.#tables.nextFlushAt();
+    const end = this.#tables.earliestUngroupedEnd();
+    const pruneAt = end === null ? null : end + this.#retentionMs;
+    const times = [flushAt, pruneAt].filter((t): t is number => t !== null);
+    if (times.length === 0) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.min(...times));
   }
 
   /** The shard's groups, for tests and diagnostics. */

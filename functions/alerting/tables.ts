@@ -109,6 +109,40 @@ export class AlertTables {
     );
   }
 
+  /** Recently resolved alerts, most recently ended first. */
+  resolvedAlerts(now: number, limit: number): StoredAlert[] {
+    return this.#sql
+      .exec(
+        'SELECT * FROM alerts WHERE ends_at <= ? ORDER BY ends_at DESC, fingerprint LIMIT ?',
+        now,
+        limit,
+      )
+      .toArray()
+      .map(toAlert);
+  }
+
+  /** Bounds the resolved history: all but the `keep` most recently ended go (unless a group holds them). */
+  trimResolved(now: number, keep: number): void {
+    this.#sql.exec(
+      `DELETE FROM alerts WHERE ends_at <= ?1
+         AND fingerprint NOT IN (SELECT fingerprint FROM group_alerts)
+         AND fingerprint NOT IN (
+           SELECT fingerprint FROM alerts WHERE ends_at <= ?1 ORDER BY ends_at DESC, fingerprint LIMIT ?2)`,
+      now,
+      keep,
+    );
+  }
+
+  /** The earliest end among alerts no group holds: when the next one may be forgotten. */
+  earliestUngroupedEnd(): number | null {
+    const row = this.#sql
+      .exec(
+        'SELECT MIN(ends_at) AS e FROM alerts WHERE fingerprint NOT IN (SELECT fingerprint FROM group_alerts)',
+      )
+      .toArray()[0];
+    return row?.e === null || row?.e === undefined ? null : num(row.e);
+  }
+
   group(key: string): GroupRow | undefined {
     const row = this.#sql.exec('SELECT * FROM groups WHERE key = ?', key).toArray()[0];
     return row ? toGroup(row) : undefined;

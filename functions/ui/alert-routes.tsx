@@ -13,6 +13,7 @@ import {
   type SilenceItem,
   silenceDurations,
 } from './pages/alerts';
+import type { ResolvedItem } from './pages/resolved-alerts';
 import { formInput, paramsInput, renderPage } from './render';
 import { requireSession } from './session';
 import type { ApiFetch, UiEnv } from './ui-env';
@@ -60,8 +61,9 @@ export function uiAlertRoutes(api: ApiFetch) {
     .get('/ui/alerts', requireSession, async (c) => {
       const query = paramsInput(noticeQuery, c.req.query(), 'query');
       const i18n = c.get('i18n');
-      const [alerts, silences, channels, receivers, history] = await Promise.all([
+      const [alerts, resolved, silences, channels, receivers, history] = await Promise.all([
         alertsOfVisibleClusters(c),
+        callApi<ResolvedItem[]>(c, api, '/api/v1/alerts/resolved?limit=50'),
         callApi<SilenceItem[]>(c, api, '/api/v2/silences'),
         callApi<{ items: ChannelItem[] }>(c, api, '/api/v1/notification/channels?limit=100'),
         callApi<{ items: ReceiverItem[] }>(c, api, '/api/v1/notification/receivers?limit=100'),
@@ -81,6 +83,7 @@ export function uiAlertRoutes(api: ApiFetch) {
           i18n={i18n}
           csrf={c.get('csrf')}
           alerts={alerts.sort((a, b) => b.startsAt - a.startsAt)}
+          resolved={optional(resolved)}
           silences={(optional(silences) ?? []).filter(
             (s) => s.status.state !== 'expired' || now - Date.parse(s.endsAt) < 86_400_000,
           )}

@@ -3,6 +3,7 @@ import type { AlertView } from '../../alerting/alert-groups';
 import type { channelView, historyItem, receiverView } from '../../notify/schemas';
 import type { I18n, MessageKey } from '../i18n';
 import { Csrf } from '../layout';
+import { type ResolvedItem, ResolvedSection } from './resolved-alerts';
 
 export type ChannelItem = z.infer<typeof channelView>;
 export type ReceiverItem = z.infer<typeof receiverView>;
@@ -95,6 +96,8 @@ export interface AlertsPageProps {
   i18n: I18n;
   csrf: string;
   alerts: AlertView[];
+  /** Recently resolved (undefined: the caller may not list them). */
+  resolved: ResolvedItem[] | undefined;
   silences: SilenceItem[];
   channels: ChannelItem[] | undefined;
   receivers: ReceiverItem[] | undefined;
@@ -141,6 +144,7 @@ export function AlertsBody(props: AlertsPageProps) {
           <p class="muted">{t('alerts.none')}</p>
         )}
       </section>
+      {props.resolved ? <ResolvedSection i18n={i18n} items={props.resolved} /> : null}
       <section class="card" aria-labelledby="silences">
         <h2 id="silences">{t('alerts.silences')}</h2>
         {props.silences.length === 0 ? (

@@ -1,0 +1,73 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { allClusters, tenancyOf } from '../../db/queries/alerts';
+import { bearerAuth, createRouter } from '../openapi';
+import { RESOLVED_KEEP, type ResolvedView } from './alert-groups';
+import { mayOnLabels } from './alert-scope';
+import { parseMatcher } from './am-filter';
+import { matchesAll } from './labels';
+import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A GettableAlert's shape, with the state Alertmanager never reports: resolved. */
+const resolvedAlert = (a: ResolvedView) => ({
+  labels: a.labels,
+  annotations: a.annotations,
+  startsAt: iso(a.startsAt),
+  endsAt: iso(a.endsAt),
+  updatedAt: iso(a.updatedAt),
+  generatorURL: a.generatorURL,
+  fingerprint: a.fingerprint,
+  receivers: a.receivers.map((name) => ({ name })),
+  status: { state: 'resolved' as const, silencedBy: [], inhibitedBy: [] },
+});
+
+const resolvedRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/alerts/resolved',
+  tags: ['alerts'],
+  summary: 'Recently resolved alerts you may see, most recently ended first',
+  description:
+    "Alertmanager's GET /api/v2/alerts (and so amtool) lists only alerts still firing; this lists those that ended within RESOLVED_ALERT_RETENTION_SECONDS (default 24 h, at most 500 per cluster), tenant-filtered exactly like the firing list.",
+  security: bearerAuth,
+  request: {
+    query: z.object({
+      filter: z.union([z.string().max(1024), z.array(z.string().max(1024)).max(32)]).optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+    }),
+  },
+  responses: {
+    200: { description: 'Resolved alerts (GettableAlert shape, status.state "resolved").' },
+    400: { description: 'Bad filter or limit.' },
+  },
+});
+
+/** Resolved alerts, kept by each shard for a bounded time. */
+export const resolvedAlertRoutes = createRouter().openapi(resolvedRoute, async (c) => {
+  const query = c.req.valid('query');
+  const filters = (typeof query.filter === 'string' ? [query.filter] : (query.filter ?? [])).map(
+    parseMatcher,
+  );
+  const db = c.get('db');
+  const now = Date.now();
+  const clusters = await allClusters(db);
+  const shards = [GLOBAL_SHARD, ...clusters.map((cl) => shardOf(cl.name))];
+  const perShard = await Promise.all(
+    shards.map((s) => shardStub(c.env, s).listResolved(now, RESOLVED_KEEP)),
+  );
+  const alerts = perShard.flat();
+  const tenancy = await tenancyOf(
+    db,
+    alerts.map((a) => a.labels),
+  );
+  const principal = c.get('principal');
+  const visible = alerts
+    .filter(
+      (a) =>
+        mayOnLabels(principal, 'list', 'alerts', a.labels, tenancy) &&
+        matchesAll(a.labels, filters),
+    )
+    .sort((a, b) => b.endsAt - a.endsAt || a.fingerprint.localeCompare(b.fingerprint))
+    .slice(0, query.limit);
+  return c.json(visible.map(resolvedAlert), 200);
+});
