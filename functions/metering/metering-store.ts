@@ -14,6 +14,7 @@ import {
   writeRetention,
 } from './store-retention';
 import { storeSchema } from './store-schema';
+import { claimWindow, windowsSchema } from './store-windows';
 
 /**
  * The metering facts of one cluster (object name `cluster:<clusterName>`),
@@ -30,30 +31,35 @@ export class MeteringStore extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(storeSchema);
+    this.#sql.exec(windowsSchema);
     this.#ids = new SeriesIds(this.#sql);
   }
 
   /**
    * Takes one batch, idempotently by (agentId, seq): the id is recorded in
    * the same transaction as the facts, so a batch is counted exactly once
-   * even when the agent resends it after a lost acknowledgement.
+   * even when the agent resends it after a lost acknowledgement. A batch
+   * for a window another agent (replica) already delivered is a duplicate
+   * too (`window: true`; see store-windows.ts), so a leader hand-over
+   * never counts a window twice.
    */
   async ingest(
     agentId: string,
     seq: number,
     payload: MeteringPayload,
-  ): Promise<{ duplicate: boolean }> {
-    const duplicate = this.ctx.storage.transactionSync(() => {
+  ): Promise<{ duplicate: boolean; window?: true }> {
+    const outcome = this.ctx.storage.transactionSync((): 'new' | 'seen' | 'owned' => {
       const seen = this.#sql
         .exec('SELECT 1 FROM ingested WHERE agent = ? AND seq = ?', agentId, seq)
         .toArray().length;
-      if (seen) return true;
+      if (seen) return 'seen';
       this.#sql.exec(
         'INSERT INTO ingested (agent, seq, at) VALUES (?, ?, ?)',
         agentId,
         seq,
         Date.now(),
       );
+      if (!claimWindow(this.#sql, agentId, payload.windowStart, payload.windowEnd)) return 'owned';
       try {
         addWindow(this.#sql, this.#ids, payload, this.#rawCutoff());
       } catch (error) {
@@ -61,13 +67,14 @@ export class MeteringStore extends DurableObject<Env> {
         this.#ids.forget();
         throw error;
       }
-      return false;
+      return 'new';
     });
     // Checked once per object lifetime: the alarm re-arms itself.
     if (!this.#alarmArmed && (await this.ctx.storage.getAlarm()) === null)
       await this.ctx.storage.setAlarm(Date.now() + PRUNE_INTERVAL_MS);
     this.#alarmArmed = true;
-    return { duplicate };
+    if (outcome === 'owned') return { duplicate: true, window: true };
+    return { duplicate: outcome === 'seen' };
   }
 
   /** Per group, bucket and price period sums of this cluster's facts (see store-query.ts). */

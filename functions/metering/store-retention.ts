@@ -1,3 +1,5 @@
+import { pruneWindows } from './store-windows';
+
 /** How long each fact table keeps its rows, in days; 0 keeps them forever. */
 export interface Retention {
   rawDays: number;
@@ -41,7 +43,10 @@ export function writeRetention(sql: SqlStorage, retention: Retention): void {
 export const rawCutoff = (retention: Retention, nowSeconds: number) =>
   retention.rawDays ? nowSeconds - retention.rawDays * DAY : 0;
 
-/** Deletes facts past retention, the (agent, seq) ids as old as raw facts, and orphaned series. */
+/**
+ * Deletes facts past retention, the (agent, seq) ids and window owners as
+ * old as raw facts, and orphaned series.
+ */
 export function prune(sql: SqlStorage, retention: Retention, nowSeconds: number): void {
   const cut = (table: string, days: number) => {
     if (days) sql.exec(`DELETE FROM ${table} WHERE t < ?`, nowSeconds - days * DAY);
@@ -52,6 +57,7 @@ export function prune(sql: SqlStorage, retention: Retention, nowSeconds: number)
   // An agent's spool never holds a batch longer than the raw facts it made are kept.
   const idDays = Math.max(retention.rawDays, 7);
   sql.exec('DELETE FROM ingested WHERE at < ?', (nowSeconds - idDays * DAY) * 1000);
+  pruneWindows(sql, nowSeconds - idDays * DAY);
   if (retention.dailyDays)
     sql.exec(
       `DELETE FROM series WHERE id NOT IN (SELECT series FROM facts_day)

@@ -24,9 +24,11 @@ describe('MeteringStore ingest', () => {
     const batch = windowOf(t, 60, [{ pod: 'a' }, { pod: 'b', cores: 2 }]);
     expect(await stub.ingest('agent-1', 1, batch)).toEqual({ duplicate: false });
     expect(await stub.ingest('agent-1', 1, batch)).toEqual({ duplicate: true });
-    // Another agent's seq 1 is a different batch.
-    expect(await stub.ingest('agent-2', 1, batch)).toEqual({ duplicate: false });
-    const result = await answer(stub, { start: t, end: t + 60 });
+    // Another agent's seq 1 is a different batch (of the next window: the same
+    // window from another agent is a hand-over duplicate, metering-handover.test.ts).
+    const next = windowOf(t + 60, 60, [{ pod: 'a' }, { pod: 'b', cores: 2 }]);
+    expect(await stub.ingest('agent-2', 1, next)).toEqual({ duplicate: false });
+    const result = await answer(stub, { start: t, end: t + 120 });
     expect(total(result.groups)).toBe(2 * (60 + 120));
   });
 
