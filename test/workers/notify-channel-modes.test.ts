@@ -3,7 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryMessage, WebhookPayload } from '../../functions/alerting/route';
 import worker from '../../functions/index';
 import { type Fixture, seedFixture } from './support/fixture';
-import { apiWith, devEnv, sinkRecords, sinkUrl, uniquePrefix } from './support/notify';
+import {
+  apiWith,
+  channelMaker,
+  deliveryMessage,
+  devEnv,
+  sinkRecords,
+  sinkUrl,
+  uniquePrefix,
+} from './support/notify';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -33,19 +41,7 @@ const payload: WebhookPayload = {
   ],
 };
 
-let channelSeq = 0;
-async function createChannel(type: string, config: Record<string, unknown>) {
-  return apiWith('POST', '/api/v1/notification/channels', fx.as('admin'), {
-    name: `mode-${type}-${channelSeq++}`,
-    type,
-    config,
-  });
-}
-async function channel(type: string, config: Record<string, unknown>): Promise<string> {
-  const res = await createChannel(type, config);
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return (res.body as { id: string }).id;
-}
+const { create: createChannel, channel } = channelMaker(() => fx.as('admin'), 'mode-');
 
 async function deliver(channelIds: string[]) {
   const batch = createMessageBatch<DeliveryMessage>(
@@ -54,15 +50,7 @@ async function deliver(channelIds: string[]) {
       id: `m${i}`,
       timestamp: new Date(),
       attempts: 1,
-      body: {
-        notificationId: `n-${crypto.randomUUID()}`,
-        channelId,
-        receiverId: 'r-ops',
-        receiverName: 'ops',
-        owner: 'platform',
-        createdAt: Date.now(),
-        payload,
-      },
+      body: deliveryMessage(channelId, payload, { notificationId: `n-${crypto.randomUUID()}` }),
     })),
   );
   const ctx = createExecutionContext();

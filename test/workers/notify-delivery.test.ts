@@ -6,7 +6,15 @@ import type { DeliveryMessage, WebhookPayload } from '../../functions/alerting/r
 import worker from '../../functions/index';
 import { NOTIFY_MAX_RETRIES } from '../../functions/notify/consumer';
 import { api, type Fixture, seedFixture } from './support/fixture';
-import { apiWith, devEnv, sinkRecords, sinkUrl, uniquePrefix } from './support/notify';
+import {
+  apiWith,
+  channelMaker,
+  deliveryMessage,
+  devEnv,
+  sinkRecords,
+  sinkUrl,
+  uniquePrefix,
+} from './support/notify';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -36,26 +44,10 @@ const payload: WebhookPayload = {
   ],
 };
 
-let channelSeq = 0;
-async function channel(type: string, config: Record<string, unknown>): Promise<string> {
-  const res = await apiWith('POST', '/api/v1/notification/channels', fx.as('admin'), {
-    name: `${type}-${channelSeq++}`,
-    type,
-    config,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return (res.body as { id: string }).id;
-}
+const { channel } = channelMaker(() => fx.as('admin'), '');
 
-const message = (channelId: string, notificationId = crypto.randomUUID()): DeliveryMessage => ({
-  notificationId,
-  channelId,
-  receiverId: 'r-ops',
-  receiverName: 'ops',
-  owner: 'platform',
-  createdAt: Date.now(),
-  payload,
-});
+const message = (channelId: string, notificationId = crypto.randomUUID()): DeliveryMessage =>
+  deliveryMessage(channelId, payload, { notificationId });
 
 /** Runs the worker's queue handler on one batch and returns the per-message outcome. */
 async function consume(

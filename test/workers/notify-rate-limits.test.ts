@@ -7,7 +7,14 @@ import type { DeliveryMessage, WebhookPayload } from '../../functions/alerting/r
 import worker from '../../functions/index';
 import { DINGTALK_PER_MINUTE } from '../../functions/notify/rate-limits';
 import { api, type Fixture, seedFixture } from './support/fixture';
-import { apiWith, devEnv, sinkRecords, sinkUrl, uniquePrefix } from './support/notify';
+import {
+  channelMaker,
+  deliveryMessage,
+  devEnv,
+  sinkRecords,
+  sinkUrl,
+  uniquePrefix,
+} from './support/notify';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -38,27 +45,10 @@ const payload: WebhookPayload = {
   ],
 };
 
-let channelSeq = 0;
-async function channel(type: string, config: Record<string, unknown>): Promise<string> {
-  const res = await apiWith('POST', '/api/v1/notification/channels', fx.as('admin'), {
-    name: `rl-${type}-${channelSeq++}`,
-    type,
-    config,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return (res.body as { id: string }).id;
-}
+const { channel } = channelMaker(() => fx.as('admin'), 'rl-');
 
-const message = (channelId: string, body: Partial<DeliveryMessage> = {}): DeliveryMessage => ({
-  notificationId: crypto.randomUUID(),
-  channelId,
-  receiverId: 'r-ops',
-  receiverName: 'ops',
-  owner: 'platform',
-  createdAt: Date.now(),
-  payload,
-  ...body,
-});
+const message = (channelId: string, body: Partial<DeliveryMessage> = {}): DeliveryMessage =>
+  deliveryMessage(channelId, payload, body);
 
 interface Requeued {
   body: DeliveryMessage;

@@ -10,7 +10,14 @@ import {
 } from '../../functions/notify/templates/compose';
 import { fitMessage, MAX_PARTS, sizeOf } from '../../functions/notify/templates/fit';
 import { type Fixture, seedFixture } from './support/fixture';
-import { apiWith, devEnv, sinkRecords, sinkUrl, uniquePrefix } from './support/notify';
+import {
+  channelMaker,
+  deliveryMessage,
+  devEnv,
+  sinkRecords,
+  sinkUrl,
+  uniquePrefix,
+} from './support/notify';
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -170,27 +177,10 @@ describe('size limits: truncate or split', () => {
   });
 });
 
-let channelSeq = 0;
-async function channel(type: string, config: Record<string, unknown>): Promise<string> {
-  const res = await apiWith('POST', '/api/v1/notification/channels', fx.as('admin'), {
-    name: `tpl-${type}-${channelSeq++}`,
-    type,
-    config,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return (res.body as { id: string }).id;
-}
+const { create: createChannel, channel } = channelMaker(() => fx.as('admin'), 'tpl-');
 
 async function deliver(channelId: string, payload: WebhookPayload) {
-  const body: DeliveryMessage = {
-    notificationId: crypto.randomUUID(),
-    channelId,
-    receiverId: 'r-ops',
-    receiverName: 'ops',
-    owner: 'platform',
-    createdAt: Date.now(),
-    payload,
-  };
+  const body = deliveryMessage(channelId, payload);
   const batch = createMessageBatch<DeliveryMessage>('notifications', [
     { id: 'm0', timestamp: new Date(), attempts: 1, body },
   ]);
@@ -283,11 +273,7 @@ describe('channel contracts with languages, templates and split messages', () =>
       { webhookUrl: sinkUrl('/x'), overflow: 'wrap' },
       { webhookUrl: sinkUrl('/x'), titleTemplate: '' },
     ]) {
-      const res = await apiWith('POST', '/api/v1/notification/channels', fx.as('admin'), {
-        name: `tpl-bad-${channelSeq++}`,
-        type: 'discord',
-        config,
-      });
+      const res = await createChannel('discord', config);
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({
         code: expect.any(String),

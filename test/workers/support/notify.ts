@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
+import type { DeliveryMessage, WebhookPayload } from '../../../functions/alerting/route';
 import worker from '../../../functions/index';
 import type { SinkRecord } from './notify-sink-global-setup';
 
@@ -43,3 +44,42 @@ export async function sinkRecords(prefix: string): Promise<SinkRecord[]> {
 /** A unique path prefix per test so records never mix. */
 let seq = 0;
 export const uniquePrefix = (name: string) => `/${name}-${Date.now().toString(36)}-${seq++}`;
+
+/**
+ * Creates notification channels through the API as `headers()` (read at
+ * each call: fixtures are seeded in beforeAll), named
+ * `${namePrefix}${type}-${n}` with n counting per maker so every test
+ * file's names stay unique and stable.
+ */
+export function channelMaker(headers: () => Record<string, string>, namePrefix = '') {
+  let seq = 0;
+  const create = (type: string, config: Record<string, unknown>) =>
+    apiWith('POST', '/api/v1/notification/channels', headers(), {
+      name: `${namePrefix}${type}-${seq++}`,
+      type,
+      config,
+    });
+  /** Creates one and returns its id; the test fails unless the API answers 201. */
+  const channel = async (type: string, config: Record<string, unknown>): Promise<string> => {
+    const res = await create(type, config);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return (res.body as { id: string }).id;
+  };
+  return { create, channel };
+}
+
+/** A queue message delivering `payload` to one channel for the platform receiver `ops`. */
+export const deliveryMessage = (
+  channelId: string,
+  payload: WebhookPayload,
+  overrides: Partial<DeliveryMessage> = {},
+): DeliveryMessage => ({
+  notificationId: crypto.randomUUID(),
+  channelId,
+  receiverId: 'r-ops',
+  receiverName: 'ops',
+  owner: 'platform',
+  createdAt: Date.now(),
+  payload,
+  ...overrides,
+});
