@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectAgent } from './support/agent-socket';
 import { adminToken, bearer } from './support/auth';
+import { registerCluster } from './support/cluster-tunnel';
 import { api } from './support/fixture';
 
 let admin: Record<string, string>;
@@ -12,17 +12,7 @@ beforeAll(async () => {
 });
 afterEach(() => vi.useRealTimers());
 
-async function register(name: string): Promise<{ joinToken: string; stub: DurableObjectStub }> {
-  const res = await api('POST', '/api/v1/clusters', admin, { name });
-  expect(res.status).toBe(201);
-  const row = await env.DB.prepare('SELECT id FROM clusters WHERE name = ?')
-    .bind(name)
-    .first<{ id: string }>();
-  return {
-    joinToken: (res.body as { joinToken: string }).joinToken,
-    stub: env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(row?.id ?? '')),
-  };
-}
+const register = (name: string) => registerCluster(admin, name);
 
 const disconnectAlerts = async (cluster: string) =>
   (

@@ -6,6 +6,7 @@ import { minorOf, versionSkew } from '../../functions/alerting/version-skew-rule
 import type { NodeSummary } from '../../functions/tunnel/inventory';
 import { connectAgent, type TestAgent } from './support/agent-socket';
 import { adminToken, bearer } from './support/auth';
+import { registerCluster } from './support/cluster-tunnel';
 import { api } from './support/fixture';
 
 let admin: Record<string, string>;
@@ -15,17 +16,7 @@ beforeAll(async () => {
 });
 afterEach(() => vi.useRealTimers());
 
-async function register(name: string): Promise<{ joinToken: string; stub: DurableObjectStub }> {
-  const res = await api('POST', '/api/v1/clusters', admin, { name });
-  expect(res.status).toBe(201);
-  const row = await env.DB.prepare('SELECT id FROM clusters WHERE name = ?')
-    .bind(name)
-    .first<{ id: string }>();
-  return {
-    joinToken: (res.body as { joinToken: string }).joinToken,
-    stub: env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(row?.id ?? '')),
-  };
-}
+const register = (name: string) => registerCluster(admin, name);
 
 interface ListedAlert {
   labels: Record<string, string>;
@@ -56,6 +47,13 @@ const node = (name: string, ready: boolean, extra: Partial<NodeSummary> = {}): N
 
 const cluster = { kubernetesVersion: 'v1.30.2', platform: 'linux/amd64' };
 
+/** An inventory snapshot of `nodes` (no namespaces or events), as the agent sends on connect. */
+const sendSnapshot = (agent: TestAgent, seq: number, nodes: NodeSummary[]) =>
+  agent.send({
+    type: 'inventory',
+    update: { type: 'snapshot', seq, cluster, nodes, namespaces: [], events: [] },
+  });
+
 /** Rings the tunnel's alarm at `at`, the agent heard from just before (so liveness keeps it). */
 async function alarmAt(stub: DurableObjectStub, agent: TestAgent, at: number): Promise<void> {
   vi.setSystemTime(at);
@@ -70,17 +68,11 @@ describe('built-in rules: NodeNotReady and EdgeNodeOffline', () => {
     const agent = await connectAgent(joinToken);
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = Date.now();
-    await agent.send({
-      type: 'inventory',
-      update: {
-        type: 'snapshot',
-        seq: 1,
-        cluster,
-        nodes: [node('cp-1', true), node('worker-1', false), node('edge-1', false, { edge: true })],
-        namespaces: [],
-        events: [],
-      },
-    });
+    await sendSnapshot(agent, 1, [
+      node('cp-1', true),
+      node('worker-1', false),
+      node('edge-1', false, { edge: true }),
+    ]);
 
     await alarmAt(stub, agent, t0 + 30_000);
     expect(await firing('nodes-fading')).toEqual([]);
@@ -124,43 +116,20 @@ describe('built-in rules: NodeNotReady and EdgeNodeOffline', () => {
     const agent = await connectAgent(joinToken);
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = Date.now();
-    await agent.send({
-      type: 'inventory',
-      update: {
-        type: 'snapshot',
-        seq: 1,
-        cluster,
-        nodes: [
-          node('long-gone', false, { lastTransition: new Date(t0 - 600_000).toISOString() }),
-          node('blip', false),
-        ],
-        namespaces: [],
-        events: [],
-      },
-    });
+    await sendSnapshot(agent, 1, [
+      node('long-gone', false, { lastTransition: new Date(t0 - 600_000).toISOString() }),
+      node('blip', false),
+    ]);
     await alarmAt(stub, agent, t0 + 1000);
     expect(await firing('nodes-flapping')).toEqual(['NodeNotReady/long-gone']);
 
     // blip recovers within the minute: the snapshot that no longer lists it as not ready cancels its timer.
-    await agent.send({
-      type: 'inventory',
-      update: {
-        type: 'snapshot',
-        seq: 2,
-        cluster,
-        nodes: [node('long-gone', false), node('blip', true)],
-        namespaces: [],
-        events: [],
-      },
-    });
+    await sendSnapshot(agent, 2, [node('long-gone', false), node('blip', true)]);
     await alarmAt(stub, agent, t0 + 120_000);
     expect(await firing('nodes-flapping')).toEqual(['NodeNotReady/long-gone']);
 
     // A snapshot without the node resolves it.
-    await agent.send({
-      type: 'inventory',
-      update: { type: 'snapshot', seq: 3, cluster, nodes: [], namespaces: [], events: [] },
-    });
+    await sendSnapshot(agent, 3, []);
     await vi.waitFor(async () => expect(await firing('nodes-flapping')).toEqual([]));
     agent.ws.close();
   });
@@ -170,17 +139,7 @@ describe('built-in rules: NodeNotReady and EdgeNodeOffline', () => {
     const agent = await connectAgent(joinToken);
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = Date.now();
-    await agent.send({
-      type: 'inventory',
-      update: {
-        type: 'snapshot',
-        seq: 1,
-        cluster,
-        nodes: [node('worker-9', false)],
-        namespaces: [],
-        events: [],
-      },
-    });
+    await sendSnapshot(agent, 1, [node('worker-9', false)]);
     await alarmAt(stub, agent, t0 + 61_000);
     expect(await firing('nodes-deleted', 'NodeNotReady')).toEqual(['NodeNotReady/worker-9']);
     expect((await api('DELETE', '/api/v1/clusters/nodes-deleted', admin)).status).toBe(204);
