@@ -13,6 +13,7 @@ import { iamRoutes } from './iam/routes';
 import { loginRoutes } from './identity/login-routes';
 import { identityProviderRoutes } from './identity/routes';
 import { billRoutes } from './metering/bill-routes';
+import { retentionRoutes } from './metering/retention-routes';
 import { meteringRoutes } from './metering/routes';
 import { audit } from './middleware/audit';
 import { limitBody, requireJson } from './middleware/body';
@@ -55,6 +56,7 @@ export function createApp() {
   app.route('/api/v1', quotaRoutes);
   app.route('/', overviewRoutes);
   app.route('/', meteringRoutes);
+  app.route('/', retentionRoutes);
   app.route('/', billRoutes);
   // The dashboard calls the API in-process through the app's own fetch.
   app.route(
