@@ -114,6 +114,17 @@ describe('metering retention tenancy', () => {
   });
 });
 
+describe('metering retention in the API doc', () => {
+  it('is documented in /openapi.json with both methods', async () => {
+    const res = await api('GET', '/openapi.json', {});
+    const paths = (res.body as { paths: Record<string, Record<string, unknown>> }).paths;
+    expect(Object.keys(paths['/api/v1/clusters/{c}/metering/retention'] ?? {}).sort()).toEqual([
+      'get',
+      'put',
+    ]);
+  });
+});
+
 describe('metering retention in the store', () => {
   it("the store's alarm prunes minute facts by the retention set through the API", async () => {
     const store = env.METERING_STORE.getByName('cluster:west');
