@@ -8,14 +8,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process';
-import { type KubeEmulator, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
+import { bearerFetch, signInAdmin, startAgentCluster } from '../support/e2e-fleet';
+import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { startTlsFront } from '../support/tls-front';
-import {
-  removeState,
-  startWranglerDev,
-  testSecrets,
-  type WranglerDev,
-} from '../support/wrangler-dev';
+import { removeState, startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
 
 /**
  * The whole path as deployed: `wrangler dev` (workerd, D1, the ClusterTunnel
@@ -37,15 +33,7 @@ let adminJwt: string;
 let joinToken: string;
 const agents: AgentProcess[] = [];
 
-const api = (p: string, init: RequestInit = {}) =>
-  fetch(`${edge.url}${p}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${adminJwt}`,
-      'content-type': 'application/json',
-      ...init.headers,
-    },
-  });
+const api = (p: string, init?: RequestInit) => bearerFetch(edge.url, adminJwt, p, init);
 
 interface ClusterView {
   status: string;
@@ -100,7 +88,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', () => resolve()));
   prometheusUrl = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
-  kube = await startKubeEmulator({
+  ({ kube, kubeconfig } = await startAgentCluster(workDir, {
     cluster: {
       nodes: 4,
       edgeNodes: 1,
@@ -111,27 +99,9 @@ beforeAll(async () => {
       warningEvents: 5,
     },
     bookmarkIntervalMs: 1000,
-  });
-  kubeconfig = path.join(workDir, 'kubeconfig');
-  await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
-  // What the agent manifest creates: the namespace holding the agents' Lease.
-  kube.store.create('namespaces', {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name: 'edgetower-system' },
-  });
+  }));
   edge = await startWranglerDev({ vars: { TUNNEL_LIVENESS_SECONDS: String(LIVENESS_SECONDS) } });
-  const login = await fetch(`${edge.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: 'admin',
-      password: testSecrets.ADMIN_PASSWORD,
-    }),
-  });
-  expect(login.status).toBe(200);
-  adminJwt = ((await login.json()) as { access_token: string }).access_token;
+  adminJwt = await signInAdmin(edge.url);
 });
 
 afterAll(async () => {
@@ -282,14 +252,19 @@ describe('tunnel end to end', () => {
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
-    let text = decoder.decode((await reader.read()).value, { stream: true });
+    let text = '';
+    // A stream promises bytes, not chunk boundaries: read until the text is there (or the stream ends).
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await readUntil('starts');
     expect(text).toContain('starts');
     kube.store.appendPodLog(pod.namespace, pod.name, 'a line written after the follow began');
-    while (!text.includes('after the follow began')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
+    await readUntil('after the follow began');
     expect(text).toContain('a line written after the follow began');
     await reader.cancel();
   });
