@@ -5,13 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process';
-import { type KubeEmulator, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
-import {
-  removeState,
-  startWranglerDev,
-  testSecrets,
-  type WranglerDev,
-} from '../support/wrangler-dev';
+import { bearerFetch, registerCluster, signInAdmin, startAgentCluster } from '../support/e2e-fleet';
+import type { KubeEmulator } from '../support/kube-emulator';
+import { removeState, startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
 
 /**
  * The edge's own alert rules as deployed: `wrangler dev` + the Kubernetes
@@ -41,15 +37,7 @@ const posted: { status: string; alerts: { status: string; labels: Record<string,
   [];
 const agents: AgentProcess[] = [];
 
-const api = (p: string, init: RequestInit = {}) =>
-  fetch(`${edge.url}${p}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${adminJwt}`,
-      'content-type': 'application/json',
-      ...init.headers,
-    },
-  });
+const api = (p: string, init?: RequestInit) => bearerFetch(edge.url, adminJwt, p, init);
 
 interface EdgeAlert {
   labels: Record<string, string>;
@@ -103,28 +91,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', () => resolve()));
   sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/hook`;
-  kube = await startKubeEmulator({
+  ({ kube, kubeconfig } = await startAgentCluster(workDir, {
     // node-00001 is a NotReady worker, node-00003 a (ready) KubeEdge edge node.
     cluster: { nodes: 4, edgeNodes: 1, notReadyNodes: 1, namespaces: 2, pods: 10 },
     bookmarkIntervalMs: 1000,
-  });
-  kubeconfig = path.join(workDir, 'kubeconfig');
-  await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
-  kube.store.create('namespaces', {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name: 'edgetower-system' },
-  });
+  }));
   edge = await startWranglerDev({ vars });
-  const login = await fetch(`${edge.url}/oauth/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: 'admin',
-      password: testSecrets.ADMIN_PASSWORD,
-    }),
-  });
-  adminJwt = ((await login.json()) as { access_token: string }).access_token;
+  adminJwt = await signInAdmin(edge.url);
 });
 
 afterAll(async () => {
@@ -138,12 +111,7 @@ afterAll(async () => {
 
 describe('built-in edge rules end to end', () => {
   it('a platform receiver with a webhook channel hears the cluster’s alerts', async () => {
-    const reg = await api('/api/v1/clusters', {
-      method: 'POST',
-      body: JSON.stringify({ name: CLUSTER }),
-    });
-    expect(reg.status).toBe(201);
-    joinToken = ((await reg.json()) as { joinToken: string }).joinToken;
+    joinToken = await registerCluster(api, { name: CLUSTER });
     const channel = await api('/api/v1/notification/channels', {
       method: 'POST',
       body: JSON.stringify({ name: 'e2e-hook', type: 'webhook', config: { url: sinkUrl } }),

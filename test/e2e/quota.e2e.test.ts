@@ -3,14 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process';
-import { type KubeEmulator, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
-import {
-  freePort,
-  removeState,
-  startWranglerDev,
-  testSecrets,
-  type WranglerDev,
-} from '../support/wrangler-dev';
+import { bearerFetch, registerCluster, signInAdmin, startAgentCluster } from '../support/e2e-fleet';
+import type { KubeEmulator } from '../support/kube-emulator';
+import { freePort, removeState, startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
 
 /**
  * Workspace quotas through the whole path: a PUT at `wrangler dev` reaches a
@@ -26,15 +21,7 @@ let workDir: string;
 let adminJwt: string;
 let agent: AgentProcess;
 
-const api = (p: string, init: RequestInit = {}) =>
-  fetch(`${edge.url}${p}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${adminJwt}`,
-      'content-type': 'application/json',
-      ...init.headers,
-    },
-  });
+const api = (p: string, init?: RequestInit) => bearerFetch(edge.url, adminJwt, p, init);
 
 async function eventually<T>(
   probe: () => Promise<T | undefined>,
@@ -72,27 +59,11 @@ const createPod = async (name: string, cpu: string) => {
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'edgetower-quota-e2e-'));
-  kube = await startKubeEmulator({ bookmarkIntervalMs: 1000 });
-  kube.store.create('namespaces', { metadata: { name: 'edgetower-system' } });
-  const kubeconfig = path.join(workDir, 'kubeconfig');
-  await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
+  let kubeconfig: string;
+  ({ kube, kubeconfig } = await startAgentCluster(workDir, { bookmarkIntervalMs: 1000 }));
   edge = await startWranglerDev();
-  const login = await fetch(`${edge.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: 'admin',
-      password: testSecrets.ADMIN_PASSWORD,
-    }),
-  });
-  adminJwt = ((await login.json()) as { access_token: string }).access_token;
-  const registered = await api('/api/v1/clusters', {
-    method: 'POST',
-    body: JSON.stringify({ name: CLUSTER }),
-  });
-  expect(registered.status).toBe(201);
-  const { joinToken } = (await registered.json()) as { joinToken: string };
+  adminJwt = await signInAdmin(edge.url);
+  const joinToken = await registerCluster(api, { name: CLUSTER });
   const port = await freePort();
   agent = await startAgentProcess({
     name: 'quota-agent',

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { expect } from 'vitest';
+import {
+  type KubeEmulator,
+  type KubeEmulatorOptions,
+  startKubeEmulator,
+  writeKubeconfig,
+} from './kube-emulator';
+import { testSecrets } from './wrangler-dev';
+
+/**
+ * The set-up every e2e file against `wrangler dev` and a real agent repeats:
+ * an emulated cluster ready for the agent, the admin's sign-in, API calls
+ * as the admin and a cluster's registration. (The dashboard's fleet in
+ * browser-fleet.ts builds a whole scene on top and is used outside vitest.)
+ */
+
+/**
+ * Starts the Kubernetes API emulator with `options`, creates the
+ * namespace the agent manifest would (it holds the agents' Lease) and
+ * writes a kubeconfig for the agent into `workDir`.
+ */
+export async function startAgentCluster(
+  workDir: string,
+  options: KubeEmulatorOptions = {},
+): Promise<{ kube: KubeEmulator; kubeconfig: string }> {
+  const kube = await startKubeEmulator(options);
+  kube.store.create('namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'edgetower-system' },
+  });
+  const kubeconfig = path.join(workDir, 'kubeconfig');
+  await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
+  return { kube, kubeconfig };
+}
+
+/** Signs in as the seeded admin (password grant) and returns the access token. */
+export async function signInAdmin(edgeUrl: string): Promise<string> {
+  const login = await fetch(`${edgeUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username: 'admin',
+      password: testSecrets.ADMIN_PASSWORD,
+    }),
+  });
+  expect(login.status).toBe(200);
+  return ((await login.json()) as { access_token: string }).access_token;
+}
+
+/** A JSON API call at the edge with a bearer token. */
+export const bearerFetch = (edgeUrl: string, token: string, p: string, init: RequestInit = {}) =>
+  fetch(`${edgeUrl}${p}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      ...init.headers,
+    },
+  });
+
+/** Registers a cluster through `api` (as an admin) and returns its join token. */
+export async function registerCluster(
+  api: (p: string, init?: RequestInit) => Promise<Response>,
+  cluster: { name: string; labels?: Record<string, string> },
+): Promise<string> {
+  const reg = await api('/api/v1/clusters', { method: 'POST', body: JSON.stringify(cluster) });
+  expect(reg.status).toBe(201);
+  return ((await reg.json()) as { joinToken: string }).joinToken;
+}
