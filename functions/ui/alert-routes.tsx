@@ -1,10 +1,11 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { notFound } from '../errors';
 import { visibleAlerts } from '../overview/visible-alerts';
 import { visibleClusterRecords } from '../overview/visible-clusters';
 import { type ApiAnswer, callApi } from './api-client';
 import { orThrow } from './api-errors';
+import type { FormProblem } from './forms/form-problem';
 import {
   AlertsBody,
   type ChannelItem,
@@ -30,7 +31,7 @@ const silenceForm = z.object({
 const idForm = z.object({ id: z.string().min(1).max(64) });
 const testForm = idForm.extend({ name: z.string().max(253).default('') });
 const noticeQuery = z.object({
-  notice: z.enum(['silenced', 'tested', 'expired']).optional(),
+  notice: z.enum(['silenced', 'tested', 'expired', 'created', 'deleted']).optional(),
   until: z.iso.datetime().optional(),
   name: z.string().max(253).optional(),
 });
@@ -55,44 +56,71 @@ async function alertsOfVisibleClusters(c: Ctx) {
   );
 }
 
+/**
+ * The alerts page as the signed-in user sees it; a form that was not saved
+ * comes back on it with its problem (and the problem's status).
+ */
+export async function renderAlertsPage(
+  c: Context<UiEnv>,
+  api: ApiFetch,
+  extra: { notice?: string | undefined; problem?: FormProblem | undefined },
+) {
+  const i18n = c.get('i18n');
+  const [alerts, resolved, silences, channels, receivers, history] = await Promise.all([
+    alertsOfVisibleClusters(c),
+    callApi<ResolvedItem[]>(c, api, '/api/v1/alerts/resolved?limit=50'),
+    callApi<SilenceItem[]>(c, api, '/api/v2/silences'),
+    callApi<{ items: ChannelItem[] }>(c, api, '/api/v1/notification/channels?limit=100'),
+    callApi<{ items: ReceiverItem[] }>(c, api, '/api/v1/notification/receivers?limit=100'),
+    callApi<{ items: DeliveryItem[] }>(c, api, '/api/v1/notification/history?limit=20'),
+  ]);
+  const now = Date.now();
+  return renderPage(
+    c,
+    { title: i18n.t('alerts.title'), section: 'alerts', status: extra.problem?.status ?? 200 },
+    <AlertsBody
+      i18n={i18n}
+      csrf={c.get('csrf')}
+      alerts={alerts.sort((a, b) => b.startsAt - a.startsAt)}
+      resolved={optional(resolved)}
+      silences={(optional(silences) ?? []).filter(
+        (s) => s.status.state !== 'expired' || now - Date.parse(s.endsAt) < 86_400_000,
+      )}
+      channels={optional(channels)}
+      receivers={optional(receivers)}
+      history={optional(history)}
+      notice={extra.notice}
+      problem={extra.problem}
+    />,
+  );
+}
+
+/** The notice a redirect after a form put in the query, worded for the page. */
+function noticeOf(c: Context<UiEnv>, query: z.infer<typeof noticeQuery>) {
+  const i18n = c.get('i18n');
+  const name = query.name ?? '';
+  switch (query.notice) {
+    case 'silenced':
+      return query.until
+        ? i18n.t('alerts.silenced', { time: i18n.dateTime(query.until) })
+        : undefined;
+    case 'tested':
+      return i18n.t('alerts.tested', { name });
+    case 'created':
+      return i18n.t('edit.created', { name });
+    case 'deleted':
+      return i18n.t('edit.deleted', { name });
+    default:
+      return undefined;
+  }
+}
+
 /** Alerts: firing and silenced, silence from an alert, silences, channels with a test button, deliveries. */
 export function uiAlertRoutes(api: ApiFetch) {
   return new Hono<UiEnv>()
     .get('/ui/alerts', requireSession, async (c) => {
       const query = paramsInput(noticeQuery, c.req.query(), 'query');
-      const i18n = c.get('i18n');
-      const [alerts, resolved, silences, channels, receivers, history] = await Promise.all([
-        alertsOfVisibleClusters(c),
-        callApi<ResolvedItem[]>(c, api, '/api/v1/alerts/resolved?limit=50'),
-        callApi<SilenceItem[]>(c, api, '/api/v2/silences'),
-        callApi<{ items: ChannelItem[] }>(c, api, '/api/v1/notification/channels?limit=100'),
-        callApi<{ items: ReceiverItem[] }>(c, api, '/api/v1/notification/receivers?limit=100'),
-        callApi<{ items: DeliveryItem[] }>(c, api, '/api/v1/notification/history?limit=20'),
-      ]);
-      const notice =
-        query.notice === 'silenced' && query.until
-          ? i18n.t('alerts.silenced', { time: i18n.dateTime(query.until) })
-          : query.notice === 'tested'
-            ? i18n.t('alerts.tested', { name: query.name ?? '' })
-            : undefined;
-      const now = Date.now();
-      return renderPage(
-        c,
-        { title: i18n.t('alerts.title'), section: 'alerts' },
-        <AlertsBody
-          i18n={i18n}
-          csrf={c.get('csrf')}
-          alerts={alerts.sort((a, b) => b.startsAt - a.startsAt)}
-          resolved={optional(resolved)}
-          silences={(optional(silences) ?? []).filter(
-            (s) => s.status.state !== 'expired' || now - Date.parse(s.endsAt) < 86_400_000,
-          )}
-          channels={optional(channels)}
-          receivers={optional(receivers)}
-          history={optional(history)}
-          notice={notice}
-        />,
-      );
+      return renderAlertsPage(c, api, { notice: noticeOf(c, query) });
     })
     .post('/ui/alerts/silence', requireSession, async (c) => {
       const input = await formInput(c, silenceForm);

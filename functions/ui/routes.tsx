@@ -10,6 +10,7 @@ import { compressText } from './compression';
 import { csrf } from './csrf';
 import { locale } from './locale';
 import { uiMeteringRoutes } from './metering-routes';
+import { uiNotifyEditRoutes } from './notify-edit-routes';
 import { uiOverviewRoutes } from './overview-routes';
 import { ErrorBody } from './pages/error';
 import { renderPage } from './render';
@@ -46,6 +47,7 @@ export function createUiRoutes(api: ApiFetch) {
   ui.route('/', uiOverviewRoutes);
   ui.route('/', uiClusterRoutes(api));
   ui.route('/', uiAlertRoutes(api));
+  ui.route('/', uiNotifyEditRoutes(api));
   ui.route('/', uiWorkspaceRoutes(api));
   ui.route('/', uiMeteringRoutes(api));
 

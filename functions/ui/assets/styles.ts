@@ -47,6 +47,9 @@ button{font:inherit;min-height:44px;min-width:44px;padding:8px 16px;border-radiu
 button.quiet{background:transparent;color:var(--accent)}
 a.button{display:flex;align-items:center;justify-content:center;min-height:44px;padding:8px 16px;border-radius:8px;border:1px solid var(--accent);color:var(--accent);font-weight:600;text-decoration:none}
 ul.providers{list-style:none;margin:0;padding:0;display:grid;gap:8px}
+label.check{display:flex;align-items:center;gap:8px;min-height:44px}label.check>input{width:auto;min-height:0;margin:0}
+span.actions{display:flex;gap:8px;flex-wrap:wrap}
+fieldset{border:0;padding:0;margin:8px 0}legend{font-weight:600}
 .inline{display:flex;flex-wrap:wrap;gap:8px;align-items:end}
 .inline>*{flex:1 1 140px}.inline>button{flex:0 0 auto}
 pre{background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:10px;overflow-x:auto;max-width:100%;font-size:.85rem;white-space:pre}

@@ -1,8 +1,11 @@
 import type { z } from 'zod';
 import type { AlertView } from '../../alerting/alert-groups';
 import type { channelView, historyItem, receiverView } from '../../notify/schemas';
+import type { FormProblem } from '../forms/form-problem';
 import type { I18n, MessageKey } from '../i18n';
 import { Csrf } from '../layout';
+import { problemOf } from './form-problem';
+import { ChannelForm, DeleteButton, ReceiverForm } from './notify-forms';
 import { type ResolvedItem, ResolvedSection } from './resolved-alerts';
 
 export type ChannelItem = z.infer<typeof channelView>;
@@ -104,6 +107,8 @@ export interface AlertsPageProps {
   history: DeliveryItem[] | undefined;
   notice?: string | undefined;
   error?: string | undefined;
+  /** A channel or receiver form that was not saved, shown next to it. */
+  problem?: FormProblem | undefined;
 }
 
 /** Firing and silenced alerts, silences, channels (with a test button), receivers and deliveries. */
@@ -194,18 +199,28 @@ export function AlertsBody(props: AlertsPageProps) {
                   <span>
                     <strong>{ch.name}</strong> <span class="muted">{ch.type}</span>
                   </span>
-                  <form method="post" action="/ui/alerts/channels/test">
-                    <Csrf token={csrf} />
-                    <input type="hidden" name="id" value={ch.id} />
-                    <input type="hidden" name="name" value={ch.name} />
-                    <button type="submit" class="quiet">
-                      {t('alerts.test')}
-                    </button>
-                  </form>
+                  <span class="actions">
+                    <form method="post" action="/ui/alerts/channels/test">
+                      <Csrf token={csrf} />
+                      <input type="hidden" name="id" value={ch.id} />
+                      <input type="hidden" name="name" value={ch.name} />
+                      <button type="submit" class="quiet">
+                        {t('alerts.test')}
+                      </button>
+                    </form>
+                    <DeleteButton
+                      i18n={i18n}
+                      csrf={csrf}
+                      action="/ui/alerts/channels/delete"
+                      id={ch.id}
+                      name={ch.name}
+                    />
+                  </span>
                 </li>
               ))}
             </ul>
           )}
+          <ChannelForm i18n={i18n} csrf={csrf} problem={problemOf(props.problem, 'channel')} />
         </section>
       ) : null}
       {props.receivers ? (
@@ -217,7 +232,18 @@ export function AlertsBody(props: AlertsPageProps) {
             <ul class="list">
               {props.receivers.map((r) => (
                 <li>
-                  <strong>{r.name}</strong> → {r.channels.join(', ')}
+                  <div class="row">
+                    <span>
+                      <strong>{r.name}</strong> → {r.channels.join(', ')}
+                    </span>
+                    <DeleteButton
+                      i18n={i18n}
+                      csrf={csrf}
+                      action="/ui/alerts/receivers/delete"
+                      id={r.id}
+                      name={r.name}
+                    />
+                  </div>
                   <div class="muted">
                     {r.matchers.map((m) => `${m.name}${m.op}${m.value}`).join(', ') || '*'}
                   </div>
@@ -225,6 +251,12 @@ export function AlertsBody(props: AlertsPageProps) {
               ))}
             </ul>
           )}
+          <ReceiverForm
+            i18n={i18n}
+            csrf={csrf}
+            problem={problemOf(props.problem, 'receiver')}
+            channels={(props.channels ?? []).map((ch) => ch.name)}
+          />
         </section>
       ) : null}
       {props.history ? (

@@ -2,8 +2,10 @@ import type { z } from 'zod';
 import type { MeteringResponse } from '../../metering/metering-schema';
 import type { PriceView, priceResponse } from '../../metering/price-schema';
 import type { MeteringMetric } from '../../metering/samples';
+import type { FormProblem } from '../forms/form-problem';
 import type { I18n, MessageKey } from '../i18n';
 import { type ChartLine, LineChart } from './line-chart';
+import { PriceForm } from './price-form';
 
 export const meteringLevels = ['cluster', 'workspace', 'namespace'] as const;
 export const meteringRanges = { '1d': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const;
@@ -42,13 +44,23 @@ export interface MeteringPageProps {
   usage: MeteringResponse;
   workspaces: string[];
   price: z.infer<typeof priceResponse> | undefined;
+  csrf: string;
+  notice?: string | undefined;
+  /** The price form, when it was not saved. */
+  priceProblem?: FormProblem | undefined;
 }
 
 /** Usage charts per level and period, bill downloads per workspace, the platform price (admins). */
-export function MeteringBody({ i18n, level, range, usage, workspaces, price }: MeteringPageProps) {
+export function MeteringBody(props: MeteringPageProps) {
+  const { i18n, level, range, usage, workspaces, price } = props;
   const { t } = i18n;
   return (
     <>
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : null}
       <form method="get" action="/ui/metering" class="card">
         <div class="inline">
           <div>
@@ -113,6 +125,12 @@ export function MeteringBody({ i18n, level, range, usage, workspaces, price }: M
         <section class="card" aria-labelledby="prices">
           <h2 id="prices">{t('metering.prices')}</h2>
           <PriceTable i18n={i18n} price={shownPrice(price)} />
+          <PriceForm
+            i18n={i18n}
+            csrf={props.csrf}
+            current={shownPrice(price)}
+            problem={props.priceProblem}
+          />
         </section>
       ) : null}
     </>

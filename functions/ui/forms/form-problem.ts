@@ -1,0 +1,69 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+import { type FieldIssue, zodIssues } from '../../errors';
+import type { ApiAnswer } from '../api-client';
+import { formStatus, messageOf } from '../api-errors';
+import type { UiEnv } from '../ui-env';
+
+/**
+ * Why a form was not saved, shown next to that form (never a 500): the
+ * dashboard's own validation, or the API's refusal with its status.
+ */
+export interface FormProblem {
+  /** Which form on the page it belongs to. */
+  form: string;
+  status: ContentfulStatusCode;
+  message: string;
+  fields: FieldIssue[];
+  /** What was typed, to fill the form again (never secrets). */
+  values: Record<string, string>;
+}
+
+export type FormResult<T> = { ok: true; data: T } | { ok: false; problem: FormProblem };
+
+const plainValues = (body: Record<string, unknown>, keep: readonly string[]) =>
+  Object.fromEntries(
+    keep.flatMap((k) => (typeof body[k] === 'string' ? [[k, body[k] as string]] : [])),
+  );
+
+/** Reads a posted form through `schema`; a misfit becomes a problem for the page, not an error page. */
+export async function readForm<T extends z.ZodType>(
+  c: Context<UiEnv>,
+  form: string,
+  schema: T,
+  refill: readonly string[],
+): Promise<FormResult<z.infer<T>> & { values: Record<string, string> }> {
+  // all: checkbox groups (one field per box) arrive as arrays.
+  const body = await c.req.parseBody({ all: true });
+  const values = plainValues(body, refill);
+  const result = schema.safeParse(body);
+  if (result.success) return { ok: true, data: result.data, values };
+  const fields = zodIssues(result.error);
+  return {
+    ok: false,
+    values,
+    problem: {
+      form,
+      status: 400,
+      message: fields.map((f) => `${f.path}: ${f.message}`).join('; '),
+      fields,
+      values,
+    },
+  };
+}
+
+/** An API refusal of a form's request, as a problem shown next to the form. */
+export function apiProblem(
+  form: string,
+  answer: ApiAnswer<unknown>,
+  values: Record<string, string>,
+): FormProblem {
+  const body = answer.body as { fields?: unknown } | null;
+  const fields = Array.isArray(body?.fields)
+    ? (body.fields as FieldIssue[]).filter(
+        (f) => typeof f?.path === 'string' && typeof f?.message === 'string',
+      )
+    : [];
+  return { form, status: formStatus(answer), message: messageOf(answer), fields, values };
+}

@@ -1,0 +1,82 @@
+import type { PriceView } from '../../metering/price-schema';
+import type { FormProblem } from '../forms/form-problem';
+import type { I18n, MessageKey } from '../i18n';
+import { Csrf } from '../layout';
+import { FormProblemNote } from './form-problem';
+
+const amounts: [keyof PriceView & string, MessageKey, string][] = [
+  ['cpuPerCoreHour', 'metering.cpu', 'core-hour'],
+  ['memoryPerGiBHour', 'metering.memory', 'GiB-hour'],
+  ['ingressPerGiB', 'metering.netIn', 'GiB'],
+  ['egressPerGiB', 'metering.netOut', 'GiB'],
+  ['pvcPerGiBHour', 'metering.storage', 'GiB-hour'],
+];
+
+/**
+ * A new platform price (PUT /api/v1/metering/prices), from the next whole
+ * hour unless a time is given; prefilled with the price shown above it.
+ */
+export function PriceForm({
+  i18n,
+  csrf,
+  current,
+  problem,
+}: {
+  i18n: I18n;
+  csrf: string;
+  current: PriceView | undefined;
+  problem: FormProblem | undefined;
+}) {
+  const { t } = i18n;
+  const value = (field: string) =>
+    problem?.values[field] ??
+    (current
+      ? String(current[field as keyof PriceView] ?? '')
+      : field === 'currency'
+        ? 'USD'
+        : '0');
+  return (
+    <details open={problem ? true : undefined}>
+      <summary>{t('price.new')}</summary>
+      {problem ? <FormProblemNote i18n={i18n} problem={problem} /> : null}
+      <form method="post" action="/ui/metering/prices">
+        <Csrf token={csrf} />
+        <label for="pr-currency">{t('price.currency')}</label>
+        <input
+          id="pr-currency"
+          name="currency"
+          required
+          maxlength={3}
+          autocomplete="off"
+          value={value('currency')}
+        />
+        {amounts.map(([field, label, unit]) => (
+          <>
+            <label for={`pr-${field}`}>
+              {t(label)} / {unit}
+            </label>
+            <input
+              id={`pr-${field}`}
+              name={field}
+              required
+              inputmode="decimal"
+              maxlength={32}
+              value={value(field)}
+            />
+          </>
+        ))}
+        <label for="pr-from">{t('price.from')}</label>
+        <input
+          id="pr-from"
+          name="effectiveFrom"
+          type="datetime-local"
+          step={3600}
+          value={problem?.values.effectiveFrom ?? ''}
+        />
+        <p>
+          <button type="submit">{t('price.submit')}</button>
+        </p>
+      </form>
+    </details>
+  );
+}
