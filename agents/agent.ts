@@ -14,6 +14,7 @@ import { createKubeClient, type KubeClient } from './kube';
 import { LeaderElector } from './leader-election';
 import type { Logger } from './log';
 import { MemorySpool } from './memory-spool';
+import { leaseWindowAnnotations, leaseWindowEnd } from './metering/lease-window';
 import { METERING_KIND, type MeteringRunner, startMetering } from './metering/metering-runner';
 import { type QuotaEnforcer, startQuotaEnforcer } from './quota/quota-enforcer';
 import { Spool } from './spool';
@@ -123,6 +124,8 @@ export async function runAgent(
     log: log.child({ component: 'batches' }),
   });
   let metering: MeteringRunner | undefined;
+  /** Where this replica's metering got to in its current term as leader (for the Lease). */
+  let meteredUpTo: number | undefined;
   const alertForwarder = config.alertmanagerListen
     ? await startAlertForwarder({
         listen: config.alertmanagerListen,
@@ -131,7 +134,7 @@ export async function runAgent(
       })
     : undefined;
 
-  const startLeading = () => {
+  const startLeading = (lease: { annotations: Record<string, string> }) => {
     const startedAt = Date.now();
     const started = startInventoryPipeline({
       client,
@@ -144,7 +147,7 @@ export async function runAgent(
     started.tracker.setActive(true);
     pipeline = started;
     quotas.setLeading(true);
-    metering = startMetering({
+    const runner: MeteringRunner = startMetering({
       client,
       pipeline: started,
       intervalSeconds: config.meteringIntervalSeconds,
@@ -153,9 +156,15 @@ export async function runAgent(
       dataDir: config.dataDir,
       spool: spool ?? { unacknowledged: () => [], read: async () => undefined },
       submit: (payload) => batches.submit(METERING_KIND, payload),
+      clusterWindowEnd: leaseWindowEnd(lease.annotations),
+      // A round finishing after this replica stepped down must not speak for the next term.
+      onMetered: (windowEnd) => {
+        if (metering === runner) meteredUpTo = windowEnd;
+      },
       log: log.child({ component: 'metering' }),
       stallTimeoutMs: deps.stallTimeoutMs,
     });
+    metering = runner;
     void started.waitForSync().then(() => {
       if (pipeline !== started) return;
       const sizes = Object.fromEntries(started.informers.map((i) => [i.name, i.items.size]));
@@ -167,6 +176,7 @@ export async function runAgent(
     const stoppingMetering = metering;
     pipeline = undefined;
     metering = undefined;
+    meteredUpTo = undefined;
     quotas.setLeading(false);
     void stoppingMetering?.stop();
     void stopping?.stop();
@@ -180,6 +190,7 @@ export async function runAgent(
     leaseDurationMs: deps.leaseDurationMs,
     renewDeadlineMs: deps.renewDeadlineMs,
     retryPeriodMs: deps.retryPeriodMs,
+    annotations: () => leaseWindowAnnotations(meteredUpTo),
     onStartedLeading: startLeading,
     onStoppedLeading: stopLeading,
   });

@@ -15,7 +15,14 @@ export interface LeaderElectionOptions {
   renewDeadlineMs?: number;
   /** Time between attempts (default 2 s). */
   retryPeriodMs?: number;
-  onStartedLeading: () => void;
+  /**
+   * Annotations this replica writes on the Lease with every renewal (and on
+   * release), on top of those already there: what a leader leaves for the
+   * next one (agents/metering/lease-window.ts).
+   */
+  annotations?: () => Record<string, string>;
+  /** `lease`: the Lease's annotations as found when this replica took it. */
+  onStartedLeading: (lease: { annotations: Record<string, string> }) => void;
   onStoppedLeading: () => void;
   now?: () => number;
 }
@@ -31,7 +38,12 @@ interface LeaseSpec {
 interface Lease {
   apiVersion?: string;
   kind?: string;
-  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+  };
   spec?: LeaseSpec;
 }
 
@@ -50,6 +62,8 @@ export class LeaderElector {
   private observedVersion: string | undefined;
   private observedAt = 0;
   private lastRenew = 0;
+  /** The Lease's annotations as last read, handed to onStartedLeading. */
+  private foundAnnotations: Record<string, string> = {};
   private readonly stopController = new AbortController();
   private running: Promise<void> | undefined;
   private readonly now: () => number;
@@ -125,7 +139,7 @@ export class LeaderElector {
       lease: this.name,
       identity: this.options.identity,
     });
-    if (value) this.options.onStartedLeading();
+    if (value) this.options.onStartedLeading({ annotations: this.foundAnnotations });
     else this.options.onStoppedLeading();
   }
 
@@ -143,6 +157,7 @@ export class LeaderElector {
     if (res.status !== 200) throw await kubeErrorFrom(res, 'get lease');
     const lease = (await res.json()) as Lease;
     const spec = lease.spec ?? {};
+    this.foundAnnotations = lease.metadata.annotations ?? {};
     if (lease.metadata.resourceVersion !== this.observedVersion) {
       this.observedVersion = lease.metadata.resourceVersion;
       this.observedAt = now;
@@ -154,6 +169,7 @@ export class LeaderElector {
     const takingOver = holder !== identity;
     const next: Lease = {
       ...lease,
+      metadata: this.annotated(lease.metadata),
       spec: {
         ...spec,
         holderIdentity: identity,
@@ -167,11 +183,19 @@ export class LeaderElector {
     return this.put(next);
   }
 
+  /** Metadata with this replica's annotations merged over the Lease's own. */
+  private annotated(metadata: Lease['metadata']): Lease['metadata'] {
+    const mine = this.options.annotations?.() ?? {};
+    if (Object.keys(mine).length === 0) return metadata;
+    return { ...metadata, annotations: { ...metadata.annotations, ...mine } };
+  }
+
   private async create(now: number): Promise<Attempt> {
+    this.foundAnnotations = {};
     const lease: Lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: { name: this.name, namespace: this.options.namespace },
+      metadata: this.annotated({ name: this.name, namespace: this.options.namespace }),
       spec: {
         holderIdentity: this.options.identity,
         leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
@@ -222,6 +246,7 @@ export class LeaderElector {
     if (lease.spec?.holderIdentity !== this.options.identity) return;
     const released: Lease = {
       ...lease,
+      metadata: this.annotated(lease.metadata),
       spec: {
         ...lease.spec,
         holderIdentity: '',

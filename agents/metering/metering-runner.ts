@@ -25,6 +25,10 @@ export interface MeteringRunnerOptions {
   dataDir?: string;
   spool: Pick<BatchSpool, 'unacknowledged' | 'read'>;
   submit: (payload: MeteringPayload) => Promise<unknown>;
+  /** The cluster's watermark from the Lease (see lease-window.ts). */
+  clusterWindowEnd?: number;
+  /** After each metered round: the end of its last window (for the Lease). */
+  onMetered?: (windowEnd: number) => void;
   log: Logger;
   stallTimeoutMs?: number;
   /** False: the caller drives sampler.begin/tick itself (tests). Default true. */
@@ -81,6 +85,8 @@ export function startMetering(options: MeteringRunnerOptions): MeteringRunner {
     },
     state: options.dataDir ? fileWindowState(options.dataDir) : memoryWindowState(),
     spooledWindowEnd: () => newestSpooledWindowEnd(options.spool),
+    clusterWindowEnd: options.clusterWindowEnd,
+    onMetered: options.onMetered,
     log,
     ready,
     now: options.now,

@@ -23,6 +23,10 @@ export interface MeteringSamplerOptions {
   state: WindowState;
   /** Window end of the newest metering batch still in the spool, if any. */
   spooledWindowEnd?: () => Promise<number | undefined>;
+  /** Where the cluster's previous leader stopped metering (the Lease's watermark), if known. */
+  clusterWindowEnd?: number;
+  /** Called after each round is spooled, with the end of its last window. */
+  onMetered?: (windowEnd: number) => void;
   log: Logger;
   /** Resolves once the informers hold the cluster: sampling before that would miss pods. */
   ready: () => Promise<void>;
@@ -88,7 +92,10 @@ export class MeteringSampler {
     if (signal.aborted) return;
     const fromState = await this.options.state.load();
     const fromSpool = await this.options.spooledWindowEnd?.();
-    const resumeAt = Math.max(fromState ?? 0, fromSpool ?? 0) || undefined;
+    // Whichever replica metered last, everything up to the latest of these is
+    // metered (at the edge or in a spool on its way): continue right after it.
+    const fromCluster = this.options.clusterWindowEnd;
+    const resumeAt = Math.max(fromState ?? 0, fromSpool ?? 0, fromCluster ?? 0) || undefined;
     const maxBackfill = this.options.maxBackfillSeconds ?? 600;
     const nowSeconds = this.now() / 1000;
     if (resumeAt !== undefined && nowSeconds - resumeAt <= maxBackfill) {
@@ -182,6 +189,7 @@ export class MeteringSampler {
     }
     this.lastWindowEnd = boundary;
     await this.options.state.save(boundary);
+    this.options.onMetered?.(boundary);
     for (const [key, gone] of this.departed) if (gone.goneAt <= boundary) this.departed.delete(key);
     this.previousUsage = usage;
     this.previousSampledAt = sampledAt;
