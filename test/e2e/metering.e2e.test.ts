@@ -3,19 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process';
-import {
-  type KubeEmulator,
-  type KubeObject,
-  startKubeEmulator,
-  writeKubeconfig,
-} from '../support/kube-emulator';
-import {
-  freePort,
-  removeState,
-  startWranglerDev,
-  testSecrets,
-  type WranglerDev,
-} from '../support/wrangler-dev';
+import { bearerFetch, registerCluster, signInAdmin, startAgentCluster } from '../support/e2e-fleet';
+import type { KubeEmulator, KubeObject } from '../support/kube-emulator';
+import { freePort, removeState, startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
 
 /**
  * Metering as deployed: `wrangler dev` (ClusterTunnel, MeteringStore, D1),
@@ -40,15 +30,7 @@ let adminJwt: string;
 let joinToken: string;
 let agent: AgentProcess | undefined;
 
-const api = (p: string, init: RequestInit = {}) =>
-  fetch(`${edge.url}${p}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${adminJwt}`,
-      'content-type': 'application/json',
-      ...init.headers,
-    },
-  });
+const api = (p: string, init?: RequestInit) => bearerFetch(edge.url, adminJwt, p, init);
 
 async function eventually<T>(
   probe: () => Promise<T | undefined>,
@@ -139,11 +121,8 @@ beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'edgetower-metering-e2e-'));
   agentDataDir = path.join(workDir, 'agent-data');
   persistDir = path.join(workDir, 'edge-state');
-  kube = await startKubeEmulator({ bookmarkIntervalMs: 1000 });
-  kubeconfig = path.join(workDir, 'kubeconfig');
-  await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
+  ({ kube, kubeconfig } = await startAgentCluster(workDir, { bookmarkIntervalMs: 1000 }));
   const { store } = kube;
-  store.create('namespaces', { metadata: { name: 'edgetower-system' } });
   store.create('namespaces', {
     metadata: { name: 'shop', labels: { 'kubesphere.io/workspace': 'retail' } },
   });
@@ -159,23 +138,8 @@ beforeAll(async () => {
   edgePort = await freePort();
   alertPort = await freePort();
   edge = await startWranglerDev({ port: edgePort, persistDir });
-  const login = await fetch(`${edge.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: 'admin',
-      password: testSecrets.ADMIN_PASSWORD,
-    }),
-  });
-  expect(login.status).toBe(200);
-  adminJwt = ((await login.json()) as { access_token: string }).access_token;
-  const reg = await api('/api/v1/clusters', {
-    method: 'POST',
-    body: JSON.stringify({ name: CLUSTER, labels: {} }),
-  });
-  expect(reg.status).toBe(201);
-  joinToken = ((await reg.json()) as { joinToken: string }).joinToken;
+  adminJwt = await signInAdmin(edge.url);
+  joinToken = await registerCluster(api, { name: CLUSTER, labels: {} });
 });
 
 afterAll(async () => {
