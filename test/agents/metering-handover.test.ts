@@ -1,8 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningAgent, runAgent } from '../../agents/agent';
 import type { AgentConfig } from '../../agents/config';
+import { LeaderElector } from '../../agents/leader-election';
 import { silentLogger } from '../../agents/log';
-import { LEASE_WINDOW_ANNOTATION } from '../../agents/metering/lease-window';
+import {
+  LEASE_WINDOW_ANNOTATION,
+  leaseWindowAnnotations,
+  leaseWindowEnd,
+} from '../../agents/metering/lease-window';
 import type { MeteringPayload } from '../../functions/metering/samples';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { type BatchHub, startBatchHub } from './batch-hub';
@@ -144,4 +149,46 @@ describe('metering across leader hand-overs', () => {
     const bLast = Math.max(...windowsOf('agent-b').map((d) => d.window.windowEnd));
     expect(resumed).toBeGreaterThanOrEqual(bLast - 1);
   }, 60_000);
+});
+
+describe('the metering watermark on the Lease', () => {
+  it('is written by the leader, kept by a successor with none yet, and handed to it', async () => {
+    emu = await startKubeEmulator();
+    emu.store.create('namespaces', { metadata: { name: 'edgetower-system' } });
+    const found: (number | undefined)[] = [];
+    const elector = async (identity: string, windowEnd: () => number | undefined) => {
+      const { client } = await clientFor(emu);
+      const e = new LeaderElector({
+        client,
+        namespace: 'edgetower-system',
+        identity,
+        log: silentLogger,
+        ...timing,
+        annotations: () => leaseWindowAnnotations(windowEnd()),
+        onStartedLeading: (lease) => found.push(leaseWindowEnd(lease.annotations)),
+        onStoppedLeading: () => {},
+      });
+      e.start();
+      cleanups.push(async () => {
+        await e.stop({ release: false });
+        client.close();
+      });
+      return e;
+    };
+    let aEnd: number | undefined;
+    const a = await elector('agent-a', () => aEnd);
+    await waitFor(() => a.isLeader);
+    expect(leaseWatermark()).toBeUndefined(); // nothing metered yet: nothing claimed
+    aEnd = 1_796_000_060;
+    await waitFor(() => leaseWatermark() === '1796000060');
+    const b = await elector('agent-b', () => undefined);
+    aEnd = 1_796_000_120;
+    await a.stop(); // the release carries the latest value
+    await waitFor(() => b.isLeader, 5000);
+    expect(found).toEqual([undefined, 1_796_000_120]);
+    // b renews without a value of its own: a's stays.
+    await new Promise((r) => setTimeout(r, 4 * timing.retryPeriodMs));
+    expect(leaseWatermark()).toBe('1796000120');
+    expect(leaseWindowEnd({ [LEASE_WINDOW_ANNOTATION]: 'soon' })).toBeUndefined();
+  });
 });
