@@ -8,7 +8,7 @@
  *   npm run bench -- agent-memory            (both sizes)
  *   AGENT_BENCH=small npm run bench -- agent-memory
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { AGENT_ENV, AGENT_NODE_FLAGS, buildAgent } from '../../agents/deploy/build';
 import type { InventorySnapshot } from '../../functions/tunnel/inventory';
 import { startHubStub } from '../support/agent-hub-stub';
+import { spawnBenchAgent } from '../support/bench-agent';
 import { type ClusterSpec, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
 
 interface Scenario {
@@ -126,26 +127,14 @@ async function run(scenario: Scenario, bundle: string): Promise<Result> {
   await writeKubeconfig(kubeconfig, { url: emu.url, token: emu.token });
 
   const started = Date.now();
-  const agent: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...NODE_FLAGS,
-      bundle,
-      '--hub',
-      hub.url,
-      '--token',
-      token,
-      '--kubeconfig',
-      kubeconfig,
-      '--health-listen',
-      '127.0.0.1:0',
-      '--namespace',
-      'edgetower-system',
-      '--agent-id',
-      'bench-agent',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...BENCH_ENV } },
-  );
+  const agent: ChildProcess = spawnBenchAgent({
+    bundle,
+    nodeFlags: NODE_FLAGS,
+    env: BENCH_ENV,
+    hubUrl: hub.url,
+    token,
+    kubeconfig,
+  });
   const pid = agent.pid as number;
   let agentSyncLogSeconds: number | undefined;
   let healthPort: number | undefined;

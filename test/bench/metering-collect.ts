@@ -9,13 +9,14 @@
  *   npm run bench -- metering-collect                 (1,000 and 150,000 pods)
  *   METER_BENCH=small npm run bench -- metering-collect
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_ENV, AGENT_NODE_FLAGS, buildAgent } from '../../agents/deploy/build';
 import { startHubStub } from '../support/agent-hub-stub';
+import { spawnBenchAgent } from '../support/bench-agent';
 import { type ClusterSpec, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
 
 const INTERVAL = Number(process.env.METER_BENCH_INTERVAL ?? 15);
@@ -70,23 +71,14 @@ async function run(key: string, bundle: string): Promise<Row> {
   const dir = await mkdtemp(join(tmpdir(), 'meter-bench-'));
   const kubeconfig = join(dir, 'kubeconfig');
   await writeKubeconfig(kubeconfig, { url: emu.url, token: emu.token });
-  const agent: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...AGENT_NODE_FLAGS,
-      bundle,
-      '--hub',
-      hub.url,
-      '--token',
-      token,
-      '--kubeconfig',
-      kubeconfig,
-      '--health-listen',
-      '127.0.0.1:0',
-      '--namespace',
-      'edgetower-system',
-      '--agent-id',
-      'bench-agent',
+  const agent: ChildProcess = spawnBenchAgent({
+    bundle,
+    nodeFlags: AGENT_NODE_FLAGS,
+    env: AGENT_ENV,
+    hubUrl: hub.url,
+    token,
+    kubeconfig,
+    extraArgs: [
       '--data-dir',
       join(dir, 'data'),
       '--metering-interval',
@@ -94,8 +86,7 @@ async function run(key: string, bundle: string): Promise<Row> {
       '--log-level',
       'debug',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...AGENT_ENV } },
-  );
+  });
   let stderrTail = '';
   let partial = '';
   const ticks: { sampleMs: number; meterMs: number }[] = [];
