@@ -1,7 +1,14 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, type Fixture, type Persona, passwordOf, seedFixture } from './support/fixture';
-import { Browser } from './support/ui-browser';
+import {
+  api,
+  type Fixture,
+  fetchWorker,
+  type Persona,
+  passwordOf,
+  seedFixture,
+} from './support/fixture';
+import { Browser, ORIGIN } from './support/ui-browser';
 
 let fx: Fixture;
 const browsers = new Map<Persona, Browser>();
@@ -183,6 +190,44 @@ describe('receivers from the alerts page', () => {
     expect(await auditOf('ui-oncall')).toEqual([
       expect.objectContaining({ user: 'alpha-admin', outcome: 'success', status: 201 }),
     ]);
+  });
+
+  it('takes several ticked channels (one field per checkbox)', async () => {
+    const second = await api('POST', '/api/v1/notification/channels', fx.as('alpha-admin'), {
+      name: 'ui-hook-2',
+      type: 'webhook',
+      config: { url: 'https://hooks.example.com/second' },
+      workspace: 'alpha',
+    });
+    expect(second.status).toBe(201);
+    const browser = await as('alpha-admin');
+    const res = await fetchWorker('/ui/alerts/receivers', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        accept: 'text/html',
+        origin: ORIGIN,
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+      body: new URLSearchParams([
+        ['_csrf', browser.csrf],
+        ['name', 'ui-both'],
+        ['channels', 'ui-hook'],
+        ['channels', 'ui-hook-2'],
+        ['sendResolved', 'on'],
+        ['workspace', 'alpha'],
+      ]).toString(),
+    });
+    expect(res.status, await res.clone().text()).toBe(303);
+    const made = (await receivers('alpha-admin')).find((r) => r.name === 'ui-both');
+    expect(made).toMatchObject({
+      channels: ['ui-hook', 'ui-hook-2'],
+      matchers: [],
+      sendResolved: true,
+    });
+    // Cleaned up so the channel can be deleted below.
+    await api('DELETE', `/api/v1/notification/receivers/${made?.id}`, fx.as('alpha-admin'));
   });
 
   it('shows bad matchers, no channel and an unknown channel next to the form', async () => {
