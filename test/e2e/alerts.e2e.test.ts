@@ -5,13 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  freePort,
-  removeState,
-  startWranglerDev,
-  testSecrets,
-  type WranglerDev,
-} from '../support/wrangler-dev';
+import { signInAdmin } from '../support/e2e-fleet';
+import { freePort, removeState, startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
 
 const run = promisify(execFile);
 const havePeers = existsSync('/usr/bin/prometheus') && existsSync('/usr/bin/amtool');
@@ -70,15 +65,7 @@ describe.skipIf(!havePeers)('alerting with real Prometheus and amtool', () => {
   beforeAll(async () => {
     workDir = await mkdtemp(path.join(tmpdir(), 'edgetower-alerts-e2e-'));
     edge = await startWranglerDev();
-    const login = await fetch(`${edge.url}/oauth/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'password',
-        username: 'admin',
-        password: testSecrets.ADMIN_PASSWORD,
-      }),
-    });
-    const jwt = ((await login.json()) as { access_token: string }).access_token;
+    const jwt = await signInAdmin(edge.url);
     const created = await fetch(`${edge.url}/api/v1/tokens`, {
       method: 'POST',
       headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },

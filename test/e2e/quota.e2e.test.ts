@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process';
-import { bearerFetch, registerCluster, signInAdmin, startAgentCluster } from '../support/e2e-fleet';
+import {
+  bearerFetch,
+  registerCluster,
+  signInAdmin,
+  startAgentCluster,
+  eventually as waitFor,
+} from '../support/e2e-fleet';
 import type { KubeEmulator } from '../support/kube-emulator';
 import { freePort, removeState, startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
 
@@ -23,23 +29,14 @@ let agent: AgentProcess;
 
 const api = (p: string, init?: RequestInit) => bearerFetch(edge.url, adminJwt, p, init);
 
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
+const eventually = <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string) =>
+  waitFor(probe, timeoutMs, what, {
+    intervalMs: 200,
+    onTimeout: () => {
       console.log(agent?.output().slice(-3000));
       console.log(edge?.output().slice(-5000));
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+    },
+  });
 
 const createPod = async (name: string, cpu: string) => {
   const res = await fetch(`${kube.url}/api/v1/namespaces/qa-web/pods`, {

@@ -8,7 +8,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process';
-import { bearerFetch, signInAdmin, startAgentCluster } from '../support/e2e-fleet';
+import {
+  bearerFetch,
+  signInAdmin,
+  startAgentCluster,
+  eventually as waitFor,
+} from '../support/e2e-fleet';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { startTlsFront } from '../support/tls-front';
 import { removeState, startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
@@ -47,19 +52,8 @@ const clusterView = async () =>
   (await (await api(`/api/v1/clusters/${CLUSTER}`)).json()) as ClusterView;
 
 /** Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes. */
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const eventually = <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string) =>
+  waitFor(probe, timeoutMs, what, { intervalMs: 200 });
 
 async function agent(name: string, token = joinToken): Promise<AgentProcess> {
   const proc = await startAgentProcess({

@@ -70,3 +70,27 @@ export async function registerCluster(
   expect(reg.status).toBe(201);
   return ((await reg.json()) as { joinToken: string }).joinToken;
 }
+
+/**
+ * Polls `probe` (a real process's effect: they run on their own clocks)
+ * every `intervalMs` until it returns a value other than undefined; a
+ * probe that throws counts as not yet. After `timeoutMs` it calls
+ * `onTimeout` (to print the processes' output) and fails naming `what`.
+ */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+  options: { intervalMs?: number; onTimeout?: () => void } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      options.onTimeout?.();
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+  }
+}
