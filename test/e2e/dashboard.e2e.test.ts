@@ -160,6 +160,39 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await admin.screenshot({ path: artifact('dashboard-alerts-390.png'), fullPage: true });
   });
 
+  it('creates a notification channel from its form; a refusal shows next to the form', async () => {
+    const fill = async () => {
+      await admin.getByText('New channel', { exact: true }).click();
+      const form = admin.locator('form[action="/ui/alerts/channels"]');
+      await form.getByLabel('Name').fill('phone-hook');
+      await form.getByLabel('Type').selectOption('webhook');
+      await form.getByLabel('Webhook URL').fill('https://hooks.example.com/phone');
+      await form.getByRole('button', { name: 'Create' }).click();
+    };
+    await fill();
+    await admin.waitForURL('**/ui/alerts?notice=created*');
+    expect(await admin.getByRole('status').textContent()).toContain('Created phone-hook.');
+    const channels = (await (await fleet.api('/api/v1/notification/channels')).json()) as {
+      items: { name: string; type: string }[];
+    };
+    expect(channels.items).toContainEqual(
+      expect.objectContaining({ name: 'phone-hook', type: 'webhook' }),
+    );
+    // The same name again: the API's 409, shown in the open form, the name kept.
+    const reported = problems.length;
+    await fill();
+    await admin.waitForURL('**/ui/alerts/channels');
+    // Chromium logs the 409 page load itself as a console error: that one is expected, nothing else.
+    const logged = problems.splice(reported);
+    expect(logged.filter((m) => !m.includes('status of 409'))).toEqual([]);
+    expect(await admin.locator('#channel-problem').isVisible()).toBe(true);
+    expect(
+      await admin.locator('form[action="/ui/alerts/channels"]').getByLabel('Name').inputValue(),
+    ).toBe('phone-hook');
+    expect(await noHorizontalScroll(admin)).toBeLessThanOrEqual(390);
+    await admin.screenshot({ path: artifact('dashboard-channel-form-390.png'), fullPage: true });
+  });
+
   it("downloads a workspace's bill as CSV", async () => {
     await admin.getByRole('link', { name: 'Metering' }).click();
     await admin.waitForURL('**/ui/metering');
