@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifact, haveChromium, launchChromium } from '../support/browser';
 import { type BrowserFleet, FLEET_ADMIN, startBrowserFleet } from '../support/browser-fleet';
+import { oidcClient, startOidcProvider } from '../support/oidc-provider';
 
 // Debian Chromium is a CI peer (.ci/install-peers); a developer machine without it skips.
 if (!haveChromium && process.env.CI)
@@ -325,6 +326,43 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     expect(other?.status()).toBe(404);
     const otherWs = await viewer.goto(`${fleet.edge.url}/ui/workspaces/ws-1`);
     expect(otherWs?.status()).toBe(404);
+  });
+
+  it('signs in through an OpenID provider from the sign-in page', async () => {
+    const idp = 'corp-oidc';
+    const oidc = await startOidcProvider({
+      redirectUris: [`${fleet.edge.url}/oauth/callback/${idp}`],
+    });
+    try {
+      const created = await fleet.api('/api/v1/identity-providers', {
+        method: 'POST',
+        body: JSON.stringify({
+          name: idp,
+          displayName: 'Corp SSO',
+          type: 'oidc',
+          config: { issuer: oidc.issuer, ...oidcClient, scopes: ['openid', 'profile', 'email'] },
+        }),
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      // Its own context: the provider's page is not ours (its CSP and fonts are not under test).
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${fleet.edge.url}/ui/alerts`);
+      await page.getByRole('link', { name: 'Corp SSO' }).click();
+      await page.waitForURL(`${oidc.issuer}/**`);
+      await page.locator('input[name="login"]').fill('carol-sub-1');
+      await page.locator('input[name="password"]').fill('any');
+      await page.locator('button[type="submit"]').click();
+      // Back on the page asked for, signed in by the dashboard session cookie.
+      await page.waitForURL(`${fleet.edge.url}/ui/alerts`);
+      expect(await page.locator('footer').textContent()).toContain('Signed in as carol-jones');
+      const session = (await context.cookies()).find((c) => c.name === 'et_session');
+      expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' });
+      await page.screenshot({ path: artifact('dashboard-oidc-signed-in-390.png'), fullPage: true });
+    } finally {
+      await oidc.stop();
+    }
   });
 
   it('signs out: the session cookie no longer opens a page', async () => {

@@ -59,7 +59,8 @@ export async function startBrowserFleet(): Promise<BrowserFleet> {
   });
   const kubeconfig = path.join(workDir, 'kubeconfig');
   await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
-  const edge = await startWranglerDev();
+  // The dashboard test signs in through an OpenID provider on loopback.
+  const edge = await startWranglerDev({ vars: { ALLOW_PRIVATE_IDP_HOSTS: 'true' } });
   const agents: AgentProcess[] = [];
 
   const login = await fetch(`${edge.url}/oauth/token`, {

@@ -35,7 +35,9 @@ export interface OidcTestProvider {
  * hook: `POST /__tamper` makes the next token response carry an id_token
  * with a corrupted signature, as a man in the middle would.
  */
-export async function startOidcProvider(): Promise<OidcTestProvider> {
+export async function startOidcProvider(
+  options: { redirectUris?: string[] } = {},
+): Promise<OidcTestProvider> {
   let tamperNext = false;
   const tokenTimings: number[] = [];
   const server = http.createServer();
@@ -52,7 +54,11 @@ export async function startOidcProvider(): Promise<OidcTestProvider> {
       {
         client_id: oidcClient.clientId,
         client_secret: oidcClient.clientSecret,
-        redirect_uris: callbackIdps.map((idp) => `https://edge.test/oauth/callback/${idp}`),
+        redirect_uris: [
+          ...callbackIdps.map((idp) => `https://edge.test/oauth/callback/${idp}`),
+          // Callbacks of an edge on another origin (a `wrangler dev` port for the browser test).
+          ...(options.redirectUris ?? []),
+        ],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
