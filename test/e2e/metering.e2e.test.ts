@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process';
-import { bearerFetch, registerCluster, signInAdmin, startAgentCluster } from '../support/e2e-fleet';
+import {
+  bearerFetch,
+  registerCluster,
+  signInAdmin,
+  startAgentCluster,
+  eventually as waitFor,
+} from '../support/e2e-fleet';
 import type { KubeEmulator, KubeObject } from '../support/kube-emulator';
 import { freePort, removeState, startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
 
@@ -32,22 +38,8 @@ let agent: AgentProcess | undefined;
 
 const api = (p: string, init?: RequestInit) => bearerFetch(edge.url, adminJwt, p, init);
 
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      console.log(agent?.output().slice(-4000));
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const eventually = <T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string) =>
+  waitFor(probe, timeoutMs, what, { onTimeout: () => console.log(agent?.output().slice(-4000)) });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowSeconds = () => Date.now() / 1000;
