@@ -1,28 +1,24 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryMessage, WebhookPayload } from '../../functions/alerting/route';
+import type { DeliveryMessage } from '../../functions/alerting/route';
 import worker from '../../functions/index';
 import { type Fixture, seedFixture } from './support/fixture';
-import { apiWith, devEnv, sinkRecords, sinkUrl, uniquePrefix } from './support/notify';
+import {
+  apiWith,
+  devEnv,
+  sinkRecords,
+  sinkUrl,
+  uniquePrefix,
+  webhookPayload,
+} from './support/notify';
 
 let fx: Fixture;
 beforeAll(async () => {
   fx = await seedFixture();
 });
 
-const payload: WebhookPayload = {
-  version: '4',
-  groupKey: 'ops/{}',
-  truncatedAlerts: 0,
-  status: 'firing',
-  receiver: 'ops',
-  groupLabels: {},
-  commonLabels: { alertname: 'Flaky' },
-  commonAnnotations: {},
-  externalURL: '',
-  alerts: [],
-};
+const payload = webhookPayload([], { groupLabels: {}, commonLabels: { alertname: 'Flaky' } });
 
 interface Pending {
   body: DeliveryMessage;

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryMessage, WebhookPayload } from '../../functions/alerting/route';
+import type { DeliveryMessage } from '../../functions/alerting/route';
 import worker from '../../functions/index';
 import { type Fixture, seedFixture } from './support/fixture';
 import {
@@ -8,9 +8,11 @@ import {
   channelMaker,
   deliveryMessage,
   devEnv,
+  firingAlert,
   sinkRecords,
   sinkUrl,
   uniquePrefix,
+  webhookPayload,
 } from './support/notify';
 
 let fx: Fixture;
@@ -18,28 +20,12 @@ beforeAll(async () => {
   fx = await seedFixture();
 });
 
-const payload: WebhookPayload = {
-  version: '4',
-  groupKey: 'ops/{}',
-  truncatedAlerts: 0,
-  status: 'firing',
-  receiver: 'ops',
-  groupLabels: { alertname: 'HighCPU' },
-  commonLabels: { alertname: 'HighCPU', cluster: 'east' },
-  commonAnnotations: {},
-  externalURL: '',
-  alerts: [
-    {
-      status: 'firing',
-      labels: { alertname: 'HighCPU', cluster: 'east', severity: 'critical', pod: 'web-1' },
-      annotations: { summary: 'CPU above 90% <for 5m> & rising' },
-      startsAt: '2026-11-26T10:00:00.000Z',
-      endsAt: '0001-01-01T00:00:00Z',
-      generatorURL: '',
-      fingerprint: '0123456789abcdef',
-    },
-  ],
-};
+const payload = webhookPayload([
+  firingAlert({
+    labels: { alertname: 'HighCPU', cluster: 'east', severity: 'critical', pod: 'web-1' },
+    annotations: { summary: 'CPU above 90% <for 5m> & rising' },
+  }),
+]);
 
 const { create: createChannel, channel } = channelMaker(() => fx.as('admin'), 'mode-');
 

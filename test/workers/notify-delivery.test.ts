@@ -11,9 +11,11 @@ import {
   channelMaker,
   deliveryMessage,
   devEnv,
+  firingAlert,
   sinkRecords,
   sinkUrl,
   uniquePrefix,
+  webhookPayload,
 } from './support/notify';
 
 let fx: Fixture;
@@ -21,28 +23,18 @@ beforeAll(async () => {
   fx = await seedFixture();
 });
 
-const payload: WebhookPayload = {
-  version: '4',
-  groupKey: 'ops/{"alertname":"HighCPU"}',
-  truncatedAlerts: 0,
-  status: 'firing',
-  receiver: 'ops',
-  groupLabels: { alertname: 'HighCPU' },
-  commonLabels: { alertname: 'HighCPU', cluster: 'east', severity: 'critical' },
-  commonAnnotations: {},
-  externalURL: '',
-  alerts: [
-    {
-      status: 'firing',
+const payload = webhookPayload(
+  [
+    firingAlert({
       labels: { alertname: 'HighCPU', cluster: 'east', severity: 'critical', pod: 'web-1' },
-      annotations: { summary: 'CPU above 90%' },
-      startsAt: '2026-11-26T10:00:00.000Z',
-      endsAt: '0001-01-01T00:00:00Z',
       generatorURL: 'http://prometheus/graph',
-      fingerprint: '0123456789abcdef',
-    },
+    }),
   ],
-};
+  {
+    groupKey: 'ops/{"alertname":"HighCPU"}',
+    commonLabels: { alertname: 'HighCPU', cluster: 'east', severity: 'critical' },
+  },
+);
 
 const { channel } = channelMaker(() => fx.as('admin'), '');
 

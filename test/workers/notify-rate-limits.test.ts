@@ -11,9 +11,11 @@ import {
   channelMaker,
   deliveryMessage,
   devEnv,
+  firingAlert,
   sinkRecords,
   sinkUrl,
   uniquePrefix,
+  webhookPayload,
 } from './support/notify';
 
 let fx: Fixture;
@@ -22,28 +24,7 @@ beforeAll(async () => {
 });
 afterEach(() => vi.useRealTimers());
 
-const payload: WebhookPayload = {
-  version: '4',
-  groupKey: 'ops/{}',
-  truncatedAlerts: 0,
-  status: 'firing',
-  receiver: 'ops',
-  groupLabels: { alertname: 'HighCPU' },
-  commonLabels: { alertname: 'HighCPU', cluster: 'east' },
-  commonAnnotations: {},
-  externalURL: '',
-  alerts: [
-    {
-      status: 'firing',
-      labels: { alertname: 'HighCPU', cluster: 'east' },
-      annotations: { summary: 'CPU above 90%' },
-      startsAt: '2026-11-26T10:00:00.000Z',
-      endsAt: '0001-01-01T00:00:00Z',
-      generatorURL: '',
-      fingerprint: '0123456789abcdef',
-    },
-  ],
-};
+const payload = webhookPayload([firingAlert()]);
 
 const { channel } = channelMaker(() => fx.as('admin'), 'rl-');
 

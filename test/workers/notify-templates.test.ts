@@ -14,9 +14,11 @@ import {
   channelMaker,
   deliveryMessage,
   devEnv,
+  firingAlert,
   sinkRecords,
   sinkUrl,
   uniquePrefix,
+  webhookPayload,
 } from './support/notify';
 
 let fx: Fixture;
@@ -24,36 +26,25 @@ beforeAll(async () => {
   fx = await seedFixture();
 });
 
-const alert = (overrides: Partial<WebhookAlert> = {}): WebhookAlert => ({
-  status: 'firing',
-  labels: {
-    alertname: 'HighCPU',
-    cluster: 'east',
-    workspace: 'alpha',
-    namespace: 'web',
-    pod: 'web-1',
-    severity: 'critical',
-  },
-  annotations: { summary: 'CPU above 90%', runbook: 'https://runbooks/cpu' },
-  startsAt: '2026-11-26T10:00:00.000Z',
-  endsAt: '0001-01-01T00:00:00Z',
-  generatorURL: 'http://prometheus/graph',
-  fingerprint: '0123456789abcdef',
-  ...overrides,
-});
+const alert = (overrides: Partial<WebhookAlert> = {}): WebhookAlert =>
+  firingAlert({
+    labels: {
+      alertname: 'HighCPU',
+      cluster: 'east',
+      workspace: 'alpha',
+      namespace: 'web',
+      pod: 'web-1',
+      severity: 'critical',
+    },
+    annotations: { summary: 'CPU above 90%', runbook: 'https://runbooks/cpu' },
+    generatorURL: 'http://prometheus/graph',
+    ...overrides,
+  });
 
-const payloadOf = (alerts: WebhookAlert[]): WebhookPayload => ({
-  version: '4',
-  groupKey: 'ops/{}',
-  truncatedAlerts: 0,
-  status: 'firing',
-  receiver: 'ops',
-  groupLabels: { alertname: 'HighCPU' },
-  commonLabels: { alertname: 'HighCPU', cluster: 'east', workspace: 'alpha', namespace: 'web' },
-  commonAnnotations: {},
-  externalURL: '',
-  alerts,
-});
+const payloadOf = (alerts: WebhookAlert[]): WebhookPayload =>
+  webhookPayload(alerts, {
+    commonLabels: { alertname: 'HighCPU', cluster: 'east', workspace: 'alpha', namespace: 'web' },
+  });
 
 describe('default messages in the four console languages', () => {
   const payload = payloadOf([alert()]);

@@ -1,7 +1,11 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { expect, inject } from 'vitest';
-import type { DeliveryMessage, WebhookPayload } from '../../../functions/alerting/route';
+import type {
+  DeliveryMessage,
+  WebhookAlert,
+  WebhookPayload,
+} from '../../../functions/alerting/route';
 import worker from '../../../functions/index';
 import type { SinkRecord } from './notify-sink-global-setup';
 
@@ -81,5 +85,35 @@ export const deliveryMessage = (
   owner: 'platform',
   createdAt: Date.now(),
   payload,
+  ...overrides,
+});
+
+/** A firing HighCPU alert of cluster east as Alertmanager sends it; `overrides` replace fields. */
+export const firingAlert = (overrides: Partial<WebhookAlert> = {}): WebhookAlert => ({
+  status: 'firing',
+  labels: { alertname: 'HighCPU', cluster: 'east' },
+  annotations: { summary: 'CPU above 90%' },
+  startsAt: '2026-11-26T10:00:00.000Z',
+  endsAt: '0001-01-01T00:00:00Z',
+  generatorURL: '',
+  fingerprint: '0123456789abcdef',
+  ...overrides,
+});
+
+/** An Alertmanager v4 webhook payload of `alerts` for the receiver `ops`; `overrides` replace fields. */
+export const webhookPayload = (
+  alerts: WebhookAlert[],
+  overrides: Partial<WebhookPayload> = {},
+): WebhookPayload => ({
+  version: '4',
+  groupKey: 'ops/{}',
+  truncatedAlerts: 0,
+  status: 'firing',
+  receiver: 'ops',
+  groupLabels: { alertname: 'HighCPU' },
+  commonLabels: { alertname: 'HighCPU', cluster: 'east' },
+  commonAnnotations: {},
+  externalURL: '',
+  alerts,
   ...overrides,
 });
