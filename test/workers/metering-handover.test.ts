@@ -1,6 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connectAgent } from './support/agent-socket';
+import { adminToken, bearer } from './support/auth';
+import { registerCluster } from './support/cluster-tunnel';
 import { hoursAgo, storeQuery, windowOf } from './support/metering';
 
 /**
@@ -96,5 +99,34 @@ describe('MeteringStore window ownership', () => {
         .map((r) => r.start);
       expect(starts).toEqual([recent]);
     });
+  });
+});
+
+describe('hand-over duplicates through the tunnel', () => {
+  let admin: Record<string, string>;
+  beforeAll(async () => {
+    admin = { ...bearer(await adminToken()), 'content-type': 'application/json' };
+  });
+
+  it("acks the second replica's batch for an owned window (no resend loop) and counts it once", async () => {
+    const { joinToken } = await registerCluster(admin, 'handover-tunnel');
+    const t = hoursAgo(1);
+    const frame = (seq: number, cores: number) => ({
+      type: 'batch' as const,
+      seq,
+      kind: 'metering',
+      createdAt: new Date().toISOString(),
+      payload: windowOf(t, 60, [{ cores }]),
+    });
+    const a = await connectAgent(joinToken, 'replica-a');
+    await a.send(frame(1, 1));
+    expect(await a.nextOf('batch-ack')).toEqual({ type: 'batch-ack', seq: 1, kind: 'metering' });
+    a.ws.close();
+    // The next leader, on its own socket, metered the same window again.
+    const b = await connectAgent(joinToken, 'replica-b');
+    await b.send(frame(1, 4));
+    expect(await b.nextOf('batch-ack')).toEqual({ type: 'batch-ack', seq: 1, kind: 'metering' });
+    const stub = env.METERING_STORE.getByName('cluster:handover-tunnel');
+    expect(await cpuTotal(stub, t, t + 60)).toBe(60);
   });
 });
