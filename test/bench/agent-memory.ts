@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { AGENT_ENV, AGENT_NODE_FLAGS, buildAgent } from '../../agents/deploy/build';
 import type { InventorySnapshot } from '../../functions/tunnel/inventory';
 import { startHubStub } from '../support/agent-hub-stub';
-import { spawnBenchAgent } from '../support/bench-agent';
+import { type ProcSample, procSample, spawnBenchAgent } from '../support/bench-agent';
 import { type ClusterSpec, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
 
 interface Scenario {
@@ -68,24 +68,10 @@ const BENCH_ENV: Record<string, string> = process.env.AGENT_BENCH_ENV
 const STEADY_SECONDS = Number(process.env.AGENT_BENCH_STEADY_SECONDS ?? 20);
 const CLK_TCK = 100; // Linux USER_HZ
 
-interface ProcSample {
-  rssKiB: number;
-  hwmKiB: number;
-  cpuTicks: number;
-}
-
+/** The agent's /proc figures, undefined once it has exited. */
 function sample(pid: number): ProcSample | undefined {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-    // Fields after the ")" of the command name: utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return {
-      rssKiB: kib('VmRSS'),
-      hwmKiB: kib('VmHWM'),
-      cpuTicks: Number(fields[11]) + Number(fields[12]),
-    };
+    return procSample(pid);
   } catch {
     return undefined;
   }

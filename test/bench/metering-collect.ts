@@ -10,13 +10,12 @@
  *   METER_BENCH=small npm run bench -- metering-collect
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_ENV, AGENT_NODE_FLAGS, buildAgent } from '../../agents/deploy/build';
 import { startHubStub } from '../support/agent-hub-stub';
-import { spawnBenchAgent } from '../support/bench-agent';
+import { procSample, spawnBenchAgent } from '../support/bench-agent';
 import { type ClusterSpec, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
 
 const INTERVAL = Number(process.env.METER_BENCH_INTERVAL ?? 15);
@@ -34,18 +33,6 @@ const SCENARIOS: Record<string, { name: string; cluster: ClusterSpec }> = {
 const median = (values: number[]) =>
   ([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0).toFixed(2);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function proc(pid: number): { rssKiB: number; hwmKiB: number; cpuTicks: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return {
-    rssKiB: kib('VmRSS'),
-    hwmKiB: kib('VmHWM'),
-    cpuTicks: Number(fields[11]) + Number(fields[12]),
-  };
-}
 
 interface Row {
   scenario: string;
@@ -114,12 +101,12 @@ async function run(key: string, bundle: string): Promise<Row> {
       if (agent.exitCode !== null) throw new Error(`agent exited: ${stderrTail}`);
       if (Date.now() > deadline) throw new Error(`not enough windows: ${stderrTail}`);
       if (!firstCpu && windowEnds().length === 1)
-        firstCpu = { at: Date.now(), ticks: proc(pid).cpuTicks };
+        firstCpu = { at: Date.now(), ticks: procSample(pid).cpuTicks };
       await sleep(100);
     }
     // Let the last window's batches all arrive.
     await sleep(INTERVAL * 500);
-    const end = proc(pid);
+    const end = procSample(pid);
     const measured = windowEnds()
       .sort((a, b) => a - b)
       .slice(1, WINDOWS + 1);

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /**
  * Starts the agent bundle as the benchmarks measure it: its own Node
@@ -37,4 +38,25 @@ export function spawnBenchAgent(options: {
     ],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } },
   );
+}
+
+export interface ProcSample {
+  rssKiB: number;
+  hwmKiB: number;
+  /** utime + stime, in clock ticks. */
+  cpuTicks: number;
+}
+
+/** RSS, peak RSS and CPU time of process `pid` from /proc (throws once it is gone). */
+export function procSample(pid: number): ProcSample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  // Fields after the ")" of the command name: utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    rssKiB: kib('VmRSS'),
+    hwmKiB: kib('VmHWM'),
+    cpuTicks: Number(fields[11]) + Number(fields[12]),
+  };
 }
