@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { conflict } from '../../functions/errors';
 import type { Database } from '../client';
 import { groupMembers, groups, identities, users, workspaces } from '../schema';
 import type { PageRequest } from './paging';
+import { assemblePrincipal, type LoadedPrincipal, principalReads } from './principal';
 import { isUniqueViolation, type UserRow } from './users';
 
 export type IdentityRow = typeof identities.$inferSelect;
@@ -174,13 +175,14 @@ export async function findGroupIds(
 }
 
 /**
- * Everything a successful federated sign-in writes, in one batch: the
+ * Everything a successful federated sign-in writes, unexecuted (one batch,
+ * with the refresh token and audit row where the caller has them): the
  * identity's login stamp and current login name, the user's cleared lockout
  * counters and login time, and membership in exactly `wanted` among the
  * `managed` groups (the ones the provider's group mapping names; other
  * memberships are left alone).
  */
-export async function recordFederatedSignIn(
+export function federatedSignInWrites(
   db: Database,
   input: {
     identityId: string;
@@ -190,11 +192,11 @@ export async function recordFederatedSignIn(
     managed: readonly string[];
     wanted: ReadonlySet<string>;
   },
-): Promise<void> {
+) {
   const { userId, managed, wanted } = input;
   const drop = managed.filter((id) => !wanted.has(id));
   const add = managed.filter((id) => wanted.has(id));
-  await db.batch([
+  return [
     db
       .update(identities)
       .set({ lastLoginAt: input.now, externalUsername: input.externalUsername.toLowerCase() })
@@ -223,5 +225,39 @@ export async function recordFederatedSignIn(
             .onConflictDoNothing(),
         ]
       : []),
+  ] as const;
+}
+
+export type SignInWrite = ReturnType<typeof federatedSignInWrites>[number];
+
+/**
+ * The user linked to (provider, external id) with everything a token for
+ * them needs (groups, bindings), in ONE batch: the principal's reads follow
+ * the link inside SQL, so they need not wait for it.
+ */
+export async function findLinkedPrincipal(
+  db: Database,
+  providerId: string,
+  externalId: string,
+): Promise<{ identity: IdentityRow; loaded: LoadedPrincipal; groupIds: string[] } | undefined> {
+  const linkedUserId = sql`(select ${identities.userId} from ${identities} where ${identities.providerId} = ${providerId} and ${identities.externalId} = ${externalId})`;
+  // Two single-table reads rather than a join: D1 batches return rows as
+  // objects, so the identity's and the user's same-named columns would collide.
+  const [identityRows, userRows, groupRows, bindingRows] = await db.batch([
+    db
+      .select()
+      .from(identities)
+      .where(and(eq(identities.providerId, providerId), eq(identities.externalId, externalId)))
+      .limit(1),
+    db.select().from(users).where(eq(users.id, linkedUserId)).limit(1),
+    ...principalReads(db, linkedUserId),
   ]);
+  const [identity] = identityRows;
+  const [user] = userRows;
+  if (!identity || !user) return undefined;
+  return {
+    identity,
+    loaded: assemblePrincipal(user, groupRows, bindingRows),
+    groupIds: groupRows.map((g) => g.id),
+  };
 }

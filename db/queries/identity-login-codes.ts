@@ -3,23 +3,32 @@ import { sha256Hex } from '../../functions/crypto/hash';
 import type { Database } from '../client';
 import { identityLoginCodes } from '../schema';
 
-export async function createLoginCode(
-  db: Database,
-  input: {
-    code: string;
-    userId: string;
-    redirectUri: string;
-    codeChallenge?: string | undefined;
-    expiresAt: Date;
-  },
-): Promise<void> {
-  await db.insert(identityLoginCodes).values({
+type LoginCodeInput = {
+  code: string;
+  userId: string;
+  redirectUri: string;
+  codeChallenge?: string | undefined;
+  expiresAt: Date;
+};
+
+/**
+ * The one-time code's insert, unexecuted (the CLI sign-in batches it with its
+ * other writes). Wrapped in an object: an async function returning the query
+ * itself would run it, since drizzle queries are thenables.
+ */
+export async function loginCodeInsert(db: Database, input: LoginCodeInput) {
+  const statement = db.insert(identityLoginCodes).values({
     codeHash: await sha256Hex(input.code),
     userId: input.userId,
     redirectUri: input.redirectUri,
     codeChallenge: input.codeChallenge ?? null,
     expiresAt: input.expiresAt,
   });
+  return { statement };
+}
+
+export async function createLoginCode(db: Database, input: LoginCodeInput): Promise<void> {
+  await (await loginCodeInsert(db, input)).statement;
 }
 
 /** Marks an unexpired, unused code used in one statement; returns it, or undefined (so it works once). */

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { EffectiveBinding, Principal } from '../../functions/auth/principal';
 import { builtinRoleRules } from '../../functions/iam/builtin-roles';
 import type { Database } from '../client';
@@ -19,18 +19,15 @@ export interface LoadedPrincipal {
   principal: Omit<Principal, 'via' | 'scopes' | 'tokenId'>;
 }
 
+/** A user id, or SQL that yields one (the federated sign-in reads by its identity link). */
+export type UserIdRef = string | SQL;
+
 /**
- * The caller's user row, groups and every role binding (direct or through a
- * group) with rules resolved, in ONE D1 batch. Groups are named
- * `<workspace>:<group>` because group names are only unique per workspace
- * (and they become impersonation groups in clusters). A binding's role is a
- * built-in one of its level, else a custom role of its workspace, else a
- * platform custom role; a role that no longer exists grants nothing.
+ * The two reads behind a principal besides the user row (its groups, and its
+ * bindings direct or through those groups), unexecuted, so a caller can put
+ * them in one D1 batch with reads of its own.
  */
-export async function loadPrincipal(
-  db: Database,
-  userId: string,
-): Promise<LoadedPrincipal | undefined> {
+export function principalReads(db: Database, userId: UserIdRef) {
   const myGroupIds = db
     .select({ id: groupMembers.groupId })
     .from(groupMembers)
@@ -40,9 +37,7 @@ export async function loadPrincipal(
     when 'workspace' then ${roleBindings.scopeId}
     when 'namespace' then (select ${namespaces.workspaceId} from ${namespaces} where ${namespaces.id} = ${roleBindings.scopeId})
   end)`;
-
-  const [userRows, groupRows, bindingRows] = await db.batch([
-    db.select().from(users).where(eq(users.id, userId)).limit(1),
+  return [
     db
       .select({
         id: groups.id,
@@ -79,10 +74,39 @@ export async function loadPrincipal(
           and(eq(roleBindings.subjectType, 'group'), inArray(roleBindings.subjectId, myGroupIds)),
         ),
       ),
-  ]);
+  ] as const;
+}
 
+type PrincipalReads = ReturnType<typeof principalReads>;
+export type PrincipalGroupRow = Awaited<PrincipalReads[0]>[number];
+type PrincipalBindingRow = Awaited<PrincipalReads[1]>[number];
+
+/**
+ * The caller's user row, groups and every role binding (direct or through a
+ * group) with rules resolved, in ONE D1 batch. Groups are named
+ * `<workspace>:<group>` because group names are only unique per workspace
+ * (and they become impersonation groups in clusters). A binding's role is a
+ * built-in one of its level, else a custom role of its workspace, else a
+ * platform custom role; a role that no longer exists grants nothing.
+ */
+export async function loadPrincipal(
+  db: Database,
+  userId: string,
+): Promise<LoadedPrincipal | undefined> {
+  const [userRows, groupRows, bindingRows] = await db.batch([
+    db.select().from(users).where(eq(users.id, userId)).limit(1),
+    ...principalReads(db, userId),
+  ]);
   const user = userRows[0];
-  if (!user) return undefined;
+  return user && assemblePrincipal(user, groupRows, bindingRows);
+}
+
+/** The principal from the rows of principalReads (pure: no D1). */
+export function assemblePrincipal(
+  user: UserRow,
+  groupRows: readonly PrincipalGroupRow[],
+  bindingRows: readonly PrincipalBindingRow[],
+): LoadedPrincipal {
   const groupNames = new Map(groupRows.map((g) => [g.id, `${g.workspace}:${g.name}`]));
 
   const bindings = new Map<string, EffectiveBinding & { fromWorkspaceRole: boolean }>();

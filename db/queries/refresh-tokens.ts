@@ -3,19 +3,33 @@ import { randomToken, sha256Hex } from '../../functions/crypto/hash';
 import type { Database } from '../client';
 import { refreshTokens } from '../schema';
 
-/** Issues the first refresh token of a new family (a login). Only its SHA-256 is stored. */
-export async function issueRefreshToken(
+/**
+ * The insert of the first refresh token of a new family (a login), unexecuted
+ * so a sign-in can write it in one batch with its other writes. Only the
+ * token's SHA-256 is stored.
+ */
+export async function newRefreshTokenInsert(
   db: Database,
   input: { userId: string; ttlSeconds: number; now: Date },
-): Promise<string> {
+) {
   const token = randomToken('', 32);
-  await db.insert(refreshTokens).values({
+  const statement = db.insert(refreshTokens).values({
     userId: input.userId,
     familyId: crypto.randomUUID(),
     tokenHash: await sha256Hex(token),
     expiresAt: new Date(input.now.getTime() + input.ttlSeconds * 1000),
     createdAt: input.now,
   });
+  return { token, statement };
+}
+
+/** Issues the first refresh token of a new family (a login). */
+export async function issueRefreshToken(
+  db: Database,
+  input: { userId: string; ttlSeconds: number; now: Date },
+): Promise<string> {
+  const { token, statement } = await newRefreshTokenInsert(db, input);
+  await statement;
   return token;
 }
 

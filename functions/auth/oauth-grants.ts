@@ -1,7 +1,8 @@
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { Context } from 'hono';
-import { recordAuditEvent } from '../../db/queries/audit';
-import { loadPrincipal } from '../../db/queries/principal';
-import { issueRefreshToken, rotateRefreshToken } from '../../db/queries/refresh-tokens';
+import { type AuditEventInput, auditEventInsert, recordAuditEvent } from '../../db/queries/audit';
+import { type LoadedPrincipal, loadPrincipal } from '../../db/queries/principal';
+import { newRefreshTokenInsert, rotateRefreshToken } from '../../db/queries/refresh-tokens';
 import { findUserById } from '../../db/queries/users';
 import { issuerUrl, settings } from '../config';
 import type { AppEnv } from '../env';
@@ -14,14 +15,15 @@ import { currentSigningKey } from './signing-keys';
 const sourceIp = (c: Context<AppEnv>) =>
   c.req.header('cf-connecting-ip') ?? c.req.header('x-real-ip') ?? null;
 
-export async function auditLogin(
+/** The audit row of a login attempt (written alone by auditLogin, or batched with a sign-in's writes). */
+export function loginAuditEvent(
   c: Context<AppEnv>,
   username: string,
   outcome: 'success' | 'failure' | 'denied',
   status: number,
   name = username,
-) {
-  await recordAuditEvent(c.get('db'), {
+): AuditEventInput {
+  return {
     time: new Date(),
     user: username.slice(0, 256),
     verb: 'login',
@@ -32,7 +34,17 @@ export async function auditLogin(
     requestId: c.get('requestId'),
     sourceIp: sourceIp(c),
     userAgent: c.req.header('user-agent')?.slice(0, 256) ?? null,
-  });
+  };
+}
+
+export async function auditLogin(
+  c: Context<AppEnv>,
+  username: string,
+  outcome: 'success' | 'failure' | 'denied',
+  status: number,
+  name = username,
+) {
+  await recordAuditEvent(c.get('db'), loginAuditEvent(c, username, outcome, status, name));
 }
 
 /** What the token request asked for beyond the grant itself. */
@@ -45,34 +57,60 @@ export interface TokenRequestOptions {
 const wantsIdToken = (options: TokenRequestOptions) =>
   (options.scope ?? '').split(' ').includes('openid');
 
-/** Signs an access token; `refreshToken` is the rotated successor, else a new family starts. */
+/** How issueTokens may save round trips; every part is optional. */
+export interface IssueOptions {
+  /** The rotated successor: no new family is started. */
+  refreshToken?: string | undefined;
+  /** The principal, already read (in the caller's own batch). */
+  loaded?: LoadedPrincipal | undefined;
+  /**
+   * Writes that belong to this sign-in (its audit row, login stamps): in ONE
+   * atomic batch with the new refresh token, written only when the account is
+   * active and tokens are issued.
+   */
+  writes?: readonly BatchItem<'sqlite'>[] | undefined;
+}
+
+/**
+ * Signs an access token and starts a refresh-token family (or hands out the
+ * rotated successor): one read (the principal, unless given) and one batch
+ * of writes, the JWT signed meanwhile.
+ */
 export async function issueTokens(
   c: Context<AppEnv>,
   userId: string,
   options: TokenRequestOptions,
-  refreshToken?: string,
+  issue: IssueOptions = {},
 ) {
   const db = c.get('db');
   const config = settings(c.env);
-  const loaded = await loadPrincipal(db, userId);
+  const loaded = issue.loaded ?? (await loadPrincipal(db, userId));
   if (loaded?.user.status !== 'active') return undefined;
   const now = new Date();
-  const key = await currentSigningKey(db, c.env);
-  const [{ token }, refresh] = await Promise.all([
+  const [key, refresh] = await Promise.all([
+    currentSigningKey(db, c.env),
+    issue.refreshToken === undefined
+      ? newRefreshTokenInsert(db, { userId, ttlSeconds: config.refreshTokenTtlSeconds, now })
+      : { token: issue.refreshToken, statement: undefined },
+  ]);
+  const [first, ...rest] = [
+    ...(refresh.statement ? [refresh.statement] : []),
+    ...(issue.writes ?? []),
+  ];
+  const [{ token }] = await Promise.all([
     signAccessToken(key, loaded.principal, {
       issuer: issuerUrl(c.env, c.req.url),
       ttlSeconds: config.accessTokenTtlSeconds,
       now,
     }),
-    refreshToken ??
-      issueRefreshToken(db, { userId, ttlSeconds: config.refreshTokenTtlSeconds, now }),
+    first && db.batch([first, ...rest]),
   ]);
   c.header('cache-control', 'no-store');
   return {
     access_token: token,
     token_type: 'Bearer' as const,
     expires_in: config.accessTokenTtlSeconds,
-    refresh_token: refresh,
+    refresh_token: refresh.token,
     ...(wantsIdToken(options) ? { id_token: token } : {}),
   };
 }
@@ -119,12 +157,14 @@ export async function passwordGrant(
       disabled ? 'This account is disabled.' : 'Invalid username or password.',
     );
   }
-  const tokens = await issueTokens(c, outcome.user.id, input);
+  // The success is audited in the same batch as the refresh token: both or neither.
+  const tokens = await issueTokens(c, outcome.user.id, input, {
+    writes: [auditEventInsert(db, loginAuditEvent(c, input.username, 'success', 200))],
+  });
   if (!tokens) {
     await auditLogin(c, input.username, 'denied', 400);
     return oauthError(c, 400, 'invalid_grant', 'This account is disabled.');
   }
-  await auditLogin(c, input.username, 'success', 200);
   return c.json(tokens, 200);
 }
 
@@ -152,7 +192,9 @@ export async function refreshGrant(
         : `The refresh token is ${result.reason === 'unknown' ? 'invalid' : result.reason}.`;
     return oauthError(c, 400, 'invalid_grant', why);
   }
-  const tokens = await issueTokens(c, result.userId, input, result.refreshToken);
+  const tokens = await issueTokens(c, result.userId, input, {
+    refreshToken: result.refreshToken,
+  });
   if (!tokens) return oauthError(c, 400, 'invalid_grant', 'This account is disabled.');
   return c.json(tokens, 200);
 }

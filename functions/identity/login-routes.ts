@@ -1,8 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { createLoginCode } from '../../db/queries/identity-login-codes';
+import { auditEventInsert } from '../../db/queries/audit';
+import { findLinkedPrincipal } from '../../db/queries/identities';
+import { loginCodeInsert } from '../../db/queries/identity-login-codes';
 import { listIdentityProviders } from '../../db/queries/identity-providers';
-import { auditLogin, issueTokens } from '../auth/oauth-grants';
+import { auditLogin, issueTokens, loginAuditEvent } from '../auth/oauth-grants';
 import { issuerUrl } from '../config';
 import { randomToken } from '../crypto/hash';
 import type { AppEnv } from '../env';
@@ -12,7 +14,13 @@ import { createRouter } from '../openapi';
 import { dashboardSignInFailed, openDashboardSession } from '../ui/federated-session';
 import { safeNext } from '../ui/session';
 import { flowSeconds, loopbackRedirect, saveFlow, takeFlow } from './login-flow';
-import { completeFederatedSignIn, mappedGroups, resolveFederatedUser } from './mapping';
+import {
+  groupMembership,
+  mappedGroups,
+  membershipUnchanged,
+  resolveFederatedUser,
+  signInWrites,
+} from './mapping';
 import { pluginFor } from './plugins';
 import { cachedProvider } from './provider-cache';
 import { pluginContext, resolveProvider } from './provider-config';
@@ -193,7 +201,11 @@ export const loginRoutes = createRouter()
         mappedGroups(db, row),
       ]);
       who = identity.username;
-      const signedIn = await resolveFederatedUser(db, row, identity);
+      // One batch: the link with the principal a token needs (read through the link in SQL).
+      const linked = await findLinkedPrincipal(db, row.id, identity.externalId);
+      const signedIn = linked
+        ? { user: linked.loaded.user, identityId: linked.identity.id }
+        : await resolveFederatedUser(db, row, identity);
       const { user } = signedIn;
       if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime())
         throw new ApiError(429, 'Too many failed logins: this account is locked.', {
@@ -202,32 +214,44 @@ export const loginRoutes = createRouter()
           },
         });
       if (user.status !== 'active') throw new ApiError(403, 'This account is disabled.');
-      // Tokens read group memberships: issue them beside the sign-in's writes
-      // only when the group mapping cannot change any.
-      const complete = completeFederatedSignIn(db, signedIn, identity, groups, now);
-      if (groups.targets.length > 0 || flow.cli) await complete;
+      const membership = groupMembership(identity, groups);
+      const writes = signInWrites(db, signedIn, identity, membership, now);
       if (flow.cli) {
         const code = randomToken('', 32);
-        await createLoginCode(db, {
+        const codeRow = await loginCodeInsert(db, {
           code,
           userId: user.id,
           redirectUri: flow.cli.redirectUri,
           codeChallenge: flow.cli.codeChallenge,
           expiresAt: new Date(now.getTime() + codeSeconds * 1000),
         });
-        await auditLogin(c, who, 'success', 302);
+        await db.batch([
+          ...writes,
+          codeRow.statement,
+          auditEventInsert(db, loginAuditEvent(c, who, 'success', 302)),
+        ]);
         const target = new URL(flow.cli.redirectUri);
         target.searchParams.set('code', code);
         if (flow.cli.state) target.searchParams.set('state', flow.cli.state);
         c.header('cache-control', 'no-store');
         return c.redirect(target.href, 302);
       }
-      // The account is active (checked above), so the success can be audited side by side too.
-      const [tokens] = await Promise.all([
-        issueTokens(c, user.id, { scope: 'openid' }),
-        complete,
-        auditLogin(c, who, 'success', 200),
-      ]);
+      const success = auditEventInsert(db, loginAuditEvent(c, who, 'success', 200));
+      // The principal read above is the token's when this sign-in changes no
+      // membership (every sign-in after the first with the same groups): then
+      // the sign-in, its refresh token and its audit row are one atomic batch.
+      // Otherwise the memberships are written first and the principal re-read.
+      const current = linked && membershipUnchanged(linked.groupIds, membership) && linked.loaded;
+      if (!current) {
+        const [first, ...rest] = writes;
+        await db.batch([first, ...rest]);
+      }
+      const tokens = await issueTokens(
+        c,
+        user.id,
+        { scope: 'openid' },
+        current ? { loaded: current, writes: [...writes, success] } : { writes: [success] },
+      );
       if (!tokens) throw new ApiError(403, 'This account is disabled.');
       if (flow.ui) return openDashboardSession(c, tokens.refresh_token, flow.ui.next);
       return c.json(tokens, 200);

@@ -1,11 +1,11 @@
 import type { Database } from '../../db/client';
 import {
   createFederatedUser,
+  federatedSignInWrites,
   findGroupIds,
   findLinkedUser,
   type IdentityRow,
   linkIdentity,
-  recordFederatedSignIn,
 } from '../../db/queries/identities';
 import type { IdentityProviderRow } from '../../db/queries/identity-providers';
 import { findUserByName, type UserRow } from '../../db/queries/users';
@@ -91,17 +91,14 @@ export async function mappedGroups(db: Database, provider: IdentityProviderRow) 
 const sameGroup = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
- * Writes a successful sign-in in one batch: the login stamps, cleared
- * lockout counters, and group mapping refreshed (the user is in exactly
- * those mapped groups whose provider group the identity carries now).
+ * Which of the mapped groups the user belongs in after this sign-in: exactly
+ * those whose provider group the identity carries now (`managed` are all
+ * the mapped groups that exist; other memberships are left alone).
  */
-export async function completeFederatedSignIn(
-  db: Database,
-  signedIn: FederatedUser,
+export function groupMembership(
   identity: ExternalIdentity,
   groups: Awaited<ReturnType<typeof mappedGroups>>,
-  now: Date,
-): Promise<void> {
+) {
   const wanted = new Set(
     groups.targets
       .filter((t) =>
@@ -114,12 +111,53 @@ export async function completeFederatedSignIn(
       )
       .map((t) => t.id),
   );
-  await recordFederatedSignIn(db, {
+  return { managed: groups.targets.map((t) => t.id), wanted };
+}
+
+/** Whether a sign-in's group mapping leaves the user's memberships (`current` group ids) as they are. */
+export function membershipUnchanged(
+  current: readonly string[],
+  membership: ReturnType<typeof groupMembership>,
+): boolean {
+  const now = new Set(current);
+  return membership.managed.every((id) => membership.wanted.has(id) === now.has(id));
+}
+
+/**
+ * The writes of a successful sign-in, unexecuted (the caller batches them,
+ * with its refresh token and audit row where it can): the login stamps,
+ * cleared lockout counters, and the group mapping refreshed.
+ */
+export function signInWrites(
+  db: Database,
+  signedIn: FederatedUser,
+  identity: ExternalIdentity,
+  membership: ReturnType<typeof groupMembership>,
+  now: Date,
+) {
+  return federatedSignInWrites(db, {
     identityId: signedIn.identityId,
     externalUsername: identity.username,
     userId: signedIn.user.id,
     now,
-    managed: groups.targets.map((t) => t.id),
-    wanted,
+    ...membership,
   });
+}
+
+/** Writes a successful sign-in in one batch (see signInWrites). */
+export async function completeFederatedSignIn(
+  db: Database,
+  signedIn: FederatedUser,
+  identity: ExternalIdentity,
+  groups: Awaited<ReturnType<typeof mappedGroups>>,
+  now: Date,
+): Promise<void> {
+  const [first, ...rest] = signInWrites(
+    db,
+    signedIn,
+    identity,
+    groupMembership(identity, groups),
+    now,
+  );
+  await db.batch([first, ...rest]);
 }
