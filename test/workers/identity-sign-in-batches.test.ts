@@ -1,0 +1,134 @@
+/**
+ * The federated callback reads the link and the principal in one batch and
+ * writes a sign-in (stamps, lockout reset, group mapping, refresh token,
+ * audit row) in another: these pin that the fewer round trips still write
+ * and refuse exactly what they must.
+ */
+import { env } from 'cloudflare:workers';
+import { decodeJwt } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client';
+import { findLinkedPrincipal } from '../../db/queries/identities';
+import { loadPrincipal } from '../../db/queries/principal';
+import { postForm } from './support/auth';
+import { adminApi } from './support/identity';
+import { browserSignIn, oidcServer } from './support/oidc-flow';
+
+const db = createDb(env.DB);
+const json = async (res: Response) => (await res.json()) as Record<string, unknown>;
+
+const carol = () =>
+  env.DB.prepare('select id, failed_logins, locked_until, last_login_at from users where name = ?')
+    .bind('carol-jones')
+    .first<{
+      id: string;
+      failed_logins: number;
+      locked_until: number | null;
+      last_login_at: number;
+    }>();
+
+const count = async (sql: string) =>
+  (await env.DB.prepare(sql).first<{ n: number }>())?.n ?? Number.NaN;
+
+const successAudits = () =>
+  count(
+    "select count(*) as n from audit_events where verb = 'login' and user = 'Carol_Jones' and outcome = 'success'",
+  );
+
+beforeAll(async () => {
+  expect((await adminApi('POST', '/api/v1/workspaces', { name: 'ws-b' })).status).toBe(201);
+  expect((await adminApi('POST', '/api/v1/workspaces/ws-b/groups', { name: 'sre' })).status).toBe(
+    201,
+  );
+  const server = oidcServer();
+  const res = await adminApi('POST', '/api/v1/identity-providers', {
+    name: 'corp-oidc',
+    type: 'oidc',
+    config: {
+      issuer: server.issuer,
+      clientId: server.clientId,
+      clientSecret: server.clientSecret,
+      scopes: ['openid', 'profile', 'email', 'groups'],
+    },
+    groupMappings: [{ from: 'sre', workspace: 'ws-b', group: 'sre' }],
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  // The first sign-in creates and links the user (the path with no link to read).
+  expect((await browserSignIn('corp-oidc', { account: 'carol-sub-1' })).status).toBe(200);
+});
+
+describe('federated sign-in round trips', () => {
+  it('reads the same principal through the link as by user id, and nothing for an unknown identity', async () => {
+    const provider = await env.DB.prepare(
+      "select id from identity_providers where name = 'corp-oidc'",
+    ).first<{ id: string }>();
+    const providerId = provider?.id ?? '';
+    const linked = await findLinkedPrincipal(db, providerId, 'carol-sub-1');
+    const user = await carol();
+    expect(linked?.identity.userId).toBe(user?.id);
+    expect(linked?.loaded).toEqual(await loadPrincipal(db, user?.id ?? ''));
+    expect(linked?.loaded.principal.groups).toEqual(['ws-b:sre']);
+    expect(linked?.groupIds).toHaveLength(1);
+    expect(await findLinkedPrincipal(db, providerId, 'nobody-sub')).toBeUndefined();
+  });
+
+  it('a repeat sign-in writes its stamps, lockout reset, refresh token and audit row together', async () => {
+    await env.DB.prepare(
+      "update users set failed_logins = 3, last_login_at = 0 where name = 'carol-jones'",
+    ).run();
+    const audits = await successAudits();
+    const res = await browserSignIn('corp-oidc', { account: 'carol-sub-1' });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const tokens = await json(res);
+    expect(decodeJwt(String(tokens.access_token))).toMatchObject({
+      username: 'carol-jones',
+      groups: ['ws-b:sre'],
+    });
+    const user = await carol();
+    expect(user?.failed_logins).toBe(0);
+    expect(user?.last_login_at).toBeGreaterThan(0);
+    expect(await successAudits()).toBe(audits + 1);
+    // The refresh token written in that batch is a real one.
+    const refreshed = await postForm('/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: String(tokens.refresh_token),
+    });
+    expect(refreshed.status).toBe(200);
+  });
+
+  it('a sign-in that changes memberships gives the token the groups it just wrote', async () => {
+    await env.DB.prepare(
+      "delete from group_members where user_id = (select id from users where name = 'carol-jones')",
+    ).run();
+    const res = await browserSignIn('corp-oidc', { account: 'carol-sub-1' });
+    expect(res.status).toBe(200);
+    expect(decodeJwt(String((await json(res)).access_token)).groups).toEqual(['ws-b:sre']);
+    expect(
+      await count(
+        "select count(*) as n from group_members where user_id = (select id from users where name = 'carol-jones')",
+      ),
+    ).toBe(1);
+  });
+
+  it('a disabled linked account is refused and audited, and nothing of a sign-in is written', async () => {
+    await env.DB.prepare(
+      "update users set status = 'disabled', failed_logins = 2, last_login_at = 0 where name = 'carol-jones'",
+    ).run();
+    const tokensBefore = await count('select count(*) as n from refresh_tokens');
+    const audits = await successAudits();
+    const res = await browserSignIn('corp-oidc', { account: 'carol-sub-1' });
+    expect(res.status).toBe(403);
+    expect(await json(res)).toMatchObject({ message: 'This account is disabled.' });
+    expect(await count('select count(*) as n from refresh_tokens')).toBe(tokensBefore);
+    expect(await successAudits()).toBe(audits);
+    expect(
+      await count(
+        "select count(*) as n from audit_events where verb = 'login' and user = 'Carol_Jones' and outcome = 'denied' and status = 403",
+      ),
+    ).toBe(1);
+    const user = await carol();
+    expect(user?.failed_logins).toBe(2);
+    expect(user?.last_login_at).toBe(0);
+    await env.DB.prepare("update users set status = 'active' where name = 'carol-jones'").run();
+  });
+});
