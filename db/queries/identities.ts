@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
 import { conflict } from '../../functions/errors';
 import type { Database } from '../client';
 import { groupMembers, groups, identities, users, workspaces } from '../schema';
@@ -19,26 +19,6 @@ export async function findLinkedUser(
     .from(identities)
     .innerJoin(users, eq(users.id, identities.userId))
     .where(and(eq(identities.providerId, providerId), eq(identities.externalId, externalId)))
-    .get();
-  return row ?? undefined;
-}
-
-/** The identity last signed in through this provider with this login name (for lockout before asking it). */
-export async function findByExternalUsername(
-  db: Database,
-  providerId: string,
-  externalUsername: string,
-): Promise<{ identity: IdentityRow; user: UserRow } | undefined> {
-  const row = await db
-    .select({ identity: identities, user: users })
-    .from(identities)
-    .innerJoin(users, eq(users.id, identities.userId))
-    .where(
-      and(
-        eq(identities.providerId, providerId),
-        eq(identities.externalUsername, externalUsername.toLowerCase()),
-      ),
-    )
     .get();
   return row ?? undefined;
 }
@@ -230,25 +210,28 @@ export function federatedSignInWrites(
 
 export type SignInWrite = ReturnType<typeof federatedSignInWrites>[number];
 
+/** What a sign-in needs of a linked user, read in one batch (see linkedPrincipalWhere). */
+export interface LinkedPrincipal {
+  identity: IdentityRow;
+  user: UserRow;
+  loaded: LoadedPrincipal;
+  groupIds: string[];
+}
+
 /**
- * The user linked to (provider, external id) with everything a token for
- * them needs (groups, bindings), in ONE batch: the principal's reads follow
- * the link inside SQL, so they need not wait for it.
+ * The identity matching `where` (the first by id), its user and everything
+ * a token for them needs (groups, bindings), in ONE batch: the principal's
+ * reads follow the link inside SQL, so they need not wait for it.
  */
-export async function findLinkedPrincipal(
+async function linkedPrincipalWhere(
   db: Database,
-  providerId: string,
-  externalId: string,
-): Promise<{ identity: IdentityRow; loaded: LoadedPrincipal; groupIds: string[] } | undefined> {
-  const linkedUserId = sql`(select ${identities.userId} from ${identities} where ${identities.providerId} = ${providerId} and ${identities.externalId} = ${externalId})`;
-  // Two single-table reads rather than a join: D1 batches return rows as
+  where: SQL,
+): Promise<LinkedPrincipal | undefined> {
+  const linkedUserId = sql`(select ${identities.userId} from ${identities} where ${where} order by ${identities.id} limit 1)`;
+  // Single-table reads rather than a join: D1 batches return rows as
   // objects, so the identity's and the user's same-named columns would collide.
   const [identityRows, userRows, groupRows, bindingRows] = await db.batch([
-    db
-      .select()
-      .from(identities)
-      .where(and(eq(identities.providerId, providerId), eq(identities.externalId, externalId)))
-      .limit(1),
+    db.select().from(identities).where(where).orderBy(asc(identities.id)).limit(1),
     db.select().from(users).where(eq(users.id, linkedUserId)).limit(1),
     ...principalReads(db, linkedUserId),
   ]);
@@ -257,7 +240,29 @@ export async function findLinkedPrincipal(
   if (!identity || !user) return undefined;
   return {
     identity,
+    user,
     loaded: assemblePrincipal(user, groupRows, bindingRows),
     groupIds: groupRows.map((g) => g.id),
   };
 }
+
+/** The user linked to (provider, external id) with their principal (the browser callback's one read). */
+export const findLinkedPrincipal = (db: Database, providerId: string, externalId: string) =>
+  linkedPrincipalWhere(
+    db,
+    and(eq(identities.providerId, providerId), eq(identities.externalId, externalId)) ?? sql`0`,
+  );
+
+/** The identity last signed in with this login name, with its user's principal (the password grant's one read). */
+export const findPrincipalByExternalUsername = (
+  db: Database,
+  providerId: string,
+  externalUsername: string,
+) =>
+  linkedPrincipalWhere(
+    db,
+    and(
+      eq(identities.providerId, providerId),
+      eq(identities.externalUsername, externalUsername.toLowerCase()),
+    ) ?? sql`0`,
+  );

@@ -1,5 +1,7 @@
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../../db/client';
 import { listIdentityProvidersOfType } from '../../db/queries/identity-providers';
+import type { LoadedPrincipal } from '../../db/queries/principal';
 import {
   findUserByName,
   recordFailedLogin,
@@ -14,7 +16,14 @@ import { cachedProvider } from '../identity/provider-cache';
 import { verifyAgainstDummy, verifyPassword } from './password';
 
 export type LoginOutcome =
-  | { ok: true; user: UserRow }
+  | {
+      ok: true;
+      user: UserRow;
+      /** The principal, when the provider already read it (the token then needs no read). */
+      loaded?: LoadedPrincipal;
+      /** The sign-in's writes left to the token issuance's one batch. */
+      writes?: readonly BatchItem<'sqlite'>[];
+    }
   | { ok: false; reason: 'invalid_credentials' | 'disabled'; user?: UserRow }
   | { ok: false; reason: 'locked'; retryAfterSeconds: number; user: UserRow };
 

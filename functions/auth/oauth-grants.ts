@@ -157,9 +157,14 @@ export async function passwordGrant(
       disabled ? 'This account is disabled.' : 'Invalid username or password.',
     );
   }
-  // The success is audited in the same batch as the refresh token: both or neither.
+  // The success is audited in the same batch as the refresh token (and the
+  // provider's sign-in writes it left): all or nothing.
   const tokens = await issueTokens(c, outcome.user.id, input, {
-    writes: [auditEventInsert(db, loginAuditEvent(c, input.username, 'success', 200))],
+    loaded: outcome.loaded,
+    writes: [
+      ...(outcome.writes ?? []),
+      auditEventInsert(db, loginAuditEvent(c, input.username, 'success', 200)),
+    ],
   });
   if (!tokens) {
     await auditLogin(c, input.username, 'denied', 400);

@@ -143,21 +143,3 @@ export function signInWrites(
     ...membership,
   });
 }
-
-/** Writes a successful sign-in in one batch (see signInWrites). */
-export async function completeFederatedSignIn(
-  db: Database,
-  signedIn: FederatedUser,
-  identity: ExternalIdentity,
-  groups: Awaited<ReturnType<typeof mappedGroups>>,
-  now: Date,
-): Promise<void> {
-  const [first, ...rest] = signInWrites(
-    db,
-    signedIn,
-    identity,
-    groupMembership(identity, groups),
-    now,
-  );
-  await db.batch([first, ...rest]);
-}

@@ -1,11 +1,17 @@
 import type { Database } from '../../db/client';
-import { findByExternalUsername } from '../../db/queries/identities';
+import { findPrincipalByExternalUsername } from '../../db/queries/identities';
 import type { IdentityProviderRow } from '../../db/queries/identity-providers';
 import { recordFailedLogin, type UserRow } from '../../db/queries/users';
 import type { LoginOutcome, PasswordIdentityProvider } from '../auth/identity-providers';
 import { settings } from '../config';
 import type { Env } from '../env';
-import { completeFederatedSignIn, mappedGroups, resolveFederatedUser } from './mapping';
+import {
+  groupMembership,
+  mappedGroups,
+  membershipUnchanged,
+  resolveFederatedUser,
+  signInWrites,
+} from './mapping';
 import { pluginContext, resolveProvider } from './provider-config';
 
 const lockedOutcome = (user: UserRow, until: Date, now: Date): LoginOutcome => ({
@@ -27,9 +33,10 @@ export function federatedPasswordProvider(row: IdentityProviderRow): PasswordIde
   return {
     name: row.name,
     async login(db: Database, env: Env, username: string, password: string, now: Date) {
-      // Independent reads, side by side: the link (for lockout) and the mapped groups.
+      // Independent reads, side by side: the link (for lockout) with its
+      // principal (for the token), and the mapped groups.
       const [known, groups, { plugin, provider }] = await Promise.all([
-        findByExternalUsername(db, row.id, username),
+        findPrincipalByExternalUsername(db, row.id, username),
         mappedGroups(db, row),
         resolveProvider(env, row),
       ]);
@@ -54,7 +61,19 @@ export function federatedPasswordProvider(row: IdentityProviderRow): PasswordIde
       const lock = lockedUntil(user, now);
       if (lock) return lockedOutcome(user, lock, now);
       if (user.status !== 'active') return { ok: false, reason: 'disabled', user };
-      await completeFederatedSignIn(db, signedIn, check.identity, groups, now);
+      const membership = groupMembership(check.identity, groups);
+      const writes = signInWrites(db, signedIn, check.identity, membership, now);
+      // The principal read before the bind is the token's when it is this
+      // identity's and the mapping changes no membership: the sign-in's writes
+      // then join the token's one batch. Otherwise they are written now, and
+      // the token reads the principal after them.
+      if (
+        known?.identity.id === signedIn.identityId &&
+        membershipUnchanged(known.groupIds, membership)
+      )
+        return { ok: true, user, loaded: known.loaded, writes };
+      const [first, ...rest] = writes;
+      await db.batch([first, ...rest]);
       return { ok: true, user };
     },
   };
