@@ -11,7 +11,7 @@ import { createDb } from '../../db/client';
 import { findLinkedPrincipal } from '../../db/queries/identities';
 import { loadPrincipal } from '../../db/queries/principal';
 import { postForm } from './support/auth';
-import { adminApi } from './support/identity';
+import { adminApi, ldapConfig, ldapDirectory, slapd } from './support/identity';
 import { browserSignIn, oidcServer } from './support/oidc-flow';
 
 const db = createDb(env.DB);
@@ -130,5 +130,74 @@ describe('federated sign-in round trips', () => {
     expect(user?.failed_logins).toBe(2);
     expect(user?.last_login_at).toBe(0);
     await env.DB.prepare("update users set status = 'active' where name = 'carol-jones'").run();
+  });
+});
+
+describe('LDAP password grant round trips', () => {
+  const { bob } = ldapDirectory.users;
+  const login = (password: string) =>
+    postForm('/oauth/token', {
+      grant_type: 'password',
+      username: bob.uid,
+      password,
+      idp: 'batch-ldap',
+    });
+  const bobRow = () =>
+    env.DB.prepare("select failed_logins, last_login_at from users where name = 'bob'").first<{
+      failed_logins: number;
+      last_login_at: number;
+    }>();
+  const bobAudits = (outcome: string) =>
+    count(
+      `select count(*) as n from audit_events where verb = 'login' and user = 'bob' and outcome = '${outcome}'`,
+    );
+
+  beforeAll(async () => {
+    slapd();
+    const res = await adminApi('POST', '/api/v1/identity-providers', {
+      name: 'batch-ldap',
+      type: 'ldap',
+      config: ldapConfig({}),
+      groupMappings: [{ from: 'developers', workspace: 'ws-b', group: 'sre' }],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect((await login(bob.password)).status).toBe(200);
+  });
+
+  it('a repeat sign-in after a failure resets the counter with its refresh token and audit row', async () => {
+    expect((await login('wrong-password')).status).toBe(400);
+    expect((await bobRow())?.failed_logins).toBe(1);
+    await env.DB.prepare("update users set last_login_at = 0 where name = 'bob'").run();
+    const successes = await bobAudits('success');
+    const res = await login(bob.password);
+    expect(res.status).toBe(200);
+    const tokens = (await res.json()) as Record<string, unknown>;
+    expect(decodeJwt(String(tokens.access_token))).toMatchObject({
+      username: 'bob',
+      groups: ['ws-b:sre'],
+    });
+    expect(await bobRow()).toMatchObject({ failed_logins: 0 });
+    expect((await bobRow())?.last_login_at).toBeGreaterThan(0);
+    expect(await bobAudits('success')).toBe(successes + 1);
+    const refreshed = await postForm('/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: String(tokens.refresh_token),
+    });
+    expect(refreshed.status).toBe(200);
+  });
+
+  it('a disabled account is refused before any sign-in write', async () => {
+    await env.DB.prepare(
+      "update users set status = 'disabled', last_login_at = 0 where name = 'bob'",
+    ).run();
+    const tokensBefore = await count('select count(*) as n from refresh_tokens');
+    const successes = await bobAudits('success');
+    const res = await login(bob.password);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error_description: 'This account is disabled.' });
+    expect(await count('select count(*) as n from refresh_tokens')).toBe(tokensBefore);
+    expect(await bobAudits('success')).toBe(successes);
+    expect((await bobRow())?.last_login_at).toBe(0);
+    await env.DB.prepare("update users set status = 'active' where name = 'bob'").run();
   });
 });
