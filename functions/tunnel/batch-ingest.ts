@@ -26,8 +26,8 @@ const rejected = (frame: BatchFrame, problem: string): BatchOutcome => ({
 /**
  * Hands one spooled batch of an agent to where its kind belongs: metering
  * windows to the cluster's MeteringStore (idempotent by agent and seq),
- * alerts from the in-cluster Alertmanager to alert routing, labelled with
- * this cluster when they carry no `cluster` label. Resolves once the
+ * alerts from the in-cluster Alertmanager to alert routing, always labelled
+ * with this cluster. Resolves once the
  * receiver committed, so the caller acks only then; throws when it could
  * not (the agent sends the batch again).
  */
@@ -56,7 +56,15 @@ export async function ingestBatch(
       if (!parsed.success)
         return rejected(frame, `invalid alerts batch: ${issueText(parsed.error.issues)}`);
       const alerts = normalizeAlerts(parsed.data, now);
-      for (const alert of alerts) alert.labels.cluster ??= clusterName;
+      // The tunnel authenticates one cluster: its agents speak for it alone. A
+      // different `cluster` label is kept as `exported_cluster` (Prometheus'
+      // honor_labels convention), never trusted to route into another tenant.
+      for (const alert of alerts) {
+        const claimed = alert.labels.cluster;
+        if (claimed !== undefined && claimed !== clusterName)
+          alert.labels.exported_cluster = claimed;
+        alert.labels.cluster = clusterName;
+      }
       if (alerts.length > 0) await routeAndStore(env, createDb(env.DB), alerts, now);
       return { ok: true, ack };
     }

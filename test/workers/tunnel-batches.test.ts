@@ -180,4 +180,28 @@ describe('spooled batches through the tunnel', () => {
     await agent.send(batch(2, 'alerts', { version: '4', alerts: [{ labels: {} }] }));
     expect((await agent.nextOf('batch-ack')).rejected).toContain('invalid alerts batch');
   });
+
+  it("never lets an agent post alerts into another cluster's name", async () => {
+    const token = await register('batches-5');
+    await register('victim-cluster');
+    agent = await connectAgent(token, 'agent-a');
+    const alert = {
+      labels: { alertname: 'Spoofed', cluster: 'victim-cluster', severity: 'critical' },
+      annotations: {},
+      startsAt: new Date().toISOString(),
+    };
+    await agent.send(batch(1, 'alerts', { version: '4', alerts: [alert] }));
+    expect(await agent.nextOf('batch-ack')).toEqual({ type: 'batch-ack', seq: 1, kind: 'alerts' });
+    const res = await call('/api/v2/alerts?filter=alertname%3D%22Spoofed%22', { headers: admin });
+    const alerts = (await res.json()) as { labels: Record<string, string> }[];
+    // Prometheus' convention for a conflicting target label: the original is kept as exported_<name>.
+    expect(alerts.map((a) => a.labels)).toEqual([
+      {
+        alertname: 'Spoofed',
+        severity: 'critical',
+        cluster: 'batches-5',
+        exported_cluster: 'victim-cluster',
+      },
+    ]);
+  });
 });
