@@ -56,6 +56,12 @@ export interface AppVariables {
   principal: Principal;
   /** What the audit middleware records for this request; handlers fill in names. */
   audit: AuditDraft;
+  /**
+   * Set by a write route that cannot change any user, group or binding (alert
+   * intake, posted every evaluation interval): the isolate's principal cache
+   * survives it. Every other write clears the cache.
+   */
+  principalsUnchanged?: boolean;
 }
 
 export interface AuditDraft {

@@ -3,7 +3,7 @@ import { createDb } from '../../db/client';
 import { activeSilences } from '../../db/queries/alerts';
 import { settings } from '../config';
 import type { Env } from '../env';
-import { fingerprint, groupLabelsOf, type Labels } from './labels';
+import { fingerprint, groupLabelsOf, type Labels, matchesAll } from './labels';
 import {
   type ActiveSilence,
   type InhibitRule,
@@ -12,6 +12,7 @@ import {
   silencedBy,
 } from './muting';
 import { buildNotification } from './notification';
+import { queueBatches } from './queue-batches';
 import type { AlertRoute, DeliveryMessage, RoutedAlert, StoredAlert } from './route';
 import { AlertTables, type GroupRow } from './tables';
 
@@ -20,8 +21,15 @@ import { AlertTables, type GroupRow } from './tables';
  * the "recently resolved" list; older ones go sooner than the retention.
  */
 export const RESOLVED_KEEP = 500;
-/** Queues take at most 100 messages per sendBatch. */
-const QUEUE_BATCH = 100;
+
+/** Prometheus label names: safe inside a JSON path. */
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A due group's messages, and the state change to make once they are sent. */
+interface GroupFlush {
+  messages: DeliveryMessage[];
+  commit: () => void;
+}
 
 /** A recently resolved alert, as GET /api/v1/alerts/resolved lists it. */
 export type ResolvedView = StoredAlert;
@@ -141,21 +149,49 @@ export class AlertGroups extends DurableObject<Env> {
         inhibitRulesIn(db),
       ]);
       const silences = active.map((s) => ({ id: s.id, matchers: s.matchers }));
-      const firing = this.#tables.liveAlerts(now);
+      const sources = this.#inhibitionSources(now, rules);
       const muted = (alert: { labels: Labels; fingerprint: string }) =>
         silencedBy(alert.labels, silences).length > 0 ||
-        inhibitedBy(alert.labels, alert.fingerprint, firing, rules).length > 0;
-      for (const group of due) if (await this.#flushGroup(group, now, muted)) made++;
+        inhibitedBy(alert.labels, alert.fingerprint, sources, rules).length > 0;
+      const flushes: GroupFlush[] = [];
+      for (const group of due) flushes.push(await this.#planFlush(group, now, muted));
+      // Every due group's messages leave in full batches, side by side, before any group's state moves on.
+      await Promise.all(
+        queueBatches(flushes.flatMap((f) => f.messages)).map((batch) =>
+          this.env.NOTIFICATIONS.sendBatch(batch),
+        ),
+      );
+      for (const f of flushes) {
+        f.commit();
+        if (f.messages.length > 0) made++;
+      }
     }
     await this.#rearm();
     return made;
   }
 
-  async #flushGroup(
+  /**
+   * The live alerts that match some rule's source: found by each rule's
+   * first `name="value"` matcher in SQL when every rule has one (a shard may
+   * hold thousands of alerts, and a source is rare), else by reading all.
+   */
+  #inhibitionSources(now: number, rules: InhibitRule[]): StoredAlert[] {
+    if (rules.length === 0) return [];
+    const keys = rules.map((rule) =>
+      rule.source.find((m) => m.op === '=' && m.value !== '' && LABEL_NAME.test(m.name)),
+    );
+    const candidates = keys.every((k) => k !== undefined)
+      ? this.#tables.liveAlertsWithAnyLabel(now, keys)
+      : this.#tables.liveAlerts(now);
+    return candidates.filter((a) => rules.some((rule) => matchesAll(a.labels, rule.source)));
+  }
+
+  /** What a due group owes (its messages) and how its state moves on once they are sent. */
+  async #planFlush(
     group: GroupRow,
     now: number,
     muted: (alert: StoredAlert) => boolean,
-  ): Promise<boolean> {
+  ): Promise<GroupFlush> {
     const members = this.#tables.groupAlerts(group.key);
     const firing = members.filter((a) => a.endsAt > now && !muted(a));
     const resolved = members.filter((a) => a.endsAt <= now);
@@ -170,9 +206,10 @@ export class AlertGroups extends DurableObject<Env> {
       now - group.lastSentAt >= group.route.repeatIntervalMs;
     const send = newlyFiring || resolvedToSend.length > 0 || repeatDue;
 
+    let messages: DeliveryMessage[] = [];
     if (send) {
       const notification = await buildNotification(group, [...firing, ...resolvedToSend], now);
-      const messages: DeliveryMessage[] = group.route.channelIds.map((channelId) => ({
+      messages = group.route.channelIds.map((channelId) => ({
         notificationId: notification.id,
         channelId,
         receiverId: group.route.receiverId,
@@ -181,24 +218,22 @@ export class AlertGroups extends DurableObject<Env> {
         createdAt: now,
         payload: notification.payload,
       }));
-      for (let i = 0; i < messages.length; i += QUEUE_BATCH)
-        await this.env.NOTIFICATIONS.sendBatch(
-          messages.slice(i, i + QUEUE_BATCH).map((body) => ({ body, contentType: 'json' })),
-        );
     }
-    const firingNow = firing.map((a) => a.fingerprint);
-    const resolvedNow = new Set(resolved.map((a) => a.fingerprint));
-    this.#tables.dropFromGroup(group.key, [...resolvedNow]);
-    if (members.length === resolvedNow.size) this.#tables.deleteGroup(group.key);
-    else
-      this.#tables.afterFlush(group.key, {
-        nextFlushAt: now + group.route.groupIntervalMs,
-        // Unsent (muted) alerts leave the sent set, so they notify once unmuted.
-        sentFiring: send ? firingNow : group.sentFiring.filter((fp) => firingNow.includes(fp)),
-        lastSentAt: send ? now : group.lastSentAt,
-        seq: send ? group.seq + 1 : group.seq,
-      });
-    return send;
+    const commit = () => {
+      const firingNow = firing.map((a) => a.fingerprint);
+      const resolvedNow = new Set(resolved.map((a) => a.fingerprint));
+      this.#tables.dropFromGroup(group.key, [...resolvedNow]);
+      if (members.length === resolvedNow.size) this.#tables.deleteGroup(group.key);
+      else
+        this.#tables.afterFlush(group.key, {
+          nextFlushAt: now + group.route.groupIntervalMs,
+          // Unsent (muted) alerts leave the sent set, so they notify once unmuted.
+          sentFiring: send ? firingNow : group.sentFiring.filter((fp) => firingNow.includes(fp)),
+          lastSentAt: send ? now : group.lastSentAt,
+          seq: send ? group.seq + 1 : group.seq,
+        });
+    };
+    return { messages, commit };
   }
 
   /** The alarm rings for the earliest due group, or when the oldest resolved alert is to be forgotten. */

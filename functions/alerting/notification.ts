@@ -1,4 +1,5 @@
 import { fingerprint } from './labels';
+import { jsonBytes } from './queue-batches';
 import type { StoredAlert, WebhookAlert, WebhookPayload } from './route';
 import type { GroupRow } from './tables';
 
@@ -47,7 +48,7 @@ export async function buildNotification(
     externalURL: '',
     alerts: webhookAlerts,
   };
-  while (payload.alerts.length > 1 && JSON.stringify(payload).length > MAX_PAYLOAD_BYTES) {
+  while (payload.alerts.length > 1 && jsonBytes(payload) > MAX_PAYLOAD_BYTES) {
     const keep = Math.floor(payload.alerts.length / 2);
     payload.truncatedAlerts += payload.alerts.length - keep;
     payload.alerts = payload.alerts.slice(0, keep);

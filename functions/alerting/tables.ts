@@ -101,6 +101,24 @@ export class AlertTables {
       .map(toAlert);
   }
 
+  /**
+   * Live alerts carrying at least one of the label values: an equality
+   * prefilter done by SQLite, so a shard of thousands of alerts is not
+   * parsed to find the few that can inhibit (callers match the rest).
+   */
+  liveAlertsWithAnyLabel(now: number, pairs: { name: string; value: string }[]): StoredAlert[] {
+    if (pairs.length === 0) return [];
+    const where = pairs.map(() => 'json_extract(labels, ?) = ?').join(' OR ');
+    return this.#sql
+      .exec(
+        `SELECT * FROM alerts WHERE ends_at > ? AND (${where}) ORDER BY starts_at, fingerprint`,
+        now,
+        ...pairs.flatMap((p) => [`$."${p.name}"`, p.value]),
+      )
+      .toArray()
+      .map(toAlert);
+  }
+
   /** Deletes alerts resolved before `before` that no group still holds. */
   forgetResolved(before: number): void {
     this.#sql.exec(

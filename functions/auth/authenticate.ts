@@ -91,6 +91,6 @@ export const authenticate: MiddlewareHandler<AppEnv> = async function authentica
     await next();
   } finally {
     // Whatever this request changed (roles, members, users) applies to the next one at once.
-    if (!readOnlyMethods.has(c.req.method)) forgetPrincipals();
+    if (!readOnlyMethods.has(c.req.method) && !c.get('principalsUnchanged')) forgetPrincipals();
   }
 };

@@ -6,14 +6,14 @@
  * (target <= 0.5 ms).
  */
 import { removeState, startWranglerDev } from '../support/wrangler-dev';
-import { printTable, runLoad } from './load';
+import { benchEdge, printTable, runLoad } from './load';
 import { loginAsAdmin } from './login';
 import { measureTokenVerification } from './token-verify';
 
 const concurrency = 32;
 const durationMs = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 
-const edge = await startWranglerDev();
+const edge = await startWranglerDev(benchEdge);
 try {
   console.log(
     `edge at ${edge.url}; ${concurrency} concurrent clients, ${durationMs / 1000} s per route`,

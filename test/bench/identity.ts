@@ -9,7 +9,7 @@ import { prepareSignIn } from '../support/browser-sign-in';
 import { oidcClient, startOidcProvider } from '../support/oidc-provider';
 import { ldapDirectory, startSlapd } from '../support/slapd';
 import { removeState, startWranglerDev } from '../support/wrangler-dev';
-import { percentile, printTable } from './load';
+import { benchEdge, percentile, printTable } from './load';
 import { loginAsAdmin } from './login';
 
 const runs = Number(process.env.BENCH_RUNS ?? 100);
@@ -18,6 +18,7 @@ const publicOrigin = 'https://edge.test';
 const slapd = await startSlapd();
 const oidc = await startOidcProvider();
 const edge = await startWranglerDev({
+  ...benchEdge,
   vars: { ALLOW_PRIVATE_IDP_HOSTS: 'true', PUBLIC_URL: publicOrigin },
 });
 const edgeFetch = (path: string, init?: RequestInit) => fetch(`${edge.url}${path}`, init);

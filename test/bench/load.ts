@@ -74,3 +74,11 @@ function formatCell(value: string | number | undefined): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(2);
   return value ?? '';
 }
+
+/**
+ * Benchmarks run the edge without the DevTools inspector that `wrangler dev`
+ * attaches (its Network tracing costs every D1 query and fetch; see
+ * test/support/edge-server.ts). BENCH_INSPECTOR=1 measures with it, as a
+ * developer's `npm run dev` runs.
+ */
+export const benchEdge = { inspector: process.env.BENCH_INSPECTOR === '1' };

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { startAgentProcess } from '../support/agent-process';
 import { startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
 import { removeState, startWranglerDev } from '../support/wrangler-dev';
-import { printTable, runLoad } from './load';
+import { benchEdge, printTable, runLoad } from './load';
 import { loginAsAdmin } from './login';
 
 const concurrency = 16;
@@ -30,7 +30,7 @@ kube.store.create('namespaces', {
 });
 const kubeconfig = path.join(dir, 'kubeconfig');
 await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
-const edge = await startWranglerDev();
+const edge = await startWranglerDev(benchEdge);
 let agent: Awaited<ReturnType<typeof startAgentProcess>> | undefined;
 try {
   const jwt = await loginAsAdmin(edge.url);

@@ -6,6 +6,23 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const wranglerBin = path.join(root, 'node_modules/.bin/wrangler');
+const tsxBin = path.join(root, 'node_modules/.bin/tsx');
+const edgeServer = path.join(import.meta.dirname, 'edge-server.ts');
+
+/** The `wrangler dev` command line, as a user types it. */
+const devArgs = (port: number, inspectorPort: number, persistDir: string, varArgs: string[]) => [
+  'dev',
+  '--ip',
+  '127.0.0.1',
+  '--port',
+  String(port),
+  '--inspector-port',
+  String(inspectorPort),
+  '--persist-to',
+  persistDir,
+  '--show-interactive-dev-session=false',
+  ...varArgs,
+];
 
 export const testSecrets = {
   ADMIN_PASSWORD: 'e2e-admin-password',
@@ -28,6 +45,12 @@ export interface WranglerDevOptions {
   /** Reuse a state directory (to restart an edge with its data); a fresh temp dir otherwise. */
   persistDir?: string;
   readyTimeoutMs?: number;
+  /**
+   * false: run test/support/edge-server.ts (wrangler's own dev server without
+   * the DevTools inspector, whose per-subrequest tracing no deployed worker
+   * pays) — for benchmarks. Default: the `wrangler dev` CLI as a user runs it.
+   */
+  inspector?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -93,20 +116,12 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   await run(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], env);
 
   const vars = { ...testSecrets, ...options.vars };
-  const args = [
-    'dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--inspector-port',
-    String(inspectorPort),
-    '--persist-to',
-    persistDir,
-    '--show-interactive-dev-session=false',
-    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-  ];
-  const child = spawn(wranglerBin, args, {
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+  const [command, args] =
+    options.inspector === false
+      ? [tsxBin, [edgeServer, '--port', String(port), '--persist-to', persistDir, ...varArgs]]
+      : [wranglerBin, devArgs(port, inspectorPort, persistDir, varArgs)];
+  const child = spawn(command, args, {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -118,6 +118,30 @@ describe('principal cache', () => {
     expect(mutation.status).toBe(201);
     expect((await call('/api/v1/tokens', { headers: bearer(token) })).status).toBe(401);
   });
+
+  it('survives alert intake, which changes no principal (Prometheus posts every interval)', async () => {
+    const user = await seedUser({ name: 'cached-intake' });
+    const token = await login(user.name, user.password);
+    expect((await call('/api/v1/tokens', { headers: bearer(token) })).status).toBe(200);
+    await db.update(users).set({ status: 'disabled' }).where(eq(users.id, user.id));
+    const admin = await login(ADMIN.username, ADMIN.password);
+    const intake = await call('/api/v2/alerts', {
+      method: 'POST',
+      headers: { ...bearer(admin), 'content-type': 'application/json' },
+      body: JSON.stringify([{ labels: { alertname: 'CacheProbe', cluster: 'nowhere' } }]),
+    });
+    expect(intake.status).toBe(200);
+    // Still the cached principal: the write did not clear the cache …
+    expect((await call('/api/v1/tokens', { headers: bearer(token) })).status).toBe(200);
+    // … and it ages out as always.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + PRINCIPAL_CACHE_MS);
+      expect((await call('/api/v1/tokens', { headers: bearer(token) })).status).toBe(401);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
 
 describe('login audit', () => {
