@@ -6,7 +6,7 @@
  * becomes DevTools events that wrangler relays and writes to its debug log,
  * a per-subrequest cost that no deployed worker pays. Benchmarks run here.
  *
- *   tsx test/support/edge-server.ts --port N --persist-to DIR [--var NAME:VALUE]...
+ *   tsx test/support/edge-server.ts --port N --persist-to DIR [--var NAME:VALUE]... [--config wrangler.toml]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'persist-to': { type: 'string' },
     var: { type: 'string', multiple: true, default: [] },
+    config: { type: 'string', default: path.resolve(import.meta.dirname, '../../wrangler.toml') },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -34,7 +35,7 @@ const bindings = Object.fromEntries(
   }),
 );
 const worker = await unstable_startWorker({
-  config: path.resolve(import.meta.dirname, '../../wrangler.toml'),
+  config: values.config,
   bindings,
   dev: {
     server: { hostname: '127.0.0.1', port: Number(values.port) },

@@ -1,0 +1,22 @@
+import { spawn } from 'node:child_process';
+import { startKubeEmulator } from '../support/kube-emulator';
+import { freePort } from '../support/wrangler-dev';
+import { printTable, runLoad } from './load';
+const kube = await startKubeEmulator({ cluster: { nodes: 20, namespaces: 10, pods: 1000 } });
+const port = await freePort();
+const child = spawn('node_modules/.bin/tsx', ['test/support/edge-server.ts', '--port', String(port), '--persist-to', '/tmp/floor/state', '--config', '/tmp/floor/wrangler.toml'], { stdio: 'inherit', detached: true });
+for (;;) { try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break; } catch {} await new Promise((r) => setTimeout(r, 200)); }
+const list = `${kube.url}/api/v1/pods?limit=1000`;
+const h = { authorization: `Bearer ${kube.token}`, 'accept-encoding': 'identity' };
+const single = { concurrency: 1, durationMs: 5000 };
+const rows = [];
+rows.push(await runLoad('direct list c1', () => fetch(list, { headers: h }), single));
+rows.push(await runLoad('passthrough worker list c1', () => fetch(`http://127.0.0.1:${port}/proxy?u=${encodeURIComponent(list + '&x=1')}`, { headers: h }), single));
+rows.push(await runLoad('healthz c1', () => fetch(`http://127.0.0.1:${port}/healthz`), single));
+rows.push(await runLoad('d1 select1 c1', () => fetch(`http://127.0.0.1:${port}/d1`), single));
+rows.push(await runLoad('healthz c32', () => fetch(`http://127.0.0.1:${port}/healthz`), { concurrency: 32, durationMs: 8000 }));
+rows.push(await runLoad('d1 c32', () => fetch(`http://127.0.0.1:${port}/d1`), { concurrency: 32, durationMs: 8000 }));
+printTable(rows.map((r) => ({ label: r.label, rps: r.rps, p50: r.p50, p99: r.p99 })));
+process.kill(-child.pid!, 'SIGTERM');
+await kube.close();
+process.exit(0);
