@@ -22,6 +22,10 @@ import { AlertTables, type GroupRow } from './tables';
  */
 export const RESOLVED_KEEP = 500;
 
+/** Due groups planned between two turns of the event loop. */
+const YIELD_EVERY_GROUPS = 10;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /** Prometheus label names: safe inside a JSON path. */
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -154,7 +158,11 @@ export class AlertGroups extends DurableObject<Env> {
         silencedBy(alert.labels, silences).length > 0 ||
         inhibitedBy(alert.labels, alert.fingerprint, sources, rules).length > 0;
       const flushes: GroupFlush[] = [];
-      for (const group of due) flushes.push(await this.#planFlush(group, now, muted));
+      for (const [i, group] of due.entries()) {
+        flushes.push(await this.#planFlush(group, now, muted));
+        // Hundreds of due groups are a long stretch of work: let intake in between.
+        if (i % YIELD_EVERY_GROUPS === YIELD_EVERY_GROUPS - 1) await yieldToEventLoop();
+      }
       // Every due group's messages leave in full batches, side by side, before any group's state moves on.
       await Promise.all(
         queueBatches(flushes.flatMap((f) => f.messages)).map((batch) =>
@@ -223,7 +231,8 @@ export class AlertGroups extends DurableObject<Env> {
       const firingNow = firing.map((a) => a.fingerprint);
       const resolvedNow = new Set(resolved.map((a) => a.fingerprint));
       this.#tables.dropFromGroup(group.key, [...resolvedNow]);
-      if (members.length === resolvedNow.size) this.#tables.deleteGroup(group.key);
+      // Counted now, not from `members`: an alert may have joined while the messages went out.
+      if (this.#tables.groupSize(group.key) === 0) this.#tables.deleteGroup(group.key);
       else
         this.#tables.afterFlush(group.key, {
           nextFlushAt: now + group.route.groupIntervalMs,

@@ -204,6 +204,13 @@ export class AlertTables {
       this.#sql.exec('DELETE FROM group_alerts WHERE group_key = ? AND fingerprint = ?', key, fp);
   }
 
+  groupSize(key: string): number {
+    const row = this.#sql
+      .exec('SELECT COUNT(*) AS n FROM group_alerts WHERE group_key = ?', key)
+      .toArray()[0];
+    return num(row?.n ?? 0);
+  }
+
   groupAlerts(key: string): StoredAlert[] {
     return this.#sql
       .exec(

@@ -8,10 +8,19 @@ import {
 } from '../../db/queries/notify-deliveries';
 import type { DeliveryMessage } from '../alerting/route';
 import type { Env } from '../env';
+import { boundedMap } from '../net/bounded-map';
 import type { ChannelConfig } from './channel-configs';
 import { channelConfig } from './channel-store';
 import { sendToChannel } from './deliver';
 import { rateLimitsOf, waitForSlots } from './rate-limits';
+
+/**
+ * Deliveries in flight at once per batch: a Worker invocation keeps six
+ * outbound connections open at a time (the platform queues the rest), and
+ * a hundred sends started at once only crowd out the requests served
+ * beside them.
+ */
+const DELIVERY_CONCURRENCY = 6;
 
 /** Must equal `max_retries` of the consumer in wrangler.toml: after it the message goes to the dead-letter queue. */
 export const NOTIFY_MAX_RETRIES = 10;
@@ -177,22 +186,20 @@ export async function consumeNotifications(
     return;
   }
   const ctx: BatchContext = { env, db, channelOf, delivered, records: [] };
-  const outcomes = await Promise.all(
-    batch.messages.map(async (message) => {
-      try {
-        return await deliverOne(ctx, message);
-      } catch (err) {
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            msg: 'notification delivery failed',
-            error: String(err),
-          }),
-        );
-        return failed(message);
-      }
-    }),
-  );
+  const outcomes = await boundedMap(batch.messages, DELIVERY_CONCURRENCY, async (message) => {
+    try {
+      return await deliverOne(ctx, message);
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'notification delivery failed',
+          error: String(err),
+        }),
+      );
+      return failed(message);
+    }
+  });
   await writeHistory(db, ctx.records);
   batch.messages.forEach((message, i) => {
     const outcome = outcomes[i] ?? failed(message);

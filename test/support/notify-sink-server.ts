@@ -19,6 +19,17 @@ const flushOut = () => {
 };
 setInterval(flushOut, 50).unref();
 
+/**
+ * The Alertmanager payload's groupKey, read from the front of the body (it
+ * is the second field) rather than by parsing tens of KB of JSON per
+ * request: this process shares the machine's two cores with the edge.
+ */
+function groupKeyOf(body: string): string {
+  const match = /"groupKey":("(?:[^"\\]|\\.)*")/.exec(body.slice(0, 4096));
+  if (match?.[1]) return JSON.parse(match[1]) as string;
+  return (JSON.parse(body) as { groupKey: string }).groupKey;
+}
+
 const server = createServer((req, res) => {
   const path = req.url ?? '/';
   if (path.includes('/flaky/') && Math.random() < flakyShare) {
@@ -31,13 +42,12 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { groupKey: string };
     out.push(
       JSON.stringify({
         at: Date.now(),
         path,
         key: String(req.headers['idempotency-key']),
-        groupKey: payload.groupKey,
+        groupKey: groupKeyOf(Buffer.concat(chunks).toString('utf8')),
       }),
     );
     res.end('ok');
