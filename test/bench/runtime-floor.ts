@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startKubeEmulator } from '../support/kube-emulator';
-import { freePort } from '../support/wrangler-dev';
+import { freePort, waitForHealth } from '../support/wrangler-dev';
 import { printTable, runLoad } from './load';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -34,15 +34,13 @@ async function startFloorWorker(port: number, persistDir: string): Promise<Child
     ],
     { cwd: root, stdio: 'ignore', detached: true },
   );
-  for (let i = 0; i < 300; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return child;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('floor worker did not start');
+  await waitForHealth(
+    `http://127.0.0.1:${port}`,
+    child,
+    60_000,
+    () => '(the floor worker; its output is not kept)',
+  );
+  return child;
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'edgetower-bench-floor-'));

@@ -84,7 +84,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   });
 }
 
-async function waitForHealth(
+/** Polls `/healthz` until it answers, failing early if the process exits. */
+export async function waitForHealth(
   url: string,
   child: ChildProcess,
   timeoutMs: number,
@@ -111,7 +112,6 @@ async function waitForHealth(
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
   const persistDir = options.persistDir ?? (await mkdtemp(path.join(tmpdir(), 'edgetower-e2e-')));
   const port = options.port ?? (await freePort());
-  const inspectorPort = await freePort();
   const env = { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
   await run(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], env);
 
@@ -120,7 +120,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   const [command, args] =
     options.inspector === false
       ? [tsxBin, [edgeServer, '--port', String(port), '--persist-to', persistDir, ...varArgs]]
-      : [wranglerBin, devArgs(port, inspectorPort, persistDir, varArgs)];
+      : [wranglerBin, devArgs(port, await freePort(), persistDir, varArgs)];
   const child = spawn(command, args, {
     cwd: root,
     env,
