@@ -22,3 +22,4 @@ export * from './users';
 export * from './workspace-quotas';
 export * from './workspace-quotas-usage';
 export * from './workspaces';
+export * from './workspace-clusters';
