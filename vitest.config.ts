@@ -41,7 +41,11 @@ export default defineConfig({
         // The agent, the Kubernetes API emulator and end-to-end runs, in Node.
         test: {
           name: 'node',
-          include: ['test/agents/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: [
+            'test/agents/**/*.test.ts',
+            'test/e2e/**/*.test.ts',
+            'test/scripts/**/*.test.ts',
+          ],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,

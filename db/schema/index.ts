@@ -19,7 +19,7 @@ export * from './role-bindings';
 export * from './roles';
 export * from './signing-keys';
 export * from './users';
+export * from './workspace-clusters';
 export * from './workspace-quotas';
 export * from './workspace-quotas-usage';
 export * from './workspaces';
-export * from './workspace-clusters';
