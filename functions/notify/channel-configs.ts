@@ -1,8 +1,16 @@
 import { z } from '@hono/zod-openapi';
 import type { ChannelType } from '../../db/schema/notification-channels';
+import { normalizeHost } from '../net/host';
 import { languages } from './templates/languages';
 
 const url = z.url({ protocol: /^https?$/ }).max(2048);
+
+/** One bare host (name, IPv4 or IPv6, brackets optional): no port, user, path or escapes. */
+const hostField = z
+  .string()
+  .min(1)
+  .max(253)
+  .refine((host) => normalizeHost(host) !== undefined, 'a host name or IP address, nothing more');
 
 /**
  * Settings every channel type takes: how its messages are written
@@ -102,7 +110,7 @@ export const channelConfigs = {
     schema: z.union([
       z.strictObject({
         ...common,
-        smtpHost: z.string().min(1).max(253),
+        smtpHost: hostField,
         smtpPort: z.number().int().min(1).max(65535).default(587),
         startTls: z.boolean().default(true),
         from: z.email(),
@@ -137,14 +145,4 @@ export function splitConfig(
     (secretKeys.includes(key) ? secrets : settings)[key] = value;
   }
   return { settings, secrets };
-}
-
-/** Every URL a config makes the edge call, for the SSRF check. */
-export function targetsOf(type: ChannelType, config: ChannelConfig): string[] {
-  const urls: string[] = [];
-  for (const key of ['url', 'webhookUrl', 'webhook', 'apiUrl'])
-    if (typeof config[key] === 'string') urls.push(config[key]);
-  if (type === 'email' && typeof config.smtpHost === 'string')
-    urls.push(`smtp://${config.smtpHost}`);
-  return urls;
 }

@@ -30,7 +30,7 @@ const createChannelRoute = createRoute({
   request: { body: { content: json(createChannelBody), required: true } },
   responses: {
     201: { description: 'Created.', content: json(channelView) },
-    400: { description: 'Invalid config or refused target.' },
+    400: { description: 'Invalid config or refused target (target_not_allowed).' },
     409: { description: 'Name taken.' },
   },
 });
@@ -64,11 +64,16 @@ const updateChannelRoute = createRoute({
   method: 'put',
   path: `${base}/{id}`,
   tags: ['notification'],
-  summary: 'Replace a channel config (omitted secret fields are kept)',
+  summary:
+    'Replace a channel config (omitted secret fields are kept while the destinations stay the same; null drops one)',
   security: bearerAuth,
   request: { params: idParam, body: { content: json(updateChannelBody), required: true } },
   responses: {
     200: { description: 'Updated.', content: json(channelView) },
+    400: {
+      description:
+        'Invalid config, refused target (target_not_allowed), or a new destination without its secrets (secrets_required_for_new_target).',
+    },
     404: { description: 'Not found.' },
   },
 });

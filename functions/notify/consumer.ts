@@ -111,6 +111,11 @@ async function deliverOne(ctx: BatchContext, message: Message<DeliveryMessage>):
     );
     return { ack: true };
   }
+  if (result.permanent) {
+    // Retrying cannot help (a refused destination): failed now, not after ten tries.
+    ctx.records.push({ ...base, status: 'failed', error: result.error.slice(0, 1000) });
+    return { ack: true };
+  }
   const last = message.attempts > NOTIFY_MAX_RETRIES;
   ctx.records.push({
     ...base,

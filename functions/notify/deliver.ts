@@ -13,12 +13,13 @@ import { mailApiRequest } from './senders/mail-api';
 import { sendEmail } from './senders/smtp';
 import type { OutboundRequest, SendInput } from './senders/types';
 import { wecomAppRequests } from './senders/wecom-app';
-import { targetProblem } from './target-check';
+import { assertUrlAllowed, channelTargetProblem, TargetRefused } from './target-check';
 
 const TIMEOUT_MS = 10_000;
 
 export type SendResult =
   | { ok: true; latencyMs: number }
+  /** `permanent`: retrying cannot help (a refused destination); the consumer gives up at once. */
   | { ok: false; latencyMs: number; error: string; permanent?: boolean }
   /** Nothing was sent: a rate limit is used up for `retryAfterMs`. */
   | { ok: false; latencyMs: 0; error: string; retryAfterMs: number };
@@ -51,8 +52,8 @@ async function sendAll(env: Env, requests: OutboundRequest[]): Promise<string | 
 }
 
 async function sendHttp(env: Env, request: OutboundRequest): Promise<string | undefined> {
-  const problem = targetProblem(env, request.url);
-  if (problem) return problem;
+  assertUrlAllowed(env, request.url);
+  // Never follow a redirect: its Location could be any host, and a 3xx is no delivery.
   const res = await fetch(request.url, {
     ...request.init,
     signal: AbortSignal.timeout(TIMEOUT_MS),
@@ -78,6 +79,15 @@ export async function sendToChannel(
   gate?: SendGate,
 ): Promise<SendResult> {
   let started = Date.now();
+  // Stored before a stricter rule, or allowed by a flag since turned off: judged again at every send.
+  const refused = channelTargetProblem(env, type, input.config);
+  if (refused)
+    return {
+      ok: false,
+      latencyMs: 0,
+      error: `config.${refused.field}: ${refused.problem}`,
+      permanent: true,
+    };
   try {
     const requests = await httpBuilders[type](input, env);
     const waitMs = gate ? await gate(requests?.length ?? 1) : undefined;
@@ -97,6 +107,7 @@ export async function sendToChannel(
       ok: false,
       latencyMs: Date.now() - started,
       error: err instanceof Error ? err.message : String(err),
+      ...(err instanceof TargetRefused ? { permanent: true } : {}),
     };
   }
 }

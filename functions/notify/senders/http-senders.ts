@@ -1,3 +1,4 @@
+import { defaultApiUrls } from '../targets';
 import { composeMessage, composeText } from '../templates/compose';
 import type { SizeLimit } from '../templates/fit';
 import { hmacBase64 } from './hmac';
@@ -39,7 +40,7 @@ export function slackRequest({ config, payload }: SendInput): OutboundRequest[] 
   );
   const webhookUrl = str(config, 'webhookUrl');
   if (webhookUrl) return bodies.map((body) => postJson(webhookUrl, body));
-  const api = str(config, 'apiUrl') || 'https://slack.com/api';
+  const api = str(config, 'apiUrl') || defaultApiUrls.slack;
   return bodies.map((body) => ({
     ...postJson(
       `${api}/chat.postMessage`,
@@ -121,7 +122,7 @@ export function discordRequest({ config, payload }: SendInput): OutboundRequest[
 
 /** Telegram Bot API sendMessage: text of at most 4096 characters. */
 export function telegramRequest({ config, payload }: SendInput): OutboundRequest[] {
-  const api = str(config, 'apiUrl') || 'https://api.telegram.org';
+  const api = str(config, 'apiUrl') || defaultApiUrls.telegram;
   const { parts } = composeMessage(payload, config, channelLimits.telegram);
   return parts.map((text) => ({
     ...postJson(`${api}/bot${str(config, 'botToken')}/sendMessage`, {

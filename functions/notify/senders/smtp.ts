@@ -1,5 +1,6 @@
 import type { Env } from '../../env';
-import { targetProblem } from '../target-check';
+import { connectHostname, normalizeHost } from '../../net/host';
+import { hostProblem, TargetRefused } from '../target-check';
 import { composeText } from '../templates/compose';
 import { SmtpSession } from './smtp-session';
 import type { SendInput } from './types';
@@ -44,22 +45,24 @@ export function emailMessage(
  * username is set, one message to every recipient. Returns the error, if any.
  */
 export async function sendEmail(env: Env, input: SendInput): Promise<string | undefined> {
-  const host = str(input.config, 'smtpHost');
-  const problem = targetProblem(env, `smtp://${host}`);
-  if (problem) return problem;
+  const configured = str(input.config, 'smtpHost');
+  const problem = hostProblem(env, configured);
+  if (problem) throw new TargetRefused(problem);
+  // Connect to the spelling that was judged, so no parser reads the host differently.
+  const canonical = normalizeHost(configured) ?? configured;
   const port = typeof input.config.smtpPort === 'number' ? input.config.smtpPort : 587;
   const startTls = input.config.startTls !== false;
   const from = str(input.config, 'from');
   const to = Array.isArray(input.config.to)
     ? input.config.to.filter((t): t is string => typeof t === 'string')
     : [];
-  const session = await SmtpSession.open(host, port, startTls);
+  const session = await SmtpSession.open(connectHostname(canonical), port, startTls);
   try {
     await session.expect(220);
     await session.command('EHLO edgetower', 250);
     if (startTls) {
       await session.command('STARTTLS', 220);
-      session.upgrade(host);
+      session.upgrade(canonical);
       await session.command('EHLO edgetower', 250);
     }
     const username = str(input.config, 'username');

@@ -1,5 +1,6 @@
 import type { Env } from '../../env';
-import { targetProblem } from '../target-check';
+import { assertUrlAllowed } from '../target-check';
+import { defaultApiUrls } from '../targets';
 import { composeMessage } from '../templates/compose';
 import { errcodeZero, type OutboundRequest, postJson, type SendInput, str } from './types';
 
@@ -32,8 +33,7 @@ async function cacheKey(api: string, corpId: string, secret: string): Promise<st
 
 async function fetchToken(env: Env, api: string, corpId: string, secret: string, key: string) {
   const url = `${api}/cgi-bin/gettoken?corpid=${encodeURIComponent(corpId)}&corpsecret=${encodeURIComponent(secret)}`;
-  const problem = targetProblem(env, url);
-  if (problem) throw new Error(problem);
+  assertUrlAllowed(env, url);
   const res = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'manual' });
   const body = (await res.json().catch(() => null)) as {
     errcode?: number;
@@ -75,7 +75,7 @@ export const forgetWecomTokens = () => tokens.clear();
  */
 export async function wecomAppRequests(env: Env, input: SendInput): Promise<OutboundRequest[]> {
   const { config, payload } = input;
-  const api = str(config, 'apiUrl') || 'https://qyapi.weixin.qq.com';
+  const api = str(config, 'apiUrl') || defaultApiUrls.wecom;
   const { key, token } = await accessToken(env, api, str(config, 'corpId'), str(config, 'secret'));
   const recipients: Record<string, string> = {};
   if (str(config, 'toUser')) recipients.touser = str(config, 'toUser');

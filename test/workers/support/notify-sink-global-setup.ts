@@ -91,7 +91,8 @@ const readBody = (req: IncomingMessage) =>
  * A loopback HTTP receiver for channel contract tests (workerd cannot
  * listen): records every request; `/__records?prefix=` returns them.
  * Paths containing `/fail/` answer 500, `/errcode/` answer 200 with a
- * DingTalk/WeCom-style error code, `/flaky/<percent>/` fail at random.
+ * DingTalk/WeCom-style error code, `/flaky/<percent>/` fail at random,
+ * `/redirect/` answer 302 to the `to` query parameter (after recording).
  * WeCom app: `/cgi-bin/gettoken` issues `<corpid>-<n>` (the n-th token of
  * that corp); `message/send` with the first token of a corp named `stale…`
  * answers errcode 42001 (expired), as WeCom does once a token lapsed.
@@ -130,6 +131,12 @@ export default async function setup(project: TestProject) {
       headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
       body,
     });
+    if (url.pathname.includes('/redirect/')) {
+      res.statusCode = 302;
+      res.setHeader('location', url.searchParams.get('to') ?? '/');
+      res.end();
+      return;
+    }
     res.setHeader('content-type', 'application/json');
     if (url.pathname.endsWith('/cgi-bin/gettoken')) {
       const corp = url.searchParams.get('corpid') ?? '';
