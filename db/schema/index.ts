@@ -23,3 +23,4 @@ export * from './workspace-quotas';
 export * from './workspace-quotas-usage';
 export * from './workspaces';
 export * from './workspace-clusters';
+export * from './login-throttles';
