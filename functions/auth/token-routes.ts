@@ -129,7 +129,9 @@ export const tokenRoutes = createRouter()
       : null;
     // A token made by a token lives no longer than its maker: an expiring
     // (stolen, or short-lived by design) token cannot make itself permanent.
-    const maker = principal.tokenId ? await findApiToken(c.get('db'), principal.tokenId) : undefined;
+    const maker = principal.tokenId
+      ? await findApiToken(c.get('db'), principal.tokenId)
+      : undefined;
     const expiresAt =
       maker?.expiresAt && (!asked || asked > maker.expiresAt) ? maker.expiresAt : asked;
     const created = await createApiToken(c.get('db'), {

@@ -90,6 +90,9 @@ describe('attack 1: self-service goes through can() and token scopes', () => {
     expect((await api('GET', `/api/v1/users/${owner.name}`, token)).status).toBe(403);
     expect((await api('GET', '/api/v1/users', token)).status).toBe(403);
     expect((await api('GET', '/api/v1/me', token)).status).toBe(403);
+    const userinfo = await call('/oauth/userinfo', { headers: bearer(token) });
+    expect(userinfo.status).toBe(403);
+    expect(await userinfo.json()).toMatchObject({ error: 'insufficient_scope' });
     // Nothing changed: the old password still signs in.
     expect(await login(owner.name, owner.password)).toMatch(/^ey/);
     // A token whose scopes allow it still needs the current password.
@@ -377,8 +380,9 @@ describe('attack 5: a mixed provider never links to an existing account by name'
     expect(link.status).toBe(201);
     const linked = await guess(bob.uid, bob.password, 'mixed');
     expect(linked.status).toBe(200);
-    expect(decodeJwt(String(((await linked.json()) as { access_token: string }).access_token)))
-      .toMatchObject({ username: bobs?.user });
+    expect(
+      decodeJwt(String(((await linked.json()) as { access_token: string }).access_token)),
+    ).toMatchObject({ username: bobs?.user });
   });
 
   it('a newcomer with a free name is created as with auto', async () => {
