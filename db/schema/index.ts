@@ -8,6 +8,7 @@ export * from './groups';
 export * from './identities';
 export * from './identity-login-codes';
 export * from './identity-providers';
+export * from './login-throttles';
 export * from './metering-prices';
 export * from './namespaces';
 export * from './notification-channels';
