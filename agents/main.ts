@@ -37,9 +37,10 @@ async function main(): Promise<void> {
   try {
     agent = await runAgent(parsed.config, log);
   } catch (err) {
-    log.error('agent failed to start', { error: err instanceof Error ? err.message : String(err) });
-    process.exitCode = 1;
-    return;
+    // One line, then out: nothing (no tunnel) may keep a broken agent looking alive.
+    const reason = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`edgetower-agent: cannot start: ${reason}\n`);
+    process.exit(1);
   }
   let stopping = false;
   const shutdown = (signal: string) => {
