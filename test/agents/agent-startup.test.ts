@@ -99,7 +99,10 @@ async function exitWithin(started: Started, ms: number): Promise<number | null> 
 
 describe('agent start-up', () => {
   it('works against a plain-HTTP API server as kubectl does (no insecure-skip-tls-verify needed)', async () => {
-    emu = await startKubeEmulator({ version: '1.19', cluster: { nodes: 2, namespaces: 2, pods: 4 } });
+    emu = await startKubeEmulator({
+      version: '1.19',
+      cluster: { nodes: 2, namespaces: 2, pods: 4 },
+    });
     emu.store.create('namespaces', { metadata: { name: 'edgetower-system' } });
     const started = await runAgentProcess(await plainHttpKubeconfig(emu.url, emu.token));
     const stub = hub as HubStub;

@@ -90,7 +90,9 @@ async function snapshotOf(run: Run): Promise<{ snapshot: InventorySnapshot; ms: 
   return { snapshot, ms: Date.now() - run.startedAt };
 }
 
-async function readyz(agent: RunningAgent): Promise<{ status: number; body: Record<string, unknown> }> {
+async function readyz(
+  agent: RunningAgent,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${agent.health.port}/readyz`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -142,8 +144,7 @@ describe('per-resource degradation', () => {
       return last.length === expected.length ? last : undefined;
     }, 10_000);
     expect(reported.map((d) => d.resource)).toEqual(expected.map(([r]) => r));
-    for (const [i, [, reason]] of expected.entries())
-      expect(reported[i]?.reason).toMatch(reason);
+    for (const [i, [, reason]] of expected.entries()) expect(reported[i]?.reason).toMatch(reason);
     // Metering did not wait on the owner map it cannot read; the agent is ready.
     await run.agent.metering()?.ready();
     const ready = await readyz(run.agent);
@@ -156,10 +157,7 @@ describe('per-resource degradation', () => {
     await waitFor(() => run.statuses.at(-1)?.length === 0, 45_000);
     const deltas = () =>
       run.sent.filter((u) => u.type === 'delta').flatMap((u) => u.namespaces?.upserts ?? []);
-    await waitFor(
-      () => deltas().reduce((n, ns) => n + ns.workloads.deployments, 0) > 0,
-      10_000,
-    );
+    await waitFor(() => deltas().reduce((n, ns) => n + ns.workloads.deployments, 0) > 0, 10_000);
     const pipeline = run.agent.pipeline();
     expect(pipeline?.informers.every((i) => i.hasSynced && i.degradedReason === undefined)).toBe(
       true,
@@ -167,7 +165,10 @@ describe('per-resource degradation', () => {
   }, 120_000);
 
   it('a 403 on nodes themselves: pods still counted, nodes reported', async () => {
-    emu = await startKubeEmulator({ version: '1.20', cluster: { nodes: 3, namespaces: 3, pods: 30 } });
+    emu = await startKubeEmulator({
+      version: '1.20',
+      cluster: { nodes: 3, namespaces: 3, pods: 30 },
+    });
     emu.store.create('namespaces', { metadata: { name: 'edgetower-system' } });
     emu.setForbidden(['nodes']);
     const run = await startAgent(emu);
@@ -177,6 +178,8 @@ describe('per-resource degradation', () => {
     // 1.20 serves CronJobs at batch/v1beta1 only: read there, not reported.
     expect(count(snapshot, 'cronjobs')).toBeGreaterThan(0);
     const reported = await waitFor(() => run.statuses.at(-1)?.length === 1 && run.statuses.at(-1));
-    expect(reported).toEqual([{ resource: 'nodes', reason: expect.stringMatching(/^forbidden: /) }]);
+    expect(reported).toEqual([
+      { resource: 'nodes', reason: expect.stringMatching(/^forbidden: /) },
+    ]);
   }, 60_000);
 });

@@ -52,34 +52,37 @@ describe('discovery per Kubernetes version (1.19 – 1.32)', () => {
     client.close();
   });
 
-  it.each(minors)('1.%i: the agent reads CronJobs at the version served and syncs everything', async (minor) => {
-    emu = await startKubeEmulator({
-      version: `1.${minor}`,
-      cluster: { nodes: 2, namespaces: 2, pods: 6, cronjobsPerNamespace: 2 },
-    });
-    const { client } = await clientFor(emu);
-    expect(await collectionPath(client, RESOURCES.cronjobs)).toBe(
-      `/apis/batch/${cronjobVersions(minor)[0]}/cronjobs`,
-    );
-    const sent: InventoryUpdate[] = [];
-    const degraded = new DegradedRegistry();
-    pipeline = startInventoryPipeline({
-      client,
-      log,
-      send: (u) => sent.push(u),
-      sequence: createSequence(),
-      degraded,
-    });
-    pipeline.tracker.setActive(true);
-    const snapshot = (await waitFor(() =>
-      sent.find((u) => u.type === 'snapshot'),
-    )) as InventorySnapshot;
-    expect(pipeline.informers.every((i) => i.hasSynced)).toBe(true);
-    expect(degraded.list()).toEqual([]);
-    expect(snapshot.nodes).toHaveLength(2);
-    expect(snapshot.namespaces.reduce((n, ns) => n + ns.workloads.cronjobs, 0)).toBe(4);
-    client.close();
-  });
+  it.each(minors)(
+    '1.%i: the agent reads CronJobs at the version served and syncs everything',
+    async (minor) => {
+      emu = await startKubeEmulator({
+        version: `1.${minor}`,
+        cluster: { nodes: 2, namespaces: 2, pods: 6, cronjobsPerNamespace: 2 },
+      });
+      const { client } = await clientFor(emu);
+      expect(await collectionPath(client, RESOURCES.cronjobs)).toBe(
+        `/apis/batch/${cronjobVersions(minor)[0]}/cronjobs`,
+      );
+      const sent: InventoryUpdate[] = [];
+      const degraded = new DegradedRegistry();
+      pipeline = startInventoryPipeline({
+        client,
+        log,
+        send: (u) => sent.push(u),
+        sequence: createSequence(),
+        degraded,
+      });
+      pipeline.tracker.setActive(true);
+      const snapshot = (await waitFor(() =>
+        sent.find((u) => u.type === 'snapshot'),
+      )) as InventorySnapshot;
+      expect(pipeline.informers.every((i) => i.hasSynced)).toBe(true);
+      expect(degraded.list()).toEqual([]);
+      expect(snapshot.nodes).toHaveLength(2);
+      expect(snapshot.namespaces.reduce((n, ns) => n + ns.workloads.cronjobs, 0)).toBe(4);
+      client.close();
+    },
+  );
 
   it('a resource served at none of its versions is NotServed (and names what was tried)', async () => {
     emu = await startKubeEmulator({ version: '1.30', unserved: ['cronjobs'] });
