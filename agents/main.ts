@@ -37,9 +37,8 @@ async function main(): Promise<void> {
   try {
     agent = await runAgent(parsed.config, log);
   } catch (err) {
-    // One line, then out: nothing (no tunnel) may keep a broken agent looking alive.
-    const reason = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`edgetower-agent: cannot start: ${reason}\n`);
+    // One line, then out: nothing (no tunnel, no listener) may keep a broken agent looking alive.
+    log.error('agent failed to start', { error: err instanceof Error ? err.message : String(err) });
     process.exit(1);
   }
   let stopping = false;

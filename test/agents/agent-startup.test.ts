@@ -127,15 +127,19 @@ describe('agent start-up', () => {
 
   it('a taken health port: exits non-zero with one clear line, and never dials the tunnel', async () => {
     emu = await startKubeEmulator();
-    blocker = createServer();
+    const taken = createServer();
+    blocker = taken;
     const port = await new Promise<number>((resolve) =>
-      blocker?.listen(0, '127.0.0.1', () => resolve((blocker?.address() as { port: number }).port)),
+      taken.listen(0, '127.0.0.1', () => resolve((taken.address() as { port: number }).port)),
     );
     const started = await runAgentProcess(await plainHttpKubeconfig(emu.url, emu.token), port);
     expect(await exitWithin(started, 30_000)).toBe(1);
-    expect(started.stderr).toEqual([
-      `edgetower-agent: cannot start: health port 127.0.0.1:${port} is already in use (--health-listen)`,
-    ]);
+    expect(started.stderr).toHaveLength(1);
+    expect(JSON.parse(started.stderr[0] ?? '{}')).toMatchObject({
+      level: 'error',
+      msg: 'agent failed to start',
+      error: `health port 127.0.0.1:${port} is already in use (--health-listen)`,
+    });
     expect(hub?.connections).toBe(0);
   }, 60_000);
 
@@ -161,9 +165,9 @@ current-context: c
     const started = await runAgentProcess(path);
     expect(await exitWithin(started, 30_000)).toBe(1);
     expect(started.stderr).toHaveLength(1);
-    expect(started.stderr[0]).toMatch(
-      new RegExp(`^edgetower-agent: cannot start: kubeconfig ${path} is not usable: .*missing-ca`),
-    );
+    const line = JSON.parse(started.stderr[0] ?? '{}') as { msg?: string; error?: string };
+    expect(line.msg).toBe('agent failed to start');
+    expect(line.error).toMatch(new RegExp(`^kubeconfig ${path} is not usable: .*missing-ca`));
     expect(hub?.connections).toBe(0);
   }, 60_000);
 
