@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import type { QuotasFrame, QuotaUsageFrame } from '../functions/quotas/frames';
 import type { InventoryUpdate } from '../functions/tunnel/inventory';
 import {
+  type AgentStatusFrame,
   type BatchAckFrame,
   type BatchFrame,
   type ControlFrame,
@@ -67,6 +68,8 @@ export interface Tunnel {
   onQuotas(cb: (frame: QuotasFrame, reconnected: boolean) => void): void;
   /** Sends the leader's quota usage report; false when not connected (the next report resends). */
   sendQuotaUsage(frame: QuotaUsageFrame): boolean;
+  /** Sends what this replica cannot read; false when not connected (resend on connect). */
+  sendStatus(frame: AgentStatusFrame): boolean;
   /** Whether a tunnel socket is currently open and negotiated. */
   isConnected(): boolean;
   /** Stops reconnecting, cancels in-flight proxied streams and closes the socket. */
@@ -292,6 +295,12 @@ export function startTunnel(options: TunnelOptions): Tunnel {
     },
     onQuotas(cb) {
       quotaCallbacks.push(cb);
+    },
+    sendStatus(frame) {
+      const ws = socket;
+      if (!ws || !welcome || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(encodeControl(frame));
+      return true;
     },
     sendQuotaUsage(frame) {
       const ws = socket;

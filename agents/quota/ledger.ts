@@ -10,6 +10,7 @@ import {
   type ResourceAmounts,
 } from '../../functions/quotas/resources';
 import { WORKSPACE_LABEL } from '../../functions/tunnel/inventory';
+import type { DegradedRegistry } from '../degraded';
 import { Informer } from '../informers';
 import type { KubeClient } from '../kube';
 import type { Logger } from '../log';
@@ -46,6 +47,8 @@ export interface LedgerOptions {
   client: KubeClient;
   log: Logger;
   stallTimeoutMs?: number;
+  /** Where unreadable resources are reported. */
+  degraded?: DegradedRegistry;
   /** How long an admitted pod counts before the informer must have seen it (default 30 s). */
   pendingTtlMs?: number;
   now?: () => number;
@@ -230,11 +233,12 @@ export class QuotaLedger {
 
   #startInformers(): void {
     if (this.#pods) return;
-    const { client, log, stallTimeoutMs } = this.#options;
+    const { client, log, stallTimeoutMs, degraded } = this.#options;
     this.#namespaces = new Informer<QuotaNamespace>({
       name: 'quota-namespaces',
       client,
       path: '/api/v1/namespaces',
+      report: degraded?.reporter('quota/namespaces', 'namespaces'),
       project: projectNamespace,
       log: log.child({ informer: 'quota-namespaces' }),
       stallTimeoutMs,
@@ -243,6 +247,7 @@ export class QuotaLedger {
       name: 'quota-pods',
       client,
       path: '/api/v1/pods',
+      report: degraded?.reporter('quota/pods', 'pods'),
       project: projectQuotaPod,
       log: log.child({ informer: 'quota-pods' }),
       stallTimeoutMs,

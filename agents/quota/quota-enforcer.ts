@@ -2,6 +2,7 @@ import type { QuotasFrame, QuotaUsageFrame } from '../../functions/quotas/frames
 import { quotaResources, type ResourceAmounts } from '../../functions/quotas/resources';
 import { createBackoff, sleep } from '../backoff';
 import type { HostPort } from '../config';
+import type { DegradedRegistry } from '../degraded';
 import type { KubeClient } from '../kube';
 import type { Logger } from '../log';
 import { QuotaLedger } from './ledger';
@@ -25,6 +26,8 @@ export interface QuotaEnforcerOptions {
   /** How often the leader reports usage when it changed (default 10 s). */
   reportIntervalMs?: number;
   stallTimeoutMs?: number;
+  /** Where unreadable resources (quota's pods and namespaces) are reported. */
+  degraded?: DegradedRegistry;
 }
 
 export interface QuotaEnforcer {
@@ -65,6 +68,7 @@ export function startQuotaEnforcer(options: QuotaEnforcerOptions): QuotaEnforcer
     client,
     log: log.child({ component: 'quota-ledger' }),
     stallTimeoutMs: options.stallTimeoutMs,
+    degraded: options.degraded,
   });
   let webhook: WebhookServer | undefined;
   let caBundle = '';

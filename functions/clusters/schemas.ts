@@ -44,6 +44,10 @@ export const clusterView = z
         lastSeen: z.string(),
       }),
     ),
+    degraded: z.array(z.object({ resource: z.string(), reason: z.string() })).openapi({
+      description:
+        'What the connected agents cannot read (resource not served, forbidden by RBAC, API server unreachable); the rest of the inventory still flows.',
+    }),
     joinTokenRotatedAt: z.string().nullable(),
     createdAt: z.string(),
   })

@@ -17,6 +17,7 @@ export function clusterView(record: ClusterRecord, status: TunnelStatus) {
     nodes: status.nodes,
     namespaces: status.namespaces,
     connectedAgents: status.connectedAgents,
+    degraded: status.degraded,
     joinTokenRotatedAt: record.joinTokenRotatedAt?.toISOString() ?? null,
     createdAt: record.createdAt.toISOString(),
   };

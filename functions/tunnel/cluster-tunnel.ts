@@ -6,7 +6,13 @@ import { VersionSkewRule } from '../alerting/version-skew-rule';
 import type { Env } from '../env';
 import { QuotaRelay } from '../quotas/tunnel-push';
 import { ingestBatch } from './batch-ingest';
-import type { EventSummary, InventoryUpdate, NamespaceSummary, NodeSummary } from './inventory';
+import type {
+  DegradedResource,
+  EventSummary,
+  InventoryUpdate,
+  NamespaceSummary,
+  NodeSummary,
+} from './inventory';
 import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
 import {
   type BatchFrame,
@@ -52,6 +58,8 @@ export interface TunnelStatus {
   nodes: NodeCounts;
   namespaces: number;
   connectedAgents: AgentInfo[];
+  /** What the connected agents cannot read, and why. */
+  degraded: DegradedResource[];
 }
 
 /** Carries a ProxyCall (JSON) on the worker's fetch to the tunnel. */
@@ -258,6 +266,9 @@ export class ClusterTunnel extends DurableObject<Env> {
       case 'batch':
         this.ctx.waitUntil(this.#onBatch(ws, state, frame));
         return;
+      case 'agent-status':
+        this.#store.setDegraded(state.agentId ?? '', frame.degraded);
+        return;
       case 'quota-usage':
         this.ctx.waitUntil(this.#quotas.onUsage(this.#store.getMeta('clusterName') ?? '', frame));
         return;
@@ -384,6 +395,7 @@ export class ClusterTunnel extends DurableObject<Env> {
       nodes: this.#store.nodeCounts(),
       namespaces: this.#store.namespaceCount(),
       connectedAgents: agents,
+      degraded: this.#store.degraded(agents.map((a) => a.agentId)),
     };
   }
 

@@ -110,6 +110,7 @@ function fakeTunnel(sent: InventoryUpdate[]): Tunnel {
     onBatchAck: () => {},
     onQuotas: () => {},
     sendQuotaUsage: () => false,
+    sendStatus: () => false,
     isConnected: () => true,
     close: async () => {},
   };

@@ -39,6 +39,7 @@ function fakeTunnel() {
       reports.push(frame);
       return true;
     },
+    sendStatus: () => false,
     isConnected: () => true,
     close: async () => {},
   };

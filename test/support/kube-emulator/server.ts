@@ -5,7 +5,8 @@ import { readBody, sendJson, sendStatus } from './http-util';
 import { handleList, handleWatch, type ListWatchContext } from './list-watch';
 import { nodeMetricsList, podMetrics, podMetricsList } from './metrics';
 import { type RbacTable, rbacAllows } from './rbac';
-import { findResource, type ResourceDef } from './resources';
+import type { ResourceDef } from './resources';
+import type { ServingModel } from './serving';
 import { statuses } from './status';
 import { StoreError } from './store';
 import type { KubeObject } from './types';
@@ -33,6 +34,8 @@ export interface ServerContext extends ListWatchContext {
   requests: RecordedRequest[];
   maxRecordedRequests: number;
   version: { gitVersion: string; platform: string };
+  /** Group-versions served (per Kubernetes version) and the agent's forbidden lists. */
+  serving: ServingModel;
   /** Validating webhook calls made on pod creates, newest last. */
   admissionCalls: AdmissionCall[];
 }
@@ -166,7 +169,7 @@ async function route(
     });
   }
   if (url.pathname === '/api') return sendJson(res, 200, apiVersions());
-  if (url.pathname === '/apis') return sendJson(res, 200, apiGroupList());
+  if (url.pathname === '/apis') return sendJson(res, 200, apiGroupList(ctx.serving));
   if (url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/livez') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     return void res.end('ok');
@@ -174,7 +177,7 @@ async function route(
   const api = parseApiPath(segments);
   if (!api) return sendStatus(res, statuses.pathNotFound(url.pathname));
   if (api.rest.length === 0) {
-    const doc = apiResourceList(api.group, api.version);
+    const doc = apiResourceList(api.group, api.version, ctx.serving);
     return doc ? sendJson(res, 200, doc) : sendStatus(res, statuses.pathNotFound(url.pathname));
   }
   const r = parseRoute(api.group, api.version, api.rest);
@@ -200,8 +203,17 @@ async function route(
       );
   }
 
-  if (r.group === METRICS) return serveMetrics(ctx, res, r, url);
-  const def = findResource(r.group, r.version, r.plural);
+  // RBAC on the agent's own ServiceAccount: one list it may not read.
+  if (!entry.impersonateUser && ctx.serving.forbidden.has(r.plural))
+    return sendStatus(
+      res,
+      statuses.forbidden(entry.user ?? '', verb, resource, r.group, r.namespace),
+    );
+  if (r.group === METRICS) {
+    if (!ctx.serving.metricsServed()) return sendStatus(res, statuses.pathNotFound(url.pathname));
+    return serveMetrics(ctx, res, r, url);
+  }
+  const def = ctx.serving.resolve(r.group, r.version, r.plural);
   if (!def) return sendStatus(res, statuses.pathNotFound(url.pathname));
   if (def.namespaced === false && r.namespace !== undefined)
     return sendStatus(res, statuses.pathNotFound(url.pathname));
