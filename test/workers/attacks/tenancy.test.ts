@@ -131,7 +131,6 @@ describe('never a takeover, even in a granted cluster', () => {
   );
 
   it("(tried) another workspace's namespace is never relabelled: placed at the edge, labelled in the inventory, or labelled in the cluster", async () => {
-    const before = north.calls.length;
     for (const name of ['team-b-api', 'team-c', 'team-d']) {
       for (const who of ['alpha-admin', 'admin'] as const) {
         const res = await place(who, 'alpha', 'north', name);
@@ -140,7 +139,6 @@ describe('never a takeover, even in a granted cluster', () => {
       }
     }
     expect(north.writes()).toEqual([]);
-    expect(north.calls.length).toBeGreaterThanOrEqual(before);
     expect(north.namespaces.get('team-b-api')?.labels).toEqual({ [WS_LABEL]: 'beta' });
     expect(north.namespaces.get('team-c')?.labels).toEqual({ [WS_LABEL]: 'gamma' });
     expect(north.namespaces.get('team-d')?.labels).toEqual({});
@@ -226,14 +224,12 @@ describe('(tried) tenant-made names never become groups a cluster trusts', () =>
     });
     await grant(wsId, northId);
     // Current edges found clusters through placements: give it one so the proxy is reached either way.
-    await db()
-      .insert(namespaces)
-      .values({
-        id: crypto.randomUUID(),
-        name: 'kubeadm-ns',
-        workspaceId: wsId,
-        clusterId: northId,
-      });
+    await db().insert(namespaces).values({
+      id: crypto.randomUUID(),
+      name: 'kubeadm-ns',
+      workspaceId: wsId,
+      clusterId: northId,
+    });
     const headers = bearer(await login('kubeadm-member', user.password));
     const me = await api('GET', '/api/v1/me', headers);
     expect(me.body).toMatchObject({ groups: ['edgetower:kubeadm:cluster-admins'] });
