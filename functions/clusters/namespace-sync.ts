@@ -146,35 +146,73 @@ async function applyInCluster(
   }
 }
 
-/** Deletes the namespace in the cluster; one already gone is fine, an unreachable cluster is skipped. */
+const leftInCluster = (msg: string, placement: NamespacePlacement) =>
+  console.warn(JSON.stringify({ level: 'warn', msg, ...placement }));
+
+/**
+ * Deletes the namespace in the cluster, only if it carries this workspace's
+ * label (a placement recorded while the cluster was pending was never
+ * checked against the cluster, and must not delete someone else's
+ * namespace), and only as it was read (`resourceVersion` precondition).
+ * One already gone is fine; an unreachable cluster keeps its namespace.
+ */
 async function deleteInCluster(c: Context<AppEnv>, placement: NamespacePlacement): Promise<void> {
   const cluster = await clusterByName(c.get('db'), placement.cluster);
   if (!cluster) return;
   if ((await tunnelOf(c.env, cluster.id).status()).status === 'pending') return;
+  const path = `/api/v1/namespaces/${placement.name}`;
   let deleted: Response;
   try {
-    deleted = await kube(c, cluster.id, 'DELETE', `/api/v1/namespaces/${placement.name}`);
+    const read = await kube(c, cluster.id, 'GET', path);
+    if (read.status === 404) {
+      await read.body?.cancel();
+      return;
+    }
+    if (!read.ok) {
+      await read.body?.cancel();
+      throw refusedDeletion(read.status);
+    }
+    const existing = (await read.json()) as NamespaceObject;
+    if (existing.metadata?.labels?.[WORKSPACE_LABEL] !== placement.workspace) {
+      leftInCluster('namespace not labelled with the workspace left in cluster', placement);
+      return;
+    }
+    const resourceVersion = existing.metadata?.resourceVersion;
+    deleted = await kube(
+      c,
+      cluster.id,
+      'DELETE',
+      path,
+      resourceVersion
+        ? {
+            contentType: 'application/json',
+            value: {
+              apiVersion: 'v1',
+              kind: 'DeleteOptions',
+              preconditions: { resourceVersion },
+            },
+          }
+        : undefined,
+    );
   } catch (error) {
     // The placement is already gone; an unreachable cluster keeps its namespace
     // (unlabelled for edgetower's purposes) rather than failing a done deletion.
     if (error instanceof ApiError && error.status === 503) {
-      console.warn(
-        JSON.stringify({
-          level: 'warn',
-          msg: 'namespace left in unreachable cluster',
-          ...placement,
-        }),
-      );
+      leftInCluster('namespace left in unreachable cluster', placement);
       return;
     }
     throw error;
   }
   await deleted.body?.cancel();
-  if (!deleted.ok && deleted.status !== 404)
-    throw new ApiError(502, `The cluster refused to delete the namespace (${deleted.status}).`, {
-      code: 'cluster_refused',
-    });
+  if (deleted.status === 409)
+    leftInCluster('namespace changed since read left in cluster', placement);
+  else if (!deleted.ok && deleted.status !== 404) throw refusedDeletion(deleted.status);
 }
+
+const refusedDeletion = (status: number) =>
+  new ApiError(502, `The cluster refused to delete the namespace (${status}).`, {
+    code: 'cluster_refused',
+  });
 
 let registered = false;
 

@@ -153,8 +153,14 @@ describe('namespaces (projects) are created in their cluster through the tunnel'
       '/api/v1/workspaces/alpha/namespaces/alpha-new?cluster=east',
       fx.as('alpha-admin'),
     );
+    await answerRead(east, 'alpha-new', { 'kubesphere.io/workspace': 'alpha' });
     const request = await east.nextOf('request');
     expect(request).toMatchObject({ method: 'DELETE', path: '/api/v1/namespaces/alpha-new' });
+    // Only the namespace as it was read: a precondition on its resourceVersion.
+    expect(await bodyOf(east, request.id)).toMatchObject({
+      kind: 'DeleteOptions',
+      preconditions: { resourceVersion: '42' },
+    });
     expect(request.impersonate).toEqual(placementIdentity('alpha-admin'));
     await answer(east, request.id, 200);
     expect((await pending).status).toBe(204);

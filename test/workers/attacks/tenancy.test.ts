@@ -176,7 +176,7 @@ describe('never a takeover, even in a granted cluster', () => {
     );
     expect(removed.status).toBe(204);
     const calls = north.calls.slice(before);
-    expect(calls.map((c) => c.frame.method)).toEqual(['GET', 'POST', 'DELETE']);
+    expect(calls.map((c) => c.frame.method)).toEqual(['GET', 'POST', 'GET', 'DELETE']);
     for (const call of calls)
       expect(call.frame.impersonate).toEqual({
         user: 'alpha-admin',
@@ -184,6 +184,36 @@ describe('never a takeover, even in a granted cluster', () => {
       });
     expect(north.namespaces.has('alpha-new')).toBe(false);
   });
+});
+
+describe('unplacing never deletes what the workspace does not own in the cluster', () => {
+  it.each([
+    ['team-e', { [WS_LABEL]: 'beta' }],
+    ['prod-db', {}],
+  ] as const)(
+    'a placement of %s recorded while the cluster was pending is removed, the namespace is not',
+    async (name, labels) => {
+      // As if placed while the agent was not installed yet: the edge could not look then.
+      await db().insert(namespaces).values({
+        id: crypto.randomUUID(),
+        name,
+        workspaceId: fx.ids.workspaces.alpha,
+        clusterId: northId,
+      });
+      north.add(name, labels);
+      const before = north.calls.length;
+      const removed = await north.during(
+        api(
+          'DELETE',
+          `/api/v1/workspaces/alpha/namespaces/${name}?cluster=north`,
+          fx.as('alpha-admin'),
+        ),
+      );
+      expect(removed.status).toBe(204);
+      expect(north.calls.slice(before).map((c) => c.frame.method)).not.toContain('DELETE');
+      expect(north.namespaces.get(name)?.labels).toEqual(labels);
+    },
+  );
 });
 
 describe('(tried) tenant-made names never become groups a cluster trusts', () => {
