@@ -53,6 +53,22 @@ export const clusterView = z
   })
   .openapi('Cluster');
 
+/** The reduced view a tenant gets of a cluster granted to their workspace. */
+export const clusterSummary = z
+  .object({
+    name: z.string(),
+    status: z.enum(['pending', 'connected', 'disconnected']),
+    kubernetesVersion: z.string().nullable(),
+    nodes: nodeCounts,
+  })
+  .openapi('ClusterSummary', {
+    description:
+      'A cluster as a tenant sees it (no agents, labels or join-token data): granted to one of their workspaces, or holding one of their namespaces.',
+  });
+
+/** Cluster-wide readers get the full view, tenants the summary. */
+export const clusterAsSeen = z.union([clusterView, clusterSummary]);
+
 export const createClusterBody = z
   .strictObject({
     name: newName,
@@ -69,4 +85,4 @@ export const registration = z
   })
   .openapi('ClusterRegistration');
 
-export const clusterList = listOf(clusterView);
+export const clusterList = listOf(clusterAsSeen);

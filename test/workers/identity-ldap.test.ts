@@ -64,7 +64,7 @@ describe('LDAP sign-in through grant_type=password against a real slapd', () => 
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const claims = decodeJwt(String(res.body.access_token));
     expect(claims.username).toBe('alice-smith-ops');
-    expect(claims.groups).toEqual(['ws-a:devs']);
+    expect(claims.groups).toEqual(['edgetower:ws-a:devs']);
     const row = await userRow('alice-smith-ops');
     expect(row).toMatchObject({
       email: alice.mail,
@@ -91,11 +91,11 @@ describe('LDAP sign-in through grant_type=password against a real slapd', () => 
     });
     expect(put.status).toBe(200);
     const res = await passwordLogin(bob.uid, bob.password, 'corp');
-    expect(decodeJwt(String(res.body.access_token)).groups).toEqual(['ws-a:ops']);
+    expect(decodeJwt(String(res.body.access_token)).groups).toEqual(['edgetower:ws-a:ops']);
     const alicesTokens = await passwordLogin(alice.uid, alice.password, 'corp');
     expect(decodeJwt(String(alicesTokens.body.access_token)).groups).toEqual([
-      'ws-a:devs',
-      'ws-a:ops',
+      'edgetower:ws-a:devs',
+      'edgetower:ws-a:ops',
     ]);
     await adminApi('PUT', '/api/v1/identity-providers/corp', {
       groupMappings: [{ from: 'operators', workspace: 'ws-a', group: 'ops' }],

@@ -67,7 +67,7 @@ describe('federated sign-in round trips', () => {
     const user = await carol();
     expect(linked?.identity.userId).toBe(user?.id);
     expect(linked?.loaded).toEqual(await loadPrincipal(db, user?.id ?? ''));
-    expect(linked?.loaded.principal.groups).toEqual(['ws-b:sre']);
+    expect(linked?.loaded.principal.groups).toEqual(['edgetower:ws-b:sre']);
     expect(linked?.groupIds).toHaveLength(1);
     expect(await findLinkedPrincipal(db, providerId, 'nobody-sub')).toBeUndefined();
   });
@@ -82,7 +82,7 @@ describe('federated sign-in round trips', () => {
     const tokens = await json(res);
     expect(decodeJwt(String(tokens.access_token))).toMatchObject({
       username: 'carol-jones',
-      groups: ['ws-b:sre'],
+      groups: ['edgetower:ws-b:sre'],
     });
     const user = await carol();
     expect(user?.failed_logins).toBe(0);
@@ -102,7 +102,9 @@ describe('federated sign-in round trips', () => {
     ).run();
     const res = await browserSignIn('corp-oidc', { account: 'carol-sub-1' });
     expect(res.status).toBe(200);
-    expect(decodeJwt(String((await json(res)).access_token)).groups).toEqual(['ws-b:sre']);
+    expect(decodeJwt(String((await json(res)).access_token)).groups).toEqual([
+      'edgetower:ws-b:sre',
+    ]);
     expect(
       await count(
         "select count(*) as n from group_members where user_id = (select id from users where name = 'carol-jones')",
@@ -181,7 +183,7 @@ describe('LDAP password grant round trips', () => {
     const tokens = (await res.json()) as Record<string, unknown>;
     expect(decodeJwt(String(tokens.access_token))).toMatchObject({
       username: 'bob',
-      groups: ['ws-b:sre'],
+      groups: ['edgetower:ws-b:sre'],
     });
     expect(await bobGuesses()).toBe(0);
     expect((await bobRow())?.last_login_at).toBeGreaterThan(0);
