@@ -74,14 +74,14 @@ export class SmtpSession {
    */
   #tlsUnproven: boolean;
 
-  private constructor(socket: Socket, target: string, deadlines: SmtpDeadlines, tls: boolean) {
+  private constructor(socket: Socket, target: string, deadlines: SmtpDeadlines) {
     this.#socket = socket;
     this.#reader = socket.readable.getReader();
     this.#writer = socket.writable.getWriter();
     this.#target = target;
     this.#deadlines = deadlines;
     this.#endsAt = Date.now() + deadlines.total;
-    this.#tlsUnproven = tls;
+    this.#tlsUnproven = false;
   }
 
   /**
@@ -116,7 +116,8 @@ export class SmtpSession {
           : `SMTP connect to ${target} failed (${describe(error)})`,
       );
     }
-    return new SmtpSession(socket, target, deadlines, implicit);
+    // Implicit TLS is proven already: `opened` resolved only after the handshake.
+    return new SmtpSession(socket, target, deadlines);
   }
 
   /** The deadline for a step: its own, but never past the conversation's. */
