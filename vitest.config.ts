@@ -34,6 +34,8 @@ export default defineConfig({
             './test/workers/support/identity-global-setup.ts',
             // A loopback HTTP sink the notification channel contract tests deliver to.
             './test/workers/support/notify-sink-global-setup.ts',
+            // Real SMTP servers with TLS (smtp-server); after identity: extends its SSL_CERT_FILE.
+            './test/workers/support/smtp-global-setup.ts',
           ],
         },
       },

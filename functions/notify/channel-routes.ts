@@ -101,7 +101,13 @@ const testChannelRoute = createRoute({
     200: {
       description: 'The outcome.',
       content: json(
-        z.object({ delivered: z.boolean(), latencyMs: z.number(), error: z.string().optional() }),
+        z.object({
+          delivered: z.boolean(),
+          latencyMs: z.number(),
+          error: z.string().optional(),
+          /** The channel refused for good (bad credentials, unknown robot or chat): fix the config. */
+          permanent: z.boolean().optional(),
+        }),
       ),
     },
     404: { description: 'Not found.' },
@@ -233,7 +239,12 @@ export const channelRoutes = createRouter()
     return c.json(
       result.ok
         ? { delivered: true, latencyMs: result.latencyMs }
-        : { delivered: false, latencyMs: result.latencyMs, error: result.error },
+        : {
+            delivered: false,
+            latencyMs: result.latencyMs,
+            error: result.error,
+            ...('permanent' in result && result.permanent ? { permanent: true } : {}),
+          },
       200,
     );
   });

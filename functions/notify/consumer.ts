@@ -3,6 +3,7 @@ import { type ChannelRow, findChannel } from '../../db/queries/notify-channels';
 import {
   type AttemptRecord,
   deliveredPairs,
+  permanentError,
   recordAttempt,
   recordAttempts,
 } from '../../db/queries/notify-deliveries';
@@ -112,8 +113,9 @@ async function deliverOne(ctx: BatchContext, message: Message<DeliveryMessage>):
     return { ack: true };
   }
   if (result.permanent) {
-    // Retrying cannot help (a refused destination): failed now, not after ten tries.
-    ctx.records.push({ ...base, status: 'failed', error: result.error.slice(0, 1000) });
+    // Retrying cannot help (a refused destination, bad credentials, an unknown robot or
+    // chat, a payload the provider refuses): failed now, not after ten tries.
+    ctx.records.push({ ...base, status: 'failed', error: permanentError(result.error) });
     return { ack: true };
   }
   const last = message.attempts > NOTIFY_MAX_RETRIES;

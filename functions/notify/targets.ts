@@ -9,6 +9,30 @@ export const defaultApiUrls = {
   wecom: 'https://qyapi.weixin.qq.com',
 } as const;
 
+/** The HTTP mail APIs an email channel can speak, each with its own request shape (senders/mail-api.ts). */
+export const mailProviders = ['resend', 'sendgrid', 'mailgun', 'postmark'] as const;
+export type MailProvider = (typeof mailProviders)[number];
+
+/** A mail channel's provider; configs stored before there was a choice spoke Resend's shape. */
+export const mailProviderOf = (config: ChannelConfig): MailProvider =>
+  mailProviders.find((p) => p === config.provider) ?? 'resend';
+
+/** The endpoint a mail API channel posts to when it names no `apiUrl` (Mailgun's includes the sending domain). */
+export function defaultMailApiUrl(config: ChannelConfig): string | undefined {
+  switch (mailProviderOf(config)) {
+    case 'resend':
+      return 'https://api.resend.com/emails';
+    case 'sendgrid':
+      return 'https://api.sendgrid.com/v3/mail/send';
+    case 'postmark':
+      return 'https://api.postmarkapp.com/email';
+    case 'mailgun':
+      return typeof config.domain === 'string'
+        ? `https://api.mailgun.net/v3/${encodeURIComponent(config.domain)}/messages`
+        : undefined;
+  }
+}
+
 /** Config fields holding a URL the edge calls. */
 const urlFields = ['url', 'webhookUrl', 'webhook', 'apiUrl'] as const;
 
@@ -42,6 +66,7 @@ function defaultApiUrl(type: ChannelType, config: ChannelConfig): string | undef
   if (type === 'telegram') return defaultApiUrls.telegram;
   if (type === 'slack' && typeof config.token === 'string') return defaultApiUrls.slack;
   if (type === 'wecom' && typeof config.corpId === 'string') return defaultApiUrls.wecom;
+  if (type === 'email' && typeof config.smtpHost !== 'string') return defaultMailApiUrl(config);
   return undefined;
 }
 

@@ -285,8 +285,11 @@ describe('queue consumer: ack, retry, dedup, dead letter', () => {
     const id = await channel('dingtalk', { webhook: sinkUrl(`${prefix}/errcode/robot`) });
     const msg = message(id);
     const result = await consume([msg]);
-    expect(result.retryMessages).toHaveLength(1);
+    // 310000 (signature, keywords or IP refused) is permanent since issue #16: failed at once.
+    expect(result.retryMessages).toHaveLength(0);
+    expect(result.explicitAcks).toEqual(['m0']);
     const row = (await history()).find((h) => h.notificationId === msg.notificationId);
+    expect(row?.status).toBe('failed');
     expect(row?.error).toContain('errcode 310000');
   });
 

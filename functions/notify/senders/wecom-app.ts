@@ -2,12 +2,17 @@ import type { Env } from '../../env';
 import { assertUrlAllowed } from '../target-check';
 import { defaultApiUrls } from '../targets';
 import { composeMessage } from '../templates/compose';
-import { errcodeZero, type OutboundRequest, postJson, type SendInput, str } from './types';
+import {
+  PermanentFailure,
+  permanentStatus,
+  wecomAnswer,
+  wecomPermanentCode,
+  wecomStaleToken,
+} from './provider-errors';
+import { type OutboundRequest, postJson, type SendInput, str } from './types';
 
 /** WeCom app messages: markdown content of at most 2048 bytes. */
 const APP_LIMIT = { max: 2048, unit: 'bytes' } as const;
-/** Errcodes that mean the cached access token is no good any more. */
-const STALE_TOKEN = new Set([40001, 40014, 42001]);
 /** Renew a little before WeCom's expiry (7200 s) so no send races it. */
 const EARLY_RENEWAL_MS = 300_000;
 
@@ -41,8 +46,13 @@ async function fetchToken(env: Env, api: string, corpId: string, secret: string,
     access_token?: string;
     expires_in?: number;
   } | null;
-  if (!res.ok || !body?.access_token || (body.errcode ?? 0) !== 0)
-    throw new Error(`gettoken failed: ${body?.errcode ?? res.status} ${body?.errmsg ?? ''}`.trim());
+  if (!res.ok || !body?.access_token || (body.errcode ?? 0) !== 0) {
+    const error = `WeCom gettoken failed: ${body?.errcode ?? `HTTP ${res.status}`} ${body?.errmsg ?? ''}`;
+    // A wrong corpId or secret, or an IP WeCom does not trust: no retry gets a token.
+    const permanent =
+      wecomPermanentCode(body?.errcode) || body?.errcode === 40001 || permanentStatus(res.status);
+    throw permanent ? new PermanentFailure(error.trim()) : new Error(error.trim());
+  }
   const entry = tokens.get(key);
   if (entry) entry.expiresAt = Date.now() + (body.expires_in ?? 7200) * 1000 - EARLY_RENEWAL_MS;
   return body.access_token;
@@ -94,8 +104,10 @@ export async function wecomAppRequests(env: Env, input: SendInput): Promise<Outb
     }),
     accepted: (answer) => {
       const code = (answer as { errcode?: unknown } | null)?.errcode;
-      if (typeof code === 'number' && STALE_TOKEN.has(code)) tokens.delete(key);
-      return errcodeZero(answer);
+      if (typeof code !== 'number' || !wecomStaleToken.has(code)) return wecomAnswer(answer);
+      // The cached token lapsed: forget it, and the retry fetches a new one.
+      tokens.delete(key);
+      return { error: `WeCom errcode ${code}: access token no longer valid`, permanent: false };
     },
   }));
 }
