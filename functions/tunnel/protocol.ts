@@ -8,6 +8,12 @@
  */
 import { z } from 'zod';
 import {
+  type RoleProjectionFrame,
+  type RoleProjectionStatusFrame,
+  roleProjectionFrame,
+  roleProjectionStatusFrame,
+} from '../projection/frames';
+import {
   type QuotasFrame,
   type QuotaUsageFrame,
   quotasFrame,
@@ -256,6 +262,8 @@ const controlFrame = z.discriminatedUnion('type', [
   batchAck,
   quotasFrame,
   quotaUsageFrame,
+  roleProjectionFrame,
+  roleProjectionStatusFrame,
 ]);
 
 export type HelloFrame = z.infer<typeof hello>;
@@ -289,7 +297,9 @@ export type ControlFrame =
   | BatchFrame
   | BatchAckFrame
   | QuotasFrame
-  | QuotaUsageFrame;
+  | QuotaUsageFrame
+  | RoleProjectionFrame
+  | RoleProjectionStatusFrame;
 
 /** Body bytes of one stream. */
 export interface DataFrame {
@@ -370,6 +380,8 @@ const knownTypes = new Set<string>([
   'batch-ack',
   'quotas',
   'quota-usage',
+  'role-projection',
+  'role-projection-status',
 ] satisfies ControlFrame['type'][]);
 
 function decodeText(text: string): DecodeResult {
