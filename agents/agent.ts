@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 // The module itself, not the package index: the index loads every generated API client.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import type { RoleProjectionFrame } from '../functions/projection/frames';
 import { AGENT_VERSION } from '../functions/tunnel/agent-version';
 import type { ClusterInfo } from '../functions/tunnel/inventory';
 import { ALERTS_KIND, type AlertForwarder, startAlertForwarder } from './alert-forwarder';
@@ -17,6 +18,7 @@ import { MemorySpool } from './memory-spool';
 import { leaseWindowAnnotations, leaseWindowEnd } from './metering/lease-window';
 import { METERING_KIND, type MeteringRunner, startMetering } from './metering/metering-runner';
 import { type QuotaEnforcer, startQuotaEnforcer } from './quota/quota-enforcer';
+import { type RbacProjection, startRbacProjection } from './rbac-projection';
 import { Spool } from './spool';
 import { startTunnel as defaultStartTunnel, type Tunnel, type TunnelOptions } from './tunnel';
 
@@ -48,6 +50,8 @@ export interface RunningAgent {
   quotas: QuotaEnforcer;
   /** The inventory pipeline while this replica leads. */
   pipeline(): InventoryPipeline | undefined;
+  /** Role projection (RoleBindings kept for edgetower) while this replica leads. */
+  projection(): RbacProjection | undefined;
   close(): Promise<void>;
 }
 
@@ -118,6 +122,16 @@ export async function runAgent(
   tunnel.onConnected(() => pipeline?.tracker.requestSnapshot());
   tunnel.onQuotas((frame, reconnected) => quotas.onQuotas(frame, reconnected));
   tunnel.onConnected(() => quotas.onConnected());
+  // Every replica keeps the latest projection, so a new leader starts from it.
+  let latestProjection: RoleProjectionFrame | undefined;
+  let projection: RbacProjection | undefined;
+  tunnel.on('role-projection', (frame) => {
+    latestProjection = frame;
+    projection?.setDesired(frame);
+  });
+  tunnel.onConnected((reason) => {
+    if (reason === 'connected') projection?.resync();
+  });
   const batches = new BatchSender({
     spool: spool ?? new MemorySpool(config.agentId),
     tunnel,
@@ -147,6 +161,15 @@ export async function runAgent(
     started.tracker.setActive(true);
     pipeline = started;
     quotas.setLeading(true);
+    projection = startRbacProjection({
+      client,
+      namespaces: started.namespaces,
+      log: log.child({ component: 'rbac-projection' }),
+      report: (status) => tunnel.send(status),
+      initial: latestProjection,
+      agentNamespace: config.namespace,
+      stallTimeoutMs: deps.stallTimeoutMs,
+    });
     const runner: MeteringRunner = startMetering({
       client,
       pipeline: started,
@@ -174,6 +197,9 @@ export async function runAgent(
   const stopLeading = () => {
     const stopping = pipeline;
     const stoppingMetering = metering;
+    const stoppingProjection = projection;
+    projection = undefined;
+    void stoppingProjection?.stop();
     pipeline = undefined;
     metering = undefined;
     meteredUpTo = undefined;
@@ -260,9 +286,12 @@ export async function runAgent(
     health,
     quotas,
     pipeline: () => pipeline,
+    projection: () => projection,
     close: async () => {
       stopController.abort();
       await elector.stop(); // releases the lease: a standby takes over at once
+      await projection?.stop();
+      projection = undefined;
       await metering?.stop();
       metering = undefined;
       await pipeline?.stop();

@@ -32,6 +32,11 @@ export type ProjectionStatus = Omit<RoleProjectionStatusFrame, 'type'> & { at: s
 export class RoleProjectionFeature {
   readonly #env: Env;
   readonly #storage: DurableObjectStorage;
+  /**
+   * Pushes run one after another: a push computed from older rows must never
+   * be sent after (or numbered above) one computed from newer rows.
+   */
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(env: Env, storage: DurableObjectStorage) {
     this.#env = env;
@@ -43,10 +48,20 @@ export class RoleProjectionFeature {
    * sockets it reached). Without `force` nothing is sent when the hash is
    * the one last pushed; a hello always gets the projection.
    */
-  async push(
+  push(
     clusterName: string,
     send: (frame: RoleProjectionFrame) => number,
     options: { force?: boolean } = {},
+  ): Promise<ProjectionPush | undefined> {
+    const run = this.#queue.then(() => this.#push(clusterName, send, options));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #push(
+    clusterName: string,
+    send: (frame: RoleProjectionFrame) => number,
+    options: { force?: boolean },
   ): Promise<ProjectionPush | undefined> {
     const db = createDb(this.#env.DB);
     const clusterId = clusterName ? await clusterIdByName(db, clusterName) : undefined;

@@ -110,6 +110,8 @@ function fakeTunnel(sent: InventoryUpdate[]): Tunnel {
     onBatchAck: () => {},
     onQuotas: () => {},
     sendQuotaUsage: () => false,
+    on: () => {},
+    send: () => false,
     isConnected: () => true,
     close: async () => {},
   };

@@ -39,6 +39,8 @@ function fakeTunnel() {
       reports.push(frame);
       return true;
     },
+    on: () => {},
+    send: () => false,
     isConnected: () => true,
     close: async () => {},
   };
