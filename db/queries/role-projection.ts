@@ -70,9 +70,10 @@ export async function projectionRows(db: Database, clusterId: string): Promise<P
         scopeId: roleBindings.scopeId,
         role: roleBindings.role,
         subjectType: roleBindings.subjectType,
-        userName: users.name,
-        userStatus: users.status,
-        groupName: groups.name,
+        // Aliased: D1 returns rows as objects, so columns called "name" would collide.
+        userName: sql<string | null>`${users.name}`.as('user_name'),
+        userStatus: sql<'active' | 'disabled' | null>`${users.status}`.as('user_status'),
+        groupName: sql<string | null>`${groups.name}`.as('group_name'),
         groupWorkspace: sql<string | null>`${groupWorkspaces.name}`.as('group_workspace'),
       })
       .from(roleBindings)
