@@ -160,7 +160,9 @@ export class RbacProjectionReconciler {
       if (current?.fingerprint === record.fingerprint) continue;
       (record.kind === 'Role' ? roleUpserts : bindingUpserts).push(async () => {
         try {
-          result.written += await this.#upsert(record, current, result);
+          // Not `written += await …`: that would read `written` before the await and lose concurrent counts.
+          const writes = await this.#upsert(record, current, result);
+          result.written += writes;
         } catch (error) {
           fail('upsert', record, error);
         }
