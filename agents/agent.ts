@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 // The module itself, not the package index: the index loads every generated API client.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import type { RoleProjectionFrame } from '../functions/projection/frames';
 import { AGENT_VERSION } from '../functions/tunnel/agent-version';
 import type { ClusterInfo } from '../functions/tunnel/inventory';
 import { ALERTS_KIND, type AlertForwarder, startAlertForwarder } from './alert-forwarder';
@@ -19,6 +20,7 @@ import { MemorySpool } from './memory-spool';
 import { leaseWindowAnnotations, leaseWindowEnd } from './metering/lease-window';
 import { METERING_KIND, type MeteringRunner, startMetering } from './metering/metering-runner';
 import { type QuotaEnforcer, startQuotaEnforcer } from './quota/quota-enforcer';
+import { type RbacProjection, startRbacProjection } from './rbac-projection';
 import { Spool } from './spool';
 import { listenFailure, openKubeConfig } from './startup';
 import { startTunnel as defaultStartTunnel, type Tunnel, type TunnelOptions } from './tunnel';
@@ -53,6 +55,8 @@ export interface RunningAgent {
   pipeline(): InventoryPipeline | undefined;
   /** What this replica cannot read right now (reported to the edge). */
   degraded: DegradedRegistry;
+  /** Role projection (RoleBindings kept for edgetower) while this replica leads. */
+  projection(): RbacProjection | undefined;
   close(): Promise<void>;
 }
 
@@ -160,6 +164,16 @@ export async function runAgent(
   const sendStatus = () => tunnel.sendStatus({ type: 'agent-status', degraded: degraded.list() });
   tunnel.onConnected(sendStatus);
   degraded.onChange(sendStatus);
+  // Every replica keeps the latest projection, so a new leader starts from it.
+  let latestProjection: RoleProjectionFrame | undefined;
+  let projection: RbacProjection | undefined;
+  tunnel.on('role-projection', (frame) => {
+    latestProjection = frame;
+    projection?.setDesired(frame);
+  });
+  tunnel.onConnected((reason) => {
+    if (reason === 'connected') projection?.resync();
+  });
   const batches = new BatchSender({
     spool: spool ?? new MemorySpool(config.agentId),
     tunnel,
@@ -183,6 +197,15 @@ export async function runAgent(
     started.tracker.setActive(true);
     pipeline = started;
     quotas.setLeading(true);
+    projection = startRbacProjection({
+      client,
+      namespaces: started.namespaces,
+      log: log.child({ component: 'rbac-projection' }),
+      report: (status) => tunnel.send(status),
+      initial: latestProjection,
+      agentNamespace: config.namespace,
+      stallTimeoutMs: deps.stallTimeoutMs,
+    });
     const runner: MeteringRunner = startMetering({
       client,
       pipeline: started,
@@ -212,6 +235,9 @@ export async function runAgent(
   const stopLeading = () => {
     const stopping = pipeline;
     const stoppingMetering = metering;
+    const stoppingProjection = projection;
+    projection = undefined;
+    void stoppingProjection?.stop();
     pipeline = undefined;
     metering = undefined;
     meteredUpTo = undefined;
@@ -306,9 +332,12 @@ export async function runAgent(
     quotas,
     pipeline: () => pipeline,
     degraded,
+    projection: () => projection,
     close: async () => {
       stopController.abort();
       await elector.stop(); // releases the lease: a standby takes over at once
+      await projection?.stop();
+      projection = undefined;
       await metering?.stop();
       metering = undefined;
       await pipeline?.stop();

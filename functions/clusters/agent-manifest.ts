@@ -83,6 +83,26 @@ export function agentManifestObjects(options: AgentManifestOptions): Manifest[] 
           resourceNames: ['edgetower-agent-quotas'],
           verbs: ['get', 'update', 'patch'],
         },
+        // Role projection: the leader keeps RoleBindings (and Roles for custom roles) of
+        // the edge's tenants. Binding the default ClusterRoles needs `bind` on them, by
+        // name; projected Roles carry rules the agent does not hold itself (`escalate`)
+        // and are bound by name patterns RBAC cannot express (`bind` on roles).
+        {
+          apiGroups: ['rbac.authorization.k8s.io'],
+          resources: ['rolebindings', 'roles'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
+        {
+          apiGroups: ['rbac.authorization.k8s.io'],
+          resources: ['clusterroles'],
+          resourceNames: ['admin', 'edit', 'view'],
+          verbs: ['bind'],
+        },
+        {
+          apiGroups: ['rbac.authorization.k8s.io'],
+          resources: ['roles'],
+          verbs: ['bind', 'escalate'],
+        },
       ],
     },
     {

@@ -4,6 +4,7 @@ import { EdgeAlertSender } from '../alerting/edge-alert-sender';
 import { NodeRules } from '../alerting/node-rules';
 import { VersionSkewRule } from '../alerting/version-skew-rule';
 import type { Env } from '../env';
+import { type ProjectionPush, RoleProjectionFeature } from '../projection/tunnel-feature';
 import { QuotaRelay } from '../quotas/tunnel-push';
 import { ingestBatch } from './batch-ingest';
 import type {
@@ -79,6 +80,7 @@ export class ClusterTunnel extends DurableObject<Env> {
   readonly #streams = new ProxiedStreams();
   readonly #disconnectRule: ClusterDisconnectRule;
   readonly #quotas: QuotaRelay;
+  readonly #projection: RoleProjectionFeature;
   #nodeRules: NodeRules;
   readonly #skewRule: VersionSkewRule;
   readonly #alertSender: EdgeAlertSender;
@@ -88,6 +90,7 @@ export class ClusterTunnel extends DurableObject<Env> {
     this.#store = new InventoryStore(ctx.storage);
     this.#disconnectRule = new ClusterDisconnectRule(env, ctx.storage);
     this.#quotas = new QuotaRelay(env, ctx.storage);
+    this.#projection = new RoleProjectionFeature(env, ctx.storage);
     this.#alertSender = new EdgeAlertSender(env);
     this.#nodeRules = new NodeRules(env, ctx.storage, this.#alertSender);
     this.#skewRule = new VersionSkewRule(ctx.storage, this.#alertSender);
@@ -272,6 +275,9 @@ export class ClusterTunnel extends DurableObject<Env> {
       case 'quota-usage':
         this.ctx.waitUntil(this.#quotas.onUsage(this.#store.getMeta('clusterName') ?? '', frame));
         return;
+      case 'role-projection-status':
+        this.ctx.waitUntil(this.#projection.onStatus(frame));
+        return;
       default:
         this.#send(ws, {
           type: 'error',
@@ -412,6 +418,18 @@ export class ClusterTunnel extends DurableObject<Env> {
     });
   }
 
+  /** Recomputes the cluster's role projection; sends it to every agent only if it changed. */
+  async pushRoleProjection(): Promise<ProjectionPush | undefined> {
+    return this.#projection.push(this.#store.getMeta('clusterName') ?? '', (frame) =>
+      this.#broadcast(frame),
+    );
+  }
+
+  /** The last projection pushed and the leading agent's last report on it. */
+  async roleProjectionStatus() {
+    return this.#projection.status();
+  }
+
   async listNodes(options: {
     edgeOnly: boolean;
     after?: string;
@@ -492,6 +510,28 @@ export class ClusterTunnel extends DurableObject<Env> {
         { onlyIfEverPushed: true },
       ),
     );
+    // Every connect (a new leader among them) gets the whole projection.
+    this.ctx.waitUntil(
+      this.#projection.push(
+        this.#store.getMeta('clusterName') ?? '',
+        (frame) => {
+          this.#send(ws, frame);
+          return 1;
+        },
+        { force: true },
+      ),
+    );
+  }
+
+  /** Sends a frame to every negotiated agent socket; returns how many. */
+  #broadcast(frame: ControlFrame): number {
+    let reached = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (this.#state(ws)?.version === undefined) continue;
+      this.#send(ws, frame);
+      reached++;
+    }
+    return reached;
   }
 
   /** A socket is gone: fail its streams and remember when the cluster was last heard from. */

@@ -8,6 +8,12 @@
  */
 import { z } from 'zod';
 import {
+  type RoleProjectionFrame,
+  type RoleProjectionStatusFrame,
+  roleProjectionFrame,
+  roleProjectionStatusFrame,
+} from '../projection/frames';
+import {
   type QuotasFrame,
   type QuotaUsageFrame,
   quotasFrame,
@@ -272,6 +278,8 @@ const controlFrame = z.discriminatedUnion('type', [
   quotasFrame,
   quotaUsageFrame,
   agentStatus,
+  roleProjectionFrame,
+  roleProjectionStatusFrame,
 ]);
 
 export type HelloFrame = z.infer<typeof hello>;
@@ -307,7 +315,9 @@ export type ControlFrame =
   | BatchAckFrame
   | QuotasFrame
   | QuotaUsageFrame
-  | AgentStatusFrame;
+  | AgentStatusFrame
+  | RoleProjectionFrame
+  | RoleProjectionStatusFrame;
 
 /** Body bytes of one stream. */
 export interface DataFrame {
@@ -389,6 +399,8 @@ const knownTypes = new Set<string>([
   'quotas',
   'quota-usage',
   'agent-status',
+  'role-projection',
+  'role-projection-status',
 ] satisfies ControlFrame['type'][]);
 
 function decodeText(text: string): DecodeResult {

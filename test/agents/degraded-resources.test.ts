@@ -50,6 +50,8 @@ function recordingTunnel(sent: InventoryUpdate[], statuses: DegradedResource[][]
       statuses.push(frame.degraded);
       return true;
     },
+    on: () => {},
+    send: () => false,
     isConnected: () => true,
     close: async () => {},
   };

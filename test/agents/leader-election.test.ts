@@ -111,6 +111,8 @@ function fakeTunnel(sent: InventoryUpdate[]): Tunnel {
     onQuotas: () => {},
     sendQuotaUsage: () => false,
     sendStatus: () => false,
+    on: () => {},
+    send: () => false,
     isConnected: () => true,
     close: async () => {},
   };

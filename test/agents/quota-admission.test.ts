@@ -40,6 +40,8 @@ function fakeTunnel() {
       return true;
     },
     sendStatus: () => false,
+    on: () => {},
+    send: () => false,
     isConnected: () => true,
     close: async () => {},
   };

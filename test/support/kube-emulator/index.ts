@@ -30,8 +30,13 @@ export interface KubeEmulatorOptions extends ServingOptions {
   store?: KubeStore;
   /** Generate a cluster into a fresh store. */
   cluster?: ClusterSpec;
-  /** Checked for impersonated requests only; unset = everything allowed. */
+  /**
+   * Extra allowances for impersonated requests, besides the RoleBindings and
+   * ClusterRoleBindings in the store (which always apply to them).
+   */
   rbac?: RbacTable;
+  /** Impersonated groups allowed everything (default ["system:masters"]). */
+  adminGroups?: string[];
   /** How often watches with allowWatchBookmarks get a BOOKMARK (default 5 s). */
   bookmarkIntervalMs?: number;
   /** Events a watch can resume from before 410 Gone (default 10,000). */
@@ -51,7 +56,7 @@ export interface KubeEmulator {
   requests: RecordedRequest[];
   /** Validating admission webhook calls made on pod creates. */
   admissionCalls: AdmissionCall[];
-  /** Replace (or remove) the impersonation RBAC table. */
+  /** Replace (or remove) the extra impersonation RBAC table. */
   setRbac(table: RbacTable | undefined): void;
   /** Add another accepted bearer token. */
   addToken(token: string, user: string): void;
@@ -86,6 +91,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
       [token, options.user ?? 'system:serviceaccount:edgetower-system:edgetower-agent'],
     ]),
     rbac: options.rbac,
+    adminGroups: options.adminGroups ?? ['system:masters'],
     requests: [],
     maxRecordedRequests: options.maxRecordedRequests ?? 10_000,
     version: {

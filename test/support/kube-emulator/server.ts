@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AdmissionCall, admitPodCreate } from './admission';
+import { storedRbacAllows } from './cluster-rbac';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery';
 import { readBody, sendJson, sendStatus } from './http-util';
 import { handleList, handleWatch, type ListWatchContext } from './list-watch';
@@ -31,6 +32,8 @@ export interface ServerContext extends ListWatchContext {
   /** bearer token -> user name */
   tokens: Map<string, string>;
   rbac?: RbacTable;
+  /** Impersonated groups that may do anything (the edge's admin group, system:masters). */
+  adminGroups: string[];
   requests: RecordedRequest[];
   maxRecordedRequests: number;
   version: { gitVersion: string; platform: string };
@@ -188,18 +191,25 @@ async function route(
   entry.resource = resource;
   entry.namespace = r.namespace ?? (r.plural === 'namespaces' ? r.name : undefined);
 
-  if (ctx.rbac && entry.impersonateUser) {
-    const allowed = rbacAllows(ctx.rbac, {
-      user: entry.impersonateUser,
+  // Impersonated requests are authorized as a cluster would: the stored
+  // (Cluster)RoleBindings decide, the admin group may do anything, and the
+  // optional per-user table of older tests may allow more.
+  const impersonated = entry.impersonateUser !== undefined || entry.impersonateGroups.length > 0;
+  if (impersonated && !entry.impersonateGroups.some((g) => ctx.adminGroups.includes(g))) {
+    const request = {
+      user: entry.impersonateUser ?? '',
       groups: entry.impersonateGroups,
       verb,
       resource,
       namespace: entry.namespace,
-    });
+    };
+    const allowed =
+      (ctx.rbac !== undefined && rbacAllows(ctx.rbac, request)) ||
+      storedRbacAllows(ctx.store, { ...request, group: r.group, name: r.name });
     if (!allowed)
       return sendStatus(
         res,
-        statuses.forbidden(entry.impersonateUser, verb, resource, r.group, r.namespace),
+        statuses.forbidden(entry.impersonateUser ?? '', verb, resource, r.group, r.namespace),
       );
   }
 
@@ -240,10 +250,27 @@ async function route(
       return writeObject(ctx, req, res, def, r, verb);
     case 'delete': {
       if (!r.name) return sendStatus(res, statuses.methodNotAllowed());
+      const expected = await deletePrecondition(req);
+      const current = ctx.store.get(def.plural, r.namespace, r.name);
+      if (current && expected && current.metadata.resourceVersion !== expected)
+        return sendStatus(res, statuses.conflict(def.plural, r.name));
       return sendJson(res, 200, ctx.store.delete(def.plural, r.namespace, r.name));
     }
     default:
       return sendStatus(res, statuses.methodNotAllowed());
+  }
+}
+
+/** DeleteOptions.preconditions.resourceVersion of a DELETE body, if it sent one. */
+async function deletePrecondition(req: IncomingMessage): Promise<string | undefined> {
+  const text = await readBody(req).catch(() => '');
+  if (!text) return undefined;
+  try {
+    const body = JSON.parse(text) as { preconditions?: { resourceVersion?: unknown } };
+    const rv = body.preconditions?.resourceVersion;
+    return typeof rv === 'string' && rv ? rv : undefined;
+  } catch {
+    return undefined;
   }
 }
 
