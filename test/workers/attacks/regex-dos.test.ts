@@ -1,5 +1,8 @@
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { defaultInhibitRules, Inhibitor, SilenceSet } from '../../../functions/alerting/muting';
+import type { DeliveryMessage } from '../../../functions/alerting/route';
+import { route, routed } from '../support/alerts';
 import { api, type Fixture, seedFixture } from '../support/fixture';
 
 /**
@@ -251,8 +254,8 @@ describe('inhibition at scale', () => {
       fx.as('admin'),
     );
     expect(listed.status).toBe(200);
-    console.log(`inhibition listing of 5,000 alerts: ${listed.ms} ms`);
-    expect(listed.ms).toBeLessThan(3000);
+    // The O(n²) scan took 1.5-3 s here on a quiet machine; the index about 0.5 s (mostly reading and JSON).
+    expect(listed.ms).toBeLessThan(1500);
     const all = listed.body as GettableAlert[];
     expect(all).toHaveLength(5000);
     const key = (a: GettableAlert) => `${a.labels.alertname}/${a.labels.namespace}`;
@@ -266,6 +269,81 @@ describe('inhibition at scale', () => {
       expect(a.status.state).toBe(expected.length ? 'suppressed' : 'active');
     }
   }, 60_000);
+});
+
+describe('muting is linear in alerts', () => {
+  const pairs = (n: number) =>
+    Array.from({ length: n }, (_, i) => [
+      {
+        fingerprint: `w${i}`,
+        labels: { alertname: 'Lag', namespace: `ns-${i}`, severity: 'warning' },
+      },
+      {
+        fingerprint: `c${i}`,
+        labels: { alertname: i % 2 ? 'Other' : 'Lag', namespace: `ns-${i}`, severity: 'critical' },
+      },
+    ]).flat();
+
+  it('inhibition of 20,000 alerts: each target looks up only the sources with its equal labels', () => {
+    const alerts = pairs(10_000);
+    const started = Date.now();
+    const inhibitor = new Inhibitor(defaultInhibitRules, alerts);
+    const muted = alerts.map((a) => inhibitor.inhibitedBy(a.labels, a.fingerprint));
+    const ms = Date.now() - started;
+    // A scan of every source per target is 10^8 comparisons here (seconds); the index a few ms.
+    expect(ms).toBeLessThan(500);
+    muted.forEach((by, i) => {
+      const expected = i % 4 === 0 ? [`c${i / 2}`] : [];
+      expect(by, alerts[i]?.fingerprint).toEqual(expected);
+    });
+    expect(alerts.filter((a) => inhibitor.isInhibited(a.labels, a.fingerprint))).toHaveLength(5000);
+  });
+
+  it('1,000 silences of 100 namespaces against 10,000 alerts: each alert checks only its namespace', () => {
+    const silences = Array.from({ length: 1000 }, (_, i) => ({
+      id: `s${i}`,
+      matchers: [
+        { name: 'cluster', op: '=' as const, value: 'east' },
+        { name: 'namespace', op: '=' as const, value: `ns-${i % 100}` },
+        { name: 'pod', op: '=~' as const, value: `(?i)POD-${i}-.*` },
+      ],
+    }));
+    const started = Date.now();
+    const set = new SilenceSet(silences);
+    const hits = Array.from({ length: 10_000 }, (_, i) =>
+      set.silencedBy({ cluster: 'east', namespace: `ns-${i % 100}`, pod: `pod-${i}-x` }),
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    for (const [i, ids] of hits.entries()) expect(ids).toEqual(i < 1000 ? [`s${i}`] : []);
+  });
+
+  describe('a shard flush', () => {
+    let sent: DeliveryMessage[] = [];
+    afterEach(() => vi.restoreAllMocks());
+
+    it('5,000 alerts: the warnings with a critical twin stay out of the notification', async () => {
+      sent = [];
+      vi.spyOn(env.NOTIFICATIONS, 'sendBatch').mockImplementation(async (batch) => {
+        for (const m of batch) sent.push(m.body);
+        return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
+      });
+      const T0 = Date.parse('2036-11-26T10:00:00Z');
+      const r = route({ groupBy: ['severity'] });
+      const stub = env.ALERT_GROUPS.getByName('regex-dos-flush');
+      await stub.ingest(
+        pairs(2500).map((a) => routed(a.labels, { startsAt: T0, endsAt: T0 + 3600_000 }, [r])),
+        T0,
+      );
+      const started = Date.now();
+      expect(await stub.flush(T0 + 30_000)).toBe(2);
+      expect(Date.now() - started).toBeLessThan(3000);
+      const warning = sent.find((m) => m.payload.groupLabels.severity === 'warning')?.payload;
+      expect((warning?.alerts.length ?? 0) + (warning?.truncatedAlerts ?? 0)).toBe(1250);
+      expect(warning?.alerts.every((a) => Number(a.labels.namespace?.slice(3)) % 2 === 1)).toBe(
+        true,
+      );
+    }, 60_000);
+  });
 });
 
 describe('caps per tenant', () => {
