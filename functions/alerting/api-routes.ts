@@ -8,7 +8,7 @@ import { gettableAlert } from './am-views';
 import { ingestAlerts } from './intake';
 import { normalizeAlerts, postAlertsBody } from './intake-schema';
 import { compileMatchers, invalidRegex, regexProblem, valueTest } from './matchers';
-import { inhibitRulesIn } from './muting';
+import { inhibitRulesIn, silencesPerShard } from './muting';
 import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -97,10 +97,18 @@ export const alertApiRoutes = createRouter()
       inhibitRulesIn(db),
       allClusters(db),
     ]);
-    const silences = active.map((s) => ({ id: s.id, matchers: s.matchers }));
-    const shards = [GLOBAL_SHARD, ...clusters.map((cl) => shardOf(cl.name))];
+    const silencesFor = silencesPerShard(
+      active.map((s) => ({ id: s.id, matchers: s.matchers })),
+      clusters.map((cl) => cl.name),
+    );
+    const shards: [string, string | undefined][] = [
+      [GLOBAL_SHARD, undefined],
+      ...clusters.map((cl): [string, string] => [shardOf(cl.name), cl.name]),
+    ];
     const perShard = await Promise.all(
-      shards.map((s) => shardStub(c.env, s).listAlerts(silences, now, rules)),
+      shards.map(([s, cluster]) =>
+        shardStub(c.env, s).listAlerts(silencesFor(cluster), now, rules),
+      ),
     );
     const alerts: AlertView[] = perShard.flat();
     const tenancy = await tenancyOf(

@@ -31,6 +31,28 @@ export async function inhibitRulesIn(db: Database): Promise<InhibitRule[]> {
   return rows.map((r) => ({ source: r.sourceMatchers, target: r.targetMatchers, equal: r.equal }));
 }
 
+/**
+ * The silences each shard needs: a cluster's shard holds only alerts
+ * labelled with that cluster, so silences pinned to another cluster
+ * (`cluster="<name>"`) cannot match there and are not sent to it. The
+ * global shard gets those not pinned to a registered cluster.
+ */
+export function silencesPerShard(
+  silences: ActiveSilence[],
+  registered: string[],
+): (cluster: string | undefined) => ActiveSilence[] {
+  const known = new Set(registered);
+  const pins = silences.map(
+    (silence) => silence.matchers.find((m) => m.name === 'cluster' && m.op === '=')?.value,
+  );
+  return (cluster) =>
+    silences.filter((_, i) => {
+      const pin = pins[i];
+      if (pin === undefined) return true;
+      return cluster === undefined ? !known.has(pin) : pin === cluster;
+    });
+}
+
 interface CompiledSilence {
   id: string;
   /** Position in the list given: results keep that order. */

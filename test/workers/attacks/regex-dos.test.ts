@@ -1,6 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { defaultInhibitRules, Inhibitor, SilenceSet } from '../../../functions/alerting/muting';
+import {
+  defaultInhibitRules,
+  Inhibitor,
+  SilenceSet,
+  silencesPerShard,
+} from '../../../functions/alerting/muting';
 import type { DeliveryMessage } from '../../../functions/alerting/route';
 import { route, routed } from '../support/alerts';
 import { api, type Fixture, seedFixture } from '../support/fixture';
@@ -318,6 +323,23 @@ describe('muting is linear in alerts', () => {
     for (const [i, ids] of hits.entries()) expect(ids).toEqual(i < 1000 ? [`s${i}`] : []);
   });
 
+  it('each shard is sent only the silences that can match its alerts', () => {
+    const pin = (id: string, cluster?: string) => ({
+      id,
+      matchers: [
+        ...(cluster ? [{ name: 'cluster', op: '=' as const, value: cluster }] : []),
+        { name: 'alertname', op: '=' as const, value: 'X' },
+      ],
+    });
+    const forShard = silencesPerShard(
+      [pin('all'), pin('east', 'east'), pin('west', 'west'), pin('elsewhere', 'unregistered')],
+      ['east', 'west'],
+    );
+    expect(forShard('east').map((s) => s.id)).toEqual(['all', 'east']);
+    expect(forShard('west').map((s) => s.id)).toEqual(['all', 'west']);
+    expect(forShard(undefined).map((s) => s.id)).toEqual(['all', 'elsewhere']);
+  });
+
   describe('a shard flush', () => {
     let sent: DeliveryMessage[] = [];
     afterEach(() => vi.restoreAllMocks());
@@ -462,4 +484,31 @@ describe('caps per tenant', () => {
     ).body as GettableAlert[];
     expect(east.some((a) => a.labels.alertname === 'EastStillTakes')).toBe(true);
   }, 120_000);
+
+  it("the shard counts refusals, and the edge's own alerts (uncapped) still get in when full", async () => {
+    const T0 = Date.parse('2036-11-26T10:00:00Z');
+    const firing = { startsAt: T0, endsAt: T0 + 3600_000 };
+    const stub = env.ALERT_GROUPS.getByName('regex-dos-cap');
+    const fill = Array.from({ length: 10_000 }, (_, i) =>
+      routed({ alertname: 'F', i: `${i}` }, firing),
+    );
+    expect(await stub.ingest(fill, T0)).toEqual({ stored: 10_000, refused: 0, live: 10_000 });
+    expect(await stub.ingest([routed({ alertname: 'New' }, firing)], T0)).toMatchObject({
+      stored: 0,
+      refused: 1,
+    });
+    // Resolving a held alert makes room for one new alert.
+    expect(
+      await stub.ingest([routed({ alertname: 'F', i: '0' }, { startsAt: T0, endsAt: T0 })], T0 + 1),
+    ).toMatchObject({ stored: 1, refused: 0, live: 9_999 });
+    expect(
+      await stub.ingest([routed({ alertname: 'ClusterDisconnected' }, firing)], T0 + 1, {
+        capped: false,
+      }),
+    ).toMatchObject({ stored: 1, refused: 0 });
+    expect(
+      await stub.ingest([routed({ alertname: 'NodeNotReady' }, firing)], T0 + 1, { capped: false }),
+    ).toMatchObject({ stored: 1, refused: 0, live: 10_001 });
+    expect(await stub.stats(T0 + 1)).toEqual({ live: 10_001, limit: 10_000, refusedTotal: 1 });
+  }, 60_000);
 });
