@@ -21,14 +21,16 @@ const cache = new Map<string, ValueTest | { problem: string }>();
 
 /** RE2 syntax characters: a pattern without any is a literal. */
 const META = /[\\.+*?()|[\]{}^$]/;
+/** A literal with `.*` before and/or after it. */
+const AFFIXED = /^(\.\*)?([^\\.+*?()|[\]{}^$]+)(\.\*)?$/;
 
 /**
  * An Alertmanager regex matcher's test: RE2 (Go's regexp: linear time, so no
  * pattern can make matching take exponential time; Go syntax such as `(?i)`
  * and `\pL`), fully anchored as Alertmanager anchors it, `^(?:pattern)$`.
  * Shapes common in silences and routes skip the regex engine with the same
- * result: literals, alternations of literals, `.*` and `.+` (RE2's `.` does
- * not match a newline).
+ * result: literals, alternations of literals, `.*`, `.+`, and a literal
+ * with `.*` before and/or after it (RE2's `.` does not match a newline).
  */
 function compileRegex(pattern: string): ValueTest | { problem: string } {
   if (!META.test(pattern)) return (value) => value === pattern;
@@ -39,6 +41,17 @@ function compileRegex(pattern: string): ValueTest | { problem: string } {
   }
   if (pattern === '.*') return (value) => !value.includes('\n');
   if (pattern === '.+') return (value) => value !== '' && !value.includes('\n');
+  const affixed = AFFIXED.exec(pattern);
+  if (affixed && (affixed[1] || affixed[3]) && !affixed[2]?.includes('\n')) {
+    // `lit.*`, `.*lit`, `.*lit.*`: the `.*` parts cover the rest, which therefore holds no newline.
+    const [, before, literal = '', after] = affixed;
+    const place: ValueTest = !before
+      ? (value) => value.startsWith(literal)
+      : !after
+        ? (value) => value.endsWith(literal)
+        : (value) => value.includes(literal);
+    return (value) => place(value) && !value.includes('\n');
+  }
   try {
     // A full match (anchored at both ends) is `^(?:pattern)$`, without
     // pasting text around the pattern (`a)|(b` cannot escape the anchors),
