@@ -23,9 +23,11 @@ export class EdgeAlertSender {
   /** Sends alerts of one cluster (edge rules raise alerts of their own cluster only). */
   send(cluster: string, alerts: IncomingAlert[], now: number): Promise<void> {
     if (alerts.length === 0) return this.#chain;
-    const next = this.#chain.then(() =>
-      routeAndStore(this.#env, createDb(this.#env.DB), alerts, now, { shard: shardOf(cluster) }),
-    );
+    const next = this.#chain.then(async () => {
+      await routeAndStore(this.#env, createDb(this.#env.DB), alerts, now, {
+        shard: shardOf(cluster),
+      });
+    });
     // One failed send (D1 hiccup) must not wedge the rules' later sends.
     this.#chain = next.catch((error: unknown) => {
       console.error(

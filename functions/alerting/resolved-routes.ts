@@ -3,8 +3,8 @@ import { allClusters, tenancyOf } from '../../db/queries/alerts';
 import { bearerAuth, createRouter } from '../openapi';
 import { RESOLVED_KEEP, type ResolvedView } from './alert-groups';
 import { mayOnLabels } from './alert-scope';
-import { parseMatcher } from './am-filter';
-import { matchesAll } from './labels';
+import { filterMatchers } from './am-filter';
+import { compileMatchers } from './matchers';
 import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -45,9 +45,7 @@ const resolvedRoute = createRoute({
 /** Resolved alerts, kept by each shard for a bounded time. */
 export const resolvedAlertRoutes = createRouter().openapi(resolvedRoute, async (c) => {
   const query = c.req.valid('query');
-  const filters = (typeof query.filter === 'string' ? [query.filter] : (query.filter ?? [])).map(
-    parseMatcher,
-  );
+  const filtered = compileMatchers(filterMatchers(query.filter));
   const db = c.get('db');
   const now = Date.now();
   const clusters = await allClusters(db);
@@ -63,9 +61,7 @@ export const resolvedAlertRoutes = createRouter().openapi(resolvedRoute, async (
   const principal = c.get('principal');
   const visible = alerts
     .filter(
-      (a) =>
-        mayOnLabels(principal, 'list', 'alerts', a.labels, tenancy) &&
-        matchesAll(a.labels, filters),
+      (a) => mayOnLabels(principal, 'list', 'alerts', a.labels, tenancy) && filtered(a.labels),
     )
     .sort((a, b) => b.endsAt - a.endsAt || a.fingerprint.localeCompare(b.fingerprint))
     .slice(0, query.limit);
