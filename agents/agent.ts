@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 // The module itself, not the package index: the index loads every generated API client.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import type { RoleProjectionFrame } from '../functions/projection/frames';
-import { AGENT_VERSION } from '../functions/tunnel/agent-version';
-import type { ClusterInfo } from '../functions/tunnel/inventory';
+import { AGENT_VERSION } from '../protocol/agent-version';
+import type { ClusterInfo } from '../protocol/inventory';
+import type { RoleProjectionFrame } from '../protocol/projection';
 import { ALERTS_KIND, type AlertForwarder, startAlertForwarder } from './alert-forwarder';
 import { sleep } from './backoff';
 import { BatchSender } from './batch-sender';

@@ -1,4 +1,4 @@
-import type { BatchAckFrame } from '../functions/tunnel/protocol';
+import type { BatchAckFrame } from '../protocol/tunnel';
 import type { Logger } from './log';
 import type { SpoolBatch } from './spool';
 import type { Tunnel } from './tunnel';

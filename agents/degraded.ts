@@ -2,7 +2,7 @@ import {
   type DegradedResource,
   MAX_DEGRADED_REASON,
   MAX_DEGRADED_RESOURCES,
-} from '../functions/tunnel/inventory';
+} from '../protocol/inventory';
 
 /**
  * The resources this replica cannot read right now, each set by the reader

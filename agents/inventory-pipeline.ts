@@ -3,7 +3,7 @@ import type {
   EventSummary,
   InventoryUpdate,
   NodeSummary,
-} from '../functions/tunnel/inventory';
+} from '../protocol/inventory';
 import type { DegradedRegistry } from './degraded';
 import { collectionPath, RESOURCES, type ResourceRef } from './discovery';
 import { Informer } from './informers';

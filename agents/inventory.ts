@@ -9,7 +9,7 @@ import {
   type NamespaceSummary,
   type NodeSummary,
   type WorkloadCounts,
-} from '../functions/tunnel/inventory';
+} from '../protocol/inventory';
 import type { Informer, InformerEvent } from './informers';
 import type { Logger } from './log';
 import type { NamespaceRecord, PodRecord, WorkloadRecord } from './projections';

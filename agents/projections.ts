@@ -4,7 +4,7 @@ import {
   type NodeSummary,
   type ResourceList,
   WORKSPACE_LABEL,
-} from '../functions/tunnel/inventory';
+} from '../protocol/inventory';
 import type { StringPool } from './intern';
 import { cpuMillicores, memoryBytes } from './quantity';
 

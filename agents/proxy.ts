@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { isStrippedRequestHeader, type RequestFrame } from '../functions/tunnel/protocol';
+import { isStrippedRequestHeader, type RequestFrame } from '../protocol/tunnel';
 import { createKubeAgent, currentCluster, type HttpsOptions } from './kube';
 import type { Logger } from './log';
 

@@ -1,9 +1,9 @@
 /** Kubernetes quantities as numbers: cpu in millicores, memory in bytes. */
-import { parseQuantity as parseStrict } from '../functions/quotas/quantity';
+import { parseQuantity as parseStrict } from '../protocol/quantity';
 
 /**
  * The quantity as a plain number (cores, bytes); NaN when it is not a
- * quantity. The grammar is the edge's (functions/quotas/quantity.ts), so a
+ * quantity. The grammar is the edge's (protocol/quantity.ts), so a
  * quota the edge accepted means the same here.
  */
 export function parseQuantity(text: string): number {

@@ -1,5 +1,5 @@
 import { PassThrough, type Readable } from 'node:stream';
-import type { ControlFrame, RequestFrame } from '../functions/tunnel/protocol';
+import type { ControlFrame, RequestFrame } from '../protocol/tunnel';
 import { type ClusterProxy, ProxyError } from './proxy';
 import { OutboundStream } from './tunnel-stream';
 

@@ -1,4 +1,4 @@
-import { MAX_CHUNK_BYTES } from '../functions/tunnel/protocol';
+import { MAX_CHUNK_BYTES } from '../protocol/tunnel';
 
 /** What an outbound stream needs from the tunnel socket. */
 export interface StreamOutput {

@@ -1,11 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import WebSocket from 'ws';
-import type {
-  RoleProjectionFrame,
-  RoleProjectionStatusFrame,
-} from '../functions/projection/frames';
-import type { QuotasFrame, QuotaUsageFrame } from '../functions/quotas/frames';
-import type { InventoryUpdate } from '../functions/tunnel/inventory';
+import type { InventoryUpdate } from '../protocol/inventory';
+import type { RoleProjectionFrame, RoleProjectionStatusFrame } from '../protocol/projection';
+import type { QuotasFrame, QuotaUsageFrame } from '../protocol/quota-frames';
 import {
   type AgentStatusFrame,
   type BatchAckFrame,
@@ -18,7 +15,7 @@ import {
   MAX_FRAME_BYTES,
   SUPPORTED_VERSIONS,
   type WelcomeFrame,
-} from '../functions/tunnel/protocol';
+} from '../protocol/tunnel';
 import { createBackoff } from './backoff';
 import type { Logger } from './log';
 import { type ClusterProxy, createProxy } from './proxy';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentManifestObjects, toYaml } from '../../functions/clusters/agent-manifest';
+import { agentManifestObjects, toYaml } from '../../protocol/agent-manifest';
 
 /**
  * Writes the kustomize base from the same objects the edge renders, so the

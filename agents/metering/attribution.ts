@@ -1,4 +1,4 @@
-import type { WorkloadKind } from '../../functions/metering/samples';
+import type { WorkloadKind } from '../../protocol/metering-samples';
 
 /** A controller owner as recorded for a ReplicaSet or Job. */
 export interface OwnerRef {

@@ -1,4 +1,4 @@
-import type { MeteringPayload } from '../../functions/metering/samples';
+import type { MeteringPayload } from '../../protocol/metering-samples';
 import type { BatchSpool } from '../batch-sender';
 import type { DegradedRegistry } from '../degraded';
 import { StringPool } from '../intern';

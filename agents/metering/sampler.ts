@@ -1,4 +1,4 @@
-import type { MeteringPayload, PodUsage } from '../../functions/metering/samples';
+import type { MeteringPayload, PodUsage } from '../../protocol/metering-samples';
 import { sleep } from '../backoff';
 import type { Informer } from '../informers';
 import { KubeError } from '../kube';

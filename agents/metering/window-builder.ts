@@ -1,4 +1,4 @@
-import type { MeteringPayload, PodUsage } from '../../functions/metering/samples';
+import type { MeteringPayload, PodUsage } from '../../protocol/metering-samples';
 import type { NamespaceRecord, PodRecord } from '../projections';
 import { type OwnerLookup, workloadOf } from './attribution';
 import {

@@ -1,4 +1,5 @@
-import type { QuotasFrame, WorkspaceQuotaPush } from '../../functions/quotas/frames';
+import { WORKSPACE_LABEL } from '../../protocol/inventory';
+import type { QuotasFrame, WorkspaceQuotaPush } from '../../protocol/quota-frames';
 import {
   addAmounts,
   formatAmount,
@@ -8,8 +9,7 @@ import {
   type QuotaResource,
   quotaResources,
   type ResourceAmounts,
-} from '../../functions/quotas/resources';
-import { WORKSPACE_LABEL } from '../../functions/tunnel/inventory';
+} from '../../protocol/quota-resources';
 import type { DegradedRegistry } from '../degraded';
 import { Informer } from '../informers';
 import type { KubeClient } from '../kube';

@@ -1,4 +1,4 @@
-import type { PodDemand, QuotaResource } from '../../functions/quotas/resources';
+import type { PodDemand, QuotaResource } from '../../protocol/quota-resources';
 import { cpuMillicores, memoryBytes } from '../quantity';
 
 type Json = Record<string, unknown>;

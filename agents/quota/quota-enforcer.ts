@@ -1,5 +1,5 @@
-import type { QuotasFrame, QuotaUsageFrame } from '../../functions/quotas/frames';
-import { quotaResources, type ResourceAmounts } from '../../functions/quotas/resources';
+import type { QuotasFrame, QuotaUsageFrame } from '../../protocol/quota-frames';
+import { quotaResources, type ResourceAmounts } from '../../protocol/quota-resources';
 import { createBackoff, sleep } from '../backoff';
 import type { HostPort } from '../config';
 import type { DegradedRegistry } from '../degraded';

@@ -1,4 +1,4 @@
-import { WORKSPACE_LABEL } from '../../functions/tunnel/inventory';
+import { WORKSPACE_LABEL } from '../../protocol/inventory';
 import { type KubeClient, kubeErrorFrom } from '../kube';
 import { WEBHOOK_PATH } from './webhook-server';
 

@@ -1,4 +1,4 @@
-import type { RoleProjection } from '../../functions/projection/frames';
+import type { RoleProjection } from '../../protocol/projection';
 import { desiredBinding, desiredRole, type RbacRecord, recordKey } from './objects';
 
 /** What the agent knows of a namespace (the inventory's namespace informer record). */

@@ -1,7 +1,4 @@
-import type {
-  RoleProjectionFrame,
-  RoleProjectionStatusFrame,
-} from '../../functions/projection/frames';
+import type { RoleProjectionFrame, RoleProjectionStatusFrame } from '../../protocol/projection';
 import type { KubeClient } from '../kube';
 import type { Logger } from '../log';
 import type { NamespaceView } from './desired';

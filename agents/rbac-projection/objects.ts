@@ -5,7 +5,7 @@
  * whose `fingerprint` covers every field edgetower owns.
  */
 import { createHash } from 'node:crypto';
-import type { KubePolicyRule, ProjectedBinding } from '../../functions/projection/frames';
+import type { KubePolicyRule, ProjectedBinding } from '../../protocol/projection';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'edgetower';

@@ -1,7 +1,4 @@
-import type {
-  RoleProjectionFrame,
-  RoleProjectionStatusFrame,
-} from '../../functions/projection/frames';
+import type { RoleProjectionFrame, RoleProjectionStatusFrame } from '../../protocol/projection';
 import { type Backoff, createBackoff } from '../backoff';
 import type { Logger } from '../log';
 import { desiredRecords, type NamespaceView } from './desired';

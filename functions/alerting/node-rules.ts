@@ -1,5 +1,5 @@
+import type { InventoryUpdate, NodeSummary } from '../../protocol/inventory';
 import type { Env } from '../env';
-import type { InventoryUpdate, NodeSummary } from '../tunnel/inventory';
 import { type EdgeAlertSender, UNTIL_RESOLVED_MS } from './edge-alert-sender';
 import type { IncomingAlert } from './intake-schema';
 

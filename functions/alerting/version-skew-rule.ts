@@ -1,4 +1,4 @@
-import { AGENT_VERSION } from '../tunnel/agent-version';
+import { AGENT_VERSION } from '../../protocol/agent-version';
 import { type EdgeAlertSender, UNTIL_RESOLVED_MS } from './edge-alert-sender';
 import type { IncomingAlert } from './intake-schema';
 

@@ -1,10 +1,10 @@
 import type { Database } from '../../db/client';
 import { type ClusterRecord, clusterByName } from '../../db/queries/clusters';
 import { type TenantReach, tenantReach } from '../../db/queries/workspace-clusters';
+import type { Impersonation } from '../../protocol/tunnel';
 import type { Principal } from '../auth/principal';
 import { forbidden, notFound } from '../errors';
 import { can, canSee, type Scope } from '../iam/authorize';
-import type { Impersonation } from '../tunnel/protocol';
 
 /** What the caller may see of one cluster. */
 export interface ClusterAccess {

@@ -1,8 +1,8 @@
 import { createRoute, type z } from '@hono/zod-openapi';
+import { eventSummary, namespaceSummary, nodeSummary } from '../../protocol/tunnel';
 import { encodeCursor, listOf, pageQuery, toPage } from '../iam/pagination';
 import { bearerAuth, createRouter } from '../openapi';
 import type { InventoryPage } from '../tunnel/inventory-store';
-import { eventSummary, namespaceSummary, nodeSummary } from '../tunnel/protocol';
 import { clusterAccess, inventoryFilter, requireClusterWide } from './access';
 import { clusterNameParam } from './schemas';
 import { tunnelOf } from './tunnel-stub';

@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { isStrippedRequestHeader, type RequestFrame } from '../../protocol/tunnel';
 import { scopesAllow } from '../auth/token-scopes';
 import type { AppEnv } from '../env';
 import { ApiError, forbidden } from '../errors';
 import { bearerAuth, createRouter } from '../openapi';
-import { isStrippedRequestHeader, type RequestFrame } from '../tunnel/protocol';
 import type { ProxyCall } from '../tunnel/proxied-streams';
 import { tunnelSettings } from '../tunnel/settings';
 import { clusterAccess, impersonationFor } from './access';

@@ -1,6 +1,9 @@
 import type { Context } from 'hono';
 import { clusterByName, placementIdIn } from '../../db/queries/clusters';
 import { deleteNamespace } from '../../db/queries/namespaces';
+import { NAMESPACE_PLACEMENT_GROUP } from '../../protocol/agent-manifest';
+import { WORKSPACE_LABEL } from '../../protocol/inventory';
+import type { Impersonation } from '../../protocol/tunnel';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import {
@@ -9,9 +12,6 @@ import {
   namespaceHooks,
   placementRefused,
 } from '../iam/namespace-hooks';
-import { WORKSPACE_LABEL } from '../tunnel/inventory';
-import type { Impersonation } from '../tunnel/protocol';
-import { NAMESPACE_PLACEMENT_GROUP } from './agent-manifest';
 import { proxyThroughTunnel, tunnelOf } from './tunnel-stub';
 
 const jsonBody = (value: unknown) => new Response(JSON.stringify(value)).body;

@@ -8,6 +8,7 @@ import {
   replaceJoinToken,
 } from '../../db/queries/clusters';
 import { listClustersReachable } from '../../db/queries/workspace-clusters';
+import { renderAgentManifest } from '../../protocol/agent-manifest';
 import { issuerUrl } from '../config';
 import type { AppEnv } from '../env';
 import { forbidden, notFound } from '../errors';
@@ -16,7 +17,6 @@ import { orConflict } from '../iam/conflicts';
 import { pageOf, pageQuery, toPage } from '../iam/pagination';
 import { bearerAuth, createRouter } from '../openapi';
 import { clusterAccess, requireClusterWide } from './access';
-import { renderAgentManifest } from './agent-manifest';
 import { newJoinToken } from './join-token';
 import {
   clusterAsSeen,

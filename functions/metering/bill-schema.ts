@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { meteringMetrics } from './samples';
+import { meteringMetrics } from '../../protocol/metering-samples';
 import { timeParam } from './time-params';
 
 export const billGroupings = ['namespace', 'workload', 'cluster'] as const;

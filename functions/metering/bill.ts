@@ -1,4 +1,5 @@
 import type { Database } from '../../db/client';
+import { type MeteringMetric, meteringMetrics } from '../../protocol/metering-samples';
 import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { badRequest } from '../errors';
@@ -6,7 +7,6 @@ import type { Bill, BillGrouping, BillRow } from './bill-schema';
 import { toCsv } from './csv';
 import { fanOut } from './fan-out';
 import { MAX_CELLS } from './metering-query';
-import { type MeteringMetric, meteringMetrics } from './samples';
 import type { Quantities, StoreQuery } from './store-query-types';
 import { targetPrices } from './target-prices';
 import { resolveTargets } from './targets';

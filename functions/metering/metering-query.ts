@@ -1,10 +1,10 @@
 import type { Database } from '../../db/client';
+import { type MeteringMetric, meteringMetrics } from '../../protocol/metering-samples';
 import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { badRequest } from '../errors';
 import { fanOut, type PricedGroup } from './fan-out';
 import type { MeteringQueryInput, MeteringResponse, MeteringSeries } from './metering-schema';
-import { type MeteringMetric, meteringMetrics } from './samples';
 import type { Dimension, GroupKey, StoreQuery } from './store-query-types';
 import { targetPrices } from './target-prices';
 import { resolveTargets } from './targets';

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { type MeteringMetric, meteringMetrics } from './samples';
+import { type MeteringMetric, meteringMetrics } from '../../protocol/metering-samples';
 import { stepParam, timeParam } from './time-params';
 
 export const levels = ['cluster', 'node', 'workspace', 'namespace', 'workload', 'pod'] as const;

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { MeteringPayload } from '../../protocol/metering-samples';
 import type { Env } from '../env';
-import type { MeteringPayload } from './samples';
 import { addWindow, SeriesIds } from './store-ingest';
 import { queryStore } from './store-query';
 import type { StoreAnswer, StoreQuery } from './store-query-types';

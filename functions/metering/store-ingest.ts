@@ -1,4 +1,4 @@
-import type { MeteringPayload, PodUsage } from './samples';
+import type { MeteringPayload, PodUsage } from '../../protocol/metering-samples';
 import { bucketSeconds, type FactTable, factTables } from './store-schema';
 
 /** Quantities of one series in one window: cpu, mem, rx, tx, pvc. */

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { meteringMetrics } from './samples';
+import { meteringMetrics } from '../../protocol/metering-samples';
 
 const perMetric = z.object(
   Object.fromEntries(Object.keys(meteringMetrics).map((m) => [m, z.number()])) as Record<

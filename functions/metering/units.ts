@@ -1,4 +1,4 @@
-import { type MeteringMetric, meteringMetrics } from './samples';
+import { type MeteringMetric, meteringMetrics } from '../../protocol/metering-samples';
 import type { Quantities } from './store-query-types';
 
 const GiB = 1024 ** 3;

@@ -1,12 +1,12 @@
 import type { ProjectionBindingRow, ProjectionRows } from '../../db/queries/role-projection';
-import { kubeGroupName } from '../iam/kube-subjects';
 import type {
   ProjectedBinding,
   ProjectedClusterRole,
   ProjectedRole,
   ProjectedSubject,
   RoleProjection,
-} from './frames';
+} from '../../protocol/projection';
+import { kubeGroupName } from '../iam/kube-subjects';
 import { translateRules } from './rule-translation';
 
 /**

@@ -19,7 +19,7 @@
  * let a tenant bind, escalate or impersonate inside the cluster.
  */
 import type { PolicyRule } from '../../db/schema/roles';
-import type { KubePolicyRule } from './frames';
+import type { KubePolicyRule } from '../../protocol/projection';
 
 const readVerbs = ['get', 'list', 'watch'] as const;
 const allVerbs = [...readVerbs, 'create', 'update', 'patch', 'delete', 'deletecollection'];

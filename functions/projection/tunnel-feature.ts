@@ -1,9 +1,9 @@
 import { createDb } from '../../db/client';
 import { clusterIdByName } from '../../db/queries/quotas';
 import { projectionRows } from '../../db/queries/role-projection';
+import type { RoleProjectionFrame, RoleProjectionStatusFrame } from '../../protocol/projection';
 import type { Env } from '../env';
 import { desiredProjection, projectionHash } from './desired';
-import type { RoleProjectionFrame, RoleProjectionStatusFrame } from './frames';
 
 /** This feature's keys in the tunnel object's storage. */
 const REVISION_KEY = 'projection:revision';

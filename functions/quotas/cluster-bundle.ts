@@ -1,8 +1,8 @@
 import type { Database } from '../../db/client';
 import { quotasInCluster, usageElsewhere } from '../../db/queries/quotas';
-import type { WorkspaceQuotaPush } from './frames';
+import type { WorkspaceQuotaPush } from '../../protocol/quota-frames';
+import { addAmounts, type ResourceAmounts } from '../../protocol/quota-resources';
 import { canonicalHard } from './hard-limits';
-import { addAmounts, type ResourceAmounts } from './resources';
 
 export interface ClusterBundle {
   workspaces: WorkspaceQuotaPush[];

@@ -1,14 +1,14 @@
 import { createDb } from '../../db/client';
-import { routeAndStore } from '../alerting/intake';
-import type { IncomingAlert } from '../alerting/intake-schema';
-import type { Env } from '../env';
-import type { WorkspaceQuotaPush } from './frames';
+import type { WorkspaceQuotaPush } from '../../protocol/quota-frames';
 import {
   formatAmount,
   type QuotaResource,
   quotaResources,
   type ResourceAmounts,
-} from './resources';
+} from '../../protocol/quota-resources';
+import { routeAndStore } from '../alerting/intake';
+import type { IncomingAlert } from '../alerting/intake-schema';
+import type { Env } from '../env';
 
 /** Storage key (in the cluster's ClusterTunnel) of the firing quota alerts. */
 const FIRING_KEY = 'alerting:workspace-quota-exceeded';

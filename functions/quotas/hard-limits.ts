@@ -1,4 +1,8 @@
-import { canonicalAmount, isQuotaResource, type ResourceAmounts } from './resources';
+import {
+  canonicalAmount,
+  isQuotaResource,
+  type ResourceAmounts,
+} from '../../protocol/quota-resources';
 
 /**
  * A stored quota (quantities as written) in canonical units. Stored quotas

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { canonicalAmount, isQuotaResource, quotaResources } from './resources';
+import { canonicalAmount, isQuotaResource, quotaResources } from '../../protocol/quota-resources';
 
 const quantities = z
   .record(z.string(), z.string())

@@ -1,10 +1,10 @@
 import { createDb } from '../../db/client';
 import { clusterIdByName, clustersOfWorkspace, recordUsage } from '../../db/queries/quotas';
+import type { QuotasFrame, QuotaUsageFrame } from '../../protocol/quota-frames';
+import type { QuotaResource, ResourceAmounts } from '../../protocol/quota-resources';
 import type { Env } from '../env';
 import { type ClusterBundle, clusterBundle } from './cluster-bundle';
 import { QuotaExceededRule } from './exceeded-rule';
-import type { QuotasFrame, QuotaUsageFrame } from './frames';
-import type { QuotaResource, ResourceAmounts } from './resources';
 
 const REVISION_KEY = 'quotas:revision';
 /** Set once a non-empty bundle went out: from then on every HELLO gets one (even empty, to clear). */

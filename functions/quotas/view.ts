@@ -1,7 +1,12 @@
 import type { Database } from '../../db/client';
 import { clustersOfWorkspace, findQuota, usageOfWorkspace } from '../../db/queries/quotas';
 import type { WorkspaceRow } from '../../db/queries/workspaces';
-import { addAmounts, formatAmount, quotaResources, type ResourceAmounts } from './resources';
+import {
+  addAmounts,
+  formatAmount,
+  quotaResources,
+  type ResourceAmounts,
+} from '../../protocol/quota-resources';
 import type { QuotaView } from './schemas';
 
 const formatted = (amounts: ResourceAmounts): Record<string, string> => {

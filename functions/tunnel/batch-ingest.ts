@@ -1,9 +1,9 @@
 import { createDb } from '../../db/client';
+import { meteringPayloadSchema } from '../../protocol/metering-samples';
+import type { BatchAckFrame, BatchFrame } from '../../protocol/tunnel';
 import { routeAndStore } from '../alerting/intake';
 import { normalizeAlerts, postAlertsBody } from '../alerting/intake-schema';
 import type { Env } from '../env';
-import { meteringPayloadSchema } from '../metering/samples';
-import type { BatchAckFrame, BatchFrame } from './protocol';
 
 /** What became of one spooled batch. */
 export type BatchOutcome =

@@ -1,20 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
-import { ClusterDisconnectRule, disconnectThresholdMs } from '../alerting/cluster-disconnect-rule';
-import { EdgeAlertSender } from '../alerting/edge-alert-sender';
-import { NodeRules } from '../alerting/node-rules';
-import { VersionSkewRule } from '../alerting/version-skew-rule';
-import type { Env } from '../env';
-import { type ProjectionPush, RoleProjectionFeature } from '../projection/tunnel-feature';
-import { QuotaRelay } from '../quotas/tunnel-push';
-import { ingestBatch } from './batch-ingest';
 import type {
   DegradedResource,
   EventSummary,
   InventoryUpdate,
   NamespaceSummary,
   NodeSummary,
-} from './inventory';
-import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
+} from '../../protocol/inventory';
 import {
   type BatchFrame,
   CloseCodes,
@@ -25,7 +16,16 @@ import {
   HEARTBEAT_RESPONSE,
   MAX_FRAME_BYTES,
   negotiateVersion,
-} from './protocol';
+} from '../../protocol/tunnel';
+import { ClusterDisconnectRule, disconnectThresholdMs } from '../alerting/cluster-disconnect-rule';
+import { EdgeAlertSender } from '../alerting/edge-alert-sender';
+import { NodeRules } from '../alerting/node-rules';
+import { VersionSkewRule } from '../alerting/version-skew-rule';
+import type { Env } from '../env';
+import { type ProjectionPush, RoleProjectionFeature } from '../projection/tunnel-feature';
+import { QuotaRelay } from '../quotas/tunnel-push';
+import { ingestBatch } from './batch-ingest';
+import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
 import { ProxiedStreams, type ProxyCall, tunnelError } from './proxied-streams';
 import { tunnelSettings } from './settings';
 

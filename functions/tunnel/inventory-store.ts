@@ -6,7 +6,7 @@ import type {
   InventoryUpdate,
   NamespaceSummary,
   NodeSummary,
-} from './inventory';
+} from '../../protocol/inventory';
 
 /** What an inventory update did to the store. */
 export type ApplyOutcome = { applied: true; seq: number } | { applied: false; reason: string };

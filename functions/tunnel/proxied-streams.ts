@@ -1,4 +1,3 @@
-import { FlowControlledBody } from './flow-controlled-body';
 import {
   type ControlFrame,
   chunks,
@@ -9,7 +8,8 @@ import {
   type ProxyTarget,
   type RequestFrame,
   strippedResponseHeaders,
-} from './protocol';
+} from '../../protocol/tunnel';
+import { FlowControlledBody } from './flow-controlled-body';
 
 /** A request the worker asks the tunnel to carry. */
 export interface ProxyCall {

@@ -9,7 +9,7 @@ import {
   NAMESPACE_PLACEMENT_GROUP,
   renderAgentManifest,
   toYaml,
-} from '../../functions/clusters/agent-manifest';
+} from '../../protocol/agent-manifest';
 
 // Just the Deployment fields the test reads.
 interface Container {
@@ -173,13 +173,11 @@ describe('agent manifest', () => {
 
   it('is plain TypeScript the Worker can run (no Node imports)', () => {
     const source = readFileSync(
-      join(import.meta.dirname, '../../functions/clusters/agent-manifest.ts'),
+      join(import.meta.dirname, '../../protocol/agent-manifest.ts'),
       'utf8',
     );
     expect(source).not.toMatch(/from ['"](node:|fs|path|os)/);
-    expect([...source.matchAll(/from '([^']+)'/g)].map((m) => m[1])).toEqual([
-      '../tunnel/agent-version',
-    ]);
+    expect([...source.matchAll(/from '([^']+)'/g)].map((m) => m[1])).toEqual(['./agent-version']);
   });
 
   it('builds an image that runs the bundle with the flags and environment the benchmark measured', () => {

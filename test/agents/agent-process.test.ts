@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InventorySnapshot } from '../../functions/tunnel/inventory';
+import type { InventorySnapshot } from '../../protocol/inventory';
 import { type HubStub, startHubStub } from '../support/agent-hub-stub';
 import { type KubeEmulator, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';
 import { tempDir, waitFor } from './support';

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InventorySnapshot } from '../../functions/tunnel/inventory';
+import type { InventorySnapshot } from '../../protocol/inventory';
 import { type HubStub, startHubStub } from '../support/agent-hub-stub';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { freePort } from '../support/wrangler-dev';

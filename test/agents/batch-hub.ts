@@ -1,6 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { WebSocket } from 'ws';
-import { type BatchFrame, encodeControl } from '../../functions/tunnel/protocol';
+import { type BatchFrame, encodeControl } from '../../protocol/tunnel';
 import { startFakeEdge } from '../support/fake-edge';
 
 /**

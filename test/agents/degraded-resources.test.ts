@@ -7,8 +7,8 @@ import type {
   DegradedResource,
   InventorySnapshot,
   InventoryUpdate,
-} from '../../functions/tunnel/inventory';
-import type { AgentStatusFrame } from '../../functions/tunnel/protocol';
+} from '../../protocol/inventory';
+import type { AgentStatusFrame } from '../../protocol/tunnel';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { clientFor, waitFor } from './support';
 

@@ -4,7 +4,7 @@ import { collectionPath, NotServedError, RESOURCES } from '../../agents/discover
 import { createSequence } from '../../agents/inventory';
 import { type InventoryPipeline, startInventoryPipeline } from '../../agents/inventory-pipeline';
 import { createJsonLogger } from '../../agents/log';
-import type { InventorySnapshot, InventoryUpdate } from '../../functions/tunnel/inventory';
+import type { InventorySnapshot, InventoryUpdate } from '../../protocol/inventory';
 import {
   type KubeEmulator,
   NEWEST_MINOR,

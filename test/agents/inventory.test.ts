@@ -2,11 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSequence } from '../../agents/inventory';
 import { type InventoryPipeline, startInventoryPipeline } from '../../agents/inventory-pipeline';
 import { silentLogger } from '../../agents/log';
-import type {
-  InventoryDelta,
-  InventorySnapshot,
-  InventoryUpdate,
-} from '../../functions/tunnel/inventory';
+import type { InventoryDelta, InventorySnapshot, InventoryUpdate } from '../../protocol/inventory';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { clientFor, waitFor } from './support';
 

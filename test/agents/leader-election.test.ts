@@ -4,7 +4,7 @@ import type { AgentConfig } from '../../agents/config';
 import { LeaderElector } from '../../agents/leader-election';
 import { silentLogger } from '../../agents/log';
 import type { Tunnel } from '../../agents/tunnel';
-import type { InventoryUpdate } from '../../functions/tunnel/inventory';
+import type { InventoryUpdate } from '../../protocol/inventory';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { clientFor, waitFor } from './support';
 

@@ -3,7 +3,7 @@ import { type InventoryPipeline, startInventoryPipeline } from '../../agents/inv
 import { silentLogger } from '../../agents/log';
 import { type MeteringRunner, startMetering } from '../../agents/metering/metering-runner';
 import { metricsApiUsage } from '../../agents/metering/metrics-api-usage';
-import type { MeteringPayload } from '../../functions/metering/samples';
+import type { MeteringPayload } from '../../protocol/metering-samples';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { NAMESPACE, podObject, seedOwnedPods, WORKSPACE } from './metering-fixtures';
 import { clientFor, waitFor } from './support';

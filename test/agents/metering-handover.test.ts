@@ -8,7 +8,7 @@ import {
   leaseWindowAnnotations,
   leaseWindowEnd,
 } from '../../agents/metering/lease-window';
-import type { MeteringPayload } from '../../functions/metering/samples';
+import type { MeteringPayload } from '../../protocol/metering-samples';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { type BatchHub, startBatchHub } from './batch-hub';
 import { seedOwnedPods } from './metering-fixtures';

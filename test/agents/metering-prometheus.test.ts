@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type InventoryPipeline, startInventoryPipeline } from '../../agents/inventory-pipeline';
 import { silentLogger } from '../../agents/log';
 import { type MeteringRunner, startMetering } from '../../agents/metering/metering-runner';
-import type { MeteringPayload } from '../../functions/metering/samples';
+import type { MeteringPayload } from '../../protocol/metering-samples';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { type FakePrometheus, startFakePrometheus } from '../support/kube-emulator/prometheus';
 import { NAMESPACE, seedOwnedPods } from './metering-fixtures';

@@ -3,7 +3,7 @@ import { type InventoryPipeline, startInventoryPipeline } from '../../agents/inv
 import { silentLogger } from '../../agents/log';
 import { MemorySpool } from '../../agents/memory-spool';
 import { type MeteringRunner, startMetering } from '../../agents/metering/metering-runner';
-import type { MeteringPayload } from '../../functions/metering/samples';
+import type { MeteringPayload } from '../../protocol/metering-samples';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 import { seedOwnedPods } from './metering-fixtures';
 import { clientFor, tempDir, waitFor } from './support';

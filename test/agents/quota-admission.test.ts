@@ -7,7 +7,7 @@ import { createCertificateAuthority } from '../../agents/quota/certificates';
 import { CA_SECRET_NAME } from '../../agents/quota/webhook-ca';
 import { WEBHOOK_CONFIG_NAME } from '../../agents/quota/webhook-config';
 import type { Tunnel } from '../../agents/tunnel';
-import type { QuotasFrame, QuotaUsageFrame } from '../../functions/quotas/frames';
+import type { QuotasFrame, QuotaUsageFrame } from '../../protocol/quota-frames';
 import { type KubeEmulator, type KubeObject, startKubeEmulator } from '../support/kube-emulator';
 import { freePort } from '../support/wrangler-dev';
 import { clientFor, waitFor } from './support';

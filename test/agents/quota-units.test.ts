@@ -6,10 +6,10 @@ import {
 } from '../../agents/quota/certificates';
 import { objectIdentifier, time, unsignedInteger } from '../../agents/quota/der';
 import { podDemand, unspecifiedResources } from '../../agents/quota/pod-demand';
-import type { QuotasFrame, QuotaUsageFrame } from '../../functions/quotas/frames';
-import { parseQuantity, toMillicores } from '../../functions/quotas/quantity';
-import { canonicalAmount, formatAmount } from '../../functions/quotas/resources';
-import { decodeFrame, encodeControl } from '../../functions/tunnel/protocol';
+import { parseQuantity, toMillicores } from '../../protocol/quantity';
+import type { QuotasFrame, QuotaUsageFrame } from '../../protocol/quota-frames';
+import { canonicalAmount, formatAmount } from '../../protocol/quota-resources';
+import { decodeFrame, encodeControl } from '../../protocol/tunnel';
 
 describe('the shared quantity grammar', () => {
   it.each([

@@ -8,7 +8,7 @@ import {
   type RbacRecord,
 } from '../../agents/rbac-projection/objects';
 import type { ObjectSource, RbacWriter } from '../../agents/rbac-projection/rbac-api';
-import type { RoleProjectionFrame } from '../../functions/projection/frames';
+import type { RoleProjectionFrame } from '../../protocol/projection';
 
 /** A list-watch source fed by the test (client-go's fake ListerWatcher). */
 export class FakeSource<T> implements ObjectSource<T> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentManifestObjects } from '../../functions/clusters/agent-manifest';
+import { agentManifestObjects } from '../../protocol/agent-manifest';
 
 interface Rule {
   apiGroups: string[];

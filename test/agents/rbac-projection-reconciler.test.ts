@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../agents/log';
 import { bindingName, subjectHash } from '../../agents/rbac-projection/objects';
 import { RbacProjectionReconciler } from '../../agents/rbac-projection/reconciler';
-import type { RoleProjectionStatusFrame } from '../../functions/projection/frames';
+import type { RoleProjectionStatusFrame } from '../../protocol/projection';
 import { clusterRole, FakeRbacCluster, frame, group, user } from './rbac-projection-fakes';
 
 const h = (kind: string, name: string) => subjectHash(kind, name);

@@ -13,7 +13,7 @@ import {
   HEARTBEAT_REQUEST,
   HEARTBEAT_RESPONSE,
   type RequestFrame,
-} from '../../functions/tunnel/protocol';
+} from '../../protocol/tunnel';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
 
 /** A stand-in for the edge: accepts agent sockets and lets a test drive frames. */

@@ -8,7 +8,7 @@ import {
   MAX_FRAME_BYTES,
   negotiateVersion,
   PROTOCOL_VERSION,
-} from '../../functions/tunnel/protocol';
+} from '../../protocol/tunnel';
 
 describe('tunnel protocol codec', () => {
   it('round-trips control frames', () => {

@@ -14,7 +14,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_ENV, AGENT_NODE_FLAGS, buildAgent } from '../../agents/deploy/build';
-import type { InventorySnapshot } from '../../functions/tunnel/inventory';
+import type { InventorySnapshot } from '../../protocol/inventory';
 import { startHubStub } from '../support/agent-hub-stub';
 import { type ProcSample, procSample, spawnBenchAgent } from '../support/bench-agent';
 import { type ClusterSpec, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';

@@ -8,7 +8,7 @@
 
 import type { Env } from '../../functions/env';
 import worker from '../../functions/index';
-import type { MeteringPayload } from '../../functions/metering/samples';
+import type { MeteringPayload } from '../../protocol/metering-samples';
 
 export * from '../../functions/index';
 

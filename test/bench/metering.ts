@@ -19,7 +19,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { unstable_dev } from 'wrangler';
-import type { MeteringPayload, PodUsage } from '../../functions/metering/samples';
+import type { MeteringPayload, PodUsage } from '../../protocol/metering-samples';
 import { testSecrets } from '../support/wrangler-dev';
 import { percentile, printTable } from './load';
 

@@ -17,11 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
 import { AGENT_ENV, AGENT_NODE_FLAGS, buildAgent } from '../../agents/deploy/build';
-import type {
-  RoleProjectionFrame,
-  RoleProjectionStatusFrame,
-} from '../../functions/projection/frames';
-import { encodeControl } from '../../functions/tunnel/protocol';
+import type { RoleProjectionFrame, RoleProjectionStatusFrame } from '../../protocol/projection';
+import { encodeControl } from '../../protocol/tunnel';
 import { procSample, spawnBenchAgent } from '../support/bench-agent';
 import { startFakeEdge } from '../support/fake-edge';
 import { type KubeObject, startKubeEmulator, writeKubeconfig } from '../support/kube-emulator';

@@ -1,5 +1,5 @@
-import type { DegradedResource, InventoryUpdate } from '../../functions/tunnel/inventory';
-import { encodeControl } from '../../functions/tunnel/protocol';
+import type { DegradedResource, InventoryUpdate } from '../../protocol/inventory';
+import { encodeControl } from '../../protocol/tunnel';
 import { startFakeEdge } from './fake-edge';
 
 /**

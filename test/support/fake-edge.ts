@@ -9,7 +9,7 @@ import {
   HEARTBEAT_RESPONSE,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
-} from '../../functions/tunnel/protocol';
+} from '../../protocol/tunnel';
 
 /**
  * The part of the edge every agent-side stand-in needs: accepts the tunnel

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nodeThresholdsMs } from '../../functions/alerting/node-rules';
 import { minorOf, versionSkew } from '../../functions/alerting/version-skew-rule';
-import type { NodeSummary } from '../../functions/tunnel/inventory';
+import type { NodeSummary } from '../../protocol/inventory';
 import { connectAgent, type TestAgent } from './support/agent-socket';
 import { adminToken, bearer } from './support/auth';
 import { registerCluster } from './support/cluster-tunnel';
@@ -177,7 +177,7 @@ describe('built-in rule: AgentVersionSkew', () => {
   });
 
   it('fires when an agent of another minor version connects and resolves when it leaves', async () => {
-    const { AGENT_VERSION } = await import('../../functions/tunnel/agent-version');
+    const { AGENT_VERSION } = await import('../../protocol/agent-version');
     const [major, minor] = AGENT_VERSION.split('.').map(Number);
     const { joinToken } = await register('skewed');
     const current = await connectAgent(joinToken, 'agent-current', AGENT_VERSION);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCloudcoreConfig } from '../../functions/clusters/cloudcore-config';
 import { keadmJoinCommand } from '../../functions/clusters/keadm-join';
-import type { RequestFrame } from '../../functions/tunnel/protocol';
+import type { RequestFrame } from '../../protocol/tunnel';
 import { connectAgent, type TestAgent } from './support/agent-socket';
 import { api, type Fixture, fetchWorker, seedFixture } from './support/fixture';
 

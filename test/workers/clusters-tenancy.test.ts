@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client';
 import { namespaces, roleBindings } from '../../db/schema';
-import type { InventorySnapshot } from '../../functions/tunnel/inventory';
+import type { InventorySnapshot } from '../../protocol/inventory';
 import { connectAgent, type TestAgent } from './support/agent-socket';
 import { bearer, login, seedUser } from './support/auth';
 import { api, type Fixture, fetchWorker, seedFixture } from './support/fixture';

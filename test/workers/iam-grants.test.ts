@@ -4,7 +4,7 @@ import { createDb } from '../../db/client';
 import { clusterByName } from '../../db/queries/clusters';
 import { roleBindings } from '../../db/schema';
 import { forgetPrincipals } from '../../functions/auth/principal-cache';
-import type { InventorySnapshot } from '../../functions/tunnel/inventory';
+import type { InventorySnapshot } from '../../protocol/inventory';
 import { connectAgent } from './support/agent-socket';
 import { bearer, login, seedUser } from './support/auth';
 import { api, type Fixture, type Persona, seedFixture } from './support/fixture';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Overview } from '../../functions/overview/schemas';
-import type { InventorySnapshot } from '../../functions/tunnel/inventory';
+import type { InventorySnapshot } from '../../protocol/inventory';
 import { connectAgent, type TestAgent } from './support/agent-socket';
 import { api, type Fixture, fetchWorker, seedFixture } from './support/fixture';
 

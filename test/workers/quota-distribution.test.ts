@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DENIAL_HOLD_MS } from '../../functions/quotas/exceeded-rule';
-import type { QuotasFrame } from '../../functions/quotas/frames';
 import type { ClusterTunnel } from '../../functions/tunnel/cluster-tunnel';
+import type { QuotasFrame } from '../../protocol/quota-frames';
 import { connectAgent, type TestAgent } from './support/agent-socket';
 import { api, type Fixture, seedFixture } from './support/fixture';
 

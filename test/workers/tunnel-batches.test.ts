@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MeteringPayload } from '../../functions/metering/samples';
+import type { MeteringPayload } from '../../protocol/metering-samples';
 import { connectAgent, type TestAgent } from './support/agent-socket';
 import { adminToken, bearer, call } from './support/auth';
 

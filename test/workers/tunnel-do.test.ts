@@ -2,8 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterTunnel } from '../../functions/tunnel/cluster-tunnel';
-import type { InventorySnapshot } from '../../functions/tunnel/inventory';
-import { CloseCodes, DEFAULT_STREAM_WINDOW, encodeData } from '../../functions/tunnel/protocol';
+import type { InventorySnapshot } from '../../protocol/inventory';
+import { CloseCodes, DEFAULT_STREAM_WINDOW, encodeData } from '../../protocol/tunnel';
 import { connectAgent, openAgentSocket } from './support/agent-socket';
 import { adminToken, bearer, call } from './support/auth';
 

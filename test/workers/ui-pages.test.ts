@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { InventorySnapshot } from '../../functions/tunnel/inventory';
+import type { InventorySnapshot } from '../../protocol/inventory';
 import { connectAgent } from './support/agent-socket';
 import { api, type Fixture, fetchWorker, passwordOf, seedFixture } from './support/fixture';
 import { Browser } from './support/ui-browser';

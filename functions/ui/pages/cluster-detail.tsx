@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import type { z } from 'zod';
+import type { eventSummary, namespaceSummary, nodeSummary } from '../../../protocol/tunnel';
 import type { AlertView } from '../../alerting/alert-groups';
-import type { eventSummary, namespaceSummary, nodeSummary } from '../../tunnel/protocol';
 import type { I18n } from '../i18n';
 import { Csrf } from '../layout';
 import { AlertList } from './alerts';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
+import type { MeteringMetric } from '../../../protocol/metering-samples';
 import type { MeteringResponse } from '../../metering/metering-schema';
 import type { PriceView, priceResponse } from '../../metering/price-schema';
-import type { MeteringMetric } from '../../metering/samples';
 import type { FormProblem } from '../forms/form-problem';
 import type { I18n, MessageKey } from '../i18n';
 import { type ChartLine, LineChart } from './line-chart';

@@ -11,7 +11,7 @@ import {
   workspaces,
 } from '../../../db/schema';
 import { forgetPrincipals } from '../../../functions/auth/principal-cache';
-import type { InventorySnapshot } from '../../../functions/tunnel/inventory';
+import type { InventorySnapshot } from '../../../protocol/inventory';
 import { connectAgent, type TestAgent } from '../support/agent-socket';
 import { bearer, login, seedUser } from '../support/auth';
 import { api, type Fixture, fetchWorker, seedFixture } from '../support/fixture';

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
-import type { RoleProjectionFrame } from '../../../functions/projection/frames';
 import { ClusterTunnel } from '../../../functions/tunnel/cluster-tunnel';
+import type { RoleProjectionFrame } from '../../../protocol/projection';
 import {
   type ControlFrame,
   decodeFrame,
@@ -8,7 +8,7 @@ import {
   encodeData,
   type Frame,
   PROTOCOL_VERSION,
-} from '../../../functions/tunnel/protocol';
+} from '../../../protocol/tunnel';
 
 export interface Closed {
   type: 'closed';

@@ -1,5 +1,5 @@
-import type { MeteringPayload, PodUsage } from '../../../functions/metering/samples';
 import type { StoreQuery } from '../../../functions/metering/store-query-types';
+import type { MeteringPayload, PodUsage } from '../../../protocol/metering-samples';
 
 export const GiB = 1024 ** 3;
 

@@ -1,4 +1,4 @@
-import type { RequestFrame } from '../../../functions/tunnel/protocol';
+import type { RequestFrame } from '../../../protocol/tunnel';
 import type { TestAgent } from './agent-socket';
 
 /** A namespace as the fake cluster holds it. */

@@ -1,11 +1,11 @@
 /**
- * The tunnel's quota frames (functions/tunnel/protocol.ts adds them to its
+ * The tunnel's quota frames (protocol/tunnel.ts adds them to its
  * union). Amounts are canonical numbers (cpu millicores, memory bytes, pod
  * count) so neither side re-parses quantities on the hot path. No Node or
  * Workers imports: the agent loads this module.
  */
 import { z } from 'zod';
-import { quotaResources } from './resources';
+import { quotaResources } from './quota-resources';
 
 const workspaceName = z.string().min(1).max(253);
 const amounts = z.partialRecord(z.enum(quotaResources), z.number().nonnegative());

@@ -1,5 +1,5 @@
 /**
- * The tunnel's role-projection frames (functions/tunnel/protocol.ts adds
+ * The tunnel's role-projection frames (protocol/tunnel.ts adds
  * them to its union). The edge sends the whole desired projection of one
  * cluster; the agent's leader turns it into RoleBindings and Roles. No Node
  * or Workers imports: the agent loads this module.

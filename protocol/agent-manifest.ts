@@ -1,4 +1,4 @@
-import { AGENT_VERSION } from '../tunnel/agent-version';
+import { AGENT_VERSION } from './agent-version';
 
 /**
  * The Kubernetes manifest that installs the edgetower agent in a member

@@ -7,19 +7,19 @@
  * No Node or Workers imports: both runtimes load this module.
  */
 import { z } from 'zod';
+import { type InventoryUpdate, MAX_DEGRADED_REASON, MAX_DEGRADED_RESOURCES } from './inventory';
 import {
   type RoleProjectionFrame,
   type RoleProjectionStatusFrame,
   roleProjectionFrame,
   roleProjectionStatusFrame,
-} from '../projection/frames';
+} from './projection';
 import {
   type QuotasFrame,
   type QuotaUsageFrame,
   quotasFrame,
   quotaUsageFrame,
-} from '../quotas/frames';
-import { type InventoryUpdate, MAX_DEGRADED_REASON, MAX_DEGRADED_RESOURCES } from './inventory';
+} from './quota-frames';
 
 /** The protocol version this build speaks best; the edge picks the highest both sides know. */
 export const PROTOCOL_VERSION = 1;
