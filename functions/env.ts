@@ -1,7 +1,7 @@
 import type { Database } from '../db/client';
+import type { Principal } from '../db/principal';
 import type { AlertGroups } from './alerting/alert-groups';
 import type { DeliveryMessage } from './alerting/route';
-import type { Principal } from './auth/principal';
 import type { MeteringStore } from './metering/metering-store';
 import type { ClusterTunnel } from './tunnel/cluster-tunnel';
 

@@ -4,21 +4,23 @@
  *   - any import cycle, and
  *   - an import in a forbidden direction between the top-level layers:
  *     protocol/ imports only zod (and itself); agents/ imports neither
- *     functions/ nor db/; db/ imports nothing from functions/.
+ *     functions/ nor db/; db/ imports nothing from functions/; lib/ (runtime-
+ *     neutral helpers such as crypto) imports nothing of the project.
  * Tests are not read: they may reach into any layer.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const sourceFolders = ['functions', 'db', 'agents', 'protocol', 'scripts'];
+const sourceFolders = ['functions', 'db', 'lib', 'agents', 'protocol', 'scripts'];
 const extensions = ['.ts', '.tsx'];
 
 /** Top-level folder → the top-level folders (or bare packages) it must not import. */
 const forbidden: Record<string, { folders: string[]; onlyPackages?: string[] }> = {
   protocol: { folders: ['functions', 'db', 'agents', 'scripts', 'test'], onlyPackages: ['zod'] },
   agents: { folders: ['functions', 'db'] },
-  db: { folders: ['functions', 'agents'] },
+  lib: { folders: ['functions', 'db', 'agents', 'protocol', 'scripts', 'test'] },
+  db: { folders: ['functions', 'agents', 'scripts', 'test'] },
   functions: { folders: ['agents', 'test', 'scripts'] },
 };
 

@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
-import { conflict } from '../../functions/errors';
 import type { Database } from '../client';
 import { groupMembers, groups, identities, users, workspaces } from '../schema';
+import { ALREADY_EXISTS, type AlreadyExists, isUniqueViolation } from '../unique';
 import type { PageRequest } from './paging';
 import { assemblePrincipal, type LoadedPrincipal, principalReads } from './principal';
-import { isUniqueViolation, type UserRow } from './users';
+import type { UserRow } from './users';
 
 export type IdentityRow = typeof identities.$inferSelect;
 
@@ -23,7 +23,7 @@ export async function findLinkedUser(
   return row ?? undefined;
 }
 
-/** Links an identity to a user; 409 when that identity is already linked. */
+/** Links an identity to a user; ALREADY_EXISTS when that identity is already linked. */
 export async function linkIdentity(
   db: Database,
   input: {
@@ -32,7 +32,7 @@ export async function linkIdentity(
     externalUsername?: string | null;
     userId: string;
   },
-): Promise<IdentityRow> {
+): Promise<IdentityRow | AlreadyExists> {
   try {
     const [row] = await db
       .insert(identities)
@@ -41,8 +41,7 @@ export async function linkIdentity(
     if (!row) throw new Error('insert returned no row');
     return row;
   } catch (error) {
-    if (isUniqueViolation(error))
-      throw conflict('This external identity is already linked to a user.');
+    if (isUniqueViolation(error)) return ALREADY_EXISTS;
     throw error;
   }
 }

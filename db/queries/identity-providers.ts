@@ -1,9 +1,8 @@
 import { asc, eq, gt } from 'drizzle-orm';
-import { conflict } from '../../functions/errors';
 import type { Database } from '../client';
 import { type IdentityProviderType, identityProviders, type MappingMethod } from '../schema';
+import { ALREADY_EXISTS, type AlreadyExists, isUniqueViolation } from '../unique';
 import type { PageRequest } from './paging';
-import { isUniqueViolation } from './users';
 
 export type IdentityProviderRow = typeof identityProviders.$inferSelect;
 
@@ -64,11 +63,11 @@ const columns = (input: Omit<IdentityProviderInput, 'name' | 'type'>) => ({
   groupMappings: JSON.stringify(input.groupMappings),
 });
 
-/** 409 when the name is taken. */
+/** ALREADY_EXISTS when the name is taken. */
 export async function createIdentityProvider(
   db: Database,
   input: IdentityProviderInput,
-): Promise<IdentityProviderRow> {
+): Promise<IdentityProviderRow | AlreadyExists> {
   try {
     const [row] = await db
       .insert(identityProviders)
@@ -77,8 +76,7 @@ export async function createIdentityProvider(
     if (!row) throw new Error('insert returned no row');
     return row;
   } catch (error) {
-    if (isUniqueViolation(error))
-      throw conflict(`Identity provider "${input.name}" already exists.`);
+    if (isUniqueViolation(error)) return ALREADY_EXISTS;
     throw error;
   }
 }

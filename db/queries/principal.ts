@@ -1,8 +1,8 @@
 import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { EffectiveBinding, Principal } from '../../functions/auth/principal';
-import { builtinRoleRules } from '../../functions/iam/builtin-roles';
-import { kubeGroupName } from '../../functions/iam/kube-subjects';
+import { kubeGroupName } from '../../lib/kube-subjects';
+import { builtinRoleRules } from '../builtin-roles';
 import type { Database } from '../client';
+import type { EffectiveBinding, Principal } from '../principal';
 import {
   groupMembers,
   groups,

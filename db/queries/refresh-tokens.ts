@@ -1,5 +1,5 @@
 import { and, eq, isNotNull, isNull, lte, or } from 'drizzle-orm';
-import { randomToken, sha256Hex } from '../../functions/crypto/hash';
+import { randomToken, sha256Hex } from '../../lib/crypto/hash';
 import type { Database } from '../client';
 import { refreshTokens } from '../schema';
 

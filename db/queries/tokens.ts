@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
-import { base64ToBytes, bytesToBase64Url } from '../../functions/crypto/base64';
-import { randomToken, sha256Hex } from '../../functions/crypto/hash';
+import { base64ToBytes, bytesToBase64Url } from '../../lib/crypto/base64';
+import { randomToken, sha256Hex } from '../../lib/crypto/hash';
 import type { Database } from '../client';
 import { apiTokens } from '../schema';
 

@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { sha256Hex } from '../../functions/crypto/hash';
+import { sha256Hex } from '../../lib/crypto/hash';
 import type { Database } from '../client';
 import { refreshTokens } from '../schema';
 

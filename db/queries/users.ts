@@ -1,8 +1,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import { hashPassword } from '../../functions/auth/password';
-import { conflict } from '../../functions/errors';
+import { hashPassword } from '../../lib/crypto/password';
 import type { Database } from '../client';
 import { type PlatformRole, refreshTokens, users } from '../schema';
+import { ALREADY_EXISTS, type AlreadyExists, isUniqueViolation } from '../unique';
 import { clearLoginThrottle } from './login-throttles';
 
 export type UserRow = typeof users.$inferSelect;
@@ -41,16 +41,11 @@ export function publicUser(row: UserRow): PublicUser {
   };
 }
 
-/** Whether an error is SQLite's unique-constraint violation (drizzle wraps D1's error). */
-export function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (/UNIQUE constraint failed/i.test(e.message)) return true;
-  }
-  return false;
-}
-
-/** Creates a user with a hashed password; 409 when the name is taken. */
-export async function createUser(db: Database, input: NewUser): Promise<PublicUser> {
+/** Creates a user with a hashed password; ALREADY_EXISTS when the name is taken. */
+export async function createUser(
+  db: Database,
+  input: NewUser,
+): Promise<PublicUser | AlreadyExists> {
   const passwordHash = await hashPassword(input.password);
   try {
     const [row] = await db
@@ -66,7 +61,7 @@ export async function createUser(db: Database, input: NewUser): Promise<PublicUs
     if (!row) throw new Error('insert returned no row');
     return publicUser(row);
   } catch (error) {
-    if (isUniqueViolation(error)) throw conflict(`User "${input.name}" already exists.`);
+    if (isUniqueViolation(error)) return ALREADY_EXISTS;
     throw error;
   }
 }

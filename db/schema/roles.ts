@@ -7,7 +7,7 @@ export interface PolicyRule {
   resources: string[];
 }
 
-/** Custom roles; the built-in ones are defined in code (functions/iam/builtin-roles.ts). */
+/** Custom roles; the built-in ones are defined in code (db/builtin-roles.ts). */
 export const roles = sqliteTable(
   'roles',
   {

@@ -1,5 +1,5 @@
+import type { Principal } from '../../db/principal';
 import type { Placement } from '../../db/queries/alerts';
-import type { Principal } from '../auth/principal';
 import { can, platformScope, type Scope } from '../iam/authorize';
 import type { Labels } from './labels';
 

@@ -1,4 +1,5 @@
 import { createRoute, type z } from '@hono/zod-openapi';
+import type { Principal } from '../../db/principal';
 import {
   deleteInhibitRule,
   findInhibitRule,
@@ -7,7 +8,6 @@ import {
   listInhibitRules,
   updateInhibitRule,
 } from '../../db/queries/inhibit-rules';
-import type { Principal } from '../auth/principal';
 import { conflict, notFound } from '../errors';
 import { authorize, platformScope } from '../iam/authorize';
 import { idParam } from '../notify/schemas';

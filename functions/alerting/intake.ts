@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { allClusters, allReceivers, type ReceiverRow, tenancyOf } from '../../db/queries/alerts';
-import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { ApiError, forbidden } from '../errors';
 import { can } from '../iam/authorize';

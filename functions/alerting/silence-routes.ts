@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Principal } from '../../db/principal';
 import {
   expireSilence,
   findSilence,
@@ -8,7 +9,6 @@ import {
   unexpiredSilences,
   upsertSilence,
 } from '../../db/queries/alerts';
-import type { Principal } from '../auth/principal';
 import { ApiError, badRequest, notFound } from '../errors';
 import { authorize, type Scope } from '../iam/authorize';
 import { bearerAuth, createRouter } from '../openapi';

@@ -1,13 +1,13 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { decodeProtectedHeader } from 'jose';
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { API_TOKEN_PREFIX, findApiTokenBySecret, touchApiToken } from '../../db/queries/tokens';
 import type { UserRow } from '../../db/queries/users';
 import { issuerUrl } from '../config';
 import type { AppEnv } from '../env';
 import { unauthorized } from '../errors';
 import { verifyAccessToken } from './access-token';
-import type { Principal } from './principal';
 import { cachedPrincipal, forgetPrincipals } from './principal-cache';
 import { lookUpVerificationKey, verificationKeys } from './signing-keys';
 

@@ -1,8 +1,9 @@
 import type { Database } from '../../db/client';
 import { createUser, hasAnyUser } from '../../db/queries/users';
+import { ALREADY_EXISTS } from '../../db/unique';
+import { PASSWORD_MIN_LENGTH } from '../../lib/crypto/password';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
-import { PASSWORD_MIN_LENGTH } from './password';
 
 export const BOOTSTRAP_ADMIN = 'admin';
 
@@ -25,13 +26,12 @@ export async function bootstrapAdmin(db: Database, env: Env): Promise<'exists' |
     throw notBootstrapped(
       `ADMIN_PASSWORD must be at least ${PASSWORD_MIN_LENGTH} characters: set a longer one (wrangler secret put ADMIN_PASSWORD, or .dev.vars locally).`,
     );
-  try {
-    await createUser(db, { name: BOOTSTRAP_ADMIN, password, platformRole: 'platform-admin' });
-    return 'created';
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 409) return 'exists';
-    throw error;
-  }
+  const created = await createUser(db, {
+    name: BOOTSTRAP_ADMIN,
+    password,
+    platformRole: 'platform-admin',
+  });
+  return created === ALREADY_EXISTS ? 'exists' : 'created';
 }
 
 // Once users exist they always will (the last admin cannot be deleted), so

@@ -3,11 +3,11 @@ import type { Database } from '../../db/client';
 import { listIdentityProvidersOfType } from '../../db/queries/identity-providers';
 import type { LoadedPrincipal } from '../../db/queries/principal';
 import { findUserByName, recordSuccessfulLogin, type UserRow } from '../../db/queries/users';
+import { verifyAgainstDummy, verifyPassword } from '../../lib/crypto/password';
 import type { Env } from '../env';
 import { federatedPasswordProvider } from '../identity/password-provider';
 import { pluginFor } from '../identity/plugins';
 import { cachedProvider } from '../identity/provider-cache';
-import { verifyAgainstDummy, verifyPassword } from './password';
 
 export type LoginOutcome =
   | {

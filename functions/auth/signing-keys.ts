@@ -7,8 +7,8 @@ import {
   retireSigningKeys,
   type SigningKeyRow,
 } from '../../db/queries/signing-keys';
+import { randomToken } from '../../lib/crypto/hash';
 import { settings } from '../config';
-import { randomToken } from '../crypto/hash';
 import { decryptSecret, encryptSecret } from '../crypto/secrets';
 import type { Env } from '../env';
 import type { SigningKey } from './access-token';

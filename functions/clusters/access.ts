@@ -1,8 +1,8 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { type ClusterRecord, clusterByName } from '../../db/queries/clusters';
 import { type TenantReach, tenantReach } from '../../db/queries/workspace-clusters';
 import type { Impersonation } from '../../protocol/tunnel';
-import type { Principal } from '../auth/principal';
 import { forbidden, notFound } from '../errors';
 import { can, canSee, type Scope } from '../iam/authorize';
 

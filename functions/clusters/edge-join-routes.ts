@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../db/principal';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { bearerAuth, createRouter } from '../openapi';

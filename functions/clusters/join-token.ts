@@ -1,4 +1,4 @@
-import { randomToken, sha256Hex } from '../crypto/hash';
+import { randomToken, sha256Hex } from '../../lib/crypto/hash';
 
 /** Prefix that makes a leaked join token recognisable (secret scanners, logs). */
 export const JOIN_TOKEN_PREFIX = 'etj_';

@@ -1,5 +1,5 @@
+import { base64ToBytes, bytesToBase64Url } from '../../lib/crypto/base64';
 import { ApiError } from '../errors';
-import { base64ToBytes, bytesToBase64Url } from './base64';
 
 /**
  * AES-256-GCM encryption of secrets at rest (signing keys, notification

@@ -1,7 +1,7 @@
+import { builtinPlatformRoles } from '../../db/builtin-roles';
+import type { EffectiveBinding, Principal } from '../../db/principal';
 import type { PolicyRule } from '../../db/schema/roles';
-import type { EffectiveBinding, Principal } from '../auth/principal';
 import { forbidden, notFound } from '../errors';
-import { builtinPlatformRoles } from './builtin-roles';
 
 /** Where an action happens. A namespace carries its workspace and cluster so their roles apply. */
 export type Scope =

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { auditEventInsert } from '../../db/queries/audit';
 import { grantedClusters } from '../../db/queries/workspace-clusters';
-import type { Principal } from '../auth/principal';
 import { clusterAccess } from '../clusters/access';
 import type { AppEnv } from '../env';
 import { forbidden } from '../errors';

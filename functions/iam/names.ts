@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { reservedNames } from '../../db/builtin-roles';
+import { isReservedTenantName } from '../../lib/kube-subjects';
 import { ApiError } from '../errors';
-import { reservedNames } from './builtin-roles';
-import { isReservedTenantName } from './kube-subjects';
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { knownResources, knownVerbs } from '../../db/builtin-roles';
 import { platformRoles } from '../../db/schema/users';
-import { knownResources, knownVerbs } from './builtin-roles';
 import { dnsLabel } from './names';
 
 /** The request body of a route: JSON, required. */

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { type ClusterRow, findClusterByName } from '../../db/queries/members';
 import {
   findNamespaces,
@@ -6,7 +7,6 @@ import {
   type NamespaceRow,
 } from '../../db/queries/namespaces';
 import { findWorkspace, type WorkspaceRow } from '../../db/queries/workspaces';
-import type { Principal } from '../auth/principal';
 import { badRequest, notFound } from '../errors';
 import { canSee, type Scope } from './authorize';
 

@@ -1,3 +1,4 @@
+import { reservedNames } from '../../db/builtin-roles';
 import type { Database } from '../../db/client';
 import {
   createFederatedUser,
@@ -9,7 +10,6 @@ import {
 import type { IdentityProviderRow } from '../../db/queries/identity-providers';
 import type { UserRow } from '../../db/queries/users';
 import { conflict } from '../errors';
-import { reservedNames } from '../iam/builtin-roles';
 import { nameTaken, notLinked } from './errors';
 import { groupMappingsOf } from './provider-config';
 import type { ExternalIdentity } from './types';

@@ -18,6 +18,7 @@ import { findUserByName } from '../../db/queries/users';
 import type { AppEnv } from '../env';
 import { badRequest, notFound } from '../errors';
 import { authorize, platformScope } from '../iam/authorize';
+import { orConflict } from '../iam/conflicts';
 import { listOf, pageOf, pageQuery, toPage } from '../iam/pagination';
 import { errors, json, jsonBody, noContent, writeErrors } from '../iam/schemas';
 import { bearerAuth, createRouter } from '../openapi';
@@ -159,7 +160,10 @@ export const identityProviderRoutes = createRouter()
     c.get('audit').name = input.name;
     authorize(c.get('principal'), 'create', resource, platformScope, 'Identity provider');
     const sealed = await sealConfig(c.env, input.type, input.config);
-    const row = await createIdentityProvider(c.get('db'), { ...input, ...sealed });
+    const row = await orConflict(
+      createIdentityProvider(c.get('db'), { ...input, ...sealed }),
+      `Identity provider "${input.name}" already exists.`,
+    );
     forgetProvider(c.env.DB, row.name);
     return c.json(providerView(row), 201);
   })
@@ -200,12 +204,15 @@ export const identityProviderRoutes = createRouter()
     const user = await findUserByName(db, input.user);
     if (!user)
       throw badRequest(`No user "${input.user}".`, [{ path: 'user', message: 'unknown user' }]);
-    const created = await linkIdentity(db, {
-      providerId: row.id,
-      externalId: input.externalId,
-      externalUsername: input.externalUsername ?? null,
-      userId: user.id,
-    });
+    const created = await orConflict(
+      linkIdentity(db, {
+        providerId: row.id,
+        externalId: input.externalId,
+        externalUsername: input.externalUsername ?? null,
+        userId: user.id,
+      }),
+      'This external identity is already linked to a user.',
+    );
     c.get('audit').name = `${row.name}/${user.name}`;
     return c.json(
       identityView({

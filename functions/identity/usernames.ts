@@ -1,4 +1,4 @@
-import { reservedNames } from '../iam/builtin-roles';
+import { reservedNames } from '../../db/builtin-roles';
 
 /**
  * Provider login names (`Alice_Smith.ops`, `JDoe@corp`) become DNS-1123

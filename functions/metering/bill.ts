@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { type MeteringMetric, meteringMetrics } from '../../protocol/metering-samples';
-import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { badRequest } from '../errors';
 import type { Bill, BillGrouping, BillRow } from './bill-schema';

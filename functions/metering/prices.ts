@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { insertPrice, type PriceRow, pricesFor } from '../../db/queries/metering-prices';
-import type { Principal } from '../auth/principal';
 import { clusterAccess } from '../clusters/access';
 import { badRequest, forbidden } from '../errors';
 import { can, platformScope } from '../iam/authorize';

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import {
   allClusterNames,
   clusterNamesByIds,
@@ -6,7 +7,6 @@ import {
   placementsByIds,
   placementsOfWorkspaces,
 } from '../../db/queries/metering';
-import type { Principal } from '../auth/principal';
 import { can, platformScope } from '../iam/authorize';
 
 /** Metering is read per cluster store; a tenant sees only its workspaces and namespaces there. */

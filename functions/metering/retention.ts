@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../db/principal';
 import { clusterAccess, requireClusterWide } from '../clusters/access';
 import type { Env } from '../env';
 import type { RetentionInput, RetentionView } from './retention-schema';

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/client';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../db/principal';
 import type { Env } from '../env';
 import { fanOut } from './fan-out';
 import { MAX_CELLS } from './metering-query';

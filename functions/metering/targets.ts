@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { placementsOfWorkspaces } from '../../db/queries/metering';
-import type { Principal } from '../auth/principal';
 import { clusterAccess } from '../clusters/access';
 import { forbidden } from '../errors';
 import { visibleWorkspace } from '../iam/scopes';

@@ -1,8 +1,8 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { clusterByName } from '../../db/queries/clusters';
 import { findWorkspace } from '../../db/queries/workspaces';
 import { ownerOf, scopeOfOwner } from '../alerting/owner';
-import type { Principal } from '../auth/principal';
 import { badRequest, notFound } from '../errors';
 import { authorize, can, canSee } from '../iam/authorize';
 

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import type { AlertView } from '../alerting/alert-groups';
-import type { Principal } from '../auth/principal';
 import { tunnelOf } from '../clusters/tunnel-stub';
 import type { Env } from '../env';
 import type { Overview, OverviewCluster, OverviewSpend } from './schemas';

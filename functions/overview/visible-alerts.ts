@@ -1,9 +1,9 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { activeSilences, tenancyOf } from '../../db/queries/alerts';
 import type { AlertView } from '../alerting/alert-groups';
 import { mayOnLabels } from '../alerting/alert-scope';
 import { GLOBAL_SHARD, shardOf, shardStub } from '../alerting/shards';
-import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
 import { can, platformScope } from '../iam/authorize';
 

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { type ClusterRecord, listClusterRecords } from '../../db/queries/clusters';
 import { listClustersReachable } from '../../db/queries/workspace-clusters';
-import type { Principal } from '../auth/principal';
 import { can, platformScope } from '../iam/authorize';
 
 /** The first screen shows at most this many clusters; the clusters page pages through the rest. */

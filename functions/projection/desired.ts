@@ -1,4 +1,5 @@
 import type { ProjectionBindingRow, ProjectionRows } from '../../db/queries/role-projection';
+import { kubeGroupName } from '../../lib/kube-subjects';
 import type {
   ProjectedBinding,
   ProjectedClusterRole,
@@ -6,7 +7,6 @@ import type {
   ProjectedSubject,
   RoleProjection,
 } from '../../protocol/projection';
-import { kubeGroupName } from '../iam/kube-subjects';
 import { translateRules } from './rule-translation';
 
 /**

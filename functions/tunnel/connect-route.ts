@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { clusterByJoinTokenHash } from '../../db/queries/clusters';
+import { sha256Hex } from '../../lib/crypto/hash';
 import { tunnelOf } from '../clusters/tunnel-stub';
-import { sha256Hex } from '../crypto/hash';
 import { ApiError, unauthorized } from '../errors';
 import { createRouter } from '../openapi';
 import { CONNECT_PATH, TUNNEL_ORIGIN } from './cluster-tunnel';

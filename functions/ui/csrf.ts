@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { randomToken, timingSafeEqual } from '../crypto/hash';
+import { randomToken, timingSafeEqual } from '../../lib/crypto/hash';
 import { ApiError } from '../errors';
 import { readCookie, writeCookie } from './cookies';
 import type { UiEnv } from './ui-env';

@@ -1,5 +1,5 @@
 import type { Child } from 'hono/jsx';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../db/principal';
 import { can, platformScope } from '../iam/authorize';
 import { assets } from './assets';
 import { CSRF_FIELD } from './csrf';

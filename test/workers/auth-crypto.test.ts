@@ -1,14 +1,14 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { decryptSecret, encryptSecret } from '../../functions/crypto/secrets';
+import { ApiError } from '../../functions/errors';
+import { randomToken, sha256Hex } from '../../lib/crypto/hash';
 import {
   checkPasswordPolicy,
   hashPassword,
   PBKDF2_ITERATIONS,
   verifyPassword,
-} from '../../functions/auth/password';
-import { randomToken, sha256Hex } from '../../functions/crypto/hash';
-import { decryptSecret, encryptSecret } from '../../functions/crypto/secrets';
-import { ApiError } from '../../functions/errors';
+} from '../../lib/crypto/password';
 
 const derive = (iterations: number) =>
   crypto.subtle

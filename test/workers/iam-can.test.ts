@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { builtinRoleRules } from '../../db/builtin-roles';
+import type { EffectiveBinding, Principal } from '../../db/principal';
 import type { PlatformRole, ScopeType } from '../../db/schema';
-import type { EffectiveBinding, Principal } from '../../functions/auth/principal';
 import {
   authorize,
   can,
@@ -9,7 +10,6 @@ import {
   platformScope,
   type Scope,
 } from '../../functions/iam/authorize';
-import { builtinRoleRules } from '../../functions/iam/builtin-roles';
 
 // Pure decisions: principals are built by hand, no database.
 const alpha: Scope = { level: 'workspace', workspaceId: 'ws-alpha' };

@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { insertPrice } from '../../db/queries/metering-prices';
 import { loadPrincipal } from '../../db/queries/principal';
-import type { Principal } from '../../functions/auth/principal';
 import type { Bill } from '../../functions/metering/bill-schema';
 import { csvField } from '../../functions/metering/csv';
 import { spendThisMonth } from '../../functions/metering/spend';

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Database } from '../../../db/client';
+import type { Principal } from '../../../db/principal';
 import { type AuditEventRow, listAuditEvents } from '../../../db/queries/audit-list';
 import { boundWorkspaces } from '../../../db/queries/workspaces';
-import type { Principal } from '../../auth/principal';
 import { badRequest, forbidden } from '../../errors';
 import { bearerAuth, createRouter } from '../../openapi';
 import { can, platformScope } from '../authorize';

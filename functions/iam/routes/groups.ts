@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { builtinRoleRules } from '../../../db/builtin-roles';
 import {
   addGroupMember,
   createGroup,
@@ -17,7 +18,6 @@ import type { AppEnv } from '../../env';
 import { badRequest, forbidden, notFound } from '../../errors';
 import { bearerAuth, createRouter } from '../../openapi';
 import { authorize, canGrant, type Scope } from '../authorize';
-import { builtinRoleRules } from '../builtin-roles';
 import { orConflict } from '../conflicts';
 import { assertTenantName, dnsLabel, tenantName } from '../names';
 import { listOf, pageOf, pageQuery, toPage } from '../pagination';

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { builtinRoleRules } from '../../../db/builtin-roles';
 import { findCustomRole } from '../../../db/queries/roles';
-import { builtinRoleRules } from '../builtin-roles';
 import { dnsLabel } from '../names';
 import { wsParam } from '../schemas';
 import { visibleCluster, visibleNamespace, visibleWorkspace } from '../scopes';

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { builtinPlatformRoles, builtinScopedRoles } from '../../../db/builtin-roles';
 import { countRoleUses } from '../../../db/queries/members';
 import {
   createCustomRole,
@@ -15,7 +16,6 @@ import type { AppEnv } from '../../env';
 import { conflict, forbidden, notFound } from '../../errors';
 import { bearerAuth, createRouter } from '../../openapi';
 import { authorize, canGrant, platformScope, type Scope } from '../authorize';
-import { builtinPlatformRoles, builtinScopedRoles } from '../builtin-roles';
 import { orConflict } from '../conflicts';
 import { newName } from '../names';
 import { listOf, pageOf, pageQuery, toPage } from '../pagination';

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
+import type { Principal } from '../../../db/principal';
 import type { UserRow } from '../../../db/queries/users';
 import type { PolicyRule } from '../../../db/schema/roles';
+import { verifyPassword } from '../../../lib/crypto/password';
 import { accountLocked, claimGuess } from '../../auth/login-throttle';
-import { verifyPassword } from '../../auth/password';
-import type { Principal } from '../../auth/principal';
 import { scopesAllow } from '../../auth/token-scopes';
 import type { AppEnv } from '../../env';
 import { ApiError } from '../../errors';

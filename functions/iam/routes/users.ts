@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { builtinPlatformRoles } from '../../../db/builtin-roles';
 import type { Database } from '../../../db/client';
+import type { Principal } from '../../../db/principal';
 import {
   countActivePlatformAdmins,
   deleteUser,
@@ -9,13 +11,12 @@ import {
 import type { UserRow } from '../../../db/queries/users';
 import { createUser, findUserByName, publicUser, setUserPassword } from '../../../db/queries/users';
 import { platformRoles } from '../../../db/schema/users';
+import { checkPasswordPolicy } from '../../../lib/crypto/password';
 import { canonicalLoginName } from '../../auth/login-name';
-import { assertPasswordPolicy } from '../../auth/password';
-import type { Principal } from '../../auth/principal';
 import { badRequest, conflict, forbidden, notFound } from '../../errors';
 import { bearerAuth, createRouter } from '../../openapi';
 import { authorize, can, canGrant, platformScope } from '../authorize';
-import { builtinPlatformRoles } from '../builtin-roles';
+import { orConflict } from '../conflicts';
 import { dnsLabel, newName } from '../names';
 import { listOf, pageOf, pageQuery, toPage } from '../pagination';
 import { errors, json, jsonBody, noContent, userSchema, writeErrors } from '../schemas';
@@ -173,7 +174,7 @@ export const userRoutes = createRouter()
     if (input.platformRole) assertMayGrantPlatformRole(principal, input.platformRole);
     assertPasswordPolicy(input.name, input.password);
     const db = c.get('db');
-    const created = await createUser(db, input);
+    const created = await orConflict(createUser(db, input), `User "${input.name}" already exists.`);
     const row = await findUserByName(db, created.name);
     return c.json(userView(row!), 201);
   })
@@ -221,3 +222,9 @@ export const userRoutes = createRouter()
     await deleteUser(db, row.id);
     return c.body(null, 204);
   });
+
+/** checkPasswordPolicy as a 400 with the `password` field. */
+function assertPasswordPolicy(username: string, password: string): void {
+  const problem = checkPasswordPolicy(username, password);
+  if (problem) throw badRequest(problem, [{ path: 'password', message: problem }]);
+}

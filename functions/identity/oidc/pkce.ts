@@ -1,5 +1,5 @@
-import { bytesToBase64Url } from '../../crypto/base64';
-import { randomToken } from '../../crypto/hash';
+import { bytesToBase64Url } from '../../../lib/crypto/base64';
+import { randomToken } from '../../../lib/crypto/hash';
 
 /** A fresh PKCE verifier (RFC 7636): 43 base64url characters. */
 export const newVerifier = () => randomToken('', 32);

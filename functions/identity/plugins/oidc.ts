@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { errors as joseErrors, jwtVerify } from 'jose';
-import { randomToken } from '../../crypto/hash';
+import { randomToken } from '../../../lib/crypto/hash';
 import { ApiError } from '../../errors';
 import { pickString, pickStrings } from '../claims';
 import { providerFailure } from '../errors';

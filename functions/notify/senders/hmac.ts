@@ -1,4 +1,4 @@
-import { bytesToBase64 } from '../../crypto/base64';
+import { bytesToBase64 } from '../../../lib/crypto/base64';
 
 const encoder = new TextEncoder();
 

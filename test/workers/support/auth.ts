@@ -1,6 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { createDb } from '../../../db/client';
 import { createUser, type NewUser, type PublicUser } from '../../../db/queries/users';
+import { ALREADY_EXISTS } from '../../../db/unique';
 import { bootstrapAdmin } from '../../../functions/auth/bootstrap';
 
 /** The bootstrap admin's credentials in the test pool (vitest.config.ts sets ADMIN_PASSWORD). */
@@ -57,6 +58,7 @@ export async function seedUser(
   await bootstrapAdmin(db, env);
   const password = opts.password ?? `${opts.name}-password`;
   const user = await createUser(db, { ...opts, password });
+  if (user === ALREADY_EXISTS) throw new Error(`seedUser: user "${opts.name}" already exists`);
   return { ...user, password };
 }
 

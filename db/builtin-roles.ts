@@ -1,6 +1,6 @@
-import type { ScopeType } from '../../db/schema/role-bindings';
-import type { PolicyRule } from '../../db/schema/roles';
-import type { PlatformRole } from '../../db/schema/users';
+import type { ScopeType } from './schema/role-bindings';
+import type { PolicyRule } from './schema/roles';
+import type { PlatformRole } from './schema/users';
 
 /**
  * Resources a read-only role may see. Deliberately explicit rather than '*':

@@ -1,6 +1,5 @@
-import { base64ToBytes, bytesToBase64 } from '../crypto/base64';
-import { randomBytes, timingSafeEqual } from '../crypto/hash';
-import { badRequest } from '../errors';
+import { base64ToBytes, bytesToBase64 } from './base64';
+import { randomBytes, timingSafeEqual } from './hash';
 
 /**
  * PBKDF2-SHA256 with a per-user salt. 100000 iterations is the most workerd's
@@ -67,10 +66,4 @@ export function checkPasswordPolicy(username: string, password: string): string 
   if (username && password.toLowerCase().includes(username.toLowerCase()))
     return 'Password must not be or contain the user name.';
   return undefined;
-}
-
-/** checkPasswordPolicy as a 400 with the `password` field, for routes. */
-export function assertPasswordPolicy(username: string, password: string): void {
-  const problem = checkPasswordPolicy(username, password);
-  if (problem) throw badRequest(problem, [{ path: 'password', message: problem }]);
 }

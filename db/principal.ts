@@ -1,6 +1,6 @@
-import type { ScopeType } from '../../db/schema/role-bindings';
-import type { PolicyRule } from '../../db/schema/roles';
-import type { PlatformRole } from '../../db/schema/users';
+import type { ScopeType } from './schema/role-bindings';
+import type { PolicyRule } from './schema/roles';
+import type { PlatformRole } from './schema/users';
 
 /** A role binding of the caller (directly or through a group) with its rules resolved. */
 export interface EffectiveBinding {
