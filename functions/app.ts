@@ -8,7 +8,7 @@ import { discoveryRoutes } from './auth/discovery-routes';
 import { oauthRoutes } from './auth/oauth-routes';
 import { tokenRoutes } from './auth/token-routes';
 import { clusterRoutes } from './clusters/routes';
-import { onError, onNotFound } from './errors';
+import { onError, onNotFound } from './error-handlers';
 import { iamRoutes } from './iam/routes';
 import { loginRoutes } from './identity/login-routes';
 import { identityProviderRoutes } from './identity/routes';

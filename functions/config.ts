@@ -1,4 +1,4 @@
-import type { Env } from './env';
+import type { Vars } from './bindings';
 
 /** Typed settings read from the worker's vars, with the defaults a fresh install uses. */
 export interface Settings {
@@ -17,9 +17,9 @@ const positiveInt = (raw: string | undefined, fallback: number): number => {
   return Number.isInteger(value) && value > 0 ? value : fallback;
 };
 
-const cache = new WeakMap<Env, Settings>();
+const cache = new WeakMap<Vars, Settings>();
 
-export function settings(env: Env): Settings {
+export function settings(env: Vars): Settings {
   let s = cache.get(env);
   if (!s) {
     s = {
@@ -37,7 +37,7 @@ export function settings(env: Env): Settings {
 }
 
 /** The issuer URL: PUBLIC_URL when set, else the origin the request came in on. */
-export function issuerUrl(env: Env, requestUrl: string): string {
+export function issuerUrl(env: Vars, requestUrl: string): string {
   const configured = env.PUBLIC_URL?.trim();
   return (configured || new URL(requestUrl).origin).replace(/\/+$/, '');
 }

@@ -1,8 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createDb } from '../../db/client';
 import { activeSilences } from '../../db/queries/alerts';
+import type { BaseEnv } from '../bindings';
 import { settings } from '../config';
-import type { Env } from '../env';
 import { MAX_LIVE_ALERTS_PER_SHARD } from './caps';
 import { fingerprint, groupLabelsOf } from './labels';
 import { compileMatchers } from './matchers';
@@ -72,10 +72,10 @@ export interface AlertView extends StoredAlert {
  * notification, group_interval between updates, repeat_interval for
  * reminders — on the object's single alarm (the earliest due group).
  */
-export class AlertGroups extends DurableObject<Env> {
+export class AlertGroups extends DurableObject<BaseEnv> {
   readonly #tables: AlertTables;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: BaseEnv) {
     super(ctx, env);
     this.#tables = new AlertTables(ctx.storage.sql);
   }
@@ -331,3 +331,11 @@ export class AlertGroups extends DurableObject<Env> {
     return this.#tables.allGroups();
   }
 }
+
+/** The binding of the alert shards, for the modules that call them. */
+export interface AlertGroupsBinding {
+  ALERT_GROUPS: DurableObjectNamespace<AlertGroups>;
+}
+
+/** What alert intake and the edge's own alert rules need: the plain bindings and the shards. */
+export interface AlertingEnv extends BaseEnv, AlertGroupsBinding {}

@@ -1,5 +1,5 @@
 import { createDb } from '../../db/client';
-import type { Env } from '../env';
+import type { AlertingEnv } from './alert-groups';
 import { UNTIL_RESOLVED_MS } from './edge-alert-sender';
 import { routeAndStore } from './intake';
 import { shardOf } from './shards';
@@ -8,7 +8,9 @@ import { shardOf } from './shards';
 const FIRING_KEY = 'alerting:cluster-disconnected';
 
 /** Seconds without a live agent before `ClusterDisconnected` fires (CLUSTER_DISCONNECT_ALERT_SECONDS, default 60). */
-export function disconnectThresholdMs(env: Pick<Env, 'CLUSTER_DISCONNECT_ALERT_SECONDS'>): number {
+export function disconnectThresholdMs(
+  env: Pick<AlertingEnv, 'CLUSTER_DISCONNECT_ALERT_SECONDS'>,
+): number {
   const value = Number(env.CLUSTER_DISCONNECT_ALERT_SECONDS);
   return (Number.isFinite(value) && value > 0 ? value : 60) * 1000;
 }
@@ -30,10 +32,10 @@ const alertOf = (cluster: string, since: number, endsAt: number) => ({
  * when an agent says HELLO; it fires and resolves like any posted alert.
  */
 export class ClusterDisconnectRule {
-  readonly #env: Env;
+  readonly #env: AlertingEnv;
   readonly #storage: DurableObjectStorage;
 
-  constructor(env: Env, storage: DurableObjectStorage) {
+  constructor(env: AlertingEnv, storage: DurableObjectStorage) {
     this.#env = env;
     this.#storage = storage;
   }

@@ -1,5 +1,5 @@
 import { createDb } from '../../db/client';
-import type { Env } from '../env';
+import type { AlertingEnv } from './alert-groups';
 import { routeAndStore } from './intake';
 import type { IncomingAlert } from './intake-schema';
 import { shardOf } from './shards';
@@ -13,10 +13,10 @@ export const UNTIL_RESOLVED_MS = 365 * 86_400_000;
  * resolve must not overtake the firing on the way to the alert's shard.
  */
 export class EdgeAlertSender {
-  readonly #env: Env;
+  readonly #env: AlertingEnv;
   #chain: Promise<void> = Promise.resolve();
 
-  constructor(env: Env) {
+  constructor(env: AlertingEnv) {
     this.#env = env;
   }
 

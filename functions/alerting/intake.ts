@@ -1,9 +1,9 @@
 import type { Database } from '../../db/client';
 import type { Principal } from '../../db/principal';
 import { allClusters, allReceivers, type ReceiverRow, tenancyOf } from '../../db/queries/alerts';
-import type { Env } from '../env';
 import { ApiError, forbidden } from '../errors';
 import { can } from '../iam/authorize';
+import type { AlertingEnv } from './alert-groups';
 import { placementKey, scopeOfLabels, type Tenancy } from './alert-scope';
 import { MAX_LIVE_ALERTS_PER_SHARD } from './caps';
 import type { IncomingAlert } from './intake-schema';
@@ -33,7 +33,7 @@ async function defaultCluster(db: Database, principal: Principal): Promise<strin
  * latency for both), not after it.
  */
 export async function ingestAlerts(
-  env: Env,
+  env: AlertingEnv,
   db: Database,
   principal: Principal,
   alerts: IncomingAlert[],
@@ -113,7 +113,7 @@ export interface RouteOutcome {
  * itself raises (edge rules) as well as for authorized intake.
  */
 export async function routeAndStore(
-  env: Env,
+  env: AlertingEnv,
   db: Database,
   alerts: IncomingAlert[],
   now: number,

@@ -18,9 +18,6 @@ export async function fingerprint(labels: Labels): Promise<string> {
   return hex;
 }
 
-/** Receivers' matchers are validated in functions/notify/schemas.ts through this name. */
-export { isValidPattern } from './matchers';
-
 /** The labels named by `groupBy` (all labels when it contains `...`), sorted by name. */
 export function groupLabelsOf(labels: Labels, groupBy: string[]): Labels {
   const names = groupBy.includes('...') ? Object.keys(labels) : groupBy;

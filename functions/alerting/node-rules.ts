@@ -1,5 +1,5 @@
 import type { InventoryUpdate, NodeSummary } from '../../protocol/inventory';
-import type { Env } from '../env';
+import type { AlertingEnv } from './alert-groups';
 import { type EdgeAlertSender, UNTIL_RESOLVED_MS } from './edge-alert-sender';
 import type { IncomingAlert } from './intake-schema';
 
@@ -22,7 +22,7 @@ const seconds = (raw: string | undefined): number => {
 
 /** How long a node may stay not ready before its alert fires (default 60 s each). */
 export function nodeThresholdsMs(
-  env: Pick<Env, 'NODE_NOT_READY_ALERT_SECONDS' | 'EDGE_NODE_OFFLINE_ALERT_SECONDS'>,
+  env: Pick<AlertingEnv, 'NODE_NOT_READY_ALERT_SECONDS' | 'EDGE_NODE_OFFLINE_ALERT_SECONDS'>,
 ): { node: number; edge: number } {
   return {
     node: seconds(env.NODE_NOT_READY_ALERT_SECONDS),
@@ -62,11 +62,11 @@ function notReadySince(node: NodeSummary, now: number): number {
  * threshold. A node that turns ready again or disappears resolves at once.
  */
 export class NodeRules {
-  readonly #env: Env;
+  readonly #env: AlertingEnv;
   readonly #sql: SqlStorage;
   readonly #sender: EdgeAlertSender;
 
-  constructor(env: Env, storage: DurableObjectStorage, sender: EdgeAlertSender) {
+  constructor(env: AlertingEnv, storage: DurableObjectStorage, sender: EdgeAlertSender) {
     this.#env = env;
     this.#sql = storage.sql;
     this.#sender = sender;

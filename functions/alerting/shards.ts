@@ -1,4 +1,4 @@
-import type { Env } from '../env';
+import type { AlertingEnv } from './alert-groups';
 
 /** Alerts without a cluster label share one shard. */
 export const GLOBAL_SHARD = '_global';
@@ -10,4 +10,4 @@ export const GLOBAL_SHARD = '_global';
 export const shardOf = (cluster: string | undefined) =>
   cluster ? `cluster:${cluster}` : GLOBAL_SHARD;
 
-export const shardStub = (env: Env, shard: string) => env.ALERT_GROUPS.getByName(shard);
+export const shardStub = (env: AlertingEnv, shard: string) => env.ALERT_GROUPS.getByName(shard);

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/client';
 import { findPrincipalByExternalUsername } from '../../db/queries/identities';
 import type { IdentityProviderRow } from '../../db/queries/identity-providers';
-import type { PasswordIdentityProvider } from '../auth/identity-providers';
+import type { PasswordIdentityProvider } from '../auth/password-identity-provider';
 import type { Env } from '../env';
 import {
   groupMembership,

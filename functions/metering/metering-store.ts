@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { MeteringPayload } from '../../protocol/metering-samples';
-import type { Env } from '../env';
+import type { BaseEnv } from '../bindings';
 import { addWindow, SeriesIds } from './store-ingest';
 import { queryStore } from './store-query';
 import type { StoreAnswer, StoreQuery } from './store-query-types';
@@ -22,12 +22,12 @@ import { claimWindow, windowsSchema } from './store-windows';
  * clusters instead of filling the shared D1. The tunnel calls `ingest` for
  * every batch an agent sends; the API calls the query methods.
  */
-export class MeteringStore extends DurableObject<Env> {
+export class MeteringStore extends DurableObject<BaseEnv> {
   readonly #sql: SqlStorage;
   readonly #ids: SeriesIds;
   #alarmArmed = false;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: BaseEnv) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(storeSchema);
@@ -103,4 +103,9 @@ export class MeteringStore extends DurableObject<Env> {
     this.#ids.forget();
     await this.ctx.storage.setAlarm(Date.now() + PRUNE_INTERVAL_MS);
   }
+}
+
+/** The binding of the metering stores, for the modules that call them. */
+export interface MeteringStoreBinding {
+  METERING_STORE: DurableObjectNamespace<MeteringStore>;
 }

@@ -1,8 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import type { ChannelType } from '../../db/schema/notification-channels';
 import { normalizeHost } from '../net/host';
-import { mailProviders } from './targets';
 import { languages } from './templates/languages';
+
+/** The HTTP mail APIs an email channel can speak, each with its own request shape (senders/mail-api.ts). */
+export const mailProviders = ['resend', 'sendgrid', 'mailgun', 'postmark'] as const;
+export type MailProvider = (typeof mailProviders)[number];
 
 const url = z.url({ protocol: /^https?$/ }).max(2048);
 

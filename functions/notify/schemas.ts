@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { channelTypes } from '../../db/schema/notification-channels';
-import { isValidPattern } from '../alerting/labels';
+import { isValidPattern } from '../alerting/matchers';
 import { dnsLabel } from '../iam/names';
 
 const placement = {

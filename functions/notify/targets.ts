@@ -1,6 +1,6 @@
 import type { ChannelType } from '../../db/schema/notification-channels';
 import { normalizeHost } from '../net/host';
-import type { ChannelConfig } from './channel-configs';
+import { type ChannelConfig, type MailProvider, mailProviders } from './channel-configs';
 
 /** Where the API channels post when `apiUrl` is not set. */
 export const defaultApiUrls = {
@@ -8,10 +8,6 @@ export const defaultApiUrls = {
   telegram: 'https://api.telegram.org',
   wecom: 'https://qyapi.weixin.qq.com',
 } as const;
-
-/** The HTTP mail APIs an email channel can speak, each with its own request shape (senders/mail-api.ts). */
-export const mailProviders = ['resend', 'sendgrid', 'mailgun', 'postmark'] as const;
-export type MailProvider = (typeof mailProviders)[number];
 
 /** A mail channel's provider; configs stored before there was a choice spoke Resend's shape. */
 export const mailProviderOf = (config: ChannelConfig): MailProvider =>

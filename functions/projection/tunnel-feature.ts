@@ -2,7 +2,7 @@ import { createDb } from '../../db/client';
 import { clusterIdByName } from '../../db/queries/quotas';
 import { projectionRows } from '../../db/queries/role-projection';
 import type { RoleProjectionFrame, RoleProjectionStatusFrame } from '../../protocol/projection';
-import type { Env } from '../env';
+import type { BaseEnv } from '../bindings';
 import { desiredProjection, projectionHash } from './desired';
 
 /** This feature's keys in the tunnel object's storage. */
@@ -30,7 +30,7 @@ export type ProjectionStatus = Omit<RoleProjectionStatusFrame, 'type'> & { at: s
  * leading agent reports back how far the cluster matches.
  */
 export class RoleProjectionFeature {
-  readonly #env: Env;
+  readonly #env: BaseEnv;
   readonly #storage: DurableObjectStorage;
   /**
    * Pushes run one after another: a push computed from older rows must never
@@ -38,7 +38,7 @@ export class RoleProjectionFeature {
    */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(env: Env, storage: DurableObjectStorage) {
+  constructor(env: BaseEnv, storage: DurableObjectStorage) {
     this.#env = env;
     this.#storage = storage;
   }

@@ -6,9 +6,9 @@ import {
   quotaResources,
   type ResourceAmounts,
 } from '../../protocol/quota-resources';
+import type { AlertingEnv } from '../alerting/alert-groups';
 import { routeAndStore } from '../alerting/intake';
 import type { IncomingAlert } from '../alerting/intake-schema';
-import type { Env } from '../env';
 
 /** Storage key (in the cluster's ClusterTunnel) of the firing quota alerts. */
 const FIRING_KEY = 'alerting:workspace-quota-exceeded';
@@ -41,10 +41,10 @@ export interface QuotaObservation {
  * being refused (usage never went over, so nothing else would resolve it).
  */
 export class QuotaExceededRule {
-  readonly #env: Env;
+  readonly #env: AlertingEnv;
   readonly #storage: DurableObjectStorage;
 
-  constructor(env: Env, storage: DurableObjectStorage) {
+  constructor(env: AlertingEnv, storage: DurableObjectStorage) {
     this.#env = env;
     this.#storage = storage;
   }

@@ -2,7 +2,7 @@ import { createDb } from '../../db/client';
 import { clusterIdByName, clustersOfWorkspace, recordUsage } from '../../db/queries/quotas';
 import type { QuotasFrame, QuotaUsageFrame } from '../../protocol/quota-frames';
 import type { QuotaResource, ResourceAmounts } from '../../protocol/quota-resources';
-import type { Env } from '../env';
+import type { AlertingEnv } from '../alerting/alert-groups';
 import { type ClusterBundle, clusterBundle } from './cluster-bundle';
 import { QuotaExceededRule } from './exceeded-rule';
 
@@ -22,13 +22,20 @@ type UsageMap = Record<string, ResourceAmounts>;
  * report changed what they must count as used elsewhere.
  */
 export class QuotaRelay {
-  readonly #env: Env;
+  readonly #env: AlertingEnv;
   readonly #storage: DurableObjectStorage;
   readonly #rule: QuotaExceededRule;
+  readonly #pushToCluster: (clusterId: string) => Promise<unknown>;
 
-  constructor(env: Env, storage: DurableObjectStorage) {
+  /** `pushToCluster` re-pushes another cluster's quotas (its tunnel's pushQuotas). */
+  constructor(
+    env: AlertingEnv,
+    storage: DurableObjectStorage,
+    pushToCluster: (clusterId: string) => Promise<unknown>,
+  ) {
     this.#env = env;
     this.#storage = storage;
+    this.#pushToCluster = pushToCluster;
     this.#rule = new QuotaExceededRule(env, storage);
   }
 
@@ -84,11 +91,7 @@ export class QuotaRelay {
     for (const { workspaceId } of changed)
       for (const other of await clustersOfWorkspace(db, workspaceId))
         if (other.id !== clusterId) others.add(other.id);
-    await Promise.all(
-      [...others].map((id) =>
-        this.#env.CLUSTER_TUNNEL.get(this.#env.CLUSTER_TUNNEL.idFromName(id)).pushQuotas(),
-      ),
-    );
+    await Promise.all([...others].map((id) => this.#pushToCluster(id)));
   }
 
   /** The cluster is being deleted: every quota alert it raised resolves. */

@@ -1,9 +1,10 @@
 import { createDb } from '../../db/client';
 import { meteringPayloadSchema } from '../../protocol/metering-samples';
 import type { BatchAckFrame, BatchFrame } from '../../protocol/tunnel';
+import type { AlertingEnv } from '../alerting/alert-groups';
 import { routeAndStore } from '../alerting/intake';
 import { normalizeAlerts, postAlertsBody } from '../alerting/intake-schema';
-import type { Env } from '../env';
+import type { MeteringStoreBinding } from '../metering/metering-store';
 
 /** What became of one spooled batch. */
 export type BatchOutcome =
@@ -32,7 +33,7 @@ const rejected = (frame: BatchFrame, problem: string): BatchOutcome => ({
  * not (the agent sends the batch again).
  */
 export async function ingestBatch(
-  env: Env,
+  env: AlertingEnv & MeteringStoreBinding,
   clusterName: string,
   socketAgentId: string,
   frame: BatchFrame,

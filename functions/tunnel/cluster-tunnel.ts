@@ -17,11 +17,13 @@ import {
   MAX_FRAME_BYTES,
   negotiateVersion,
 } from '../../protocol/tunnel';
+import type { AlertGroupsBinding } from '../alerting/alert-groups';
 import { ClusterDisconnectRule, disconnectThresholdMs } from '../alerting/cluster-disconnect-rule';
 import { EdgeAlertSender } from '../alerting/edge-alert-sender';
 import { NodeRules } from '../alerting/node-rules';
 import { VersionSkewRule } from '../alerting/version-skew-rule';
-import type { Env } from '../env';
+import type { BaseEnv } from '../bindings';
+import type { MeteringStoreBinding } from '../metering/metering-store';
 import { type ProjectionPush, RoleProjectionFeature } from '../projection/tunnel-feature';
 import { QuotaRelay } from '../quotas/tunnel-push';
 import { ingestBatch } from './batch-ingest';
@@ -75,7 +77,7 @@ export const CONNECT_PATH = '/connect';
  * proxied requests over them as multiplexed streams, measures liveness and
  * keeps the inventory the leading agent pushes.
  */
-export class ClusterTunnel extends DurableObject<Env> {
+export class ClusterTunnel extends DurableObject<TunnelEnv> {
   #store: InventoryStore;
   readonly #streams = new ProxiedStreams();
   readonly #disconnectRule: ClusterDisconnectRule;
@@ -85,11 +87,13 @@ export class ClusterTunnel extends DurableObject<Env> {
   readonly #skewRule: VersionSkewRule;
   readonly #alertSender: EdgeAlertSender;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: TunnelEnv) {
     super(ctx, env);
     this.#store = new InventoryStore(ctx.storage);
     this.#disconnectRule = new ClusterDisconnectRule(env, ctx.storage);
-    this.#quotas = new QuotaRelay(env, ctx.storage);
+    this.#quotas = new QuotaRelay(env, ctx.storage, (clusterId) =>
+      env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushQuotas(),
+    );
     this.#projection = new RoleProjectionFeature(env, ctx.storage);
     this.#alertSender = new EdgeAlertSender(env);
     this.#nodeRules = new NodeRules(env, ctx.storage, this.#alertSender);
@@ -619,3 +623,15 @@ export class ClusterTunnel extends DurableObject<Env> {
     }
   }
 }
+
+/** The binding of the cluster tunnels, for the modules that call them. */
+export interface ClusterTunnelBinding {
+  CLUSTER_TUNNEL: DurableObjectNamespace<ClusterTunnel>;
+}
+
+/** What the tunnel and the features it hosts use. */
+export interface TunnelEnv
+  extends BaseEnv,
+    AlertGroupsBinding,
+    MeteringStoreBinding,
+    ClusterTunnelBinding {}

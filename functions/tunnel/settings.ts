@@ -1,4 +1,4 @@
-import type { Env } from '../env';
+import type { Vars } from '../bindings';
 
 /** Tunnel settings read from the worker's vars. */
 export interface TunnelSettings {
@@ -15,7 +15,7 @@ const positive = (raw: string | undefined, fallback: number): number => {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
 
-export function tunnelSettings(env: Env): TunnelSettings {
+export function tunnelSettings(env: Vars): TunnelSettings {
   return {
     livenessSeconds: positive(env.TUNNEL_LIVENESS_SECONDS, 45),
     kubeAdminGroup: env.KUBE_ADMIN_GROUP?.trim() || 'system:masters',

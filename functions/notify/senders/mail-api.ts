@@ -1,4 +1,5 @@
-import { defaultMailApiUrl, type MailProvider, mailProviderOf } from '../targets';
+import type { MailProvider } from '../channel-configs';
+import { defaultMailApiUrl, mailProviderOf } from '../targets';
 import { composeText } from '../templates/compose';
 import { postmarkAnswer } from './provider-errors';
 import { type OutboundRequest, postJson, type SendInput, str } from './types';
