@@ -4,8 +4,8 @@ import { deleteStaleLoginThrottles } from '../db/queries/login-throttles';
 import { pruneDeliveries } from '../db/queries/notify-deliveries';
 import { purgeRefreshTokens } from '../db/queries/refresh-tokens';
 import { rotateSigningKeys } from './auth/signing-keys';
-import { settings } from './config';
 import type { Env } from './env';
+import { settings } from './settings';
 
 type Task = (env: Env, now: Date) => Promise<unknown>;
 

@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { createDb } from '../../db/client';
 import { activeSilences } from '../../db/queries/alerts';
 import type { BaseEnv } from '../bindings';
-import { settings } from '../config';
+import { settings } from '../settings';
 import { MAX_LIVE_ALERTS_PER_SHARD } from './caps';
 import { fingerprint, groupLabelsOf } from './labels';
 import { compileMatchers } from './matchers';

@@ -1,4 +1,5 @@
 import { createDb } from '../../db/client';
+import { settings } from '../settings';
 import type { AlertingEnv } from './alert-groups';
 import { UNTIL_RESOLVED_MS } from './edge-alert-sender';
 import { routeAndStore } from './intake';
@@ -11,8 +12,7 @@ const FIRING_KEY = 'alerting:cluster-disconnected';
 export function disconnectThresholdMs(
   env: Pick<AlertingEnv, 'CLUSTER_DISCONNECT_ALERT_SECONDS'>,
 ): number {
-  const value = Number(env.CLUSTER_DISCONNECT_ALERT_SECONDS);
-  return (Number.isFinite(value) && value > 0 ? value : 60) * 1000;
+  return settings(env).clusterDisconnectAlertSeconds * 1000;
 }
 
 const alertOf = (cluster: string, since: number, endsAt: number) => ({

@@ -1,4 +1,5 @@
 import type { InventoryUpdate, NodeSummary } from '../../protocol/inventory';
+import { settings } from '../settings';
 import type { AlertingEnv } from './alert-groups';
 import { type EdgeAlertSender, UNTIL_RESOLVED_MS } from './edge-alert-sender';
 import type { IncomingAlert } from './intake-schema';
@@ -15,18 +16,13 @@ interface WatchedNode {
   fired: number;
 }
 
-const seconds = (raw: string | undefined): number => {
-  const value = Number(raw);
-  return (Number.isFinite(value) && value > 0 ? value : 60) * 1000;
-};
-
 /** How long a node may stay not ready before its alert fires (default 60 s each). */
 export function nodeThresholdsMs(
   env: Pick<AlertingEnv, 'NODE_NOT_READY_ALERT_SECONDS' | 'EDGE_NODE_OFFLINE_ALERT_SECONDS'>,
 ): { node: number; edge: number } {
   return {
-    node: seconds(env.NODE_NOT_READY_ALERT_SECONDS),
-    edge: seconds(env.EDGE_NODE_OFFLINE_ALERT_SECONDS),
+    node: settings(env).nodeNotReadyAlertSeconds * 1000,
+    edge: settings(env).edgeNodeOfflineAlertSeconds * 1000,
   };
 }
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { issuerUrl } from '../config';
 import { createRouter } from '../openapi';
+import { issuerUrl } from '../settings';
 import { publishedJwks } from './signing-keys';
 
 const discoveryRoute = createRoute({

@@ -4,9 +4,9 @@ import {
   type LockoutPolicy,
   type LoginClaim,
 } from '../../db/queries/login-throttles';
-import { settings } from '../config';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
+import { settings } from '../settings';
 import { canonicalLoginName } from './login-name';
 
 export function lockoutPolicy(env: Env): LockoutPolicy {

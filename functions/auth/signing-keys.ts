@@ -8,9 +8,9 @@ import {
   type SigningKeyRow,
 } from '../../db/queries/signing-keys';
 import { randomToken } from '../../lib/crypto/hash';
-import { settings } from '../config';
 import { decryptSecret, encryptSecret } from '../crypto/secrets';
 import type { Env } from '../env';
+import { settings } from '../settings';
 import type { SigningKey } from './access-token';
 
 /**

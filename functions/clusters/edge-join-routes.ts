@@ -3,7 +3,7 @@ import type { Principal } from '../../db/principal';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { bearerAuth, createRouter } from '../openapi';
-import { tunnelSettings } from '../tunnel/settings';
+import { settings } from '../settings';
 import { type ClusterAccess, clusterAccess, impersonationFor, requireClusterWide } from './access';
 import { parseCloudcoreConfig } from './cloudcore-config';
 import { keadmJoinCommand, labelsSupported } from './keadm-join';
@@ -87,7 +87,7 @@ async function kubeGet(
       method: 'GET',
       path,
       headers: [['accept', 'application/json']],
-      impersonate: impersonationFor(principal, access, tunnelSettings(env).kubeAdminGroup),
+      impersonate: impersonationFor(principal, access, settings(env).kubeAdminGroup),
     },
     null,
   );

@@ -5,8 +5,8 @@ import { scopesAllow } from '../auth/token-scopes';
 import type { AppEnv } from '../env';
 import { ApiError, forbidden } from '../errors';
 import { bearerAuth, createRouter } from '../openapi';
+import { settings } from '../settings';
 import type { ProxyCall } from '../tunnel/proxied-streams';
-import { tunnelSettings } from '../tunnel/settings';
 import { clusterAccess, impersonationFor } from './access';
 import { clusterNameParam } from './schemas';
 import { proxyThroughTunnel } from './tunnel-stub';
@@ -74,7 +74,7 @@ async function proxyToKube(c: Context<AppEnv>): Promise<Response> {
     method,
     path: kubePath(url, name),
     headers,
-    impersonate: impersonationFor(principal, access, tunnelSettings(c.env).kubeAdminGroup),
+    impersonate: impersonationFor(principal, access, settings(c.env).kubeAdminGroup),
   };
   const response = await proxyThroughTunnel(
     c.env,

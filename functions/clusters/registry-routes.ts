@@ -9,13 +9,13 @@ import {
 } from '../../db/queries/clusters';
 import { listClustersReachable } from '../../db/queries/workspace-clusters';
 import { renderAgentManifest } from '../../protocol/agent-manifest';
-import { issuerUrl } from '../config';
 import type { AppEnv } from '../env';
 import { forbidden, notFound } from '../errors';
 import { authorize, can, canSee, platformScope } from '../iam/authorize';
 import { orConflict } from '../iam/conflicts';
 import { pageOf, pageQuery, toPage } from '../iam/pagination';
 import { bearerAuth, createRouter } from '../openapi';
+import { issuerUrl } from '../settings';
 import { clusterAccess, requireClusterWide } from './access';
 import { newJoinToken } from './join-token';
 import {

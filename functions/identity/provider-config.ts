@@ -2,14 +2,15 @@ import type { GroupMapping, IdentityProviderRow } from '../../db/queries/identit
 import { decryptSecret, encryptSecret } from '../crypto/secrets';
 import type { Env } from '../env';
 import { badRequest } from '../errors';
-import { flagEnabled, privateDestinationProblem } from '../net/private-address';
+import { privateDestinationProblem } from '../net/private-address';
+import { settings } from '../settings';
 import { providerFailure } from './errors';
 import { pluginFor } from './plugins';
 import type { IdentityProviderPlugin, PluginContext, ResolvedProvider } from './types';
 
 export const pluginContext = (env: Env): PluginContext => ({
   env,
-  allowPrivateHosts: flagEnabled(env.ALLOW_PRIVATE_IDP_HOSTS),
+  allowPrivateHosts: settings(env).allowPrivateIdpHosts,
 });
 
 function pluginOf(row: Pick<IdentityProviderRow, 'type' | 'name'>): IdentityProviderPlugin {

@@ -10,6 +10,7 @@ import {
 import type { DeliveryMessage } from '../alerting/route';
 import type { Env } from '../env';
 import { boundedMap } from '../net/bounded-map';
+import { settings } from '../settings';
 import type { ChannelConfig } from './channel-configs';
 import { channelConfig } from './channel-store';
 import { sendToChannel } from './deliver';
@@ -39,10 +40,7 @@ export function backoffSeconds(attempt: number, baseSeconds = 5, random = Math.r
 export const deferSeconds = (retryAfterMs: number, random = Math.random) =>
   Math.min(43_200, Math.ceil(retryAfterMs / 1000) + Math.floor(random() * 3));
 
-const retryBase = (env: Env) => {
-  const value = Number(env.NOTIFY_RETRY_BASE_SECONDS);
-  return Number.isFinite(value) && value > 0 ? value : 5;
-};
+const retryBase = (env: Env) => settings(env).notifyRetryBaseSeconds;
 
 interface LoadedChannel {
   row: ChannelRow;

@@ -2,7 +2,8 @@ import type { ChannelType } from '../../db/schema/notification-channels';
 import type { Env } from '../env';
 import { ApiError } from '../errors';
 import { hostOfUrl } from '../net/host';
-import { flagEnabled, privateDestinationProblem } from '../net/private-address';
+import { privateDestinationProblem } from '../net/private-address';
+import { settings } from '../settings';
 import type { ChannelConfig } from './channel-configs';
 import { channelTargets } from './targets';
 
@@ -18,7 +19,7 @@ export class TargetRefused extends Error {
 
 /** Why the edge refuses to call `host`, or undefined. */
 export const hostProblem = (env: PrivateFlag, host: string) =>
-  privateDestinationProblem(host, flagEnabled(env.ALLOW_PRIVATE_WEBHOOKS));
+  privateDestinationProblem(host, settings(env).allowPrivateWebhooks);
 
 /**
  * Why the edge refuses to call the URL `target` (not public, unless

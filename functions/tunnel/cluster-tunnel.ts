@@ -26,10 +26,10 @@ import type { BaseEnv } from '../bindings';
 import type { MeteringStoreBinding } from '../metering/metering-store';
 import { type ProjectionPush, RoleProjectionFeature } from '../projection/tunnel-feature';
 import { QuotaRelay } from '../quotas/tunnel-push';
+import { settings } from '../settings';
 import { ingestBatch } from './batch-ingest';
 import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
 import { ProxiedStreams, type ProxyCall, tunnelError } from './proxied-streams';
-import { tunnelSettings } from './settings';
 
 /** Per-socket state, kept in the socket's attachment so it survives hibernation. */
 interface SocketState {
@@ -105,7 +105,7 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
   }
 
   get #livenessMs(): number {
-    return tunnelSettings(this.env).livenessSeconds * 1000;
+    return settings(this.env).tunnelLivenessSeconds * 1000;
   }
 
   /** Records the cluster's name and current token; agents holding any other token are dropped. */
@@ -467,7 +467,7 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
     const socket = this.#pickSocket();
     if (!socket)
       return tunnelError(503, 'cluster_unreachable', 'No agent of this cluster is connected.');
-    const timeoutMs = tunnelSettings(this.env).responseTimeoutSeconds * 1000;
+    const timeoutMs = settings(this.env).tunnelResponseTimeoutSeconds * 1000;
     return this.#streams.open(socket, call, body, timeoutMs);
   }
 
@@ -495,7 +495,7 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
     this.#store.setMeta('everConnected', '1');
     this.ctx.waitUntil(this.#disconnectRule.resolve(this.#store.getMeta('clusterName') ?? ''));
     this.#checkAgentVersions();
-    const liveness = tunnelSettings(this.env).livenessSeconds;
+    const liveness = settings(this.env).tunnelLivenessSeconds;
     this.#send(ws, {
       type: 'welcome',
       version,

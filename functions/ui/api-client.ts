@@ -1,7 +1,7 @@
 import type { Context, ExecutionContext } from 'hono';
 import { signAccessToken } from '../auth/access-token';
 import { currentSigningKey } from '../auth/signing-keys';
-import { issuerUrl } from '../config';
+import { issuerUrl } from '../settings';
 import type { ApiFetch, UiEnv } from './ui-env';
 
 /** An in-process API answer: the status and the parsed JSON body (null when empty). */

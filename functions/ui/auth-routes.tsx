@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { recordAuditEvent } from '../../db/queries/audit';
-import { settings } from '../config';
+import { settings } from '../settings';
 import { callApi } from './api-client';
 import { writeCookie } from './cookies';
 import { locales } from './i18n';

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { clusterByName } from '../../db/queries/clusters';
 import type { AlertView } from '../alerting/alert-groups';
 import { clusterNameParam } from '../clusters/schemas';
-import { issuerUrl } from '../config';
 import { can, platformScope } from '../iam/authorize';
 import { visibleAlerts } from '../overview/visible-alerts';
+import { issuerUrl } from '../settings';
 import { type ApiAnswer, callApi } from './api-client';
 import { formStatus, messageOf, orThrow } from './api-errors';
 import {

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { randomToken, timingSafeEqual } from '../../lib/crypto/hash';
 import { ApiError } from '../errors';
+import { settings } from '../settings';
 import { readCookie, writeCookie } from './cookies';
 import type { UiEnv } from './ui-env';
 
@@ -16,8 +17,7 @@ const refused = (why: string) =>
   });
 
 /** A request's own origin, honouring PUBLIC_URL behind a proxy. */
-const originOf = (c: Context<UiEnv>) =>
-  (c.env.PUBLIC_URL?.trim() ? new URL(c.env.PUBLIC_URL) : new URL(c.req.url)).origin;
+const originOf = (c: Context<UiEnv>) => new URL(settings(c.env).publicUrl ?? c.req.url).origin;
 
 /**
  * CSRF protection for every dashboard form, two checks: the browser's

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
-import { settings } from '../config';
 import type { AppEnv } from '../env';
 import type { ApiError } from '../errors';
+import { settings } from '../settings';
 import { startSession } from './session';
 
 /**
