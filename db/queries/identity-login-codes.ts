@@ -27,10 +27,6 @@ export async function loginCodeInsert(db: Database, input: LoginCodeInput) {
   return { statement };
 }
 
-export async function createLoginCode(db: Database, input: LoginCodeInput): Promise<void> {
-  await (await loginCodeInsert(db, input)).statement;
-}
-
 /** Marks an unexpired, unused code used in one statement; returns it, or undefined (so it works once). */
 export async function consumeLoginCode(db: Database, code: string, now: Date) {
   const [row] = await db

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../client';
 import { clusters, namespaces, workspaces } from '../schema';
 
@@ -77,20 +77,4 @@ export async function clusterNamesByIds(
     ),
   );
   return parts.flat();
-}
-
-/** Every workspace (id, name), for platform-wide readers. */
-export async function allWorkspaces(db: Database): Promise<{ id: string; name: string }[]> {
-  return db.select({ id: workspaces.id, name: workspaces.name }).from(workspaces);
-}
-
-/** The placement of one namespace in one cluster, by names. */
-export async function placementByNames(
-  db: Database,
-  clusterName: string,
-  namespace: string,
-): Promise<MeteringPlacement | undefined> {
-  return placements(db)
-    .where(and(eq(clusters.name, clusterName), eq(namespaces.name, namespace)))
-    .get();
 }

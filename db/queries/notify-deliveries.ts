@@ -5,23 +5,6 @@ import type { DeliveryStatus } from '../schema/notification-deliveries';
 
 export type DeliveryRow = typeof notificationDeliveries.$inferSelect;
 
-export async function findDelivery(
-  db: Database,
-  notificationId: string,
-  channelId: string,
-): Promise<DeliveryRow | undefined> {
-  return db
-    .select()
-    .from(notificationDeliveries)
-    .where(
-      and(
-        eq(notificationDeliveries.notificationId, notificationId),
-        eq(notificationDeliveries.channelId, channelId),
-      ),
-    )
-    .get();
-}
-
 /**
  * The `(notificationId, channelId)` pairs among `keys` already delivered:
  * the dedup check of a whole consumer batch in one query per 90 ids.

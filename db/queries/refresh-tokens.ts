@@ -23,16 +23,6 @@ export async function newRefreshTokenInsert(
   return { token, statement };
 }
 
-/** Issues the first refresh token of a new family (a login). */
-export async function issueRefreshToken(
-  db: Database,
-  input: { userId: string; ttlSeconds: number; now: Date },
-): Promise<string> {
-  const { token, statement } = await newRefreshTokenInsert(db, input);
-  await statement;
-  return token;
-}
-
 export type RefreshResult =
   | { ok: true; userId: string; refreshToken: string }
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' }

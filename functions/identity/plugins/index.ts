@@ -18,5 +18,3 @@ const plugins: Partial<Record<IdentityProviderType, IdentityProviderPlugin<never
 export function pluginFor(type: IdentityProviderType): IdentityProviderPlugin<unknown> | undefined {
   return plugins[type] as IdentityProviderPlugin<unknown> | undefined;
 }
-
-export const supportedTypes = () => Object.keys(plugins) as IdentityProviderType[];

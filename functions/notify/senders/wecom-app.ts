@@ -74,9 +74,6 @@ async function accessToken(env: Env, api: string, corpId: string, secret: string
   }
 }
 
-/** Forgets every cached token (tests). */
-export const forgetWecomTokens = () => tokens.clear();
-
 /**
  * WeCom app ("self-built application"): gettoken with corpId + secret
  * (cached), then message/send as markdown to `toUser` / `toParty` /
