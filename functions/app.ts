@@ -7,6 +7,7 @@ import { authenticate } from './auth/authenticate';
 import { discoveryRoutes } from './auth/discovery-routes';
 import { oauthRoutes } from './auth/oauth-routes';
 import { tokenRoutes } from './auth/token-routes';
+import { registerNamespaceSync } from './clusters/namespace-sync';
 import { clusterRoutes } from './clusters/routes';
 import { onError, onNotFound } from './error-handlers';
 import { iamRoutes } from './iam/routes';
@@ -22,6 +23,7 @@ import { notificationRoutes } from './notify/routes';
 import { createRouter } from './openapi';
 import { overviewRoutes } from './overview/routes';
 import { projectionSync } from './projection/sync-trigger';
+import { registerQuotaNamespaceHooks } from './quotas/namespace-hook';
 import { quotaRoutes } from './quotas/routes';
 import { mountApiDocs } from './system/docs';
 import { systemRoutes } from './system/routes';
@@ -29,6 +31,12 @@ import { createUiRoutes } from './ui/routes';
 
 export function createApp() {
   const app = createRouter();
+
+  // Extension points of the namespace placement routes (iam/namespace-hooks.ts),
+  // wired here and nowhere else. Order matters: the cluster side (create or
+  // delete the namespace in its cluster) runs before the quota re-push.
+  registerNamespaceSync();
+  registerQuotaNamespaceHooks();
 
   app.use('*', requestId({ headerName: 'x-request-id' }));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));

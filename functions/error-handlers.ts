@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './env';
 import { ApiError, type ErrorBody } from './errors';
+import { log } from './log';
 
 /*
  * The app's error handlers, apart from errors.ts so that the error values
@@ -31,15 +32,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     const message = err.message || (status === 400 ? 'Malformed request.' : 'Request failed.');
     return errorResponse(c, new ApiError(status, message));
   }
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      msg: 'unhandled',
-      requestId: c.get('requestId'),
-      error: String(err),
-      stack: err.stack,
-    }),
-  );
+  log.error('unhandled', { requestId: c.get('requestId'), error: String(err), stack: err.stack });
   return errorResponse(
     c,
     new ApiError(500, 'Internal error; quote the request id when reporting it.'),

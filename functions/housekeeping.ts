@@ -5,6 +5,7 @@ import { pruneDeliveries } from '../db/queries/notify-deliveries';
 import { purgeRefreshTokens } from '../db/queries/refresh-tokens';
 import { rotateSigningKeys } from './auth/signing-keys';
 import type { Env } from './env';
+import { log } from './log';
 import { settings } from './settings';
 
 type Task = (env: Env, now: Date) => Promise<unknown>;
@@ -41,14 +42,7 @@ export async function runHousekeeping(env: Env, now: Date): Promise<void> {
   const failed = names.filter((_, i) => results[i]?.status === 'rejected');
   results.forEach((result, i) => {
     if (result.status === 'rejected')
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'housekeeping failed',
-          task: names[i],
-          error: String(result.reason),
-        }),
-      );
+      log.error('housekeeping failed', { task: names[i], error: String(result.reason) });
   });
   if (failed.length > 0) throw new Error(`housekeeping failed: ${failed.join(', ')}`);
 }

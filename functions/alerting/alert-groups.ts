@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { createDb } from '../../db/client';
 import { activeSilences } from '../../db/queries/alerts';
 import type { BaseEnv } from '../bindings';
+import { log } from '../log';
 import { settings } from '../settings';
 import { MAX_LIVE_ALERTS_PER_SHARD } from './caps';
 import { fingerprint, groupLabelsOf } from './labels';
@@ -119,16 +120,12 @@ export class AlertGroups extends DurableObject<BaseEnv> {
     });
     if (refused > 0) {
       this.#tables.count(REFUSED_COUNTER, refused);
-      console.warn(
-        JSON.stringify({
-          level: 'warn',
-          msg: 'alert shard full: new alerts refused',
-          shard: this.ctx.id.name ?? this.ctx.id.toString(),
-          refused,
-          live,
-          limit: MAX_LIVE_ALERTS_PER_SHARD,
-        }),
-      );
+      log.warn('alert shard full: new alerts refused', {
+        shard: this.ctx.id.name ?? this.ctx.id.toString(),
+        refused,
+        live,
+        limit: MAX_LIVE_ALERTS_PER_SHARD,
+      });
     }
     this.#pruneResolved(now);
     await this.#rearm();

@@ -1,4 +1,5 @@
 import { createDb } from '../../db/client';
+import { log } from '../log';
 import type { AlertingEnv } from './alert-groups';
 import { routeAndStore } from './intake';
 import type { IncomingAlert } from './intake-schema';
@@ -30,9 +31,7 @@ export class EdgeAlertSender {
     });
     // One failed send (D1 hiccup) must not wedge the rules' later sends.
     this.#chain = next.catch((error: unknown) => {
-      console.error(
-        JSON.stringify({ level: 'error', msg: 'edge alert send failed', error: String(error) }),
-      );
+      log.error('edge alert send failed', { error: String(error) });
     });
     return next;
   }

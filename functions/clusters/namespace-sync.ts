@@ -12,6 +12,7 @@ import {
   namespaceHooks,
   placementRefused,
 } from '../iam/namespace-hooks';
+import { log } from '../log';
 import { proxyThroughTunnel, tunnelOf } from './tunnel-stub';
 
 const jsonBody = (value: unknown) => new Response(JSON.stringify(value)).body;
@@ -147,7 +148,7 @@ async function applyInCluster(
 }
 
 const leftInCluster = (msg: string, placement: NamespacePlacement) =>
-  console.warn(JSON.stringify({ level: 'warn', msg, ...placement }));
+  log.warn(msg, { ...placement });
 
 /**
  * Deletes the namespace in the cluster, only if it carries this workspace's

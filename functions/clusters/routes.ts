@@ -4,10 +4,7 @@ import { edgeJoinRoutes } from './edge-join-routes';
 import { clusterInventoryRoutes } from './inventory-routes';
 import { kubeProxyRoutes } from './kube-proxy-routes';
 import { clusterMonitoringRoutes } from './monitoring-routes';
-import { registerNamespaceSync } from './namespace-sync';
 import { clusterRegistryRoutes } from './registry-routes';
-
-registerNamespaceSync();
 
 /** Every cluster route: registry, inventory, monitoring, the kube proxy and the agents' socket. */
 export const clusterRoutes = createRouter()

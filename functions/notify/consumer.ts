@@ -9,6 +9,7 @@ import {
 } from '../../db/queries/notify-deliveries';
 import type { DeliveryMessage } from '../alerting/route';
 import type { Env } from '../env';
+import { log } from '../log';
 import { boundedMap } from '../net/bounded-map';
 import { settings } from '../settings';
 import type { ChannelConfig } from './channel-configs';
@@ -134,13 +135,7 @@ async function writeHistory(db: Database, records: AttemptRecord[]): Promise<voi
     await Promise.all(
       records.map((r) =>
         recordAttempt(db, r).catch((err: unknown) =>
-          console.error(
-            JSON.stringify({
-              level: 'error',
-              msg: 'delivery history write failed',
-              error: String(err),
-            }),
-          ),
+          log.error('delivery history write failed', { error: String(err) }),
         ),
       ),
     );
@@ -183,9 +178,7 @@ export async function consumeNotifications(
     );
   } catch (err) {
     // Without the dedup rows nothing may be sent: retry the batch's messages later.
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'dedup lookup failed', error: String(err) }),
-    );
+    log.error('dedup lookup failed', { error: String(err) });
     for (const message of batch.messages)
       message.retry({ delaySeconds: failed(message).delaySeconds });
     return;
@@ -195,13 +188,7 @@ export async function consumeNotifications(
     try {
       return await deliverOne(ctx, message);
     } catch (err) {
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'notification delivery failed',
-          error: String(err),
-        }),
-      );
+      log.error('notification delivery failed', { error: String(err) });
       return failed(message);
     }
   });

@@ -8,6 +8,7 @@ import {
 } from '../../db/queries/role-projection';
 import { tunnelOf } from '../clusters/tunnel-stub';
 import type { AppEnv } from '../env';
+import { log } from '../log';
 
 const readOnly = new Set(['GET', 'HEAD', 'OPTIONS']);
 const workspacePath = /^\/api\/v1\/workspaces\/([^/]+)/;
@@ -99,18 +100,8 @@ export const projectionSync: MiddlewareHandler<AppEnv> = async function projecti
     );
     for (const result of results)
       if (result.status === 'rejected')
-        console.warn(
-          JSON.stringify({
-            level: 'warn',
-            msg: 'role projection push failed',
-            error: String(result.reason),
-          }),
-        );
-  })().catch((error: unknown) =>
-    console.warn(
-      JSON.stringify({ level: 'warn', msg: 'role projection push failed', error: String(error) }),
-    ),
-  );
+        log.warn('role projection push failed', { error: String(result.reason) });
+  })().catch((error: unknown) => log.warn('role projection push failed', { error: String(error) }));
   try {
     c.executionCtx.waitUntil(work);
   } catch {

@@ -9,6 +9,7 @@ import { findWorkspace } from '../../db/queries/workspaces';
 import { tunnelOf } from '../clusters/tunnel-stub';
 import type { AppEnv } from '../env';
 import { type NamespacePlacement, namespaceHooks } from '../iam/namespace-hooks';
+import { log } from '../log';
 
 /**
  * A namespace placement came or went: the workspace may now span one
@@ -29,9 +30,7 @@ async function placementChanged(c: Context<AppEnv>, placement: NamespacePlacemen
   const pushed = await Promise.allSettled([...ids].map((id) => tunnelOf(c.env, id).pushQuotas()));
   for (const outcome of pushed)
     if (outcome.status === 'rejected')
-      console.warn(
-        JSON.stringify({ level: 'warn', msg: 'quota push failed', error: String(outcome.reason) }),
-      );
+      log.warn('quota push failed', { error: String(outcome.reason) });
 }
 
 let registered = false;

@@ -5,13 +5,10 @@ import { authorize } from '../iam/authorize';
 import { errors, json, jsonBody, writeErrors, wsParam } from '../iam/schemas';
 import { visibleWorkspace } from '../iam/scopes';
 import { bearerAuth, createRouter } from '../openapi';
-import { registerQuotaNamespaceHooks } from './namespace-hook';
 import { putQuotaBody, putQuotaResult, quotaSchema } from './schemas';
 import { quotaView } from './view';
 
 const tags = ['quotas'];
-
-registerQuotaNamespaceHooks();
 
 const get = createRoute({
   method: 'get',

@@ -23,6 +23,7 @@ import { EdgeAlertSender } from '../alerting/edge-alert-sender';
 import { NodeRules } from '../alerting/node-rules';
 import { VersionSkewRule } from '../alerting/version-skew-rule';
 import type { BaseEnv } from '../bindings';
+import { log } from '../log';
 import type { MeteringStoreBinding } from '../metering/metering-store';
 import { type ProjectionPush, RoleProjectionFeature } from '../projection/tunnel-feature';
 import { QuotaRelay } from '../quotas/tunnel-push';
@@ -182,9 +183,7 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
     try {
       this.#onMessage(ws, message);
     } catch (error) {
-      console.error(
-        JSON.stringify({ level: 'error', msg: 'tunnel frame failed', error: String(error) }),
-      );
+      log.error('tunnel frame failed', { error: String(error) });
       this.#send(ws, {
         type: 'error',
         code: 'internal',
@@ -199,15 +198,11 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
     this.#touch(ws, state);
     const decoded = decodeFrame(message);
     if (!decoded.ok) {
-      console.warn(
-        JSON.stringify({
-          level: 'warn',
-          msg: 'bad tunnel frame',
-          code: decoded.code,
-          detail: decoded.message,
-          agentId: state.agentId,
-        }),
-      );
+      log.warn('bad tunnel frame', {
+        code: decoded.code,
+        detail: decoded.message,
+        agentId: state.agentId,
+      });
       this.#send(ws, {
         type: 'error',
         code: decoded.code,
@@ -244,14 +239,7 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
       case 'cancel': {
         if (frame.id === undefined) {
           const detail = frame.type === 'error' ? frame.message : frame.reason;
-          console.warn(
-            JSON.stringify({
-              level: 'warn',
-              msg: 'agent reported error',
-              agentId: state.agentId,
-              detail,
-            }),
-          );
+          log.warn('agent reported error', { agentId: state.agentId, detail });
           return;
         }
         this.#streams.onAgentAbort(
@@ -297,16 +285,12 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
     try {
       const outcome = await ingestBatch(this.env, cluster, state.agentId ?? '', frame);
       if (!outcome.ok) {
-        console.warn(
-          JSON.stringify({
-            level: 'warn',
-            msg: 'rejected batch',
-            agentId: state.agentId,
-            seq: frame.seq,
-            kind: frame.kind,
-            problem: outcome.problem,
-          }),
-        );
+        log.warn('rejected batch', {
+          agentId: state.agentId,
+          seq: frame.seq,
+          kind: frame.kind,
+          problem: outcome.problem,
+        });
         this.#send(ws, {
           type: 'error',
           code: 'malformed',
@@ -316,16 +300,12 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
       this.#send(ws, outcome.ack);
     } catch (error) {
       // Not acked: the agent sends it again.
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'batch ingest failed',
-          agentId: state.agentId,
-          seq: frame.seq,
-          kind: frame.kind,
-          error: String(error),
-        }),
-      );
+      log.error('batch ingest failed', {
+        agentId: state.agentId,
+        seq: frame.seq,
+        kind: frame.kind,
+        error: String(error),
+      });
       this.#send(ws, {
         type: 'error',
         code: 'internal',

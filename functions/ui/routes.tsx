@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, type ErrorBody as ErrorShape } from '../errors';
+import { log } from '../log';
 import { uiAlertRoutes } from './alert-routes';
 import { assets } from './assets';
 import { uiAuthRoutes } from './auth-routes';
@@ -59,15 +60,11 @@ export function createUiRoutes(api: ApiFetch) {
           ? new ApiError(err.status as ContentfulStatusCode, err.message || 'Request failed.')
           : undefined;
     if (!error)
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'unhandled',
-          requestId: c.get('requestId'),
-          error: String(err),
-          stack: err.stack,
-        }),
-      );
+      log.error('unhandled', {
+        requestId: c.get('requestId'),
+        error: String(err),
+        stack: err.stack,
+      });
     const shown =
       error ?? new ApiError(500, 'Internal error; quote the request id when reporting it.');
     const status = shown.status as ContentfulStatusCode;
