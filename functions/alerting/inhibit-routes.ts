@@ -10,6 +10,7 @@ import {
 } from '../../db/queries/inhibit-rules';
 import { conflict, notFound } from '../errors';
 import { authorize, platformScope } from '../iam/authorize';
+import { orConflict } from '../iam/conflicts';
 import { idParam } from '../notify/schemas';
 import { bearerAuth, createRouter } from '../openapi';
 import { inhibitRuleBody, inhibitRuleList, inhibitRuleView } from './inhibit-schemas';
@@ -100,8 +101,6 @@ const builtIn = defaultInhibitRules.map((rule, i) => ({
 const allow = (principal: Principal, verb: string, what = 'Inhibition rule') =>
   authorize(principal, verb, RESOURCE, platformScope, what);
 
-const isUniqueViolation = (error: unknown) => String(error).includes('UNIQUE constraint failed');
-
 /**
  * `/api/v1/notification/inhibit-rules`: Alertmanager's inhibit_rules
  * (source matchers, target matchers, equal labels), platform-wide. The
@@ -144,19 +143,15 @@ export const inhibitRuleRoutes = createRouter()
     const { id } = c.req.valid('param');
     allow(c.get('principal'), 'update', `Inhibition rule "${id}"`);
     const body = c.req.valid('json');
-    let row: InhibitRuleRow | undefined;
-    try {
-      row = await updateInhibitRule(c.get('db'), id, {
+    const row = await orConflict(
+      updateInhibitRule(c.get('db'), id, {
         name: body.name,
         sourceMatchers: body.sourceMatchers,
         targetMatchers: body.targetMatchers,
         equal: body.equal ?? [],
-      });
-    } catch (error) {
-      if (isUniqueViolation(error))
-        throw conflict(`An inhibition rule named "${body.name}" already exists.`);
-      throw error;
-    }
+      }),
+      `An inhibition rule named "${body.name}" already exists.`,
+    );
     if (!row) throw notFound(`Inhibition rule "${id}"`);
     c.get('audit').name = row.name;
     return c.json(render(row), 200);
