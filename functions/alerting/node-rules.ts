@@ -1,4 +1,5 @@
 import type { InventoryUpdate, NodeSummary } from '../../protocol/inventory';
+import { migrateSchema } from '../durable-schema';
 import { settings } from '../settings';
 import type { AlertingEnv } from './alert-groups';
 import { type EdgeAlertSender, UNTIL_RESOLVED_MS } from './edge-alert-sender';
@@ -66,9 +67,9 @@ export class NodeRules {
     this.#env = env;
     this.#sql = storage.sql;
     this.#sender = sender;
-    this.#sql.exec(
+    migrateSchema(this.#sql, 'node-rules', [
       'CREATE TABLE IF NOT EXISTS alerting_nodes (name TEXT PRIMARY KEY, edge INTEGER NOT NULL, since INTEGER NOT NULL, fired INTEGER NOT NULL DEFAULT 0)',
-    );
+    ]);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { migrateSchema } from '../durable-schema';
 import type { Labels } from './labels';
 import type { AlertRoute, StoredAlert } from './route';
 
@@ -64,7 +65,7 @@ export class AlertTables {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
-    sql.exec(schema);
+    migrateSchema(sql, 'alert-groups', [schema]);
   }
 
   /** The stored times of an alert, if the shard holds it (firing or resolved). */

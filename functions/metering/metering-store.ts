@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { MeteringPayload } from '../../protocol/metering-samples';
 import type { BaseEnv } from '../bindings';
+import { migrateSchema } from '../durable-schema';
 import { addWindow, SeriesIds } from './store-ingest';
 import { queryStore } from './store-query';
 import type { StoreAnswer, StoreQuery } from './store-query-types';
@@ -30,8 +31,7 @@ export class MeteringStore extends DurableObject<BaseEnv> {
   constructor(ctx: DurableObjectState, env: BaseEnv) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#sql.exec(storeSchema);
-    this.#sql.exec(windowsSchema);
+    migrateSchema(this.#sql, 'metering-store', [storeSchema + windowsSchema]);
     this.#ids = new SeriesIds(this.#sql);
   }
 

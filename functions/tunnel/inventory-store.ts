@@ -7,6 +7,7 @@ import type {
   NamespaceSummary,
   NodeSummary,
 } from '../../protocol/inventory';
+import { migrateSchema } from '../durable-schema';
 
 /** What an inventory update did to the store. */
 export type ApplyOutcome = { applied: true; seq: number } | { applied: false; reason: string };
@@ -35,12 +36,14 @@ export class InventoryStore {
   constructor(storage: DurableObjectStorage) {
     this.#storage = storage;
     this.#sql = storage.sql;
-    this.#sql.exec(`
+    migrateSchema(this.#sql, 'inventory', [
+      `
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, ready INTEGER NOT NULL, edge INTEGER NOT NULL, data TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, workspace TEXT, data TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS events (key TEXT PRIMARY KEY, namespace TEXT NOT NULL, data TEXT NOT NULL);
-    `);
+    `,
+    ]);
   }
 
   getMeta(key: string): string | undefined {
