@@ -10,7 +10,7 @@ import { ingestAlerts } from './intake';
 import { normalizeAlerts, postAlertsBody } from './intake-schema';
 import { isValidPattern, matchesAll } from './labels';
 import { inhibitRulesIn } from './muting';
-import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
+import { listedShards, PLATFORM_ONLY, shardStub } from './shards';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const flag = z
@@ -100,18 +100,20 @@ export const alertApiRoutes = createRouter()
       allClusters(db),
     ]);
     const silences = active.map((s) => ({ id: s.id, matchers: s.matchers }));
-    const shards = [GLOBAL_SHARD, ...clusters.map((cl) => shardOf(cl.name))];
     const perShard = await Promise.all(
-      shards.map((s) => shardStub(c.env, s).listAlerts(silences, now, rules)),
+      listedShards(clusters).map((s) => shardStub(c.env, s).listAlerts(silences, now, rules)),
     );
     const alerts: AlertView[] = perShard.flat();
     const tenancy = await tenancyOf(
       db,
       alerts.map((a) => a.labels),
     );
+    // The first shard is the global one: its alerts named no registered cluster, platform-level.
+    const fromGlobal = new Set(perShard[0]);
     const principal = c.get('principal');
     const visible = alerts.filter((a) => {
-      if (!mayOnLabels(principal, 'list', 'alerts', a.labels, tenancy)) return false;
+      const judgedBy = fromGlobal.has(a) ? PLATFORM_ONLY : tenancy;
+      if (!mayOnLabels(principal, 'list', 'alerts', a.labels, judgedBy)) return false;
       if (!matchesAll(a.labels, filters)) return false;
       if (receiver && !a.receivers.some((r) => receiver.test(r))) return false;
       if (a.state === 'active') return query.active;

@@ -2,7 +2,7 @@ import { createDb } from '../../db/client';
 import type { Env } from '../env';
 import { UNTIL_RESOLVED_MS } from './edge-alert-sender';
 import { routeAndStore } from './intake';
-import { shardOf } from './shards';
+import { clusterShard } from './shards';
 
 /** Storage key (in the cluster's ClusterTunnel) of the firing disconnect alert's start time. */
 const FIRING_KEY = 'alerting:cluster-disconnected';
@@ -32,10 +32,13 @@ const alertOf = (cluster: string, since: number, endsAt: number) => ({
 export class ClusterDisconnectRule {
   readonly #env: Env;
   readonly #storage: DurableObjectStorage;
+  /** The cluster's shard by its id (the tunnel's name); unknown, found by the cluster label. */
+  readonly #shard: { shard?: string };
 
-  constructor(env: Env, storage: DurableObjectStorage) {
+  constructor(env: Env, storage: DurableObjectStorage, clusterId: string | undefined) {
     this.#env = env;
     this.#storage = storage;
+    this.#shard = clusterId ? { shard: clusterShard(clusterId) } : {};
   }
 
   /**
@@ -52,7 +55,7 @@ export class ClusterDisconnectRule {
       createDb(this.#env.DB),
       [alertOf(cluster, lastSeen, now + UNTIL_RESOLVED_MS)],
       now,
-      { shard: shardOf(cluster) },
+      this.#shard,
     );
     await this.#storage.put(FIRING_KEY, lastSeen);
     return undefined;
@@ -62,9 +65,13 @@ export class ClusterDisconnectRule {
   async resolve(cluster: string, now = Date.now()): Promise<void> {
     const since = await this.#storage.get<number>(FIRING_KEY);
     if (since === undefined) return;
-    await routeAndStore(this.#env, createDb(this.#env.DB), [alertOf(cluster, since, now)], now, {
-      shard: shardOf(cluster),
-    });
+    await routeAndStore(
+      this.#env,
+      createDb(this.#env.DB),
+      [alertOf(cluster, since, now)],
+      now,
+      this.#shard,
+    );
     await this.#storage.delete(FIRING_KEY);
   }
 }

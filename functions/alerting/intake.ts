@@ -8,7 +8,7 @@ import { placementKey, scopeOfLabels, type Tenancy } from './alert-scope';
 import type { IncomingAlert } from './intake-schema';
 import type { RoutedAlert } from './route';
 import { routesFor } from './routing';
-import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
+import { clusterShard, GLOBAL_SHARD, shardStub } from './shards';
 
 /**
  * The cluster an alert without a `cluster` label comes from: the one
@@ -65,9 +65,9 @@ export interface RouteOptions {
   /** Already read. */
   receivers?: ReceiverRow[];
   /**
-   * Edge rules pin their cluster's shard: a resolve sent while the cluster
-   * is being deleted (no longer in D1) must reach the shard that holds the
-   * firing alert.
+   * Edge rules pin their cluster's shard (`clusterShard(id)`): a resolve sent
+   * while the cluster is being deleted (no longer in D1) must reach the
+   * shard that holds the firing alert.
    */
   shard?: string;
 }
@@ -102,8 +102,10 @@ export async function routeAndStore(
         ? tenancy.placements.get(placementKey(clusterId, alert.labels.namespace))
         : undefined;
     const place = { clusterId, workspaceId: placement?.workspaceId };
-    // Unregistered cluster names share the global shard: listing visits registered clusters only.
-    const shard = options.shard ?? (clusterId ? shardOf(alert.labels.cluster) : GLOBAL_SHARD);
+    // By the cluster's id. Unregistered cluster names share the global shard,
+    // which only platform-wide readers list: a cluster registered later under
+    // the name never sees them (its own shard is new and empty).
+    const shard = options.shard ?? (clusterId ? clusterShard(clusterId) : GLOBAL_SHARD);
     const list = shards.get(shard) ?? [];
     list.push({ alert, routes: routesFor(alert.labels, place, receivers) });
     shards.set(shard, list);

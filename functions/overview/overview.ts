@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal';
 import { tunnelOf } from '../clusters/tunnel-stub';
 import type { Env } from '../env';
 import type { Overview, OverviewCluster, OverviewSpend } from './schemas';
-import { visibleAlerts } from './visible-alerts';
+import { visibleShardAlerts } from './visible-alerts';
 import { OVERVIEW_CLUSTER_LIMIT, visibleClusterRecords } from './visible-clusters';
 
 /** This month's spend, supplied by metering when it exists (see functions/overview/spend.ts). */
@@ -35,7 +35,7 @@ export async function loadOverview(
   const shown = records.slice(0, OVERVIEW_CLUSTER_LIMIT);
   const [statuses, alerts, spend] = await Promise.all([
     Promise.all(shown.map((r) => tunnelOf(env, r.id).status())),
-    visibleAlerts(
+    visibleShardAlerts(
       env,
       db,
       principal,
@@ -44,12 +44,12 @@ export async function loadOverview(
     ),
     spendOf(env, db, principal, now),
   ]);
-  const firing = alerts.filter((a) => a.state === 'active');
+  const firing = alerts.filter((a) => a.alert.state === 'active');
   const firingPerCluster = new Map<string, number>();
   const bySeverity: Record<string, number> = {};
-  for (const alert of firing) {
-    const cluster = alert.labels.cluster ?? '';
-    firingPerCluster.set(cluster, (firingPerCluster.get(cluster) ?? 0) + 1);
+  for (const { alert, cluster } of firing) {
+    // Counted for the cluster whose shard holds it, never by a label naming a later cluster.
+    if (cluster) firingPerCluster.set(cluster, (firingPerCluster.get(cluster) ?? 0) + 1);
     const severity = severityOf(alert);
     bySeverity[severity] = (bySeverity[severity] ?? 0) + 1;
   }

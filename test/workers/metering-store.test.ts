@@ -147,7 +147,7 @@ describe('MeteringStore query', () => {
     const tenant = await answer(stub, {
       ...range,
       groupBy: ['namespace'],
-      tenant: { workspaces: ['ws-b'], namespaces: [] },
+      tenant: { workspaces: [{ name: 'ws-b', since: 0 }], namespaces: [] },
     });
     expect(tenant.groups.map((g) => g.key.namespace)).toEqual(['ops']);
     const none = await answer(stub, { ...range, tenant: { workspaces: [], namespaces: [] } });

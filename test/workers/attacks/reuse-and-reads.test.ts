@@ -67,7 +67,9 @@ async function createWorkspace(name: string): Promise<string> {
 }
 
 const grant = (workspaceId: string, clusterId: string) =>
-  env.DB.prepare('INSERT INTO workspace_clusters (workspace_id, cluster_id, created_at) VALUES (?, ?, ?)')
+  env.DB.prepare(
+    'INSERT INTO workspace_clusters (workspace_id, cluster_id, created_at) VALUES (?, ?, ?)',
+  )
     .bind(workspaceId, clusterId, Date.now())
     .run();
 
@@ -77,7 +79,12 @@ const backdate = (table: 'workspaces' | 'namespaces' | 'clusters', id: string, s
     .bind(Date.now() - seconds * 1000, id)
     .run();
 
-async function bindUser(persona: 'beta-viewer' | 'east-viewer', scope: string, id: string, role: string) {
+async function bindUser(
+  persona: 'beta-viewer' | 'east-viewer',
+  scope: string,
+  id: string,
+  role: string,
+) {
   await env.DB.prepare(
     "INSERT INTO role_bindings (id, scope_type, scope_id, subject_type, subject_id, role, created_at) VALUES (?, ?, ?, 'user', ?, ?, ?)",
   )
@@ -105,9 +112,18 @@ describe('workspace-level reads cover granted clusters (issue #12, tried)', () =
     await grant(wsA, east.id);
     await grant(wsA, west.id);
     const start = minute(3600);
-    await meter(east.token, windowOf(start, 60, [{ namespace: 'a-web', workspace: 'ws-a', cores: 2 }]));
-    await meter(west.token, windowOf(start, 60, [{ namespace: 'a-db', workspace: 'ws-a', cores: 1 }]));
-    await meter(east.token, windowOf(start + 60, 60, [{ namespace: 'x', workspace: 'beta', cores: 5 }]));
+    await meter(
+      east.token,
+      windowOf(start, 60, [{ namespace: 'a-web', workspace: 'ws-a', cores: 2 }]),
+    );
+    await meter(
+      west.token,
+      windowOf(start, 60, [{ namespace: 'a-db', workspace: 'ws-a', cores: 1 }]),
+    );
+    await meter(
+      east.token,
+      windowOf(start + 60, 60, [{ namespace: 'x', workspace: 'beta', cores: 5 }]),
+    );
     const range = `start=${start - 3600}&end=${nowS()}`;
     const all = await metering('admin', `level=workspace&${range}`);
     const unfiltered = all.filter((i) => i.selector.workspace === 'ws-a');
@@ -150,7 +166,9 @@ describe('attack 7: a re-created cluster starts empty', () => {
     ]);
     expect(post.status).toBe(200);
     const range = `start=${start - 60}&end=${nowS()}`;
-    expect(cpu(await metering('admin', `level=cluster&cluster=reborn&${range}`))).toBeGreaterThan(0);
+    expect(cpu(await metering('admin', `level=cluster&cluster=reborn&${range}`))).toBeGreaterThan(
+      0,
+    );
     expect((await api('DELETE', '/api/v1/clusters/reborn', fx.as('admin'))).status).toBe(204);
 
     const second = await registerCluster('reborn');
@@ -220,7 +238,9 @@ describe('attack 7: a re-created workspace starts empty', () => {
       .run();
     await meter(
       c.token,
-      windowOf(minute(3 * 3600), 60, [{ namespace: 'phoenix-web', workspace: 'phoenix', cores: 8 }]),
+      windowOf(minute(3 * 3600), 60, [
+        { namespace: 'phoenix-web', workspace: 'phoenix', cores: 8 },
+      ]),
     );
     const past = new Date(Date.now() - 2.5 * 3600_000).toISOString();
     await api('POST', '/api/v2/alerts', fx.as('admin'), [
@@ -235,6 +255,10 @@ describe('attack 7: a re-created workspace starts empty', () => {
         .status,
     ).toBe(200);
     expect((await api('DELETE', '/api/v1/workspaces/phoenix', fx.as('admin'))).status).toBe(204);
+    // The predecessor's life was three hours ago, as its facts were.
+    await env.DB.prepare("UPDATE audit_events SET time = ? WHERE workspace = 'phoenix'")
+      .bind(Date.now() - 3 * 3600_000)
+      .run();
 
     const reborn = await createWorkspace('phoenix');
     await backdate('workspaces', reborn, 2 * 3600);
@@ -252,10 +276,9 @@ describe('attack 7: a re-created workspace starts empty', () => {
     const range = `start=${minute(5 * 3600)}&end=${nowS()}`;
     const bill = await api('GET', `/api/v1/workspaces/phoenix/bill?${range}`, fx.as('beta-viewer'));
     expect(bill.status).toBe(200);
-    expect((bill.body as { totals: { quantities: { cpu_usage: number } } }).totals.quantities.cpu_usage).toBeCloseTo(
-      60 / 3600,
-      9,
-    );
+    expect(
+      (bill.body as { totals: { quantities: { cpu_usage: number } } }).totals.quantities.cpu_usage,
+    ).toBeCloseTo(60 / 3600, 9);
     const usage = await metering('beta-viewer', `level=namespace&${range}`);
     expect(cpu(usage.filter((i) => i.selector.cluster === 'ws-reuse'))).toBeCloseTo(60 / 3600, 9);
     // Asked by the platform with the workspace filter: the workspace of that name now.
@@ -267,7 +290,8 @@ describe('attack 7: a re-created workspace starts empty', () => {
       labels: Record<string, string>;
     }[];
     expect(resolved.filter((a) => a.labels.alertname === 'PredecessorTrouble')).toEqual([]);
-    const audit = (await api('GET', '/api/v1/audit?workspace=phoenix', fx.as('beta-viewer'))).body as {
+    const audit = (await api('GET', '/api/v1/audit?workspace=phoenix', fx.as('beta-viewer')))
+      .body as {
       items: { verb: string; time: string }[];
     };
     expect(audit.items.filter((e) => e.verb === 'update' || e.verb === 'delete')).toEqual([]);
@@ -305,8 +329,20 @@ describe('attack 9: bill CSV cells cannot be formulas', () => {
     await meter(
       c.token,
       windowOf(start, 60, [
-        { namespace: 'alpha-x', workspace: 'alpha', workloadKind: 'Pod', workload: '=1+2', pod: '=1+2' },
-        { namespace: 'alpha-x', workspace: 'alpha', workloadKind: 'Pod', workload: '@cmd', pod: '@cmd' },
+        {
+          namespace: 'alpha-x',
+          workspace: 'alpha',
+          workloadKind: 'Pod',
+          workload: '=1+2',
+          pod: '=1+2',
+        },
+        {
+          namespace: 'alpha-x',
+          workspace: 'alpha',
+          workloadKind: 'Pod',
+          workload: '@cmd',
+          pod: '@cmd',
+        },
       ]),
     );
     const csv = await api(
