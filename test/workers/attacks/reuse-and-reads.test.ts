@@ -1,7 +1,10 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { clusterShard } from '../../../functions/alerting/shards';
 import { csvField } from '../../../functions/metering/csv';
 import type { MeteringPayload } from '../../../functions/metering/samples';
+import { meteringStoreOf } from '../../../functions/metering/store-names';
 import { connectAgent, type TestAgent } from '../support/agent-socket';
 import { api, type Fixture, seedFixture } from '../support/fixture';
 import { windowOf } from '../support/metering';
@@ -189,12 +192,25 @@ describe('attack 7: a re-created cluster starts empty', () => {
     const c = await registerCluster('wiped');
     const start = minute(1800);
     await meter(c.token, windowOf(start, 60, [{ namespace: 'n', workspace: 'w' }]));
-    expect((await api('DELETE', '/api/v1/clusters/wiped', fx.as('admin'))).status).toBe(204);
-    const { meteringStoreOf } = await import('../../../functions/metering/store-names');
-    const { clusterShard } = await import('../../../functions/alerting/shards');
+    await api('POST', '/api/v2/alerts', fx.as('admin'), [
+      { labels: { alertname: 'Doomed', cluster: 'wiped' } },
+    ]);
     const store = meteringStoreOf(env, c.id);
-    expect(await store.retentionSetting()).toBeNull();
-    expect(await env.ALERT_GROUPS.getByName(clusterShard(c.id)).listAlerts([])).toEqual([]);
+    const shard = env.ALERT_GROUPS.getByName(clusterShard(c.id));
+    const tables = () =>
+      runInDurableObject(
+        store,
+        (_i, state) =>
+          state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray()
+            .length,
+      );
+    expect(await tables()).toBeGreaterThan(0);
+    expect(await shard.listAlerts([])).toHaveLength(1);
+    expect((await api('DELETE', '/api/v1/clusters/wiped', fx.as('admin'))).status).toBe(204);
+    expect(await tables()).toBe(0);
+    expect(await runInDurableObject(store, (_i, state) => state.storage.getAlarm())).toBeNull();
+    expect(await shard.listAlerts([])).toEqual([]);
+    expect(await runInDurableObject(shard, (_i, state) => state.storage.getAlarm())).toBeNull();
   });
 
   it('alerts posted for an unregistered name never surface in a cluster registered later under it', async () => {
