@@ -1,6 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clusterShard } from '../../../functions/alerting/shards';
 import { csvField } from '../../../functions/metering/csv';
 import type { MeteringPayload } from '../../../functions/metering/samples';
@@ -168,6 +168,36 @@ describe('attack 7: a re-created cluster starts empty', () => {
       { labels: { alertname: 'OldTrouble', cluster: 'reborn' }, startsAt: past, endsAt: past },
     ]);
     expect(post.status).toBe(200);
+    // The predecessor's agent reported a namespace.
+    const agent = await connectAgent(first.token, 'inventory-agent');
+    agents.push(agent);
+    const counts = {
+      deployments: 1,
+      statefulsets: 0,
+      daemonsets: 0,
+      jobs: 0,
+      cronjobs: 0,
+      pods: 1,
+    };
+    await agent.send({
+      type: 'inventory',
+      update: {
+        type: 'snapshot',
+        seq: 1,
+        cluster: { kubernetesVersion: 'v1.30.2', platform: 'linux/amd64' },
+        nodes: [],
+        namespaces: [{ name: 'old-secrets', phase: 'Active', workloads: counts }],
+        events: [],
+      },
+    });
+    const namespaces = async () =>
+      (
+        (await api('GET', '/api/v1/clusters/reborn/namespaces', fx.as('admin'))).body as {
+          items: { name: string }[];
+        }
+      ).items.map((n) => n.name);
+    await vi.waitFor(async () => expect(await namespaces()).toEqual(['old-secrets']));
+    agent.ws.close();
     const range = `start=${start - 60}&end=${nowS()}`;
     expect(cpu(await metering('admin', `level=cluster&cluster=reborn&${range}`))).toBeGreaterThan(
       0,
@@ -179,6 +209,7 @@ describe('attack 7: a re-created cluster starts empty', () => {
     await bindUser('east-viewer', 'cluster', second.id, 'cluster-admin');
     expect(cpu(await metering('east-viewer', `level=cluster&cluster=reborn&${range}`))).toBe(0);
     expect(cpu(await metering('admin', `level=cluster&cluster=reborn&${range}`))).toBe(0);
+    expect(await namespaces()).toEqual([]);
     const resolved = await api(
       'GET',
       '/api/v1/alerts/resolved?filter=cluster%3D%22reborn%22',
