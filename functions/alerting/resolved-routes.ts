@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { allClusters, tenancyOf } from '../../db/queries/alerts';
+import type { Principal } from '../auth/principal';
 import { bearerAuth, createRouter } from '../openapi';
 import { RESOLVED_KEEP, type ResolvedView } from './alert-groups';
 import { mayOnLabels, placementKey, type Tenancy } from './alert-scope';
@@ -48,11 +49,7 @@ const resolvedRoute = createRoute({
  * name, say): the alert is judged at its cluster, not by the namespace's
  * present owner (issue #12, attack 7).
  */
-function mayListResolved(
-  principal: Parameters<typeof mayOnLabels>[0],
-  alert: ResolvedView,
-  tenancy: Tenancy,
-): boolean {
+function mayListResolved(principal: Principal, alert: ResolvedView, tenancy: Tenancy): boolean {
   const clusterId = alert.labels.cluster ? tenancy.clusterIds.get(alert.labels.cluster) : undefined;
   const placement =
     clusterId && alert.labels.namespace

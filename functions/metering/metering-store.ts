@@ -42,13 +42,17 @@ export class MeteringStore extends DurableObject<Env> {
         .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'series'")
         .toArray().length > 0;
     // Stores of earlier versions may lack tables added since: IF NOT EXISTS fills them in.
-    if (this.#hasTables) this.#ensureTables();
+    if (this.#hasTables) this.#createTables();
   }
 
-  #ensureTables(): void {
+  #createTables(): void {
     this.#sql.exec(storeSchema);
     this.#sql.exec(windowsSchema);
     this.#hasTables = true;
+  }
+
+  #ensureTables(): void {
+    if (!this.#hasTables) this.#createTables();
   }
 
   /**
