@@ -8,7 +8,7 @@ import { isStrippedRequestHeader, type RequestFrame } from '../tunnel/protocol';
 import type { ProxyCall } from '../tunnel/proxied-streams';
 import { tunnelSettings } from '../tunnel/settings';
 import { clusterAccess, impersonationFor } from './access';
-import { badProxyPath, requireProxyablePath } from './proxy-path';
+import { badProxyPath, requireProxyablePath } from './proxy-path-guard';
 import { clusterNameParam } from './schemas';
 import { proxyThroughTunnel } from './tunnel-stub';
 

@@ -4,7 +4,8 @@ import type { AppEnv } from '../env';
 import { ApiError, onNotFound, validationError } from '../errors';
 import { bearerAuth, createRouter } from '../openapi';
 import { clusterAccess, requireClusterWide } from './access';
-import { badProxyPath, proxyPathProblem, rawTarget, requireProxyablePath } from './proxy-path';
+import { proxyPathProblem, rawTarget } from './proxy-path';
+import { badProxyPath, requireProxyablePath } from './proxy-path-guard';
 import { clusterNameParam } from './schemas';
 import { proxyThroughTunnel } from './tunnel-stub';
 

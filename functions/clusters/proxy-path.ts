@@ -1,5 +1,3 @@
-import { ApiError } from '../errors';
-
 /*
  * Paths carried into a cluster (kube proxy, Prometheus passthrough) must
  * mean the same thing at every hop: here, at the agent (which resolves them
@@ -9,6 +7,7 @@ import { ApiError } from '../errors';
  * they are refused in every spelling rather than normalised: a client that
  * sends one is not kubectl. The agent applies the same rule again
  * (agents/request-url.ts), in case an edge without this check talks to it.
+ * No imports: the agent shares this file.
  */
 
 /** The undecoded path and query of a request URL, exactly as the worker received it. */
@@ -58,17 +57,4 @@ export function proxyPathProblem(path: string): string | undefined {
     if (form === undefined) return `the path has a malformed percent-encoding (${segment})`;
   }
   return undefined;
-}
-
-/** The 400 every proxied route answers for such a path, before anything reaches a tunnel. */
-export function badProxyPath(problem: string): ApiError {
-  return new ApiError(400, `Refused proxy path: ${problem}.`, { code: 'bad_proxy_path' });
-}
-
-/** Throws `bad_proxy_path` unless the request's raw path is one that may be proxied. */
-export function requireProxyablePath(url: string): { path: string; query: string } {
-  const target = rawTarget(url);
-  const problem = proxyPathProblem(target.path);
-  if (problem) throw badProxyPath(problem);
-  return target;
 }
