@@ -234,7 +234,7 @@ export class QuotaLedger {
 
   #reserve(namespace: string, workspace: string, pod: ReviewedPod, amounts: ResourceAmounts): void {
     if (!pod.uid || pod.dryRun) return;
-    // Seen already: the informer counts it (or the UID was reviewed before and holds once).
+    // Reviewed before (API server retries, or a replay): one UID holds once, from its first review.
     if (this.#reservations.has(pod.uid)) return;
     // A pod of that name exists: this create fails with AlreadyExists, if it is real at all.
     if (pod.name && this.#pods?.items.has(`${namespace}/${pod.name}`)) return;
