@@ -34,6 +34,8 @@ export default defineConfig({
             './test/workers/support/identity-global-setup.ts',
             // A loopback HTTP sink the notification channel contract tests deliver to.
             './test/workers/support/notify-sink-global-setup.ts',
+            // Real SMTP servers with TLS (smtp-server); after identity: extends its SSL_CERT_FILE.
+            './test/workers/support/smtp-global-setup.ts',
           ],
         },
       },
@@ -41,7 +43,11 @@ export default defineConfig({
         // The agent, the Kubernetes API emulator and end-to-end runs, in Node.
         test: {
           name: 'node',
-          include: ['test/agents/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: [
+            'test/agents/**/*.test.ts',
+            'test/e2e/**/*.test.ts',
+            'test/scripts/**/*.test.ts',
+          ],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,

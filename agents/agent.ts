@@ -1,23 +1,28 @@
 import { join } from 'node:path';
 // The module itself, not the package index: the index loads every generated API client.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import type { RoleProjectionFrame } from '../functions/projection/frames';
 import { AGENT_VERSION } from '../functions/tunnel/agent-version';
 import type { ClusterInfo } from '../functions/tunnel/inventory';
 import { ALERTS_KIND, type AlertForwarder, startAlertForwarder } from './alert-forwarder';
 import { sleep } from './backoff';
 import { BatchSender } from './batch-sender';
 import type { AgentConfig } from './config';
+import { DegradedRegistry } from './degraded';
+import { readFailure } from './discovery';
 import { type HealthServer, startHealthServer } from './health';
 import { createSequence } from './inventory';
 import { type InventoryPipeline, startInventoryPipeline } from './inventory-pipeline';
-import { createKubeClient, type KubeClient } from './kube';
+import { allowPlainHttp, createKubeClient, type KubeClient } from './kube';
 import { LeaderElector } from './leader-election';
 import type { Logger } from './log';
 import { MemorySpool } from './memory-spool';
 import { leaseWindowAnnotations, leaseWindowEnd } from './metering/lease-window';
 import { METERING_KIND, type MeteringRunner, startMetering } from './metering/metering-runner';
 import { type QuotaEnforcer, startQuotaEnforcer } from './quota/quota-enforcer';
+import { type RbacProjection, startRbacProjection } from './rbac-projection';
 import { Spool } from './spool';
+import { listenFailure, openKubeConfig } from './startup';
 import { startTunnel as defaultStartTunnel, type Tunnel, type TunnelOptions } from './tunnel';
 
 export interface AgentDeps {
@@ -48,14 +53,24 @@ export interface RunningAgent {
   quotas: QuotaEnforcer;
   /** The inventory pipeline while this replica leads. */
   pipeline(): InventoryPipeline | undefined;
+  /** What this replica cannot read right now (reported to the edge). */
+  degraded: DegradedRegistry;
+  /** Role projection (RoleBindings kept for edgetower) while this replica leads. */
+  projection(): RbacProjection | undefined;
   close(): Promise<void>;
 }
 
+/** A kubeconfig (file or in-cluster) as the agent reads it, unchecked (tests, benches). */
 export function loadKubeConfig(path: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   if (path) kc.loadFromFile(path);
   else kc.loadFromCluster();
-  return kc;
+  return allowPlainHttp(kc);
+}
+
+interface Readiness {
+  ok: boolean;
+  details: Record<string, unknown>;
 }
 
 async function fetchClusterInfo(client: KubeClient): Promise<ClusterInfo> {
@@ -68,18 +83,44 @@ async function fetchClusterInfo(client: KubeClient): Promise<ClusterInfo> {
  * election, and, on the leader only, the informers and inventory pushes (a
  * standby replica keeps neither the cluster's objects in memory nor load on
  * the API server).
+ *
+ * Everything that can fail for good (kubeconfig, listening ports) is done
+ * before the tunnel dials: a StartupError then leaves nothing running.
  */
 export async function runAgent(
   config: AgentConfig,
   log: Logger,
   deps: AgentDeps = {},
 ): Promise<RunningAgent> {
-  const kubeConfig = loadKubeConfig(config.kubeconfig);
+  const kubeConfig = await openKubeConfig(config.kubeconfig);
+  // Until the agent is wired, readiness says "starting"; then it is replaced.
+  let readiness = (): Readiness => ({ ok: false, details: { starting: true } });
+  const health = await startHealthServer(config.healthListen, {
+    live: () => true,
+    ready: () => readiness(),
+  }).catch((err: unknown) => {
+    throw listenFailure('health', '--health-listen', config.healthListen, err);
+  });
+  const alertmanagerListen = config.alertmanagerListen;
+  const alertForwarder = alertmanagerListen
+    ? await startAlertForwarder({
+        listen: alertmanagerListen,
+        submit: (payload) => batches.submit(ALERTS_KIND, payload),
+        log: log.child({ component: 'alert-forwarder' }),
+      }).catch(async (err: unknown) => {
+        await health.close();
+        throw listenFailure('alert receiver', '--alertmanager-listen', alertmanagerListen, err);
+      })
+    : undefined;
+
   const client = createKubeClient(kubeConfig);
   const sequence = createSequence();
   const stopController = new AbortController();
+  const degraded = new DegradedRegistry();
   let pipeline: InventoryPipeline | undefined;
   let cluster: ClusterInfo | undefined;
+  /** Why the API server could not be asked for /version, until it answers. */
+  let apiServerProblem: string | undefined = 'not asked yet';
 
   const spool = config.dataDir
     ? await Spool.open({
@@ -100,11 +141,13 @@ export async function runAgent(
         ? { url: config.webhookUrl }
         : { service: { namespace: config.namespace, name: 'edgetower-agent-webhook', port: 443 } },
       failurePolicy: config.webhookFailurePolicy ?? 'Fail',
+      clientCaFile: config.webhookClientCa,
     },
     // Called from the report timer only, once `tunnel` below exists.
     sendUsage: (frame) => tunnel.sendQuotaUsage(frame),
     reportIntervalMs: deps.quotaReportIntervalMs,
     stallTimeoutMs: deps.stallTimeoutMs,
+    degraded,
   });
   const tunnel = (deps.startTunnel ?? defaultStartTunnel)({
     hubUrl: config.hubUrl,
@@ -118,6 +161,20 @@ export async function runAgent(
   tunnel.onConnected(() => pipeline?.tracker.requestSnapshot());
   tunnel.onQuotas((frame, reconnected) => quotas.onQuotas(frame, reconnected));
   tunnel.onConnected(() => quotas.onConnected());
+  // What this replica cannot read goes to the edge on every (re)connect and change.
+  const sendStatus = () => tunnel.sendStatus({ type: 'agent-status', degraded: degraded.list() });
+  tunnel.onConnected(sendStatus);
+  degraded.onChange(sendStatus);
+  // Every replica keeps the latest projection, so a new leader starts from it.
+  let latestProjection: RoleProjectionFrame | undefined;
+  let projection: RbacProjection | undefined;
+  tunnel.on('role-projection', (frame) => {
+    latestProjection = frame;
+    projection?.setDesired(frame);
+  });
+  tunnel.onConnected((reason) => {
+    if (reason === 'connected') projection?.resync();
+  });
   const batches = new BatchSender({
     spool: spool ?? new MemorySpool(config.agentId),
     tunnel,
@@ -126,13 +183,6 @@ export async function runAgent(
   let metering: MeteringRunner | undefined;
   /** Where this replica's metering got to in its current term as leader (for the Lease). */
   let meteredUpTo: number | undefined;
-  const alertForwarder = config.alertmanagerListen
-    ? await startAlertForwarder({
-        listen: config.alertmanagerListen,
-        submit: (payload) => batches.submit(ALERTS_KIND, payload),
-        log: log.child({ component: 'alert-forwarder' }),
-      })
-    : undefined;
 
   const startLeading = (lease: { annotations: Record<string, string> }) => {
     const startedAt = Date.now();
@@ -141,12 +191,22 @@ export async function runAgent(
       log: log.child({ component: 'inventory' }),
       send: (update) => tunnel.sendInventory(update),
       sequence,
+      degraded,
       stallTimeoutMs: deps.stallTimeoutMs,
     });
     if (cluster) started.setCluster(cluster);
     started.tracker.setActive(true);
     pipeline = started;
     quotas.setLeading(true);
+    projection = startRbacProjection({
+      client,
+      namespaces: started.namespaces,
+      log: log.child({ component: 'rbac-projection' }),
+      report: (status) => tunnel.send(status),
+      initial: latestProjection,
+      agentNamespace: config.namespace,
+      stallTimeoutMs: deps.stallTimeoutMs,
+    });
     const runner: MeteringRunner = startMetering({
       client,
       pipeline: started,
@@ -162,18 +222,23 @@ export async function runAgent(
         if (metering === runner) meteredUpTo = windowEnd;
       },
       log: log.child({ component: 'metering' }),
+      degraded,
       stallTimeoutMs: deps.stallTimeoutMs,
     });
     metering = runner;
     void started.waitForSync().then(() => {
       if (pipeline !== started) return;
       const sizes = Object.fromEntries(started.informers.map((i) => [i.name, i.items.size]));
-      log.info('inventory synced', { ms: Date.now() - startedAt, items: sizes });
+      const skipped = started.informers.filter((i) => !i.hasSynced).map((i) => i.name);
+      log.info('inventory synced', { ms: Date.now() - startedAt, items: sizes, skipped });
     });
   };
   const stopLeading = () => {
     const stopping = pipeline;
     const stoppingMetering = metering;
+    const stoppingProjection = projection;
+    projection = undefined;
+    void stoppingProjection?.stop();
     pipeline = undefined;
     metering = undefined;
     meteredUpTo = undefined;
@@ -203,9 +268,16 @@ export async function runAgent(
       try {
         cluster = await fetchClusterInfo(client);
         pipeline?.setCluster(cluster);
+        apiServerProblem = undefined;
+        degraded.set('apiserver', 'apiserver', undefined);
         wait = 600_000;
       } catch (err) {
+        if (stopController.signal.aborted) break;
+        // Transient: not ready, and the cluster's status at the edge says why.
+        apiServerProblem = readFailure(err).reason;
+        degraded.set('apiserver', 'apiserver', `cannot read /version: ${apiServerProblem}`);
         log.warn('cannot read /version', {
+          apiServer: client.server,
           error: err instanceof Error ? err.message : String(err),
         });
         wait = Math.min(wait * 2, 30_000);
@@ -214,31 +286,31 @@ export async function runAgent(
     }
   })();
 
-  const health = await startHealthServer(config.healthListen, {
-    live: () => true,
-    ready: () => {
-      const leading = elector.isLeader;
-      const synced = pipeline?.hasSynced() ?? false;
-      const memory = process.memoryUsage();
-      const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
-      return {
-        ok: !leading || synced,
-        details: {
-          leader: leading,
-          synced,
-          tunnel: tunnel.isConnected(),
-          // Metering/alert batches the edge has not acknowledged yet (grows during an outage).
-          spooledBatches: batches.backlog,
-          memoryMiB: {
-            rss: mib(memory.rss),
-            heapUsed: mib(memory.heapUsed),
-            heapTotal: mib(memory.heapTotal),
-            external: mib(memory.external),
-          },
+  readiness = () => {
+    const leading = elector.isLeader;
+    const synced = pipeline?.hasSynced() ?? false;
+    const memory = process.memoryUsage();
+    const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+    return {
+      // An API server the agent cannot reach keeps it unready, leader or not.
+      ok: apiServerProblem === undefined && (!leading || synced),
+      details: {
+        leader: leading,
+        synced,
+        apiServer: apiServerProblem ?? 'ok',
+        degraded: degraded.list(),
+        tunnel: tunnel.isConnected(),
+        // Metering/alert batches the edge has not acknowledged yet (grows during an outage).
+        spooledBatches: batches.backlog,
+        memoryMiB: {
+          rss: mib(memory.rss),
+          heapUsed: mib(memory.heapUsed),
+          heapTotal: mib(memory.heapTotal),
+          external: mib(memory.external),
         },
-      };
-    },
-  });
+      },
+    };
+  };
   log.info('agent started', {
     agentId: config.agentId,
     version: AGENT_VERSION,
@@ -260,9 +332,13 @@ export async function runAgent(
     health,
     quotas,
     pipeline: () => pipeline,
+    degraded,
+    projection: () => projection,
     close: async () => {
       stopController.abort();
       await elector.stop(); // releases the lease: a standby takes over at once
+      await projection?.stop();
+      projection = undefined;
       await metering?.stop();
       metering = undefined;
       await pipeline?.stop();

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { type Backoff, createBackoff, sleep } from './backoff';
+import { readFailure } from './discovery';
 import { LineSplitter } from './json-lines';
 import { type KubeClient, kubeErrorFrom } from './kube';
 import { ListBodyParser } from './list-parser';
@@ -16,6 +17,10 @@ export interface InformerOptions<T> {
   client: KubeClient;
   /** Collection path, e.g. /api/v1/pods. */
   path: string;
+  /** Decides the path before each list (discovery: which version this cluster serves). */
+  resolvePath?: (signal: AbortSignal) => Promise<string>;
+  /** Told why the resource cannot be read (and `undefined` once it can again). */
+  report?: (reason: string | undefined) => void;
   fieldSelector?: string;
   labelSelector?: string;
   /** Compact record for an API object; undefined drops it. */
@@ -66,6 +71,10 @@ export class Informer<T> {
   private running: Promise<void> | undefined;
   private synced = false;
   private readonly syncWaiters: (() => void)[] = [];
+  /** Why the last list or watch failed, until one succeeds. */
+  private failure: { reason: string; definitive: boolean } | undefined;
+  private readonly settleWaiters: (() => void)[] = [];
+  private path: string;
   private readonly backoff: Backoff;
   private readonly pageSize: number;
   private readonly stallTimeoutMs: number;
@@ -76,6 +85,7 @@ export class Informer<T> {
     this.pageSize = options.pageSize ?? 500;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 180_000;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
+    this.path = options.path;
   }
 
   get name(): string {
@@ -84,6 +94,26 @@ export class Informer<T> {
 
   get hasSynced(): boolean {
     return this.synced;
+  }
+
+  /** Why this resource cannot be read right now, if it cannot. */
+  get degradedReason(): string | undefined {
+    return this.failure?.reason;
+  }
+
+  /**
+   * Listed, or known unreadable for now (not served, forbidden): either way
+   * nothing else should wait for it. A transient failure (API server
+   * unreachable) settles nothing.
+   */
+  get settled(): boolean {
+    return this.synced || this.failure?.definitive === true;
+  }
+
+  /** Resolves once the informer has settled (see `settled`). */
+  waitForSettled(): Promise<void> {
+    if (this.settled) return Promise.resolve();
+    return new Promise((resolve) => this.settleWaiters.push(resolve));
   }
 
   on(listener: (event: InformerEvent<T>) => void): () => void {
@@ -104,6 +134,22 @@ export class Informer<T> {
   async stop(): Promise<void> {
     this.stopController.abort();
     await this.running;
+    this.options.report?.(undefined);
+  }
+
+  private failed(err: unknown): string {
+    const failure = readFailure(err);
+    const changed = failure.reason !== this.failure?.reason;
+    this.failure = failure;
+    if (changed) this.options.report?.(failure.reason);
+    if (this.settled) for (const resolve of this.settleWaiters.splice(0)) resolve();
+    return failure.reason;
+  }
+
+  private succeeded(): void {
+    if (!this.failure) return;
+    this.failure = undefined;
+    this.options.report?.(undefined);
   }
 
   private get stopped(): boolean {
@@ -178,11 +224,16 @@ export class Informer<T> {
         }
         this.stats.errors++;
         const wait = this.backoff.next();
-        log.warn('list/watch failed, retrying', {
+        const previous = this.failure?.reason;
+        const reason = this.failed(err);
+        const fields = {
           resource: this.options.name,
           error: err instanceof Error ? err.message : String(err),
           backoffMs: wait,
-        });
+        };
+        // A resource that stays unreadable is reported once, not every retry.
+        if (reason === previous) log.debug('list/watch failed, retrying', fields);
+        else log.warn('list/watch failed, retrying', fields);
         await sleep(wait, this.stopController.signal);
       }
     }
@@ -190,8 +241,10 @@ export class Informer<T> {
 
   /** Paged list; records are replaced as pages arrive, missing ones deleted at the end. */
   private async list(): Promise<void> {
-    const { client, path, fieldSelector, labelSelector, project } = this.options;
+    const { client, fieldSelector, labelSelector, project, resolvePath } = this.options;
     this.stats.lists++;
+    if (resolvePath) this.path = await resolvePath(this.stopController.signal);
+    const path = this.path;
     const seen = new Set<string>();
     let cont: string | undefined;
     let rv: string | undefined;
@@ -223,9 +276,11 @@ export class Informer<T> {
     for (const key of [...this.items.keys()]) if (!seen.has(key)) this.remove(key);
     this.resourceVersion = rv;
     this.backoff.reset();
+    this.succeeded();
     if (!this.synced) {
       this.synced = true;
       for (const resolve of this.syncWaiters.splice(0)) resolve();
+      for (const resolve of this.settleWaiters.splice(0)) resolve();
     }
     this.options.log.debug('listed', {
       resource: this.options.name,
@@ -235,7 +290,8 @@ export class Informer<T> {
   }
 
   private async watch(): Promise<WatchOutcome> {
-    const { client, path, fieldSelector, labelSelector } = this.options;
+    const { client, fieldSelector, labelSelector } = this.options;
+    const path = this.path;
     const abort = new AbortController();
     const onStop = () => abort.abort();
     this.stopController.signal.addEventListener('abort', onStop, { once: true });
@@ -258,6 +314,7 @@ export class Informer<T> {
         return 'expired';
       }
       if (res.status < 200 || res.status >= 300) throw await kubeErrorFrom(res, `watch ${path}`);
+      this.succeeded();
       return await this.consume(res.body, abort);
     } catch (err) {
       if (this.stopped) return 'stopped';

@@ -4,6 +4,8 @@ import type {
   InventoryUpdate,
   NodeSummary,
 } from '../functions/tunnel/inventory';
+import type { DegradedRegistry } from './degraded';
+import { collectionPath, RESOURCES, type ResourceRef } from './discovery';
 import { Informer } from './informers';
 import { StringPool } from './intern';
 import { InventoryTracker, type SequenceSource } from './inventory';
@@ -25,6 +27,8 @@ export interface InventoryPipelineOptions {
   log: Logger;
   send: (update: InventoryUpdate) => void;
   sequence: SequenceSource;
+  /** Where unreadable resources are reported (the agent's; a private one when absent). */
+  degraded?: DegradedRegistry;
   flushIntervalMs?: number;
   /** Informer tuning, mostly for tests. */
   stallTimeoutMs?: number;
@@ -38,6 +42,7 @@ export interface InventoryPipeline {
   pods: Informer<PodRecord>;
   /** Namespaces with their workspace label, which metering reads too. */
   namespaces: Informer<NamespaceRecord>;
+  /** Every informer listed or known unreadable (see Informer.settled). */
   hasSynced(): boolean;
   waitForSync(): Promise<void>;
   setCluster(info: ClusterInfo): void;
@@ -50,14 +55,17 @@ export function startInventoryPipeline(options: InventoryPipelineOptions): Inven
   const pool = new StringPool();
   const make = <T>(
     name: string,
-    path: string,
+    ref: ResourceRef,
     project: (raw: unknown, pool: StringPool) => T | undefined,
     fieldSelector?: string,
   ) =>
     new Informer<T>({
       name,
       client,
-      path,
+      path: `/${ref.group ? `apis/${ref.group}` : 'api'}/${ref.versions[0]}/${ref.plural}`,
+      resolvePath:
+        ref.versions.length > 1 ? (signal) => collectionPath(client, ref, signal) : undefined,
+      report: options.degraded?.reporter(`inventory/${name}`, ref.resource),
       fieldSelector,
       project: (raw) => project(raw, pool),
       log: log.child({ informer: name }),
@@ -65,25 +73,21 @@ export function startInventoryPipeline(options: InventoryPipelineOptions): Inven
       pageSize: options.pageSize,
     });
 
-  const nodes = make<NodeSummary>('nodes', '/api/v1/nodes', projectNode);
-  const namespaces = make<NamespaceRecord>('namespaces', '/api/v1/namespaces', projectNamespace);
-  const pods = make<PodRecord>('pods', '/api/v1/pods', projectPod);
+  const nodes = make<NodeSummary>('nodes', RESOURCES.nodes, projectNode);
+  const namespaces = make<NamespaceRecord>('namespaces', RESOURCES.namespaces, projectNamespace);
+  const pods = make<PodRecord>('pods', RESOURCES.pods, projectPod);
   const events = make<EventSummary>(
     'events',
-    '/api/v1/events',
+    RESOURCES.events,
     projectWarningEvent,
     'type=Warning',
   );
   const workloads = {
-    deployments: make<WorkloadRecord>('deployments', '/apis/apps/v1/deployments', projectWorkload),
-    statefulsets: make<WorkloadRecord>(
-      'statefulsets',
-      '/apis/apps/v1/statefulsets',
-      projectWorkload,
-    ),
-    daemonsets: make<WorkloadRecord>('daemonsets', '/apis/apps/v1/daemonsets', projectWorkload),
-    jobs: make<WorkloadRecord>('jobs', '/apis/batch/v1/jobs', projectWorkload),
-    cronjobs: make<WorkloadRecord>('cronjobs', '/apis/batch/v1/cronjobs', projectWorkload),
+    deployments: make<WorkloadRecord>('deployments', RESOURCES.deployments, projectWorkload),
+    statefulsets: make<WorkloadRecord>('statefulsets', RESOURCES.statefulsets, projectWorkload),
+    daemonsets: make<WorkloadRecord>('daemonsets', RESOURCES.daemonsets, projectWorkload),
+    jobs: make<WorkloadRecord>('jobs', RESOURCES.jobs, projectWorkload),
+    cronjobs: make<WorkloadRecord>('cronjobs', RESOURCES.cronjobs, projectWorkload),
   };
   const tracker = new InventoryTracker({
     sources: { nodes, namespaces, pods, events, workloads },
@@ -106,9 +110,9 @@ export function startInventoryPipeline(options: InventoryPipelineOptions): Inven
     informers,
     pods,
     namespaces,
-    hasSynced: () => informers.every((i) => i.hasSynced),
+    hasSynced: () => informers.every((i) => i.settled),
     waitForSync: async () => {
-      await Promise.all(informers.map((i) => i.waitForSync()));
+      await Promise.all(informers.map((i) => i.waitForSettled()));
     },
     setCluster: (info) => tracker.setCluster(info),
     stop: async () => {

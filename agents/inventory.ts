@@ -95,7 +95,7 @@ export class InventoryTracker {
     this.clusterDirty = true;
   }
 
-  /** Leader: push a snapshot as soon as the informers are synced, then deltas. Not leader: push nothing. */
+  /** Leader: push a snapshot as soon as the informers are settled (listed, or known unreadable), then deltas. Not leader: push nothing. */
   setActive(active: boolean): void {
     if (active === this.active) return;
     this.active = active;
@@ -128,7 +128,7 @@ export class InventoryTracker {
       sources.pods,
       sources.events,
       ...Object.values(sources.workloads),
-    ].every((informer) => informer.hasSynced);
+    ].every((informer) => informer.settled);
   }
 
   /** Sends what is due now; exposed for tests that drive time themselves. */

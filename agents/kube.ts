@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Cluster, KubeConfig } from '@kubernetes/client-node';
+import type { Cluster } from '@kubernetes/client-node';
+// The module itself, not the package index: the index loads every generated API client.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 
 /**
  * A minimal kube-apiserver client: client-node's KubeConfig supplies server,
@@ -78,6 +80,26 @@ function readAll(body: http.IncomingMessage): Promise<string> {
 
 /** Request options as `KubeConfig.applyToHTTPSOptions` fills them. */
 export type HttpsOptions = https.RequestOptions & { headers?: http.OutgoingHttpHeaders };
+
+/**
+ * kubectl talks plain HTTP to an http:// server (`kubectl proxy` makes such
+ * kubeconfigs); client-node refuses to unless the cluster skips TLS
+ * verification. There is no TLS to verify on plain HTTP, so http:// clusters
+ * are marked that way and nothing else changes.
+ */
+export function allowPlainHttp(kc: KubeConfig): KubeConfig {
+  if (!kc.clusters.some((c) => c.server.startsWith('http:') && !c.skipTLSVerify)) return kc;
+  const out = new KubeConfig();
+  out.loadFromOptions({
+    clusters: kc.clusters.map((c) =>
+      c.server.startsWith('http:') ? { ...c, skipTLSVerify: true } : c,
+    ),
+    users: kc.users,
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return out;
+}
 
 /** The kubeconfig's current cluster; throws when there is none. */
 export function currentCluster(kc: KubeConfig): Cluster {

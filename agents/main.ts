@@ -37,9 +37,9 @@ async function main(): Promise<void> {
   try {
     agent = await runAgent(parsed.config, log);
   } catch (err) {
+    // One line, then out: nothing (no tunnel, no listener) may keep a broken agent looking alive.
     log.error('agent failed to start', { error: err instanceof Error ? err.message : String(err) });
-    process.exitCode = 1;
-    return;
+    process.exit(1);
   }
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -1,8 +1,13 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import WebSocket from 'ws';
+import type {
+  RoleProjectionFrame,
+  RoleProjectionStatusFrame,
+} from '../functions/projection/frames';
 import type { QuotasFrame, QuotaUsageFrame } from '../functions/quotas/frames';
 import type { InventoryUpdate } from '../functions/tunnel/inventory';
 import {
+  type AgentStatusFrame,
   type BatchAckFrame,
   type BatchFrame,
   type ControlFrame,
@@ -41,6 +46,11 @@ export interface TunnelOptions {
 
 export type ConnectedReason = 'connected' | 'resync';
 
+/** Edge → agent frames of the features the agent hosts (`on(type)`). */
+export type EdgeFeatureFrame = RoleProjectionFrame;
+/** Agent → edge frames of those features (`send`). */
+export type AgentFeatureFrame = RoleProjectionStatusFrame;
+
 export interface Tunnel {
   /**
    * Sends an inventory update to the edge. While disconnected updates are
@@ -67,6 +77,15 @@ export interface Tunnel {
   onQuotas(cb: (frame: QuotasFrame, reconnected: boolean) => void): void;
   /** Sends the leader's quota usage report; false when not connected (the next report resends). */
   sendQuotaUsage(frame: QuotaUsageFrame): boolean;
+  /** Sends what this replica cannot read; false when not connected (resend on connect). */
+  sendStatus(frame: AgentStatusFrame): boolean;
+  /** Called with every feature frame of `type` the edge sends. */
+  on<T extends EdgeFeatureFrame['type']>(
+    type: T,
+    cb: (frame: Extract<EdgeFeatureFrame, { type: T }>) => void,
+  ): void;
+  /** Sends a feature frame; false when not connected (the feature sends again later). */
+  send(frame: AgentFeatureFrame): boolean;
   /** Whether a tunnel socket is currently open and negotiated. */
   isConnected(): boolean;
   /** Stops reconnecting, cancels in-flight proxied streams and closes the socket. */
@@ -102,6 +121,7 @@ export function startTunnel(options: TunnelOptions): Tunnel {
   const quotaCallbacks: ((frame: QuotasFrame, reconnected: boolean) => void)[] = [];
   let quotasSinceWelcome = false;
   const batchAckCallbacks: ((ack: BatchAckFrame) => void)[] = [];
+  const featureCallbacks = new Map<string, ((frame: EdgeFeatureFrame) => void)[]>();
   let served: ServedRequests | undefined;
   let socket: WebSocket | undefined;
   let welcome: WelcomeFrame | undefined;
@@ -174,6 +194,15 @@ export function startTunnel(options: TunnelOptions): Tunnel {
         for (const cb of quotaCallbacks) cb(frame, reconnected);
         return;
       }
+      case 'role-projection':
+        for (const cb of featureCallbacks.get(frame.type) ?? []) {
+          try {
+            cb(frame);
+          } catch (error) {
+            log.error('feature frame handler failed', { type: frame.type, error });
+          }
+        }
+        return;
       case 'resync':
         log.info('edge asked for an inventory snapshot', { reason: frame.reason });
         notify('resync');
@@ -293,6 +322,12 @@ export function startTunnel(options: TunnelOptions): Tunnel {
     onQuotas(cb) {
       quotaCallbacks.push(cb);
     },
+    sendStatus(frame) {
+      const ws = socket;
+      if (!ws || !welcome || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(encodeControl(frame));
+      return true;
+    },
     sendQuotaUsage(frame) {
       const ws = socket;
       if (!ws || !welcome || ws.readyState !== WebSocket.OPEN) return false;
@@ -307,6 +342,17 @@ export function startTunnel(options: TunnelOptions): Tunnel {
     },
     onBatchAck(cb) {
       batchAckCallbacks.push(cb);
+    },
+    on(type, cb) {
+      const list = featureCallbacks.get(type) ?? [];
+      list.push(cb as (frame: EdgeFeatureFrame) => void);
+      featureCallbacks.set(type, list);
+    },
+    send(frame) {
+      const ws = socket;
+      if (!ws || !welcome || ws.readyState !== WebSocket.OPEN) return false;
+      ws.send(encodeControl(frame));
+      return true;
     },
     isConnected: () => welcome !== undefined && socket?.readyState === WebSocket.OPEN,
     async close() {

@@ -21,6 +21,7 @@ import { database } from './middleware/database';
 import { notificationRoutes } from './notify/routes';
 import { createRouter } from './openapi';
 import { overviewRoutes } from './overview/routes';
+import { projectionSync } from './projection/sync-trigger';
 import { quotaRoutes } from './quotas/routes';
 import { mountApiDocs } from './system/docs';
 import { systemRoutes } from './system/routes';
@@ -36,6 +37,8 @@ export function createApp() {
   app.use('/api/*', requireJson);
   app.use('/api/*', audit);
   app.use('/api/*', authenticate);
+  // After a mutation that can change a cluster's RoleBindings, its projection is recomputed.
+  app.use('/api/*', projectionSync);
   // The kube API proxy authenticates like /api (kubectl sends the same bearer tokens).
   app.use('/clusters/*', audit);
   app.use('/clusters/*', authenticate);

@@ -1,8 +1,10 @@
 import { createDb } from '../db/client';
 import { deleteExpiredLoginCodes } from '../db/queries/identity-login-codes';
+import { deleteStaleLoginThrottles } from '../db/queries/login-throttles';
 import { pruneDeliveries } from '../db/queries/notify-deliveries';
 import { purgeRefreshTokens } from '../db/queries/refresh-tokens';
 import { rotateSigningKeys } from './auth/signing-keys';
+import { settings } from './config';
 import type { Env } from './env';
 
 type Task = (env: Env, now: Date) => Promise<unknown>;
@@ -19,6 +21,9 @@ export const housekeepingTasks: Record<string, Task> = {
     purgeRefreshTokens(createDb(env.DB), new Date(now.getTime() - DAY_MS)),
   // One-time codes of browser sign-ins for CLIs live 60 s.
   'purge-login-codes': (env, now) => deleteExpiredLoginCodes(createDb(env.DB), now),
+  // Lockout rows (one per guessed name, known or not) go once their window and lock are over.
+  'purge-login-throttles': (env, now) =>
+    deleteStaleLoginThrottles(createDb(env.DB), now, settings(env).loginFailureWindowSeconds),
   // Notification delivery history is kept 30 days.
   'prune-notification-history': (env, now) =>
     pruneDeliveries(createDb(env.DB), new Date(now.getTime() - 30 * DAY_MS)),

@@ -1,5 +1,6 @@
 import type { MeteringPayload } from '../../functions/metering/samples';
 import type { BatchSpool } from '../batch-sender';
+import type { DegradedRegistry } from '../degraded';
 import { StringPool } from '../intern';
 import type { InventoryPipeline } from '../inventory-pipeline';
 import type { KubeClient } from '../kube';
@@ -30,6 +31,8 @@ export interface MeteringRunnerOptions {
   /** After each metered round: the end of its last window (for the Lease). */
   onMetered?: (windowEnd: number) => void;
   log: Logger;
+  /** Where unreadable resources are reported. */
+  degraded?: DegradedRegistry;
   stallTimeoutMs?: number;
   /** False: the caller drives sampler.begin/tick itself (tests). Default true. */
   autoStart?: boolean;
@@ -67,10 +70,17 @@ export function startMetering(options: MeteringRunnerOptions): MeteringRunner {
     log,
     pool: new StringPool(),
     stallTimeoutMs: options.stallTimeoutMs,
+    degraded: options.degraded,
   });
-  const pvcs = startPvcSizes({ client, log, stallTimeoutMs: options.stallTimeoutMs });
+  const pvcs = startPvcSizes({
+    client,
+    log,
+    stallTimeoutMs: options.stallTimeoutMs,
+    degraded: options.degraded,
+  });
+  // Settled, not synced: an unreadable resource is metered without (and reported), not waited on.
   const ready = async () => {
-    await Promise.all([pipeline.waitForSync(), owners.waitForSync(), pvcs.waitForSync()]);
+    await Promise.all([pipeline.waitForSync(), owners.waitForSync(), pvcs.waitForSettled()]);
   };
   const sampler = new MeteringSampler({
     pods: pipeline.pods,
@@ -78,6 +88,9 @@ export function startMetering(options: MeteringRunnerOptions): MeteringRunner {
     owners,
     pvcBytes: pvcs.items,
     usage: options.prometheusUrl ? prometheusUsage(options.prometheusUrl) : metricsApiUsage(client),
+    reportUsage: options.prometheusUrl
+      ? undefined
+      : options.degraded?.reporter('metering/metrics', 'pods.metrics.k8s.io'),
     intervalSeconds: options.intervalSeconds,
     charging: options.charging,
     submit: async (payload) => {

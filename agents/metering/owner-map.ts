@@ -1,3 +1,5 @@
+import type { DegradedRegistry } from '../degraded';
+import { RESOURCES, type ResourceRef } from '../discovery';
 import { Informer } from '../informers';
 import type { StringPool } from '../intern';
 import type { KubeClient } from '../kube';
@@ -35,26 +37,29 @@ export function startOwnerMap(options: {
   log: Logger;
   pool: StringPool;
   stallTimeoutMs?: number;
+  degraded?: DegradedRegistry;
 }): OwnerMap {
-  const make = (name: string, path: string) =>
+  const make = (name: string, ref: ResourceRef) =>
     new Informer<OwnerRef>({
       name,
       client: options.client,
-      path,
+      path: `/apis/${ref.group}/${ref.versions[0]}/${ref.plural}`,
+      report: options.degraded?.reporter(`metering/${name}`, ref.resource),
       project: (raw) => projectControllerOwner(raw, options.pool),
       log: options.log.child({ informer: name }),
       stallTimeoutMs: options.stallTimeoutMs,
     });
-  const replicaSets = make('replicasets', '/apis/apps/v1/replicasets');
-  const jobs = make('jobs-owners', '/apis/batch/v1/jobs');
+  const replicaSets = make('replicasets', RESOURCES.replicasets);
+  const jobs = make('jobs-owners', RESOURCES.jobs);
   const informers = [replicaSets, jobs];
   for (const informer of informers) informer.start();
   return {
     informers,
     ownerOf: (kind, namespace, name) =>
       (kind === 'ReplicaSet' ? replicaSets : jobs).items.get(`${namespace}/${name}`),
+    // Settled, not synced: an unreadable owner kind bills pods to their direct owner instead.
     waitForSync: async () => {
-      await Promise.all(informers.map((i) => i.waitForSync()));
+      await Promise.all(informers.map((i) => i.waitForSettled()));
     },
     stop: async () => {
       await Promise.all(informers.map((i) => i.stop()));

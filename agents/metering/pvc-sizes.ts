@@ -1,3 +1,5 @@
+import type { DegradedRegistry } from '../degraded';
+import { RESOURCES } from '../discovery';
 import { Informer } from '../informers';
 import type { KubeClient } from '../kube';
 import type { Logger } from '../log';
@@ -17,12 +19,17 @@ export function startPvcSizes(options: {
   client: KubeClient;
   log: Logger;
   stallTimeoutMs?: number;
+  degraded?: DegradedRegistry;
 }): Informer<number> {
   const informer = new Informer<number>({
     name: 'persistentvolumeclaims',
     client: options.client,
     path: '/api/v1/persistentvolumeclaims',
     project: projectPvcRequest,
+    report: options.degraded?.reporter(
+      'metering/persistentvolumeclaims',
+      RESOURCES.persistentvolumeclaims.resource,
+    ),
     log: options.log.child({ informer: 'persistentvolumeclaims' }),
     stallTimeoutMs: options.stallTimeoutMs,
   });

@@ -16,6 +16,8 @@ export interface MeteringSamplerOptions {
   owners: OwnerLookup;
   pvcBytes: { get(key: string): number | undefined };
   usage: UsageSource;
+  /** Told why pod usage cannot be read (metrics API missing or forbidden), undefined once it can. */
+  reportUsage?: (reason: string | undefined) => void;
   intervalSeconds: number;
   charging: ChargingMode;
   /** Spools the batch durably (and queues it for sending); resolves once it is on disk. */
@@ -204,13 +206,24 @@ export class MeteringSampler {
 
   private async sampleUsage(): Promise<Map<string, PodUsageSample>> {
     try {
-      return await this.options.usage.sample(this.stopController.signal);
+      const usage = await this.options.usage.sample(this.stopController.signal);
+      if (this.metricsApiMissing) this.options.reportUsage?.(undefined);
+      this.metricsApiMissing = false;
+      return usage;
     } catch (error) {
-      // No metrics-server in this cluster: meter requests (max mode) rather than nothing.
-      if (error instanceof KubeError && error.status === 404) {
+      // No metrics-server in this cluster, or RBAC refuses it: meter requests (max mode)
+      // rather than nothing, and say so.
+      if (error instanceof KubeError && (error.status === 404 || error.status === 403)) {
         if (!this.metricsApiMissing)
-          this.options.log.warn('metrics.k8s.io is not served; metering requests only');
+          this.options.log.warn(
+            `${this.options.usage.name} cannot be read; metering requests only`,
+            {
+              error: error.message,
+            },
+          );
         this.metricsApiMissing = true;
+        const kind = error.status === 404 ? 'not served' : 'forbidden';
+        this.options.reportUsage?.(`${kind}: ${error.message}; metering requests only`);
         return new Map();
       }
       throw error;

@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import type { QuotasFrame, QuotaUsageFrame } from '../../functions/quotas/frames';
 import { quotaResources, type ResourceAmounts } from '../../functions/quotas/resources';
 import { createBackoff, sleep } from '../backoff';
 import type { HostPort } from '../config';
+import type { DegradedRegistry } from '../degraded';
 import type { KubeClient } from '../kube';
 import type { Logger } from '../log';
 import { QuotaLedger } from './ledger';
@@ -19,12 +21,20 @@ export interface QuotaEnforcerOptions {
   /** The agent's namespace: where the shared webhook CA Secret lives. */
   namespace: string;
   /** Absent: no admission webhook (usage is still counted and reported). */
-  webhook?: { listen: HostPort; target: WebhookTarget; failurePolicy: FailurePolicy };
+  webhook?: {
+    listen: HostPort;
+    target: WebhookTarget;
+    failurePolicy: FailurePolicy;
+    /** PEM file of the CA the API server's client certificate must chain to (--webhook-client-ca). */
+    clientCaFile?: string;
+  };
   /** Sends a usage report; false when it could not go out (it is retried on the next tick). */
   sendUsage: (frame: QuotaUsageFrame) => boolean;
   /** How often the leader reports usage when it changed (default 10 s). */
   reportIntervalMs?: number;
   stallTimeoutMs?: number;
+  /** Where unreadable resources (quota's pods and namespaces) are reported. */
+  degraded?: DegradedRegistry;
 }
 
 export interface QuotaEnforcer {
@@ -51,6 +61,14 @@ function hostsOf(target: WebhookTarget): string[] {
   ];
 }
 
+/** The client CA file, read at each start: a missing or empty file is an error, never "no auth". */
+async function readClientCa(file: string): Promise<string> {
+  const pem = await readFile(file, 'utf8');
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new Error(`--webhook-client-ca ${file} holds no PEM certificate`);
+  return pem;
+}
+
 const withZeros = (amounts: ResourceAmounts): ResourceAmounts =>
   Object.fromEntries(quotaResources.map((r) => [r, amounts[r] ?? 0]));
 
@@ -65,6 +83,7 @@ export function startQuotaEnforcer(options: QuotaEnforcerOptions): QuotaEnforcer
     client,
     log: log.child({ component: 'quota-ledger' }),
     stallTimeoutMs: options.stallTimeoutMs,
+    degraded: options.degraded,
   });
   let webhook: WebhookServer | undefined;
   let caBundle = '';
@@ -130,16 +149,21 @@ export function startQuotaEnforcer(options: QuotaEnforcerOptions): QuotaEnforcer
       try {
         const ca = await loadOrCreateCa(client, options.namespace);
         const identity = servingIdentity(ca, hostsOf(spec.target));
+        const clientCa = spec.clientCaFile ? await readClientCa(spec.clientCaFile) : undefined;
         const server = await startWebhookServer({
           listen: spec.listen,
           tls: identity,
+          clientCa,
           ledger,
           log: log.child({ component: 'quota-webhook' }),
         });
         if (stop.signal.aborted) return await server.close();
         webhook = server;
         caBundle = identity.caCert;
-        log.info('quota admission webhook listening', { port: server.port });
+        log.info('quota admission webhook listening', {
+          port: server.port,
+          clientAuth: clientCa ? spec.clientCaFile : 'none',
+        });
         appliedWorkspaces = undefined;
         syncWebhookConfiguration();
         return;

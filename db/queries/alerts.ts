@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { alertSilences, clusters, namespaces, notificationReceivers } from '../schema';
 import type { LabelMatcher } from '../schema/notification-receivers';
@@ -100,6 +100,28 @@ export async function activeSilences(db: Database, now: Date): Promise<SilenceRo
     .select()
     .from(alertSilences)
     .where(and(lte(alertSilences.startsAt, now), gt(alertSilences.endsAt, now)));
+}
+
+/**
+ * Silences not yet expired (active or pending), for counting a tenant's;
+ * with `cluster`, only those a `cluster="<cluster>"` matcher pins there.
+ */
+export async function unexpiredSilences(
+  db: Database,
+  now: Date,
+  cluster?: string,
+): Promise<Pick<SilenceRow, 'id' | 'matchers'>[]> {
+  const pinned =
+    cluster === undefined
+      ? undefined
+      : sql`EXISTS (SELECT 1 FROM json_each(${alertSilences.matchers}) AS m
+          WHERE json_extract(m.value, '$.name') = 'cluster'
+            AND json_extract(m.value, '$.op') = '='
+            AND json_extract(m.value, '$.value') = ${cluster})`;
+  return db
+    .select({ id: alertSilences.id, matchers: alertSilences.matchers })
+    .from(alertSilences)
+    .where(and(gt(alertSilences.endsAt, now), pinned));
 }
 
 /** Ends a silence now (Alertmanager's DELETE expires, it never erases). */

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
-import { clusters, namespaces, roleBindings, workspaces } from '../schema';
+import { clusters, namespaces, roleBindings } from '../schema';
 import type { PageRequest } from './paging';
 
 export type ClusterRecord = typeof clusters.$inferSelect;
@@ -98,45 +98,6 @@ export async function deleteClusterRecord(db: Database, id: string): Promise<voi
     db.delete(namespaces).where(eq(namespaces.clusterId, id)),
     db.delete(clusters).where(eq(clusters.id, id)),
   ]);
-}
-
-/** Namespace placements reachable through workspace or namespace roles, optionally in one cluster. */
-export interface Placement {
-  clusterId: string;
-  namespace: string;
-  workspace: string;
-}
-
-export async function placementsReachable(
-  db: Database,
-  reach: { workspaceIds: string[]; namespaceIds: string[] },
-  clusterId?: string,
-): Promise<Placement[]> {
-  const query = (via: SQL) =>
-    db
-      .select({
-        clusterId: namespaces.clusterId,
-        namespace: namespaces.name,
-        workspace: workspaces.name,
-      })
-      .from(namespaces)
-      .innerJoin(workspaces, eq(workspaces.id, namespaces.workspaceId))
-      .where(and(via, clusterId ? eq(namespaces.clusterId, clusterId) : undefined));
-  const parts = await Promise.all([
-    ...slices(reach.workspaceIds).map((ids) => query(inArray(namespaces.workspaceId, ids))),
-    ...slices(reach.namespaceIds).map((ids) => query(inArray(namespaces.id, ids))),
-  ]);
-  return parts.flat();
-}
-
-/** Names of the given workspaces. */
-export async function workspaceNames(db: Database, ids: string[]): Promise<string[]> {
-  const parts = await Promise.all(
-    slices(ids).map((slice) =>
-      db.select({ name: workspaces.name }).from(workspaces).where(inArray(workspaces.id, slice)),
-    ),
-  );
-  return parts.flat().map((r) => r.name);
 }
 
 /** The id of the placement of namespace `name` in a cluster, if recorded. */

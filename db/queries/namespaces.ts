@@ -142,3 +142,16 @@ export async function hasNamespaceBindingIn(
     .get();
   return row !== undefined;
 }
+
+/** The placement of namespace `name` in a cluster, whichever workspace holds it. */
+export async function placementInCluster(
+  db: Database,
+  clusterId: string,
+  name: string,
+): Promise<{ id: string; workspaceId: string } | undefined> {
+  return db
+    .select({ id: namespaces.id, workspaceId: namespaces.workspaceId })
+    .from(namespaces)
+    .where(and(eq(namespaces.clusterId, clusterId), eq(namespaces.name, name)))
+    .get();
+}

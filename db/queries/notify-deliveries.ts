@@ -57,6 +57,24 @@ export interface AttemptRecord {
   error: string | null;
 }
 
+/**
+ * A permanent failure is stored as `failed` with its error behind this mark
+ * (the table has no column for it): the history reads it back as
+ * `permanent: true`, so a refused credential is told apart from ten
+ * exhausted retries.
+ */
+const PERMANENT_MARK = 'permanent: ';
+
+/** The stored error of a permanent failure (at most 1000 characters). */
+export const permanentError = (error: string) => `${PERMANENT_MARK}${error}`.slice(0, 1000);
+
+/** A stored error, and whether it records a permanent failure. */
+export function readError(stored: string | null): { error: string | null; permanent: boolean } {
+  if (stored?.startsWith(PERMANENT_MARK))
+    return { error: stored.slice(PERMANENT_MARK.length), permanent: true };
+  return { error: stored, permanent: false };
+}
+
 const upsertAttempt = (db: Database, attempt: AttemptRecord, now: Date) =>
   db
     .insert(notificationDeliveries)

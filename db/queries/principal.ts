@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { EffectiveBinding, Principal } from '../../functions/auth/principal';
 import { builtinRoleRules } from '../../functions/iam/builtin-roles';
+import { kubeGroupName } from '../../functions/iam/kube-subjects';
 import type { Database } from '../client';
 import {
   groupMembers,
@@ -84,8 +85,12 @@ type PrincipalBindingRow = Awaited<PrincipalReads[1]>[number];
 /**
  * The caller's user row, groups and every role binding (direct or through a
  * group) with rules resolved, in ONE D1 batch. Groups are named
- * `<workspace>:<group>` because group names are only unique per workspace
- * (and they become impersonation groups in clusters). A binding's role is a
+ * `edgetower:<workspace>:<group>` (kubeGroupName): group names are only
+ * unique per workspace, and these become the `groups` claim and the
+ * Impersonate-Group values in clusters, where the reserved prefix keeps a
+ * tenant's group from ever being one the cluster trusts (`system:masters`,
+ * `kubeadm:cluster-admins`). A binding's `viaGroup` keeps the edge's own
+ * `<workspace>:<group>` label. A binding's role is a
  * built-in one of its level, else a custom role of its workspace, else a
  * platform custom role; a role that no longer exists grants nothing.
  */
@@ -108,6 +113,7 @@ export function assemblePrincipal(
   bindingRows: readonly PrincipalBindingRow[],
 ): LoadedPrincipal {
   const groupNames = new Map(groupRows.map((g) => [g.id, `${g.workspace}:${g.name}`]));
+  const kubeGroups = groupRows.map((g) => kubeGroupName(g.workspace, g.name));
 
   const bindings = new Map<string, EffectiveBinding & { fromWorkspaceRole: boolean }>();
   for (const row of bindingRows) {
@@ -134,7 +140,7 @@ export function assemblePrincipal(
       userId: user.id,
       username: user.name,
       platformRole: user.platformRole,
-      groups: [...groupNames.values()].sort(),
+      groups: kubeGroups.sort(),
       bindings: [...bindings.values()].map(({ fromWorkspaceRole: _, ...b }) => b),
     },
   };

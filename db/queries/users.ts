@@ -1,8 +1,9 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { hashPassword } from '../../functions/auth/password';
 import { conflict } from '../../functions/errors';
 import type { Database } from '../client';
 import { type PlatformRole, refreshTokens, users } from '../schema';
+import { clearLoginThrottle } from './login-throttles';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -84,13 +85,19 @@ export async function hasAnyUser(db: Database): Promise<boolean> {
 }
 
 /**
- * Replaces a user's password (hashing it), clears any lockout and revokes the
+ * Replaces a user's password (hashing it), clears any lockout (the user
+ * row's and, given its key, the name's login throttle) and revokes the
  * user's refresh tokens, so sessions started with the old password end
  * within one access-token lifetime.
  */
-export async function setUserPassword(db: Database, userId: string, password: string) {
+export async function setUserPassword(
+  db: Database,
+  userId: string,
+  password: string,
+  lockoutKey?: string,
+) {
   const now = new Date();
-  await db.batch([
+  const writes = [
     db
       .update(users)
       .set({
@@ -105,41 +112,10 @@ export async function setUserPassword(db: Database, userId: string, password: st
       .update(refreshTokens)
       .set({ revokedAt: now })
       .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))),
-  ]);
-}
-
-export interface LockoutPolicy {
-  maxFailures: number;
-  windowSeconds: number;
-  lockoutSeconds: number;
-}
-
-/**
- * Counts a failed login in one atomic statement: a new window starts when the
- * last one is over; reaching `maxFailures` inside the window locks the account
- * for `lockoutSeconds` and starts counting afresh. Returns the lock's end, if locked.
- */
-export async function recordFailedLogin(
-  db: Database,
-  userId: string,
-  now: Date,
-  policy: LockoutPolicy,
-): Promise<Date | null> {
-  const nowMs = now.getTime();
-  const windowOpen = sql`(${users.failedLoginWindowStart} is not null and ${users.failedLoginWindowStart} > ${nowMs - policy.windowSeconds * 1000})`;
-  const count = sql`(case when ${windowOpen} then ${users.failedLogins} + 1 else 1 end)`;
-  const locks = sql`${count} >= ${policy.maxFailures}`;
-  const [row] = await db
-    .update(users)
-    .set({
-      lockedUntil: sql`case when ${locks} then ${nowMs + policy.lockoutSeconds * 1000} else ${users.lockedUntil} end`,
-      failedLogins: sql`case when ${locks} then 0 else ${count} end`,
-      failedLoginWindowStart: sql`case when ${locks} then null when ${windowOpen} then ${users.failedLoginWindowStart} else ${nowMs} end`,
-    })
-    .where(eq(users.id, userId))
-    .returning({ lockedUntil: users.lockedUntil });
-  const lockedUntil = row?.lockedUntil ?? null;
-  return lockedUntil && lockedUntil.getTime() > nowMs ? lockedUntil : null;
+  ] as const;
+  await (lockoutKey === undefined
+    ? db.batch(writes)
+    : db.batch([...writes, clearLoginThrottle(db, lockoutKey)]));
 }
 
 /** Clears the failure count and stamps the login time. */

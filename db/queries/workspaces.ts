@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
-import { groups, namespaces, roleBindings, workspaces } from '../schema';
+import { groups, namespaces, roleBindings, workspaceClusters, workspaces } from '../schema';
 import type { PageRequest } from './paging';
 import { boundScopeIds, workspacesOfBoundNamespaces } from './reach';
 
@@ -45,10 +45,15 @@ export async function boundWorkspaces(db: Database, userId: string): Promise<Wor
     .where(inArray(workspaces.id, boundScopeIds(db, userId, 'workspace')));
 }
 
+/**
+ * Creates a workspace; in the same batch `admin` becomes its workspace-admin
+ * and the clusters `clusterIds` are granted to it.
+ */
 export async function createWorkspace(
   db: Database,
   input: { name: string; description?: string | null; createdBy: string },
   admin?: { userId: string },
+  clusterIds: string[] = [],
 ): Promise<WorkspaceRow> {
   const id = crypto.randomUUID();
   const insert = db
@@ -60,20 +65,25 @@ export async function createWorkspace(
       createdBy: input.createdBy,
     })
     .returning();
-  if (!admin) {
-    const [row] = await insert;
-    return row!;
-  }
   const [[row]] = await db.batch([
     insert,
-    db.insert(roleBindings).values({
-      scopeType: 'workspace',
-      scopeId: id,
-      subjectType: 'user',
-      subjectId: admin.userId,
-      role: 'workspace-admin',
-      createdBy: input.createdBy,
-    }),
+    ...(admin
+      ? [
+          db.insert(roleBindings).values({
+            scopeType: 'workspace',
+            scopeId: id,
+            subjectType: 'user',
+            subjectId: admin.userId,
+            role: 'workspace-admin',
+            createdBy: input.createdBy,
+          }),
+        ]
+      : []),
+    ...clusterIds.map((clusterId) =>
+      db
+        .insert(workspaceClusters)
+        .values({ workspaceId: id, clusterId, grantedBy: input.createdBy }),
+    ),
   ]);
   return row!;
 }

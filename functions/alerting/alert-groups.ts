@@ -3,13 +3,15 @@ import { createDb } from '../../db/client';
 import { activeSilences } from '../../db/queries/alerts';
 import { settings } from '../config';
 import type { Env } from '../env';
-import { fingerprint, groupLabelsOf, type Labels, matchesAll } from './labels';
+import { MAX_LIVE_ALERTS_PER_SHARD } from './caps';
+import { fingerprint, groupLabelsOf } from './labels';
+import { compileMatchers } from './matchers';
 import {
   type ActiveSilence,
+  Inhibitor,
   type InhibitRule,
-  inhibitedBy,
   inhibitRulesIn,
-  silencedBy,
+  SilenceSet,
 } from './muting';
 import { buildNotification } from './notification';
 import { queueBatches } from './queue-batches';
@@ -22,6 +24,25 @@ import { AlertTables, type GroupRow } from './tables';
  */
 export const RESOLVED_KEEP = 500;
 
+/** What an ingest did: alerts stored, and new ones refused because the shard was full. */
+export interface IngestResult {
+  stored: number;
+  refused: number;
+  /** Live alerts in the shard afterwards. */
+  live: number;
+}
+
+export interface IngestOptions {
+  /**
+   * Whether the per-shard cap applies: false for alerts the edge raises
+   * itself (a bounded few per cluster that must never be refused, such as
+   * ClusterDisconnected).
+   */
+  capped?: boolean;
+}
+
+/** The shard's counter of alerts refused by the cap. */
+const REFUSED_COUNTER = 'alerts_refused_total';
 /** Due groups planned between two turns of the event loop. */
 const YIELD_EVERY_GROUPS = 10;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -59,20 +80,68 @@ export class AlertGroups extends DurableObject<Env> {
     this.#tables = new AlertTables(ctx.storage.sql);
   }
 
-  /** Stores alerts (deduplicated) and puts each into its receivers' groups; returns how many were stored. */
-  async ingest(items: RoutedAlert[], now = Date.now()): Promise<number> {
-    for (const { alert, routes } of items) {
-      const fp = await fingerprint(alert.labels);
-      const stored = this.#tables.upsertAlert(
+  /**
+   * Stores alerts (deduplicated) and puts each into its receivers' groups.
+   * Beyond MAX_LIVE_ALERTS_PER_SHARD live alerts, an alert the shard does
+   * not hold live yet is refused (counted, never stored); refreshes and
+   * resolves of held alerts always pass. Fingerprints are computed first,
+   * so counting and storing run without a pause another call could slip into.
+   */
+  async ingest(
+    items: RoutedAlert[],
+    now = Date.now(),
+    options: IngestOptions = {},
+  ): Promise<IngestResult> {
+    const capped = options.capped ?? true;
+    const fingerprints = await Promise.all(items.map(({ alert }) => fingerprint(alert.labels)));
+    let live = this.#tables.liveCount(now);
+    let stored = 0;
+    let refused = 0;
+    items.forEach(({ alert, routes }, i) => {
+      const fp = fingerprints[i] ?? '';
+      const existing = this.#tables.alertTimes(fp);
+      const wasLive = existing !== undefined && existing.endsAt > now;
+      const firing = alert.endsAt > now;
+      if (firing && !wasLive) {
+        if (capped && live >= MAX_LIVE_ALERTS_PER_SHARD) {
+          refused++;
+          return;
+        }
+        live++;
+      } else if (!firing && wasLive) live--;
+      const row = this.#tables.upsertAlert(
         { ...alert, fingerprint: fp, updatedAt: now, receivers: routes.map((r) => r.receiverName) },
         now,
+        existing,
       );
-      const firing = stored.endsAt > now;
-      for (const route of routes) this.#join(stored, route, firing, now);
+      for (const route of routes) this.#join(row, route, firing, now);
+      stored++;
+    });
+    if (refused > 0) {
+      this.#tables.count(REFUSED_COUNTER, refused);
+      console.warn(
+        JSON.stringify({
+          level: 'warn',
+          msg: 'alert shard full: new alerts refused',
+          shard: this.ctx.id.name ?? this.ctx.id.toString(),
+          refused,
+          live,
+          limit: MAX_LIVE_ALERTS_PER_SHARD,
+        }),
+      );
     }
     this.#pruneResolved(now);
     await this.#rearm();
-    return items.length;
+    return { stored, refused, live };
+  }
+
+  /** The shard's size against its cap, and how many alerts the cap refused so far. */
+  async stats(now = Date.now()): Promise<{ live: number; limit: number; refusedTotal: number }> {
+    return {
+      live: this.#tables.liveCount(now),
+      limit: MAX_LIVE_ALERTS_PER_SHARD,
+      refusedTotal: this.#tables.counter(REFUSED_COUNTER),
+    };
   }
 
   /** Resolved alerts no group still needs are forgotten after the retention (and beyond the count bound). */
@@ -118,9 +187,11 @@ export class AlertGroups extends DurableObject<Env> {
     const alerts = this.#tables.liveAlerts(now);
     // Callers listing many shards read the rules once and pass them.
     const rules = inhibitRules ?? (await inhibitRulesIn(createDb(this.env.DB)));
+    const silenceSet = new SilenceSet(silences);
+    const inhibitor = new Inhibitor(rules, alerts);
     return alerts.map((alert) => {
-      const silenced = silencedBy(alert.labels, silences);
-      const inhibited = inhibitedBy(alert.labels, alert.fingerprint, alerts, rules);
+      const silenced = silenceSet.silencedBy(alert.labels);
+      const inhibited = inhibitor.inhibitedBy(alert.labels, alert.fingerprint);
       return {
         ...alert,
         state: silenced.length || inhibited.length ? 'suppressed' : 'active',
@@ -152,11 +223,10 @@ export class AlertGroups extends DurableObject<Env> {
         activeSilences(db, new Date(now)),
         inhibitRulesIn(db),
       ]);
-      const silences = active.map((s) => ({ id: s.id, matchers: s.matchers }));
-      const sources = this.#inhibitionSources(now, rules);
-      const muted = (alert: { labels: Labels; fingerprint: string }) =>
-        silencedBy(alert.labels, silences).length > 0 ||
-        inhibitedBy(alert.labels, alert.fingerprint, sources, rules).length > 0;
+      const silences = new SilenceSet(active.map((s) => ({ id: s.id, matchers: s.matchers })));
+      const inhibitor = new Inhibitor(rules, this.#inhibitionSources(now, rules));
+      const muted = (alert: StoredAlert) =>
+        silences.isSilenced(alert.labels) || inhibitor.isInhibited(alert.labels, alert.fingerprint);
       const flushes: GroupFlush[] = [];
       for (const [i, group] of due.entries()) {
         flushes.push(await this.#planFlush(group, now, muted));
@@ -191,7 +261,8 @@ export class AlertGroups extends DurableObject<Env> {
     const candidates = keys.every((k) => k !== undefined)
       ? this.#tables.liveAlertsWithAnyLabel(now, keys)
       : this.#tables.liveAlerts(now);
-    return candidates.filter((a) => rules.some((rule) => matchesAll(a.labels, rule.source)));
+    const isSource = rules.map((rule) => compileMatchers(rule.source));
+    return candidates.filter((a) => isSource.some((matches) => matches(a.labels)));
   }
 
   /** What a due group owes (its messages) and how its state moves on once they are sent. */

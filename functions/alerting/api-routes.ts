@@ -1,16 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { activeSilences, allClusters, tenancyOf } from '../../db/queries/alerts';
-import { badRequest } from '../errors';
 import { bearerAuth, createRouter } from '../openapi';
 import type { AlertView } from './alert-groups';
 import { mayOnLabels } from './alert-scope';
-import { parseMatcher } from './am-filter';
+import { filterMatchers } from './am-filter';
 import { gettableAlert } from './am-views';
 import { ingestAlerts } from './intake';
 import { normalizeAlerts, postAlertsBody } from './intake-schema';
-import { isValidPattern, matchesAll } from './labels';
-import { inhibitRulesIn } from './muting';
-import { listedShards, PLATFORM_ONLY, shardStub } from './shards';
+import { compileMatchers, invalidRegex, regexProblem, valueTest } from './matchers';
+import { inhibitRulesIn, silencesPerShard } from './muting';
+import { clusterShard, GLOBAL_SHARD, PLATFORM_ONLY, shardStub } from './shards';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const flag = z
@@ -64,10 +63,11 @@ const statusRoute = createRoute({
 
 const startedAt = new Date();
 
-function receiverPattern(pattern: string): RegExp {
-  if (!isValidPattern(pattern))
-    throw badRequest(`Invalid receiver regular expression "${pattern}".`);
-  return new RegExp(`^(?:${pattern})$`);
+/** The `receiver` parameter: an anchored RE2 regex on receiver names, as Alertmanager's. */
+function receiverTest(pattern: string): (name: string) => boolean {
+  const problem = regexProblem(pattern);
+  if (problem !== undefined) throw invalidRegex('for receiver', pattern, problem);
+  return valueTest({ name: 'receiver', op: '=~', value: pattern });
 }
 
 /** The Alertmanager API v2 subset Prometheus and amtool use: alerts and status. */
@@ -88,10 +88,8 @@ export const alertApiRoutes = createRouter()
   })
   .openapi(getAlertsRoute, async (c) => {
     const query = c.req.valid('query');
-    const filters = (typeof query.filter === 'string' ? [query.filter] : (query.filter ?? [])).map(
-      parseMatcher,
-    );
-    const receiver = query.receiver ? receiverPattern(query.receiver) : undefined;
+    const filtered = compileMatchers(filterMatchers(query.filter));
+    const receiver = query.receiver ? receiverTest(query.receiver) : undefined;
     const db = c.get('db');
     const now = Date.now();
     const [active, rules, clusters] = await Promise.all([
@@ -99,9 +97,18 @@ export const alertApiRoutes = createRouter()
       inhibitRulesIn(db),
       allClusters(db),
     ]);
-    const silences = active.map((s) => ({ id: s.id, matchers: s.matchers }));
+    const silencesFor = silencesPerShard(
+      active.map((s) => ({ id: s.id, matchers: s.matchers })),
+      clusters.map((cl) => cl.name),
+    );
+    const shards: [string, string | undefined][] = [
+      [GLOBAL_SHARD, undefined],
+      ...clusters.map((cl): [string, string] => [clusterShard(cl.id), cl.name]),
+    ];
     const perShard = await Promise.all(
-      listedShards(clusters).map((s) => shardStub(c.env, s).listAlerts(silences, now, rules)),
+      shards.map(([s, cluster]) =>
+        shardStub(c.env, s).listAlerts(silencesFor(cluster), now, rules),
+      ),
     );
     const alerts: AlertView[] = perShard.flat();
     const tenancy = await tenancyOf(
@@ -114,8 +121,8 @@ export const alertApiRoutes = createRouter()
     const visible = alerts.filter((a) => {
       const judgedBy = fromGlobal.has(a) ? PLATFORM_ONLY : tenancy;
       if (!mayOnLabels(principal, 'list', 'alerts', a.labels, judgedBy)) return false;
-      if (!matchesAll(a.labels, filters)) return false;
-      if (receiver && !a.receivers.some((r) => receiver.test(r))) return false;
+      if (!filtered(a.labels)) return false;
+      if (receiver && !a.receivers.some(receiver)) return false;
       if (a.state === 'active') return query.active;
       if (a.silencedBy.length && !query.silenced) return false;
       if (a.inhibitedBy.length && !query.inhibited) return false;

@@ -27,9 +27,9 @@ export class EdgeAlertSender {
   send(_cluster: string, alerts: IncomingAlert[], now: number): Promise<void> {
     if (alerts.length === 0) return this.#chain;
     const options = this.#clusterId ? { shard: clusterShard(this.#clusterId) } : {};
-    const next = this.#chain.then(() =>
-      routeAndStore(this.#env, createDb(this.#env.DB), alerts, now, options),
-    );
+    const next = this.#chain.then(async () => {
+      await routeAndStore(this.#env, createDb(this.#env.DB), alerts, now, options);
+    });
     // One failed send (D1 hiccup) must not wedge the rules' later sends.
     this.#chain = next.catch((error: unknown) => {
       console.error(

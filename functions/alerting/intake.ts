@@ -2,12 +2,13 @@ import type { Database } from '../../db/client';
 import { allClusters, allReceivers, type ReceiverRow, tenancyOf } from '../../db/queries/alerts';
 import type { Principal } from '../auth/principal';
 import type { Env } from '../env';
-import { forbidden } from '../errors';
+import { ApiError, forbidden } from '../errors';
 import { can } from '../iam/authorize';
 import { placementKey, scopeOfLabels, type Tenancy } from './alert-scope';
+import { MAX_LIVE_ALERTS_PER_SHARD } from './caps';
 import type { IncomingAlert } from './intake-schema';
 import type { RoutedAlert } from './route';
-import { routesFor } from './routing';
+import { routerFor } from './routing';
 import { clusterShard, GLOBAL_SHARD, shardStub } from './shards';
 
 /**
@@ -55,8 +56,28 @@ export async function ingestAlerts(
         `You may not post alerts for cluster "${alert.labels.cluster ?? '(none)'}"${alert.labels.namespace ? ` namespace "${alert.labels.namespace}"` : ''}.`,
       );
   }
-  await routeAndStore(env, db, alerts, now, { tenancy, receivers: await receiving });
+  const outcome = await routeAndStore(env, db, alerts, now, {
+    tenancy,
+    receivers: await receiving,
+  });
+  if (outcome.refused.length > 0) throw shardFull(outcome.refused);
   return alerts.length;
+}
+
+/**
+ * 429 once the alerts that fit are stored: Alertmanager answers a partly
+ * accepted post with an error too, and Prometheus logs it, counts it in
+ * prometheus_notifications_errors_total and sends every firing alert again
+ * at its next resend, so refused alerts arrive once there is room.
+ */
+function shardFull(refused: RefusedAlerts[]): ApiError {
+  const where = refused.map((r) => `${r.count} in cluster "${r.cluster ?? '(none)'}"`).join(', ');
+  const total = refused.reduce((n, r) => n + r.count, 0);
+  return new ApiError(
+    429,
+    `Alert shard full (at most ${MAX_LIVE_ALERTS_PER_SHARD} live alerts per cluster): ${total} new alerts refused (${where}); the others were stored and alerts already held were refreshed.`,
+    { code: 'alert_limit_reached', headers: { 'Retry-After': '60' } },
+  );
 }
 
 export interface RouteOptions {
@@ -67,9 +88,23 @@ export interface RouteOptions {
   /**
    * Edge rules pin their cluster's shard (`clusterShard(id)`): a resolve sent
    * while the cluster is being deleted (no longer in D1) must reach the
-   * shard that holds the firing alert.
+   * shard that holds the firing alert. Pinned alerts are the edge's own (a
+   * bounded few per cluster, ClusterDisconnected among them), so the
+   * per-shard cap does not refuse them.
    */
   shard?: string;
+}
+
+/** New alerts a full shard refused. */
+export interface RefusedAlerts {
+  shard: string;
+  cluster: string | undefined;
+  count: number;
+}
+
+export interface RouteOutcome {
+  stored: number;
+  refused: RefusedAlerts[];
 }
 
 /**
@@ -83,7 +118,7 @@ export async function routeAndStore(
   alerts: IncomingAlert[],
   now: number,
   options: RouteOptions = {},
-): Promise<void> {
+): Promise<RouteOutcome> {
   const [tenancy, receivers] = await Promise.all([
     options.tenancy ??
       tenancyOf(
@@ -92,6 +127,7 @@ export async function routeAndStore(
       ),
     options.receivers ?? allReceivers(db),
   ]);
+  const route = routerFor(receivers);
   const shards = new Map<string, RoutedAlert[]>();
   for (const alert of alerts) {
     const clusterId = alert.labels.cluster
@@ -107,8 +143,21 @@ export async function routeAndStore(
     // the name never sees them (its own shard is new and empty).
     const shard = options.shard ?? (clusterId ? clusterShard(clusterId) : GLOBAL_SHARD);
     const list = shards.get(shard) ?? [];
-    list.push({ alert, routes: routesFor(alert.labels, place, receivers) });
+    list.push({ alert, routes: route(alert.labels, place) });
     shards.set(shard, list);
   }
-  await Promise.all([...shards].map(([shard, items]) => shardStub(env, shard).ingest(items, now)));
+  const capped = options.shard === undefined;
+  const results = await Promise.all(
+    [...shards].map(async ([shard, items]) => ({
+      shard,
+      cluster: items[0]?.alert.labels.cluster,
+      result: await shardStub(env, shard).ingest(items, now, { capped }),
+    })),
+  );
+  return {
+    stored: results.reduce((n, r) => n + r.result.stored, 0),
+    refused: results
+      .filter((r) => r.result.refused > 0)
+      .map((r) => ({ shard: r.shard, cluster: r.cluster, count: r.result.refused })),
+  };
 }

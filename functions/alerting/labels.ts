@@ -1,5 +1,3 @@
-import type { LabelMatcher } from '../../db/schema/notification-receivers';
-
 export type Labels = Record<string, string>;
 
 const encoder = new TextEncoder();
@@ -20,53 +18,8 @@ export async function fingerprint(labels: Labels): Promise<string> {
   return hex;
 }
 
-const regexCache = new Map<string, RegExp | null>();
-
-/** Alertmanager regex matchers are fully anchored RE2; an invalid one matches nothing. */
-function anchored(pattern: string): RegExp | null {
-  let re = regexCache.get(pattern);
-  if (re === undefined) {
-    try {
-      re = new RegExp(`^(?:${pattern})$`);
-    } catch {
-      re = null;
-    }
-    if (regexCache.size > 1000) regexCache.clear();
-    regexCache.set(pattern, re);
-  }
-  return re;
-}
-
-/**
- * Shapes JavaScript's backtracking engine can take exponential time on
- * (Alertmanager's RE2 cannot): a quantified group that itself contains a
- * quantifier, and backreferences. Stored matchers run on every alert, so
- * such patterns are refused rather than risked.
- */
-const nestedQuantifier = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d*,)/;
-const backreference = /\\[1-9]|\\k</;
-
-/** Whether `pattern` compiles as an anchored regex and is safe to run (for validating input). */
-export const isValidPattern = (pattern: string) =>
-  anchored(pattern) !== null && !nestedQuantifier.test(pattern) && !backreference.test(pattern);
-
-/** A missing label matches as the empty string, as in Alertmanager. */
-export function matches(labels: Labels, matcher: LabelMatcher): boolean {
-  const value = labels[matcher.name] ?? '';
-  switch (matcher.op) {
-    case '=':
-      return value === matcher.value;
-    case '!=':
-      return value !== matcher.value;
-    case '=~':
-      return anchored(matcher.value)?.test(value) ?? false;
-    case '!~':
-      return !(anchored(matcher.value)?.test(value) ?? false);
-  }
-}
-
-export const matchesAll = (labels: Labels, matchers: LabelMatcher[]) =>
-  matchers.every((m) => matches(labels, m));
+/** Receivers' matchers are validated in functions/notify/schemas.ts through this name. */
+export { isValidPattern } from './matchers';
 
 /** The labels named by `groupBy` (all labels when it contains `...`), sorted by name. */
 export function groupLabelsOf(labels: Labels, groupBy: string[]): Labels {

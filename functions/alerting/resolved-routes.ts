@@ -4,8 +4,8 @@ import type { Principal } from '../auth/principal';
 import { bearerAuth, createRouter } from '../openapi';
 import { RESOLVED_KEEP, type ResolvedView } from './alert-groups';
 import { mayOnLabels, placementKey, type Tenancy } from './alert-scope';
-import { parseMatcher } from './am-filter';
-import { matchesAll } from './labels';
+import { filterMatchers } from './am-filter';
+import { compileMatchers } from './matchers';
 import { listedShards, PLATFORM_ONLY, shardStub } from './shards';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -65,9 +65,7 @@ function mayListResolved(principal: Principal, alert: ResolvedView, tenancy: Ten
 /** Resolved alerts, kept by each shard for a bounded time. */
 export const resolvedAlertRoutes = createRouter().openapi(resolvedRoute, async (c) => {
   const query = c.req.valid('query');
-  const filters = (typeof query.filter === 'string' ? [query.filter] : (query.filter ?? [])).map(
-    parseMatcher,
-  );
+  const filtered = compileMatchers(filterMatchers(query.filter));
   const db = c.get('db');
   const now = Date.now();
   const clusters = await allClusters(db);
@@ -85,7 +83,7 @@ export const resolvedAlertRoutes = createRouter().openapi(resolvedRoute, async (
     ...global.filter((a) => mayOnLabels(principal, 'list', 'alerts', a.labels, PLATFORM_ONLY)),
     ...alerts.filter((a) => mayListResolved(principal, a, tenancy)),
   ]
-    .filter((a) => matchesAll(a.labels, filters))
+    .filter((a) => filtered(a.labels))
     .sort((a, b) => b.endsAt - a.endsAt || a.fingerprint.localeCompare(b.fingerprint))
     .slice(0, query.limit);
   return c.json(visible.map(resolvedAlert), 200);

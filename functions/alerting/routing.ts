@@ -1,5 +1,6 @@
 import type { ReceiverRow } from '../../db/queries/alerts';
-import { type Labels, matchesAll } from './labels';
+import type { Labels } from './labels';
+import { compileMatchers } from './matchers';
 import type { AlertRoute } from './route';
 
 /** Where an alert sits in the tenancy: its cluster and, for namespaced alerts, the namespace's workspace. */
@@ -30,19 +31,20 @@ export const toRoute = (r: ReceiverRow): AlertRoute => ({
 });
 
 /**
- * The receivers an alert reaches: a workspace's receivers only the alerts
- * of namespaces placed in that workspace, a cluster's receivers the alerts
- * of that cluster, platform receivers everything; each narrowed further by
- * its own label matchers.
+ * Routing over `receivers`, their matchers compiled once (RE2) for a whole
+ * intake: the result gives the receivers an alert reaches. A workspace's
+ * receivers get only the alerts of namespaces placed in that workspace, a
+ * cluster's receivers the alerts of that cluster, platform receivers
+ * everything; each narrowed further by its own label matchers.
  */
-export function routesFor(
-  labels: Labels,
-  place: AlertPlace,
+export function routerFor(
   receivers: ReceiverRow[],
-): AlertRoute[] {
-  return receivers
-    .filter(
-      (r) => r.channelIds.length > 0 && ownerSees(r.owner, place) && matchesAll(labels, r.matchers),
-    )
-    .map(toRoute);
+): (labels: Labels, place: AlertPlace) => AlertRoute[] {
+  const compiled = receivers
+    .filter((r) => r.channelIds.length > 0)
+    .map((r) => ({ receiver: r, matches: compileMatchers(r.matchers) }));
+  return (labels, place) =>
+    compiled
+      .filter(({ receiver, matches }) => ownerSees(receiver.owner, place) && matches(labels))
+      .map(({ receiver }) => toRoute(receiver));
 }

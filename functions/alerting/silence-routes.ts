@@ -5,16 +5,18 @@ import {
   listSilences,
   type SilenceRow,
   tenancyOf,
+  unexpiredSilences,
   upsertSilence,
 } from '../../db/queries/alerts';
 import type { Principal } from '../auth/principal';
-import { badRequest, notFound } from '../errors';
-import { authorize } from '../iam/authorize';
+import { ApiError, badRequest, notFound } from '../errors';
+import { authorize, type Scope } from '../iam/authorize';
 import { bearerAuth, createRouter } from '../openapi';
 import { scopeOfLabels, type Tenancy } from './alert-scope';
-import { fromAmMatcher } from './am-filter';
+import { filterMatchers, fromAmMatcher, silenceFilter } from './am-filter';
 import { gettableSilence } from './am-views';
-import { isValidPattern } from './labels';
+import { MAX_ACTIVE_SILENCES_PER_TENANT } from './caps';
+import { assertValidMatchers } from './matchers';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
@@ -43,7 +45,13 @@ const postSilenceRoute = createRoute({
   summary: 'Create or update a silence (Alertmanager API v2)',
   security: bearerAuth,
   request: { body: { content: json(postableSilence), required: true } },
-  responses: { 200: { description: '{silenceID}' }, 400: { description: 'Invalid silence.' } },
+  responses: {
+    200: { description: '{silenceID}' },
+    400: { description: 'Invalid silence (code invalid_regex for a regex RE2 refuses).' },
+    429: {
+      description: `The tenant already has ${MAX_ACTIVE_SILENCES_PER_TENANT} unexpired silences (code silence_limit_reached).`,
+    },
+  },
 });
 
 const listSilencesRoute = createRoute({
@@ -52,8 +60,15 @@ const listSilencesRoute = createRoute({
   tags: ['alerts'],
   summary: 'Silences you may see, expired ones included',
   security: bearerAuth,
-  request: { query: z.object({ filter: z.union([z.string(), z.array(z.string())]).optional() }) },
-  responses: { 200: { description: 'GettableSilences.' } },
+  request: {
+    query: z.object({
+      filter: z.union([z.string().max(1024), z.array(z.string().max(1024)).max(32)]).optional(),
+    }),
+  },
+  responses: {
+    200: { description: 'GettableSilences.' },
+    400: { description: 'Bad filter (code invalid_regex for a regex RE2 refuses).' },
+  },
 });
 
 const idParam = z.object({ id: z.string().max(64) });
@@ -90,6 +105,42 @@ async function silenceScope(
   return (s: Pick<SilenceRow, 'matchers'>) => scopeOfLabels(pinnedLabels(s), tenancy);
 }
 
+/** Who a silence's budget belongs to: the workspace of its namespace, else its cluster, else the platform. */
+const tenantOf = (scope: Scope) => {
+  if (scope.level === 'namespace' || scope.level === 'workspace')
+    return `workspace:${scope.workspaceId}`;
+  return scope.level === 'cluster' ? `cluster:${scope.clusterId}` : 'platform';
+};
+
+/**
+ * Refuses a new silence (or one moved to another tenant, or revived) once
+ * the tenant has MAX_ACTIVE_SILENCES_PER_TENANT unexpired ones: every
+ * listing checks each alert against the silences that can match it. Counted
+ * before the write, so parallel creations may pass the cap by a few.
+ */
+async function assertSilenceBudget(
+  db: Parameters<typeof tenancyOf>[0],
+  silence: { id: string; matchers: SilenceRow['matchers'] },
+  scope: Scope,
+) {
+  const tenant = tenantOf(scope);
+  const cluster = pinnedLabels(silence).cluster;
+  const candidates = await unexpiredSilences(
+    db,
+    new Date(),
+    scope.level === 'platform' ? undefined : cluster,
+  );
+  const others = candidates.filter((s) => s.id !== silence.id);
+  const scopeOf = await silenceScope(db, others);
+  const held = others.filter((s) => tenantOf(scopeOf(s)) === tenant).length;
+  if (held >= MAX_ACTIVE_SILENCES_PER_TENANT)
+    throw new ApiError(
+      429,
+      `At most ${MAX_ACTIVE_SILENCES_PER_TENANT} active or pending silences per tenant; this one has ${held}. Expire some (DELETE /api/v2/silence/{id}) first.`,
+      { code: 'silence_limit_reached' },
+    );
+}
+
 function authorizeSilence(
   principal: Principal,
   verb: string,
@@ -108,9 +159,7 @@ export const silenceRoutes = createRouter()
   .openapi(postSilenceRoute, async (c) => {
     const body = c.req.valid('json');
     const matchers = body.matchers.map(fromAmMatcher);
-    for (const m of matchers)
-      if ((m.op === '=~' || m.op === '!~') && !isValidPattern(m.value))
-        throw badRequest(`Invalid regular expression for label "${m.name}".`);
+    assertValidMatchers(matchers);
     const startsAt = new Date(body.startsAt);
     const endsAt = new Date(body.endsAt);
     if (endsAt <= startsAt) throw badRequest('endsAt must be after startsAt.');
@@ -125,7 +174,9 @@ export const silenceRoutes = createRouter()
       authorizeSilence(principal, 'update', existingScope, body.id);
     }
     const id = body.id ?? crypto.randomUUID();
-    authorizeSilence(principal, body.id ? 'update' : 'create', scopeOf({ matchers }), id);
+    const scope = scopeOf({ matchers });
+    authorizeSilence(principal, body.id ? 'update' : 'create', scope, id);
+    await assertSilenceBudget(db, { id, matchers }, scope);
     await upsertSilence(db, {
       id,
       matchers,
@@ -139,9 +190,10 @@ export const silenceRoutes = createRouter()
     return c.json({ silenceID: id }, 200);
   })
   .openapi(listSilencesRoute, async (c) => {
+    const matchesFilter = silenceFilter(filterMatchers(c.req.valid('query').filter));
     const db = c.get('db');
     const principal = c.get('principal');
-    const rows = await listSilences(db);
+    const rows = (await listSilences(db)).filter(matchesFilter);
     const scopeOf = await silenceScope(db, rows);
     const now = Date.now();
     const visible = rows.filter((s) => {

@@ -28,6 +28,7 @@ CREATE INDEX IF NOT EXISTS groups_next_idx ON groups(next_flush_at);
 CREATE TABLE IF NOT EXISTS group_alerts (
   group_key TEXT NOT NULL, fingerprint TEXT NOT NULL, PRIMARY KEY (group_key, fingerprint));
 CREATE INDEX IF NOT EXISTS group_alerts_fp_idx ON group_alerts(fingerprint);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
 type Row = Record<string, SqlStorageValue>;
@@ -66,14 +67,34 @@ export class AlertTables {
     sql.exec(schema);
   }
 
-  /** Inserts or refreshes an alert; a still-firing alert keeps its original startsAt. */
-  upsertAlert(alert: StoredAlert, now: number): StoredAlert {
-    const existing = this.#sql
-      .exec('SELECT starts_at, ends_at FROM alerts WHERE fingerprint = ?', alert.fingerprint)
+  /** The stored times of an alert, if the shard holds it (firing or resolved). */
+  alertTimes(fp: string): { startsAt: number; endsAt: number } | undefined {
+    const row = this.#sql
+      .exec('SELECT starts_at, ends_at FROM alerts WHERE fingerprint = ?', fp)
       .toArray()[0];
+    return row ? { startsAt: num(row.starts_at), endsAt: num(row.ends_at) } : undefined;
+  }
+
+  /** Alerts not yet resolved at `now`. */
+  liveCount(now: number): number {
+    const row = this.#sql
+      .exec('SELECT COUNT(*) AS n FROM alerts WHERE ends_at > ?', now)
+      .toArray()[0];
+    return num(row?.n ?? 0);
+  }
+
+  /**
+   * Inserts or refreshes an alert (`existing`: its stored times, from
+   * `alertTimes`); a still-firing alert keeps its original startsAt.
+   */
+  upsertAlert(
+    alert: StoredAlert,
+    now: number,
+    existing: { startsAt: number; endsAt: number } | undefined,
+  ): StoredAlert {
     const startsAt =
-      existing && num(existing.ends_at) > now
-        ? Math.min(num(existing.starts_at), alert.startsAt)
+      existing && existing.endsAt > now
+        ? Math.min(existing.startsAt, alert.startsAt)
         : alert.startsAt;
     const stored = { ...alert, startsAt };
     this.#sql.exec(
@@ -246,6 +267,20 @@ export class AlertTables {
   deleteGroup(key: string): void {
     this.#sql.exec('DELETE FROM group_alerts WHERE group_key = ?', key);
     this.#sql.exec('DELETE FROM groups WHERE key = ?', key);
+  }
+
+  /** Adds to a named counter (kept with the shard, read by diagnostics). */
+  count(name: string, by: number): void {
+    this.#sql.exec(
+      'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value',
+      name,
+      by,
+    );
+  }
+
+  counter(name: string): number {
+    const row = this.#sql.exec('SELECT value FROM counters WHERE name = ?', name).toArray()[0];
+    return num(row?.value ?? 0);
   }
 
   nextFlushAt(): number | null {

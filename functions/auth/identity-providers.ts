@@ -2,13 +2,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../../db/client';
 import { listIdentityProvidersOfType } from '../../db/queries/identity-providers';
 import type { LoadedPrincipal } from '../../db/queries/principal';
-import {
-  findUserByName,
-  recordFailedLogin,
-  recordSuccessfulLogin,
-  type UserRow,
-} from '../../db/queries/users';
-import { settings } from '../config';
+import { findUserByName, recordSuccessfulLogin, type UserRow } from '../../db/queries/users';
 import type { Env } from '../env';
 import { federatedPasswordProvider } from '../identity/password-provider';
 import { pluginFor } from '../identity/plugins';
@@ -24,13 +18,14 @@ export type LoginOutcome =
       /** The sign-in's writes left to the token issuance's one batch. */
       writes?: readonly BatchItem<'sqlite'>[];
     }
-  | { ok: false; reason: 'invalid_credentials' | 'disabled'; user?: UserRow }
-  | { ok: false; reason: 'locked'; retryAfterSeconds: number; user: UserRow };
+  | { ok: false; reason: 'invalid_credentials' | 'disabled'; user?: UserRow };
 
 /**
- * The seam for identity providers behind `grant_type=password&idp=<name>`.
- * Only `local` (edgetower's own users) exists now; LDAP and other password
- * providers plug in here by mapping their identity to a local user row.
+ * The seam for identity providers behind `grant_type=password&idp=<name>`:
+ * `local` (edgetower's own users) and LDAP providers, which map their
+ * identity to a local user row. Providers only judge a password: the
+ * lockout is the password grant's, claimed before any provider is called
+ * (functions/auth/login-throttle.ts).
  */
 export interface PasswordIdentityProvider {
   readonly name: string;
@@ -45,29 +40,14 @@ export interface PasswordIdentityProvider {
 
 export const localIdentityProvider: PasswordIdentityProvider = {
   name: 'local',
-  async login(db, env, username, password, now) {
+  async login(db, _env, username, password, now) {
     const user = await findUserByName(db, username);
     if (!user?.passwordHash) {
       await verifyAgainstDummy(password); // same time as a real check
       return { ok: false, reason: 'invalid_credentials' };
     }
-    if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime()) {
-      const retryAfterSeconds = Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000);
-      return { ok: false, reason: 'locked', retryAfterSeconds, user };
-    }
-    if (!(await verifyPassword(password, user.passwordHash))) {
-      const config = settings(env);
-      const lockedUntil = await recordFailedLogin(db, user.id, now, {
-        maxFailures: config.loginMaxFailures,
-        windowSeconds: config.loginFailureWindowSeconds,
-        lockoutSeconds: config.loginLockoutSeconds,
-      });
-      if (lockedUntil) {
-        const retryAfterSeconds = Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000);
-        return { ok: false, reason: 'locked', retryAfterSeconds, user };
-      }
+    if (!(await verifyPassword(password, user.passwordHash)))
       return { ok: false, reason: 'invalid_credentials', user };
-    }
     if (user.status !== 'active') return { ok: false, reason: 'disabled', user };
     await recordSuccessfulLogin(db, user.id, now);
     return { ok: true, user };

@@ -11,6 +11,7 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_token'
+  | 'insufficient_scope'
   | 'unsupported_token_type';
 
 export interface OAuthErrorBody {

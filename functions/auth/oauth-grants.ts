@@ -1,6 +1,7 @@
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Context } from 'hono';
 import { type AuditEventInput, auditEventInsert, recordAuditEvent } from '../../db/queries/audit';
+import { clearLoginThrottle } from '../../db/queries/login-throttles';
 import { type LoadedPrincipal, loadPrincipal } from '../../db/queries/principal';
 import { newRefreshTokenInsert, rotateRefreshToken } from '../../db/queries/refresh-tokens';
 import { findUserById } from '../../db/queries/users';
@@ -9,6 +10,7 @@ import type { AppEnv } from '../env';
 import { signAccessToken } from './access-token';
 import { ensureBootstrapped } from './bootstrap';
 import { findPasswordProvider } from './identity-providers';
+import { claimGuess, lockedMessage, retryAfterSeconds } from './login-throttle';
 import { oauthError } from './oauth-errors';
 import { currentSigningKey } from './signing-keys';
 
@@ -115,7 +117,20 @@ export async function issueTokens(
   };
 }
 
-/** grant_type=password: check credentials with the identity provider, audit, issue tokens. */
+/** The one answer for a locked name: the same for a right or wrong password, a known or unknown name. */
+async function lockedAnswer(c: Context<AppEnv>, username: string, until: Date, now: Date) {
+  await auditLogin(c, username, 'denied', 429);
+  const seconds = retryAfterSeconds(until, now);
+  return oauthError(c, 429, 'invalid_grant', lockedMessage(seconds), {
+    'retry-after': String(seconds),
+  });
+}
+
+/**
+ * grant_type=password: claim the guess against the name's lockout budget
+ * (before any provider judges it; a locked name reaches no provider), check
+ * credentials with the identity provider, audit, issue tokens.
+ */
 export async function passwordGrant(
   c: Context<AppEnv>,
   input: TokenRequestOptions & {
@@ -136,18 +151,14 @@ export async function passwordGrant(
   const provider = await findPasswordProvider(db, c.env, input.idp || 'local');
   if (!provider)
     return oauthError(c, 400, 'invalid_request', `Unknown identity provider "${input.idp}".`);
-  const outcome = await provider.login(db, c.env, input.username, input.password, new Date());
+  const now = new Date();
+  const claim = await claimGuess(db, c.env, input.username, now);
+  if (!claim.ok) return lockedAnswer(c, input.username, claim.lockedUntil, now);
+  const outcome = await provider.login(db, c.env, input.username, input.password, now);
   if (!outcome.ok) {
-    if (outcome.reason === 'locked') {
-      await auditLogin(c, input.username, 'denied', 429);
-      return oauthError(
-        c,
-        429,
-        'invalid_grant',
-        `Too many failed logins: this account is locked; retry in ${outcome.retryAfterSeconds} s.`,
-        { 'retry-after': String(outcome.retryAfterSeconds) },
-      );
-    }
+    // This guess was the window's last: a wrong password now locks the name.
+    if (outcome.reason === 'invalid_credentials' && claim.lockedUntil)
+      return lockedAnswer(c, input.username, claim.lockedUntil, now);
     const disabled = outcome.reason === 'disabled';
     await auditLogin(c, input.username, disabled ? 'denied' : 'failure', 400);
     return oauthError(
@@ -157,12 +168,14 @@ export async function passwordGrant(
       disabled ? 'This account is disabled.' : 'Invalid username or password.',
     );
   }
-  // The success is audited in the same batch as the refresh token (and the
-  // provider's sign-in writes it left): all or nothing.
+  // The success (which clears the name's guesses) is audited in the same
+  // batch as the refresh token (and the provider's sign-in writes it left):
+  // all or nothing.
   const tokens = await issueTokens(c, outcome.user.id, input, {
     loaded: outcome.loaded,
     writes: [
       ...(outcome.writes ?? []),
+      clearLoginThrottle(db, claim.key),
       auditEventInsert(db, loginAuditEvent(c, input.username, 'success', 200)),
     ],
   });

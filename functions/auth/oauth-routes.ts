@@ -8,6 +8,7 @@ import { bearerIdentity } from './authenticate';
 import { oauthError, oauthErrorBody } from './oauth-errors';
 import { passwordGrant, refreshGrant } from './oauth-grants';
 import { form, revokeRoute, tokenRoute, userinfoRoute } from './oauth-schemas';
+import { scopesAllow } from './token-scopes';
 
 /** Validation failures on the OAuth endpoints are RFC 6749 `invalid_request`s. */
 const oauthHook = (
@@ -90,6 +91,13 @@ export const oauthRoutes = router
         { 'www-authenticate': 'Bearer error="invalid_token"' },
       );
     const { principal, user } = identity;
+    // RFC 6750 §3.1: a token whose scopes do not cover reading its owner.
+    if (!scopesAllow(principal.scopes, 'get', 'users'))
+      return c.json(
+        oauthErrorBody(c, 'insufficient_scope', "This API token's scopes do not allow get:users."),
+        403,
+        { 'www-authenticate': 'Bearer error="insufficient_scope"' },
+      );
     return c.json(
       {
         sub: principal.userId,

@@ -122,5 +122,9 @@ export const userinfoRoute = createRoute({
       description: 'Missing or invalid bearer token.',
       content: { 'application/json': { schema: oauthErrorSchema } },
     },
+    403: {
+      description: 'An API token whose scopes do not allow get:users (insufficient_scope).',
+      content: { 'application/json': { schema: oauthErrorSchema } },
+    },
   },
 });

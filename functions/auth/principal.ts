@@ -18,8 +18,9 @@ export interface Principal {
   username: string;
   platformRole: PlatformRole;
   /**
-   * The user's groups as `<workspace>:<group>` (group names are unique only per
-   * workspace): the `groups` claim, and impersonation groups in clusters.
+   * The user's groups as `edgetower:<workspace>:<group>` (kubeGroupName; group
+   * names are unique only per workspace): the `groups` claim, and
+   * impersonation groups in clusters.
    */
   groups: string[];
   bindings: EffectiveBinding[];

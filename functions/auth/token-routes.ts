@@ -58,7 +58,8 @@ const createTokenRoute = createRoute({
   method: 'post',
   path: '/api/v1/tokens',
   tags: ['auth'],
-  summary: 'Create an API token (acts as you, optionally narrowed by scopes); shown once',
+  summary:
+    'Create an API token (acts as you, optionally narrowed by scopes; made by an expiring token, it expires no later); shown once',
   security: bearerAuth,
   request: { body: { content: json(createTokenBody), required: true } },
   responses: {
@@ -67,7 +68,10 @@ const createTokenRoute = createRoute({
       content: json(createdToken),
     },
     400: { description: 'Invalid body.' },
-    403: { description: 'An API token may only create narrower tokens.' },
+    403: {
+      description:
+        'An API token may only create narrower tokens (which expire no later than itself: expiresAt is capped).',
+    },
   },
 });
 
@@ -120,9 +124,16 @@ export const tokenRoutes = createRouter()
     if (!scopesWithin(principal.scopes, scopes))
       throw forbidden('An API token can only create tokens with scopes within its own.');
     const now = new Date();
-    const expiresAt = body.expiresInDays
+    const asked = body.expiresInDays
       ? new Date(now.getTime() + body.expiresInDays * 86_400_000)
       : null;
+    // A token made by a token lives no longer than its maker: an expiring
+    // (stolen, or short-lived by design) token cannot make itself permanent.
+    const maker = principal.tokenId
+      ? await findApiToken(c.get('db'), principal.tokenId)
+      : undefined;
+    const expiresAt =
+      maker?.expiresAt && (!asked || asked > maker.expiresAt) ? maker.expiresAt : asked;
     const created = await createApiToken(c.get('db'), {
       userId: principal.userId,
       name: body.name,

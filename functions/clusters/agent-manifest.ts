@@ -21,6 +21,14 @@ const HEALTH_PORT = 8081;
 /** The workspace-quota admission webhook (HTTPS), behind Service edgetower-agent-webhook:443. */
 const WEBHOOK_PORT = 9443;
 const WEBHOOK_NAME = `${AGENT_NAME}-webhook`;
+/**
+ * The group the edge impersonates (with the caller's name) to place
+ * namespaces, and the ClusterRole bound to it: namespaces get, create,
+ * patch, delete and nothing else. The edge decides which namespaces (grants,
+ * reserved names, no takeover); this keeps the cluster's RBAC the backstop.
+ */
+export const NAMESPACE_PLACEMENT_GROUP = 'edgetower:namespace-placement';
+const NAMESPACE_PLACEMENT_ROLE = 'edgetower-namespace-placement';
 
 type Manifest = Record<string, unknown>;
 
@@ -75,6 +83,26 @@ export function agentManifestObjects(options: AgentManifestOptions): Manifest[] 
           resourceNames: ['edgetower-agent-quotas'],
           verbs: ['get', 'update', 'patch'],
         },
+        // Role projection: the leader keeps RoleBindings (and Roles for custom roles) of
+        // the edge's tenants. Binding the default ClusterRoles needs `bind` on them, by
+        // name; projected Roles carry rules the agent does not hold itself (`escalate`)
+        // and are bound by name patterns RBAC cannot express (`bind` on roles).
+        {
+          apiGroups: ['rbac.authorization.k8s.io'],
+          resources: ['rolebindings', 'roles'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
+        {
+          apiGroups: ['rbac.authorization.k8s.io'],
+          resources: ['clusterroles'],
+          resourceNames: ['admin', 'edit', 'view'],
+          verbs: ['bind'],
+        },
+        {
+          apiGroups: ['rbac.authorization.k8s.io'],
+          resources: ['roles'],
+          verbs: ['bind', 'escalate'],
+        },
       ],
     },
     {
@@ -83,6 +111,28 @@ export function agentManifestObjects(options: AgentManifestOptions): Manifest[] 
       metadata: meta(AGENT_NAME, false),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAME },
       subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: AGENT_NAMESPACE }],
+    },
+    {
+      // Namespace placement from the edge, as the caller with this one group.
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: meta(NAMESPACE_PLACEMENT_ROLE, false),
+      rules: [
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'patch', 'delete'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: meta(NAMESPACE_PLACEMENT_ROLE, false),
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: NAMESPACE_PLACEMENT_ROLE,
+      },
+      subjects: [
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NAMESPACE_PLACEMENT_GROUP },
+      ],
     },
     {
       // Leader election: leases in the agent's own namespace only.

@@ -6,6 +6,7 @@ import { bearerAuth, createRouter } from '../openapi';
 import { tunnelSettings } from '../tunnel/settings';
 import { type ClusterAccess, clusterAccess, impersonationFor, requireClusterWide } from './access';
 import { parseCloudcoreConfig } from './cloudcore-config';
+import { keadmJoinCommand, labelsSupported } from './keadm-join';
 import { clusterNameParam } from './schemas';
 import { proxyThroughTunnel } from './tunnel-stub';
 
@@ -21,7 +22,27 @@ const joinBody = z
         /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
         'a DNS-1123 subdomain',
       ),
-    nodeIp: z.union([z.ipv4(), z.ipv6()]),
+    /** Accepted for older clients; upstream keadm has no flag for it (edgecore finds its address). */
+    nodeIp: z.union([z.ipv4(), z.ipv6()]).optional(),
+    /** The node's CRI socket, e.g. unix:///run/containerd/containerd.sock. */
+    remoteRuntimeEndpoint: z
+      .string()
+      .max(256)
+      .regex(/^(unix|tcp|npipe):\/\/[A-Za-z0-9._/:-]+$/, 'a unix://, tcp:// or npipe:// endpoint')
+      .optional(),
+    /** Node labels keadm sets at join (KubeEdge 1.8 and later). */
+    labels: z
+      .record(
+        z
+          .string()
+          .max(253)
+          .regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/),
+        z
+          .string()
+          .max(63)
+          .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/),
+      )
+      .optional(),
   })
   .openapi('EdgeJoinRequest');
 
@@ -89,7 +110,7 @@ export const edgeJoinRoutes = createRouter().openapi(route, async (c) => {
   const principal = c.get('principal');
   const access = await clusterAccess(c.get('db'), principal, c.req.valid('param').c);
   requireClusterWide(principal, access, 'create', 'nodes');
-  const { nodeName, nodeIp } = c.req.valid('json');
+  const { nodeName, remoteRuntimeEndpoint, labels } = c.req.valid('json');
   c.get('audit').name = nodeName;
   const ns = `/api/v1/namespaces/${KUBEEDGE_NAMESPACE}`;
   const [config, secret, deployment] = await Promise.all([
@@ -129,19 +150,21 @@ export const edgeJoinRoutes = createRouter().openapi(route, async (c) => {
         | undefined
     )?.spec?.template?.spec?.containers?.[0]?.image ?? '';
   const version = /:v?(\d+\.\d+\.\d+)$/.exec(image)?.[1] ?? null;
-  const host = address.includes(':') ? `[${address}]` : address;
-  const command = [
-    'keadm join',
-    `--cloudcore-ipport=${host}:${endpoints.websocketPort}`,
-    `--certport=${endpoints.certPort}`,
-    `--quicport=${endpoints.quicPort}`,
-    `--tunnelport=${endpoints.tunnelPort}`,
-    `--edgenode-name=${nodeName}`,
-    `--edgenode-ip=${nodeIp}`,
-    `--token=${token}`,
-    ...(version ? [`--kubeedge-version=${version}`] : []),
-    '--with-edge-taint',
-  ].join(' ');
+  if (labels && Object.keys(labels).length && !labelsSupported(version))
+    throw new ApiError(400, `keadm ${version} has no --labels (KubeEdge 1.8 and later).`, {
+      code: 'labels_unsupported',
+    });
+  // The form upstream keadm of this cloudcore's version accepts (see keadm-join.ts).
+  const command = keadmJoinCommand({
+    address,
+    websocketPort: endpoints.websocketPort,
+    certPort: endpoints.certPort,
+    token,
+    nodeName,
+    kubeedgeVersion: version,
+    remoteRuntimeEndpoint,
+    labels,
+  });
   return c.json(
     {
       command,

@@ -5,13 +5,13 @@ import {
   deleteClusterRecord,
   insertCluster,
   listClusterRecords,
-  placementsReachable,
   replaceJoinToken,
 } from '../../db/queries/clusters';
+import { listClustersReachable } from '../../db/queries/workspace-clusters';
 import { issuerUrl } from '../config';
 import type { AppEnv } from '../env';
 import { forbidden, notFound } from '../errors';
-import { authorize, can, platformScope } from '../iam/authorize';
+import { authorize, can, canSee, platformScope } from '../iam/authorize';
 import { orConflict } from '../iam/conflicts';
 import { pageOf, pageQuery, toPage } from '../iam/pagination';
 import { bearerAuth, createRouter } from '../openapi';
@@ -19,14 +19,14 @@ import { clusterAccess, requireClusterWide } from './access';
 import { renderAgentManifest } from './agent-manifest';
 import { newJoinToken } from './join-token';
 import {
+  clusterAsSeen,
   clusterList,
   clusterNameParam,
-  clusterView,
   createClusterBody,
   registration,
 } from './schemas';
 import { tunnelOf } from './tunnel-stub';
-import { loadClusterView } from './view';
+import { loadClusterView, loadClusterViewFor } from './view';
 import { wipeClusterState } from './wipe';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -51,6 +51,8 @@ const list = createRoute({
   path: '/api/v1/clusters',
   tags: ['clusters'],
   summary: 'Clusters the caller can see, with live status',
+  description:
+    'Cluster-wide readers get the full view; members of a workspace the cluster is granted to (or of a namespace placed in it) get the summary.',
   security: bearerAuth,
   request: { query: pageQuery },
   responses: { 200: json(clusterList, 'One page of clusters.') },
@@ -61,9 +63,10 @@ const get = createRoute({
   path: '/api/v1/clusters/{c}',
   tags: ['clusters'],
   summary: 'A cluster with its connection status and inventory summary',
+  description: 'The full view for cluster-wide readers, the summary for tenants.',
   security: bearerAuth,
   request: { params: clusterNameParam },
-  responses: { 200: json(clusterView, 'The cluster.') },
+  responses: { 200: json(clusterAsSeen, 'The cluster.') },
 });
 
 const rotate = createRoute({
@@ -117,26 +120,24 @@ export const clusterRegistryRoutes = createRouter()
     const principal = c.get('principal');
     const page = toPage(c.req.valid('query'));
     const db = c.get('db');
-    let onlyIds: string[] | undefined;
-    if (!can(principal, 'list', 'clusters', platformScope)) {
-      const ids = new Set(
-        principal.bindings.filter((b) => b.scopeType === 'cluster').map((b) => b.scopeId),
-      );
-      const placements = await placementsReachable(db, {
-        workspaceIds: principal.bindings
-          .filter((b) => b.scopeType === 'workspace')
-          .map((b) => b.scopeId),
-        namespaceIds: principal.bindings
-          .filter((b) => b.scopeType === 'namespace')
-          .map((b) => b.scopeId),
-      });
-      for (const p of placements) ids.add(p.clusterId);
-      onlyIds = [...ids];
-    }
-    const rows = await listClusterRecords(db, page, onlyIds);
+    const rows = can(principal, 'list', 'clusters', platformScope)
+      ? await listClusterRecords(db, page)
+      : await listClustersReachable(db, page, principal.userId);
     const shown = rows.slice(0, page.limit);
     const views = new Map(
-      await Promise.all(shown.map(async (r) => [r.id, await loadClusterView(c.env, r)] as const)),
+      await Promise.all(
+        shown.map(
+          async (r) =>
+            [
+              r.id,
+              await loadClusterViewFor(
+                c.env,
+                r,
+                canSee(principal, { level: 'cluster', clusterId: r.id }),
+              ),
+            ] as const,
+        ),
+      ),
     );
     return c.json(
       pageOf(
@@ -150,7 +151,7 @@ export const clusterRegistryRoutes = createRouter()
   })
   .openapi(get, async (c) => {
     const access = await clusterAccess(c.get('db'), c.get('principal'), c.req.valid('param').c);
-    return c.json(await loadClusterView(c.env, access.cluster), 200);
+    return c.json(await loadClusterViewFor(c.env, access.cluster, access.clusterWide), 200);
   })
   .openapi(rotate, async (c) => {
     const principal = c.get('principal');

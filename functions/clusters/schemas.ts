@@ -44,10 +44,30 @@ export const clusterView = z
         lastSeen: z.string(),
       }),
     ),
+    degraded: z.array(z.object({ resource: z.string(), reason: z.string() })).openapi({
+      description:
+        'What the connected agents cannot read (resource not served, forbidden by RBAC, API server unreachable); the rest of the inventory still flows.',
+    }),
     joinTokenRotatedAt: z.string().nullable(),
     createdAt: z.string(),
   })
   .openapi('Cluster');
+
+/** The reduced view a tenant gets of a cluster granted to their workspace. */
+export const clusterSummary = z
+  .object({
+    name: z.string(),
+    status: z.enum(['pending', 'connected', 'disconnected']),
+    kubernetesVersion: z.string().nullable(),
+    nodes: nodeCounts,
+  })
+  .openapi('ClusterSummary', {
+    description:
+      'A cluster as a tenant sees it (no agents, labels or join-token data): granted to one of their workspaces, or holding one of their namespaces.',
+  });
+
+/** Cluster-wide readers get the full view, tenants the summary. */
+export const clusterAsSeen = z.union([clusterView, clusterSummary]);
 
 export const createClusterBody = z
   .strictObject({
@@ -65,4 +85,4 @@ export const registration = z
   })
   .openapi('ClusterRegistration');
 
-export const clusterList = listOf(clusterView);
+export const clusterList = listOf(clusterAsSeen);

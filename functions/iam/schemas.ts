@@ -53,10 +53,23 @@ export const workspaceSchema = z
   .object({
     name: z.string(),
     description: z.string().nullable(),
+    clusters: z
+      .array(z.string())
+      .openapi({ description: 'Clusters granted to the workspace, by name (sorted).' }),
     createdBy: z.string().nullable(),
     createdAt: timestamp,
   })
   .openapi('Workspace');
+
+/** A workspace after a change of its clusters: namespaces left in revoked clusters, unplaced. */
+export const workspaceUpdateSchema = workspaceSchema
+  .extend({
+    unplaced: z.array(z.object({ cluster: z.string(), namespace: z.string() })).openapi({
+      description:
+        'Placements removed because their cluster was revoked; the namespaces stay in the cluster.',
+    }),
+  })
+  .openapi('WorkspaceUpdate');
 
 export const memberSchema = z
   .object({ user: z.string(), role: z.string(), createdAt: timestamp })

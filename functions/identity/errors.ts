@@ -21,3 +21,16 @@ export function notLinked(provider: string): ApiError {
     },
   );
 }
+
+/**
+ * A `mixed` provider's newcomer whose edgetower name is already taken: never
+ * linked by name (that would hand the account to whoever the provider calls
+ * by it), never given a confusable look-alike name either.
+ */
+export function nameTaken(provider: string, name: string): ApiError {
+  return new ApiError(
+    409,
+    `An edgetower account named "${name}" already exists, and "${provider}" links identities to existing accounts only on request: if the account is yours, sign in to it and link this identity, or ask a platform admin to link it.`,
+    { code: 'identity_name_taken' },
+  );
+}

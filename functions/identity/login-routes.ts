@@ -4,6 +4,9 @@ import { auditEventInsert } from '../../db/queries/audit';
 import { findLinkedPrincipal } from '../../db/queries/identities';
 import { loginCodeInsert } from '../../db/queries/identity-login-codes';
 import { listIdentityProviders } from '../../db/queries/identity-providers';
+import { loginLockedUntil } from '../../db/queries/login-throttles';
+import { canonicalLoginName } from '../auth/login-name';
+import { accountLocked } from '../auth/login-throttle';
 import { auditLogin, issueTokens, loginAuditEvent } from '../auth/oauth-grants';
 import { issuerUrl } from '../config';
 import { randomToken } from '../crypto/hash';
@@ -207,12 +210,9 @@ export const loginRoutes = createRouter()
         ? { user: linked.loaded.user, identityId: linked.identity.id }
         : await resolveFederatedUser(db, row, identity);
       const { user } = signedIn;
-      if (user.lockedUntil && user.lockedUntil.getTime() > now.getTime())
-        throw new ApiError(429, 'Too many failed logins: this account is locked.', {
-          headers: {
-            'retry-after': String(Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000)),
-          },
-        });
+      // An account whose own name is locked by password guesses stays locked here too.
+      const locked = await loginLockedUntil(db, canonicalLoginName(user.name), now);
+      if (locked) throw accountLocked(locked, now);
       if (user.status !== 'active') throw new ApiError(403, 'This account is disabled.');
       const membership = groupMembership(identity, groups);
       const writes = signInWrites(db, signedIn, identity, membership, now);

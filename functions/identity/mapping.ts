@@ -5,15 +5,15 @@ import {
   findGroupIds,
   findLinkedUser,
   type IdentityRow,
-  linkIdentity,
 } from '../../db/queries/identities';
 import type { IdentityProviderRow } from '../../db/queries/identity-providers';
-import { findUserByName, type UserRow } from '../../db/queries/users';
+import type { UserRow } from '../../db/queries/users';
 import { conflict } from '../errors';
-import { notLinked } from './errors';
+import { reservedNames } from '../iam/builtin-roles';
+import { nameTaken, notLinked } from './errors';
 import { groupMappingsOf } from './provider-config';
 import type { ExternalIdentity } from './types';
-import { candidateUsernames } from './usernames';
+import { candidateUsernames, normaliseUsername } from './usernames';
 
 /** A user an external identity resolved to, with the link that says so. */
 export interface FederatedUser {
@@ -21,6 +21,23 @@ export interface FederatedUser {
   identityId: string;
 }
 
+async function createUserNamed(
+  db: Database,
+  provider: IdentityProviderRow,
+  identity: ExternalIdentity,
+  name: string,
+) {
+  return createFederatedUser(db, {
+    name,
+    email: identity.email,
+    displayName: identity.displayName,
+    providerId: provider.id,
+    externalId: identity.externalId,
+    externalUsername: identity.username,
+  });
+}
+
+/** `auto`: the normalised name, else the same with a stable suffix. */
 async function createUserFor(
   db: Database,
   provider: IdentityProviderRow,
@@ -31,27 +48,36 @@ async function createUserFor(
     provider.name,
     identity.externalId,
   )) {
-    const created = await createFederatedUser(db, {
-      name,
-      email: identity.email,
-      displayName: identity.displayName,
-      providerId: provider.id,
-      externalId: identity.externalId,
-      externalUsername: identity.username,
-    });
+    const created = await createUserNamed(db, provider, identity, name);
     if (created) return created;
   }
   throw conflict(`No free edgetower name for "${identity.username}" from "${provider.name}".`);
 }
 
+/** `mixed`: the normalised name only; taken (or reserved) is a 409 saying how to link. */
+async function createUserOrRefuse(
+  db: Database,
+  provider: IdentityProviderRow,
+  identity: ExternalIdentity,
+): Promise<FederatedUser> {
+  const name = normaliseUsername(identity.username);
+  const created = reservedNames.has(name)
+    ? undefined
+    : await createUserNamed(db, provider, identity, name);
+  if (!created) throw nameTaken(provider.name, name);
+  return created;
+}
+
 /**
  * The edgetower user an external identity signs in as, by the provider's
- * mapping method (KubeSphere's): `lookup` only follows existing links;
- * `auto` creates a user on first sign-in; `mixed` first links a
- * pre-registered account of the same (normalised) name, else creates one.
- * Only accounts without a local password are linked by name: a provider must
- * never take over a local account because it knows someone of that name.
- * `known` is a link already read (the password grant reads it for lockout).
+ * mapping method: a linked identity signs in as its user; otherwise
+ * `lookup` refuses (403 identity_not_linked), `auto` creates a user (with a
+ * stable suffix when the name is taken) and `mixed` creates one only under
+ * the normalised name itself, refusing when it is taken (409
+ * identity_name_taken). No method ever links to an existing account by
+ * name: a provider that knows someone of that name is not that account's
+ * owner. Links to existing accounts are made by a platform admin.
+ * `known` is a link already read (the password grant reads it with the principal).
  */
 export async function resolveFederatedUser(
   db: Database,
@@ -65,19 +91,7 @@ export async function resolveFederatedUser(
       : await findLinkedUser(db, provider.id, identity.externalId);
   if (linked) return { user: linked.user, identityId: linked.identity.id };
   if (provider.mappingMethod === 'lookup') throw notLinked(provider.name);
-  if (provider.mappingMethod === 'mixed') {
-    const [name] = await candidateUsernames(identity.username, provider.name, identity.externalId);
-    const existing = name ? await findUserByName(db, name) : undefined;
-    if (existing && !existing.passwordHash) {
-      const link = await linkIdentity(db, {
-        providerId: provider.id,
-        externalId: identity.externalId,
-        externalUsername: identity.username,
-        userId: existing.id,
-      });
-      return { user: existing, identityId: link.id };
-    }
-  }
+  if (provider.mappingMethod === 'mixed') return createUserOrRefuse(db, provider, identity);
   return createUserFor(db, provider, identity);
 }
 

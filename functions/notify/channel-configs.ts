@@ -1,8 +1,17 @@
 import { z } from '@hono/zod-openapi';
 import type { ChannelType } from '../../db/schema/notification-channels';
+import { normalizeHost } from '../net/host';
+import { mailProviders } from './targets';
 import { languages } from './templates/languages';
 
 const url = z.url({ protocol: /^https?$/ }).max(2048);
+
+/** One bare host (name, IPv4 or IPv6, brackets optional): no port, user, path or escapes. */
+const hostField = z
+  .string()
+  .min(1)
+  .max(253)
+  .refine((host) => normalizeHost(host) !== undefined, 'a host name or IP address, nothing more');
 
 /**
  * Settings every channel type takes: how its messages are written
@@ -98,25 +107,44 @@ export const channelConfigs = {
     secret: ['botToken'],
   },
   email: {
-    // SMTP through Workers TCP sockets, or an HTTP mail API taking {from, to, subject, text}.
+    // SMTP through Workers TCP sockets, or an HTTP mail API in one provider's shape.
     schema: z.union([
-      z.strictObject({
-        ...common,
-        smtpHost: z.string().min(1).max(253),
-        smtpPort: z.number().int().min(1).max(65535).default(587),
-        startTls: z.boolean().default(true),
-        from: z.email(),
-        to: z.array(z.email()).min(1).max(50),
-        username: z.string().max(256).optional(),
-        password: z.string().max(1024).optional(),
-      }),
-      z.strictObject({
-        ...common,
-        apiUrl: url,
-        apiToken: z.string().min(1).max(4096),
-        from: z.email(),
-        to: z.array(z.email()).min(1).max(50),
-      }),
+      z
+        .strictObject({
+          ...common,
+          smtpHost: hostField,
+          smtpPort: z.number().int().min(1).max(65535).default(587),
+          /** implicit: TLS from the first byte (465); starttls (587); none. Default: by port. */
+          tls: z.enum(['implicit', 'starttls', 'none']).optional(),
+          /** The older switch: false is `tls: "none"`. */
+          startTls: z.boolean().optional(),
+          /** Bounds every step (connect, TLS, each reply) alike; default 10 s / 10 s / 30 s. */
+          timeoutSeconds: z.number().int().min(1).max(60).optional(),
+          from: z.email(),
+          to: z.array(z.email()).min(1).max(50),
+          username: z.string().max(256).optional(),
+          password: z.string().max(1024).optional(),
+        })
+        .refine((c) => c.tls === undefined || c.startTls === undefined, {
+          message: 'give tls or the older startTls, not both',
+          path: ['startTls'],
+        }),
+      z
+        .strictObject({
+          ...common,
+          provider: z.enum(mailProviders).default('resend'),
+          /** The endpoint to POST to; default: the provider's (Mailgun's needs `domain`). */
+          apiUrl: url.optional(),
+          apiToken: z.string().min(1).max(4096),
+          /** Mailgun's sending domain (the endpoint is /v3/<domain>/messages). */
+          domain: hostField.optional(),
+          from: z.email(),
+          to: z.array(z.email()).min(1).max(50),
+        })
+        .refine((c) => c.provider !== 'mailgun' || c.apiUrl !== undefined || c.domain, {
+          message: 'Mailgun needs its sending domain (or a full apiUrl)',
+          path: ['domain'],
+        }),
     ]),
     secret: ['password', 'apiToken'],
   },
@@ -137,14 +165,4 @@ export function splitConfig(
     (secretKeys.includes(key) ? secrets : settings)[key] = value;
   }
   return { settings, secrets };
-}
-
-/** Every URL a config makes the edge call, for the SSRF check. */
-export function targetsOf(type: ChannelType, config: ChannelConfig): string[] {
-  const urls: string[] = [];
-  for (const key of ['url', 'webhookUrl', 'webhook', 'apiUrl'])
-    if (typeof config[key] === 'string') urls.push(config[key]);
-  if (type === 'email' && typeof config.smtpHost === 'string')
-    urls.push(`smtp://${config.smtpHost}`);
-  return urls;
 }

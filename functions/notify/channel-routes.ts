@@ -30,7 +30,7 @@ const createChannelRoute = createRoute({
   request: { body: { content: json(createChannelBody), required: true } },
   responses: {
     201: { description: 'Created.', content: json(channelView) },
-    400: { description: 'Invalid config or refused target.' },
+    400: { description: 'Invalid config or refused target (target_not_allowed).' },
     409: { description: 'Name taken.' },
   },
 });
@@ -64,11 +64,16 @@ const updateChannelRoute = createRoute({
   method: 'put',
   path: `${base}/{id}`,
   tags: ['notification'],
-  summary: 'Replace a channel config (omitted secret fields are kept)',
+  summary:
+    'Replace a channel config (omitted secret fields are kept while the destinations stay the same; null drops one)',
   security: bearerAuth,
   request: { params: idParam, body: { content: json(updateChannelBody), required: true } },
   responses: {
     200: { description: 'Updated.', content: json(channelView) },
+    400: {
+      description:
+        'Invalid config, refused target (target_not_allowed), or a new destination without its secrets (secrets_required_for_new_target).',
+    },
     404: { description: 'Not found.' },
   },
 });
@@ -96,7 +101,13 @@ const testChannelRoute = createRoute({
     200: {
       description: 'The outcome.',
       content: json(
-        z.object({ delivered: z.boolean(), latencyMs: z.number(), error: z.string().optional() }),
+        z.object({
+          delivered: z.boolean(),
+          latencyMs: z.number(),
+          error: z.string().optional(),
+          /** The channel refused for good (bad credentials, unknown robot or chat): fix the config. */
+          permanent: z.boolean().optional(),
+        }),
       ),
     },
     404: { description: 'Not found.' },
@@ -228,7 +239,12 @@ export const channelRoutes = createRouter()
     return c.json(
       result.ok
         ? { delivered: true, latencyMs: result.latencyMs }
-        : { delivered: false, latencyMs: result.latencyMs, error: result.error },
+        : {
+            delivered: false,
+            latencyMs: result.latencyMs,
+            error: result.error,
+            ...('permanent' in result && result.permanent ? { permanent: true } : {}),
+          },
       200,
     );
   });

@@ -3,7 +3,8 @@ import type { ChannelType } from '../../db/schema/notification-channels';
 import { decryptSecret, encryptSecret } from '../crypto/secrets';
 import type { Env } from '../env';
 import { validationError } from '../errors';
-import { type ChannelConfig, channelConfigs, splitConfig, targetsOf } from './channel-configs';
+import { type ChannelConfig, channelConfigs, splitConfig } from './channel-configs';
+import { assertSecretsFollowTarget, withKeptSecrets } from './channel-secrets';
 import { assertTargetsAllowed } from './target-check';
 
 /** The full config of a stored channel: settings plus decrypted secrets. */
@@ -13,8 +14,9 @@ export async function channelConfig(env: Env, row: ChannelRow): Promise<ChannelC
 }
 
 /**
- * Validates a config for `type` (with secrets kept from `previous` when the
- * update omits them), refuses private targets, and seals the secrets.
+ * Validates a config for `type` (on update, with secrets kept from
+ * `previous` while the destinations stay the same), refuses destinations
+ * that are not public, and seals the secrets.
  */
 export async function sealConfig(
   env: Env,
@@ -22,17 +24,12 @@ export async function sealConfig(
   input: ChannelConfig,
   previous?: ChannelConfig,
 ): Promise<{ settings: ChannelConfig; secrets: string }> {
-  const merged: ChannelConfig = { ...input };
-  if (previous)
-    for (const key of channelConfigs[type].secret as readonly string[])
-      if (merged[key] === undefined && previous[key] !== undefined) merged[key] = previous[key];
-  const parsed = channelConfigs[type].schema.safeParse(merged);
-  if (!parsed.success) {
-    const error = validationError(parsed.error, 'config');
-    throw error;
-  }
+  const merged = withKeptSecrets(type, input, previous);
+  const parsed = channelConfigs[type].schema.safeParse(merged.config);
+  if (!parsed.success) throw validationError(parsed.error, 'config');
   const config = parsed.data as ChannelConfig;
-  assertTargetsAllowed(env, targetsOf(type, config));
+  assertTargetsAllowed(env, type, config);
+  if (previous) assertSecretsFollowTarget(type, config, merged.kept, previous);
   const { settings, secrets } = splitConfig(type, config);
   return { settings, secrets: await encryptSecret(env.SECRETS_KEY, JSON.stringify(secrets)) };
 }

@@ -3,6 +3,7 @@ import { type ChannelRow, findChannel } from '../../db/queries/notify-channels';
 import {
   type AttemptRecord,
   deliveredPairs,
+  permanentError,
   recordAttempt,
   recordAttempts,
 } from '../../db/queries/notify-deliveries';
@@ -109,6 +110,12 @@ async function deliverOne(ctx: BatchContext, message: Message<DeliveryMessage>):
       { ...m, deferrals: (m.deferrals ?? 0) + 1 },
       { delaySeconds: deferSeconds(result.retryAfterMs), contentType: 'json' },
     );
+    return { ack: true };
+  }
+  if (result.permanent) {
+    // Retrying cannot help (a refused destination, bad credentials, an unknown robot or
+    // chat, a payload the provider refuses): failed now, not after ten tries.
+    ctx.records.push({ ...base, status: 'failed', error: permanentError(result.error) });
     return { ack: true };
   }
   const last = message.attempts > NOTIFY_MAX_RETRIES;

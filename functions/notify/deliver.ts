@@ -10,15 +10,22 @@ import {
   wecomRequest,
 } from './senders/http-senders';
 import { mailApiRequest } from './senders/mail-api';
+import { PermanentFailure, permanentStatus, type Refusal } from './senders/provider-errors';
 import { sendEmail } from './senders/smtp';
+import { SmtpReplyError } from './senders/smtp-session';
 import type { OutboundRequest, SendInput } from './senders/types';
 import { wecomAppRequests } from './senders/wecom-app';
-import { targetProblem } from './target-check';
+import { assertUrlAllowed, channelTargetProblem, TargetRefused } from './target-check';
 
 const TIMEOUT_MS = 10_000;
 
 export type SendResult =
   | { ok: true; latencyMs: number }
+  /**
+   * `permanent`: retrying cannot help (a refused destination, bad
+   * credentials, an unknown robot or chat, a payload the provider refuses);
+   * the consumer gives up at once.
+   */
   | { ok: false; latencyMs: number; error: string; permanent?: boolean }
   /** Nothing was sent: a rate limit is used up for `retryAfterMs`. */
   | { ok: false; latencyMs: 0; error: string; retryAfterMs: number };
@@ -26,7 +33,7 @@ export type SendResult =
 /** Asked before sending how many messages a delivery makes; answers how long to wait, if at all. */
 export type SendGate = (messages: number) => Promise<number | undefined>;
 
-/** The HTTP requests a delivery makes; undefined for SMTP email, which is no HTTP. */
+/** The HTTP requests a delivery makes; undefined for SMTP email (an `smtpHost`), which is no HTTP. */
 const httpBuilders: Record<
   ChannelType,
   (input: SendInput, env: Env) => OutboundRequest[] | Promise<OutboundRequest[]> | undefined
@@ -38,37 +45,51 @@ const httpBuilders: Record<
   wecom: (input, env) => (input.config.corpId ? wecomAppRequests(env, input) : wecomRequest(input)),
   discord: discordRequest,
   telegram: telegramRequest,
-  email: (input) => (input.config.apiUrl ? mailApiRequest(input) : undefined),
+  email: (input) => (typeof input.config.smtpHost === 'string' ? undefined : mailApiRequest(input)),
 };
 
 /** Sends the messages of one notification in order; stops at the first the channel refuses. */
-async function sendAll(env: Env, requests: OutboundRequest[]): Promise<string | undefined> {
+async function sendAll(env: Env, requests: OutboundRequest[]): Promise<Refusal | undefined> {
   for (const [i, request] of requests.entries()) {
-    const error = await sendHttp(env, request);
-    if (error) return requests.length > 1 ? `part ${i + 1}/${requests.length}: ${error}` : error;
+    const refusal = await sendHttp(env, request);
+    if (refusal)
+      return requests.length > 1
+        ? { ...refusal, error: `part ${i + 1}/${requests.length}: ${refusal.error}` }
+        : refusal;
   }
   return undefined;
 }
 
-async function sendHttp(env: Env, request: OutboundRequest): Promise<string | undefined> {
-  const problem = targetProblem(env, request.url);
-  if (problem) return problem;
+async function sendHttp(env: Env, request: OutboundRequest): Promise<Refusal | undefined> {
+  assertUrlAllowed(env, request.url);
+  // Never follow a redirect: its Location could be any host, and a 3xx is no delivery.
   const res = await fetch(request.url, {
     ...request.init,
     signal: AbortSignal.timeout(TIMEOUT_MS),
     redirect: 'manual',
   });
   const text = await res.text();
-  if (!res.ok) return `HTTP ${res.status}: ${text.slice(0, 200)}`;
+  // 4xx but 408/429: the request itself is wrong (credentials, robot, chat, payload).
+  if (!res.ok)
+    return {
+      error: `HTTP ${res.status}: ${text.slice(0, 200)}`,
+      permanent: permanentStatus(res.status),
+    };
   if (!request.accepted) return undefined;
   let body: unknown = null;
   try {
     body = JSON.parse(text);
   } catch {
-    return `answer is not JSON: ${text.slice(0, 200)}`;
+    return { error: `answer is not JSON: ${text.slice(0, 200)}`, permanent: false };
   }
   return request.accepted(body);
 }
+
+/** Failures no retry can fix: a refused destination, a provider's permanent refusal, an SMTP 5xx. */
+const permanentError = (err: unknown) =>
+  err instanceof TargetRefused ||
+  err instanceof PermanentFailure ||
+  (err instanceof SmtpReplyError && err.permanent);
 
 /** One attempt to deliver a notification to a channel (through `gate`, when given); never throws. */
 export async function sendToChannel(
@@ -78,6 +99,15 @@ export async function sendToChannel(
   gate?: SendGate,
 ): Promise<SendResult> {
   let started = Date.now();
+  // Stored before a stricter rule, or allowed by a flag since turned off: judged again at every send.
+  const refused = channelTargetProblem(env, type, input.config);
+  if (refused)
+    return {
+      ok: false,
+      latencyMs: 0,
+      error: `config.${refused.field}: ${refused.problem}`,
+      permanent: true,
+    };
   try {
     const requests = await httpBuilders[type](input, env);
     const waitMs = gate ? await gate(requests?.length ?? 1) : undefined;
@@ -89,14 +119,21 @@ export async function sendToChannel(
         retryAfterMs: waitMs,
       };
     started = Date.now();
-    const error = requests ? await sendAll(env, requests) : await sendEmail(env, input);
+    const refusal = requests ? await sendAll(env, requests) : await sendEmail(env, input);
     const latencyMs = Date.now() - started;
-    return error === undefined ? { ok: true, latencyMs } : { ok: false, latencyMs, error };
+    if (refusal === undefined) return { ok: true, latencyMs };
+    return {
+      ok: false,
+      latencyMs,
+      error: refusal.error,
+      ...(refusal.permanent ? { permanent: true } : {}),
+    };
   } catch (err) {
     return {
       ok: false,
       latencyMs: Date.now() - started,
       error: err instanceof Error ? err.message : String(err),
+      ...(permanentError(err) ? { permanent: true } : {}),
     };
   }
 }

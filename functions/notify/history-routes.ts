@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { type DeliveryRow, listDeliveries } from '../../db/queries/notify-deliveries';
+import { type DeliveryRow, listDeliveries, readError } from '../../db/queries/notify-deliveries';
 import { badRequest } from '../errors';
 import { decodeCursor, encodeCursor } from '../iam/pagination';
 import { bearerAuth, createRouter } from '../openapi';
@@ -25,17 +25,21 @@ const historyRoute = createRoute({
   },
 });
 
-const render = (d: DeliveryRow) => ({
-  notificationId: d.notificationId,
-  channel: d.channelName,
-  receiver: d.receiverName,
-  status: d.status,
-  attempts: d.attempts,
-  alerts: d.alerts,
-  time: d.createdAt.toISOString(),
-  ...(d.latencyMs === null ? {} : { latencyMs: d.latencyMs }),
-  ...(d.error === null ? {} : { error: d.error }),
-});
+const render = (d: DeliveryRow) => {
+  const { error, permanent } = readError(d.error);
+  return {
+    notificationId: d.notificationId,
+    channel: d.channelName,
+    receiver: d.receiverName,
+    status: d.status,
+    attempts: d.attempts,
+    alerts: d.alerts,
+    time: d.createdAt.toISOString(),
+    ...(d.latencyMs === null ? {} : { latencyMs: d.latencyMs }),
+    ...(error === null ? {} : { error }),
+    ...(permanent ? { permanent: true } : {}),
+  };
+};
 
 function parseCursor(cursor: string | undefined): { createdAt: number; id: string } | undefined {
   if (cursor === undefined) return undefined;

@@ -94,6 +94,8 @@ export const historyItem = z
     time: z.string(),
     latencyMs: z.number().optional(),
     error: z.string().optional(),
+    /** Failed for good after this attempt (bad credentials, unknown robot or chat, refused payload): not retried. */
+    permanent: z.boolean().optional(),
   })
   .openapi('NotificationDelivery');
 

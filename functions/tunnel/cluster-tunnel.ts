@@ -4,9 +4,16 @@ import { EdgeAlertSender } from '../alerting/edge-alert-sender';
 import { NodeRules } from '../alerting/node-rules';
 import { VersionSkewRule } from '../alerting/version-skew-rule';
 import type { Env } from '../env';
+import { type ProjectionPush, RoleProjectionFeature } from '../projection/tunnel-feature';
 import { QuotaRelay } from '../quotas/tunnel-push';
 import { ingestBatch } from './batch-ingest';
-import type { EventSummary, InventoryUpdate, NamespaceSummary, NodeSummary } from './inventory';
+import type {
+  DegradedResource,
+  EventSummary,
+  InventoryUpdate,
+  NamespaceSummary,
+  NodeSummary,
+} from './inventory';
 import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
 import {
   type BatchFrame,
@@ -52,6 +59,8 @@ export interface TunnelStatus {
   nodes: NodeCounts;
   namespaces: number;
   connectedAgents: AgentInfo[];
+  /** What the connected agents cannot read, and why. */
+  degraded: DegradedResource[];
 }
 
 /** Carries a ProxyCall (JSON) on the worker's fetch to the tunnel. */
@@ -71,6 +80,7 @@ export class ClusterTunnel extends DurableObject<Env> {
   readonly #streams = new ProxiedStreams();
   readonly #disconnectRule: ClusterDisconnectRule;
   readonly #quotas: QuotaRelay;
+  readonly #projection: RoleProjectionFeature;
   #nodeRules: NodeRules;
   readonly #skewRule: VersionSkewRule;
   readonly #alertSender: EdgeAlertSender;
@@ -81,6 +91,7 @@ export class ClusterTunnel extends DurableObject<Env> {
     // The object is named by the cluster's id: alerts go to that id's shard.
     this.#disconnectRule = new ClusterDisconnectRule(env, ctx.storage, ctx.id.name);
     this.#quotas = new QuotaRelay(env, ctx.storage);
+    this.#projection = new RoleProjectionFeature(env, ctx.storage);
     this.#alertSender = new EdgeAlertSender(env, ctx.id.name);
     this.#nodeRules = new NodeRules(env, ctx.storage, this.#alertSender);
     this.#skewRule = new VersionSkewRule(ctx.storage, this.#alertSender);
@@ -259,8 +270,14 @@ export class ClusterTunnel extends DurableObject<Env> {
       case 'batch':
         this.ctx.waitUntil(this.#onBatch(ws, state, frame));
         return;
+      case 'agent-status':
+        this.#store.setDegraded(state.agentId ?? '', frame.degraded);
+        return;
       case 'quota-usage':
         this.ctx.waitUntil(this.#quotas.onUsage(this.#store.getMeta('clusterName') ?? '', frame));
+        return;
+      case 'role-projection-status':
+        this.ctx.waitUntil(this.#projection.onStatus(frame));
         return;
       default:
         this.#send(ws, {
@@ -390,6 +407,7 @@ export class ClusterTunnel extends DurableObject<Env> {
       nodes: this.#store.nodeCounts(),
       namespaces: this.#store.namespaceCount(),
       connectedAgents: agents,
+      degraded: this.#store.degraded(agents.map((a) => a.agentId)),
     };
   }
 
@@ -404,6 +422,18 @@ export class ClusterTunnel extends DurableObject<Env> {
       }
       return reached;
     });
+  }
+
+  /** Recomputes the cluster's role projection; sends it to every agent only if it changed. */
+  async pushRoleProjection(): Promise<ProjectionPush | undefined> {
+    return this.#projection.push(this.#store.getMeta('clusterName') ?? '', (frame) =>
+      this.#broadcast(frame),
+    );
+  }
+
+  /** The last projection pushed and the leading agent's last report on it. */
+  async roleProjectionStatus() {
+    return this.#projection.status();
   }
 
   async listNodes(options: {
@@ -486,6 +516,28 @@ export class ClusterTunnel extends DurableObject<Env> {
         { onlyIfEverPushed: true },
       ),
     );
+    // Every connect (a new leader among them) gets the whole projection.
+    this.ctx.waitUntil(
+      this.#projection.push(
+        this.#store.getMeta('clusterName') ?? '',
+        (frame) => {
+          this.#send(ws, frame);
+          return 1;
+        },
+        { force: true },
+      ),
+    );
+  }
+
+  /** Sends a frame to every negotiated agent socket; returns how many. */
+  #broadcast(frame: ControlFrame): number {
+    let reached = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (this.#state(ws)?.version === undefined) continue;
+      this.#send(ws, frame);
+      reached++;
+    }
+    return reached;
   }
 
   /** A socket is gone: fail its streams and remember when the cluster was last heard from. */

@@ -1,5 +1,6 @@
 import type {
   ClusterInfo,
+  DegradedResource,
   EventSummary,
   InventoryChanges,
   InventoryUpdate,
@@ -162,6 +163,25 @@ export class InventoryStore {
       (r) => r.key,
       (r) => JSON.parse(r.data) as EventSummary,
     );
+  }
+
+  /** What one agent replica last said it cannot read (its `agent-status` frame). */
+  setDegraded(agentId: string, degraded: DegradedResource[]): void {
+    if (degraded.length === 0)
+      this.#sql.exec('DELETE FROM meta WHERE key = ?', `degraded:${agentId}`);
+    else this.setMeta(`degraded:${agentId}`, JSON.stringify(degraded));
+  }
+
+  /** The union of what these (live) agents cannot read, one entry per resource, sorted. */
+  degraded(agentIds: readonly string[]): DegradedResource[] {
+    const byResource = new Map<string, DegradedResource>();
+    for (const agentId of agentIds) {
+      const raw = this.getMeta(`degraded:${agentId}`);
+      if (!raw) continue;
+      for (const entry of JSON.parse(raw) as DegradedResource[])
+        if (!byResource.has(entry.resource)) byResource.set(entry.resource, entry);
+    }
+    return [...byResource.values()].sort((a, b) => a.resource.localeCompare(b.resource));
   }
 
   /** Forgets everything (the cluster was deleted). */

@@ -114,3 +114,17 @@ export type InventoryUpdate = InventorySnapshot | InventoryDelta;
 export function emptyWorkloadCounts(): WorkloadCounts {
   return { deployments: 0, statefulsets: 0, daemonsets: 0, jobs: 0, cronjobs: 0, pods: 0 };
 }
+
+/**
+ * A resource the agent could not read (not served by this cluster, RBAC
+ * forbids it, the API server is unreachable): skipped and retried, while
+ * everything else flows. `resource` is kubectl's name ("cronjobs.batch").
+ */
+export interface DegradedResource {
+  resource: string;
+  reason: string;
+}
+
+/** Bounds on one agent's degraded list (a status frame stays small). */
+export const MAX_DEGRADED_RESOURCES = 64;
+export const MAX_DEGRADED_REASON = 512;

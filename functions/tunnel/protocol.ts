@@ -8,12 +8,18 @@
  */
 import { z } from 'zod';
 import {
+  type RoleProjectionFrame,
+  type RoleProjectionStatusFrame,
+  roleProjectionFrame,
+  roleProjectionStatusFrame,
+} from '../projection/frames';
+import {
   type QuotasFrame,
   type QuotaUsageFrame,
   quotasFrame,
   quotaUsageFrame,
 } from '../quotas/frames';
-import type { InventoryUpdate } from './inventory';
+import { type InventoryUpdate, MAX_DEGRADED_REASON, MAX_DEGRADED_RESOURCES } from './inventory';
 
 /** The protocol version this build speaks best; the edge picks the highest both sides know. */
 export const PROTOCOL_VERSION = 1;
@@ -238,6 +244,21 @@ const batchAck = z.object({
   rejected: z.string().max(1024).optional(),
 });
 
+/** One resource an agent cannot read, and why. */
+export const degradedResource = z.object({
+  resource: z.string().min(1).max(253),
+  reason: z.string().max(MAX_DEGRADED_REASON),
+});
+/**
+ * What this replica cannot read right now (it replaces the replica's previous
+ * list; empty: everything reads). Sent on connect and on every change, also
+ * before any inventory exists (API server unreachable at start-up).
+ */
+const agentStatus = z.object({
+  type: z.literal('agent-status'),
+  degraded: z.array(degradedResource).max(MAX_DEGRADED_RESOURCES),
+});
+
 const controlFrame = z.discriminatedUnion('type', [
   hello,
   welcome,
@@ -256,6 +277,9 @@ const controlFrame = z.discriminatedUnion('type', [
   batchAck,
   quotasFrame,
   quotaUsageFrame,
+  agentStatus,
+  roleProjectionFrame,
+  roleProjectionStatusFrame,
 ]);
 
 export type HelloFrame = z.infer<typeof hello>;
@@ -272,6 +296,7 @@ export type AckFrame = z.infer<typeof ack>;
 export type ResyncFrame = z.infer<typeof resync>;
 export type BatchFrame = z.infer<typeof batch>;
 export type BatchAckFrame = z.infer<typeof batchAck>;
+export type AgentStatusFrame = z.infer<typeof agentStatus>;
 export type ControlFrame =
   | HelloFrame
   | WelcomeFrame
@@ -289,7 +314,10 @@ export type ControlFrame =
   | BatchFrame
   | BatchAckFrame
   | QuotasFrame
-  | QuotaUsageFrame;
+  | QuotaUsageFrame
+  | AgentStatusFrame
+  | RoleProjectionFrame
+  | RoleProjectionStatusFrame;
 
 /** Body bytes of one stream. */
 export interface DataFrame {
@@ -370,6 +398,9 @@ const knownTypes = new Set<string>([
   'batch-ack',
   'quotas',
   'quota-usage',
+  'agent-status',
+  'role-projection',
+  'role-projection-status',
 ] satisfies ControlFrame['type'][]);
 
 function decodeText(text: string): DecodeResult {

@@ -6,6 +6,7 @@ import { AGENT_ENV, AGENT_NODE_FLAGS } from '../../agents/deploy/build';
 import { baseFiles, KUSTOMIZATION } from '../../agents/deploy/render';
 import {
   agentManifestObjects,
+  NAMESPACE_PLACEMENT_GROUP,
   renderAgentManifest,
   toYaml,
 } from '../../functions/clusters/agent-manifest';
@@ -47,6 +48,8 @@ describe('agent manifest', () => {
       'ServiceAccount/edgetower-agent',
       'ClusterRole/edgetower-agent',
       'ClusterRoleBinding/edgetower-agent',
+      'ClusterRole/edgetower-namespace-placement',
+      'ClusterRoleBinding/edgetower-namespace-placement',
       'Role/edgetower-agent-leader-election',
       'RoleBinding/edgetower-agent-leader-election',
       'Secret/edgetower-agent-token',
@@ -57,13 +60,13 @@ describe('agent manifest', () => {
     ]);
     expect(parsed).toEqual(JSON.parse(JSON.stringify(agentManifestObjects(options))));
     // The token survives YAML intact, however odd: no injection into the document.
-    expect(parsed[6]).toMatchObject({
+    expect(parsed.find((d) => d.kind === 'Secret')).toMatchObject({
       stringData: { token: options.token, hub: options.hubUrl, cluster: 'prod-1' },
     });
   });
 
   it('grants what the agent watches, impersonation, leases and namespace create/delete; nothing like secrets at large', () => {
-    const [, , clusterRole, , role] = docs(renderAgentManifest(options)) as (Doc & {
+    const all = docs(renderAgentManifest(options)) as (Doc & {
       rules: {
         apiGroups: string[];
         resources: string[];
@@ -71,6 +74,12 @@ describe('agent manifest', () => {
         resourceNames?: string[];
       }[];
     })[];
+    const clusterRole = all.find(
+      (d) => d.kind === 'ClusterRole' && d.metadata.name === 'edgetower-agent',
+    );
+    const role = all.find(
+      (d) => d.metadata.name === 'edgetower-agent-leader-election' && d.kind === 'Role',
+    );
     const rules = clusterRole?.rules ?? [];
     const allows = (group: string, resource: string, verb: string) =>
       rules.some(
@@ -107,6 +116,32 @@ describe('agent manifest', () => {
         verbs: ['get', 'create', 'update'],
       },
     ]);
+  });
+
+  it('binds the namespace-placement group to namespaces get/create/patch/delete and nothing else', () => {
+    const all = docs(renderAgentManifest(options)) as (Doc & {
+      rules?: unknown;
+      roleRef?: unknown;
+      subjects?: unknown;
+    })[];
+    const role = all.find(
+      (d) => d.kind === 'ClusterRole' && d.metadata.name === 'edgetower-namespace-placement',
+    );
+    expect(role?.rules).toEqual([
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'patch', 'delete'] },
+    ]);
+    const binding = all.find(
+      (d) => d.kind === 'ClusterRoleBinding' && d.metadata.name === 'edgetower-namespace-placement',
+    );
+    expect(binding?.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'edgetower-namespace-placement',
+    });
+    expect(binding?.subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NAMESPACE_PLACEMENT_GROUP },
+    ]);
+    expect(NAMESPACE_PLACEMENT_GROUP).toBe('edgetower:namespace-placement');
   });
 
   it('runs two non-root, read-only replicas with probes, limits and the token from the Secret', () => {

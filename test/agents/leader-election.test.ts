@@ -110,6 +110,9 @@ function fakeTunnel(sent: InventoryUpdate[]): Tunnel {
     onBatchAck: () => {},
     onQuotas: () => {},
     sendQuotaUsage: () => false,
+    sendStatus: () => false,
+    on: () => {},
+    send: () => false,
     isConnected: () => true,
     close: async () => {},
   };

@@ -158,6 +158,12 @@ function tunnelTo(edge: FakeEdge, extra: Partial<Parameters<typeof startTunnel>[
 
 beforeAll(async () => {
   kube = await startKubeEmulator({ cluster: { nodes: 3, edgeNodes: 1, namespaces: 2, pods: 20 } });
+  // The emulator applies the cluster's RBAC to impersonated requests: alice is a cluster admin here.
+  kube.store.create('clusterrolebindings', {
+    metadata: { name: 'alice-cluster-admin' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
+  });
   kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [{ name: 'emu', server: kube.url, skipTLSVerify: true }],

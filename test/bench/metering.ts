@@ -202,6 +202,8 @@ try {
   // 2. Bill data: 500 namespaces over 3 clusters, 30 days of hourly windows.
   await call('POST', '/api/v1/workspaces', { name: 'bench' });
   for (const cluster of CLUSTERS) await call('POST', '/api/v1/clusters', { name: cluster });
+  // Namespaces go only in clusters granted to the workspace.
+  await call('PATCH', '/api/v1/workspaces/bench', { clusters: CLUSTERS });
   const clusterOf = (n: number) => CLUSTERS[n % CLUSTERS.length] ?? 'bench-a';
   for (let n = 0; n < NAMESPACES; n++)
     await call('POST', '/api/v1/workspaces/bench/namespaces', {

@@ -1,18 +1,14 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInAdmin } from '../support/e2e-fleet';
+import { requirePeer } from '../support/peers';
 import { freePort, removeState, startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
 
 const run = promisify(execFile);
-const havePeers = existsSync('/usr/bin/prometheus') && existsSync('/usr/bin/amtool');
-// Skipped on a developer machine without the Debian peers; CI must run it against them.
-if (!havePeers && process.env.CI)
-  throw new Error('prometheus and amtool are not installed: .ci/install-peers installs them');
 
 let edge: WranglerDev;
 let workDir: string;
@@ -54,14 +50,14 @@ async function eventually<T>(
 
 const amtool = async (...args: string[]) =>
   (
-    await run('amtool', [
+    await run(requirePeer('amtool'), [
       `--alertmanager.url=${edge.url}`,
       `--http.config.file=${httpConfig}`,
       ...args,
     ])
   ).stdout;
 
-describe.skipIf(!havePeers)('alerting with real Prometheus and amtool', () => {
+describe('alerting with real Prometheus and amtool', () => {
   beforeAll(async () => {
     workDir = await mkdtemp(path.join(tmpdir(), 'edgetower-alerts-e2e-'));
     edge = await startWranglerDev();
@@ -114,7 +110,7 @@ describe.skipIf(!havePeers)('alerting with real Prometheus and amtool', () => {
     prometheusPort = await freePort();
     const port = prometheusPort;
     prometheus = spawn(
-      'prometheus',
+      requirePeer('prometheus'),
       [
         `--config.file=${path.join(workDir, 'prometheus.yml')}`,
         `--storage.tsdb.path=${path.join(workDir, 'tsdb')}`,

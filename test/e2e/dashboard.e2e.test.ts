@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifact, haveChromium, launchChromium } from '../support/browser';
+import { artifact, launchChromium } from '../support/browser';
 import { type BrowserFleet, FLEET_ADMIN, startBrowserFleet } from '../support/browser-fleet';
 import { oidcClient, startOidcProvider } from '../support/oidc-provider';
-
-// Debian Chromium is a CI peer (.ci/install-peers); a developer machine without it skips.
-if (!haveChromium && process.env.CI)
-  throw new Error('chromium is not installed: .ci/install-peers installs it');
 
 let fleet: BrowserFleet;
 let browser: Browser;
@@ -44,7 +40,7 @@ async function signIn(page: Page, username: string, password: string) {
 const noHorizontalScroll = (page: Page) =>
   page.evaluate<number>('document.documentElement.scrollWidth');
 
-describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
+describe('dashboard in Chromium', () => {
   beforeAll(async () => {
     [fleet, browser] = await Promise.all([startBrowserFleet(), launchChromium()]);
   }, 180_000);

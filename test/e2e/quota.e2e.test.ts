@@ -82,9 +82,12 @@ beforeAll(async () => {
     60_000,
     'the agent to connect',
   );
-  expect((await api('/api/v1/workspaces', { method: 'POST', body: '{"name":"qa"}' })).status).toBe(
-    201,
-  );
+  // Namespaces go only in clusters granted to the workspace.
+  const created = await api('/api/v1/workspaces', {
+    method: 'POST',
+    body: JSON.stringify({ name: 'qa', clusters: [CLUSTER] }),
+  });
+  expect(created.status).toBe(201);
   const placed = await api('/api/v1/workspaces/qa/namespaces', {
     method: 'POST',
     body: JSON.stringify({ cluster: CLUSTER, name: 'qa-web' }),

@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,7 @@ import {
   eventually as waitFor,
 } from '../support/e2e-fleet';
 import { type KubeEmulator, startKubeEmulator } from '../support/kube-emulator';
+import { requirePeer } from '../support/peers';
 import { startTlsFront } from '../support/tls-front';
 import { removeState, startWranglerDev, type WranglerDev } from '../support/wrangler-dev';
 
@@ -263,40 +263,39 @@ describe('tunnel end to end', () => {
     await reader.cancel();
   });
 
-  it.skipIf(!existsSync('/usr/bin/kubectl') || !existsSync('/usr/bin/openssl'))(
-    'serves real kubectl through the proxy',
-    async () => {
-      // kubectl sends bearer tokens only over TLS: put a TLS front on the local edge.
-      const tls = await startTlsFront(edge.url, workDir);
-      try {
-        const emptyConfig = path.join(workDir, 'empty-kubeconfig');
-        await writeFile(emptyConfig, '');
-        const kubectl = (...args: string[]) =>
-          promisify(execFile)(
-            '/usr/bin/kubectl',
-            [
-              '--server',
-              `${tls.url}/clusters/${CLUSTER}/k8s`,
-              '--token',
-              adminJwt,
-              '--insecure-skip-tls-verify',
-              ...args,
-            ],
-            { env: { ...process.env, KUBECONFIG: emptyConfig }, timeout: 60_000 },
-          );
-        const nodes = await kubectl('get', 'nodes', '-o', 'name');
-        expect(nodes.stdout.trim().split('\n')).toHaveLength(4);
-        const pods = await kubectl('get', 'pods', '-A', '--no-headers');
-        const rows = pods.stdout.trim().split('\n');
-        expect(rows.length).toBe(60);
-        const [namespace, pod] = rows[0]!.split(/\s+/);
-        const logs = await kubectl('logs', '-n', namespace!, pod!);
-        expect(logs.stdout).toContain('starts');
-      } finally {
-        await tls.close();
-      }
-    },
-  );
+  it('serves real kubectl through the proxy', async () => {
+    const kubectlPath = requirePeer('kubectl');
+    requirePeer('openssl');
+    // kubectl sends bearer tokens only over TLS: put a TLS front on the local edge.
+    const tls = await startTlsFront(edge.url, workDir);
+    try {
+      const emptyConfig = path.join(workDir, 'empty-kubeconfig');
+      await writeFile(emptyConfig, '');
+      const kubectl = (...args: string[]) =>
+        promisify(execFile)(
+          kubectlPath,
+          [
+            '--server',
+            `${tls.url}/clusters/${CLUSTER}/k8s`,
+            '--token',
+            adminJwt,
+            '--insecure-skip-tls-verify',
+            ...args,
+          ],
+          { env: { ...process.env, KUBECONFIG: emptyConfig }, timeout: 60_000 },
+        );
+      const nodes = await kubectl('get', 'nodes', '-o', 'name');
+      expect(nodes.stdout.trim().split('\n')).toHaveLength(4);
+      const pods = await kubectl('get', 'pods', '-A', '--no-headers');
+      const rows = pods.stdout.trim().split('\n');
+      expect(rows.length).toBe(60);
+      const [namespace, pod] = rows[0]!.split(/\s+/);
+      const logs = await kubectl('logs', '-n', namespace!, pod!);
+      expect(logs.stdout).toContain('starts');
+    } finally {
+      await tls.close();
+    }
+  });
 
   it('passes PromQL to the cluster Prometheus', async () => {
     const res = await api(

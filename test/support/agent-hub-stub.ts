@@ -1,4 +1,4 @@
-import type { InventoryUpdate } from '../../functions/tunnel/inventory';
+import type { DegradedResource, InventoryUpdate } from '../../functions/tunnel/inventory';
 import { encodeControl } from '../../functions/tunnel/protocol';
 import { startFakeEdge } from './fake-edge';
 
@@ -29,6 +29,8 @@ export interface HubStub {
   /** Spooled batches (metering, alerts) received and acked. */
   batches: ReceivedBatch[];
   connections: number;
+  /** Every `agent-status` frame's degraded list, newest last. */
+  statuses: DegradedResource[][];
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startHubStub(token: string): Promise<HubStub> {
     received: [],
     batches: [],
     connections: 0,
+    statuses: [],
     close: async () => {},
   };
   const edge = await startFakeEdge({
@@ -47,6 +50,7 @@ export async function startHubStub(token: string): Promise<HubStub> {
       stub.connections++;
     },
     onFrame(ws, frame, text) {
+      if (frame.type === 'agent-status') stub.statuses.push(frame.degraded);
       if (frame.type === 'inventory') {
         stub.received.push({ update: frame.update, bytes: text?.length ?? 0, at: Date.now() });
         ws.send(encodeControl({ type: 'ack', seq: frame.update.seq }));

@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
+import { requirePeer } from './peers';
 
-/** Debian's Chromium (`.ci/install-peers` installs it); playwright-core never downloads one. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const haveChromium = existsSync(CHROMIUM);
+/** Debian's Chromium (`npm test` installs it, scripts/peers.ts); playwright-core never downloads one. */
+const chromiumPath = () => process.env.CHROMIUM_PATH ?? requirePeer('chromium');
 
 /** Where screenshots go (gitignored); CI keeps the directory as an artifact. */
 export const artifactsDir = path.resolve(import.meta.dirname, '../../test-artifacts');
@@ -14,7 +13,7 @@ export const artifactsDir = path.resolve(import.meta.dirname, '../../test-artifa
 export async function launchChromium(): Promise<Browser> {
   await mkdir(artifactsDir, { recursive: true });
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     headless: true,
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });

@@ -4,6 +4,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { requirePeer } from './peers';
 import { freePort } from './wrangler-dev';
 
 const run = promisify(execFile);
@@ -159,7 +160,7 @@ export async function startSlapd(): Promise<Slapd> {
   const ldapsPort = await freePort();
   const url = `ldap://127.0.0.1:${port}/`;
   const child = spawn(
-    '/usr/sbin/slapd',
+    requirePeer('slapd'),
     ['-f', path.join(dir, 'slapd.conf'), '-h', `${url} ldaps://127.0.0.1:${ldapsPort}/`, '-d', '0'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -175,7 +176,7 @@ export async function startSlapd(): Promise<Slapd> {
   await waitForPort(port, child, () => out);
   await waitForPort(ldapsPort, child, () => out);
   await writeFile(path.join(dir, 'seed.ldif'), seedLdif());
-  await run('ldapadd', [
+  await run(requirePeer('ldapadd'), [
     '-x',
     '-H',
     url,

@@ -5,6 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { requirePeer } from './peers';
 
 export interface TlsFront {
   url: string;
@@ -19,7 +20,7 @@ export interface TlsFront {
 export async function startTlsFront(target: string, dir: string): Promise<TlsFront> {
   const key = path.join(dir, 'front.key');
   const cert = path.join(dir, 'front.crt');
-  await promisify(execFile)('openssl', [
+  await promisify(execFile)(requirePeer('openssl'), [
     'req',
     '-x509',
     '-newkey',

@@ -167,15 +167,16 @@ describe('GET /api/v2/alerts', () => {
         .status,
     ).toBe(400);
     expect((await api('GET', '/api/v2/alerts?active=maybe', fx.as('admin'))).status).toBe(400);
-    // Patterns a backtracking engine can take exponential time on are refused, not run.
-    for (const pattern of ['a=~"(a+)+b"', 'a=~"(x*)*"', 'a=~"(foo)\\\\1"'])
+    // Patterns RE2 cannot compile (lookaround, backreferences) are refused, not run. Nested
+    // quantifiers are valid RE2 and run in linear time (test/workers/attacks/regex-dos.test.ts).
+    for (const pattern of ['a=~"(?=a)b"', 'a=~"(?<!x)y"', 'a=~"(foo)\\\\1"'])
       expect(
         (await api('GET', `/api/v2/alerts?filter=${encodeURIComponent(pattern)}`, fx.as('admin')))
           .status,
         pattern,
       ).toBe(400);
     expect(
-      (await api('GET', `/api/v2/alerts?receiver=${encodeURIComponent('(a+)+')}`, fx.as('admin')))
+      (await api('GET', `/api/v2/alerts?receiver=${encodeURIComponent('(?=a)')}`, fx.as('admin')))
         .status,
     ).toBe(400);
   });
@@ -248,7 +249,7 @@ describe('silences', () => {
       { ...wide, extra: 1 },
       { ...wide, matchers: [] },
       { ...wide, matchers: [{ name: 'a', value: '(', isRegex: true }] },
-      { ...wide, matchers: [{ name: 'a', value: '(.*a){2,}x', isRegex: true }] },
+      { ...wide, matchers: [{ name: 'a', value: '(?=a)b', isRegex: true }] },
       { ...wide, endsAt: new Date(Date.now() - 5000).toISOString() },
       { ...wide, startsAt: 'soon' },
       '{',

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../db/client';
 import { auditEvents, users } from '../../db/schema';
 import { PRINCIPAL_CACHE_MS } from '../../functions/auth/principal-cache';
+import { runHousekeeping } from '../../functions/housekeeping';
 import { ADMIN, bearer, call, login, postForm, seedUser } from './support/auth';
 
 const db = createDb(env.DB);
@@ -76,6 +77,23 @@ describe('login lockout', () => {
     } finally {
       derive.mockRestore();
     }
+  });
+});
+
+describe('lockout rows', () => {
+  it('are purged by the cron once their window and lock are over', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.now();
+    for (let i = 0; i < 5; i++) await attempt('purge-locked', 'wrong-password');
+    await attempt('purge-counted', 'wrong-password');
+    const rows = () =>
+      env.DB.prepare("select key from login_throttles where key like 'purge-%' order by key").all<{
+        key: string;
+      }>();
+    await runHousekeeping(env, new Date(start + 60_000));
+    expect((await rows()).results.map((r) => r.key)).toEqual(['purge-counted', 'purge-locked']);
+    await runHousekeeping(env, new Date(start + 601_000));
+    expect((await rows()).results).toEqual([]);
   });
 });
 

@@ -93,7 +93,7 @@ describe('loadPrincipal', () => {
       username: 'carol',
       platformRole: 'workspaces-manager',
     });
-    expect(p.groups).toEqual(['ws-b:devs']);
+    expect(p.groups).toEqual(['edgetower:ws-b:devs']);
     const byScope = Object.fromEntries(p.bindings.map((b) => [`${b.scopeType}/${b.role}`, b]));
     expect(Object.keys(byScope).sort()).toEqual([
       'cluster/auditor',

@@ -116,7 +116,8 @@ describe('mutations are audited', () => {
       [
         'POST',
         '/api/v1/workspaces',
-        { name: 'gamma' },
+        // Namespaces go only in granted clusters: gamma is granted east.
+        { name: 'gamma', clusters: ['east'] },
         { resource: 'workspaces', name: 'gamma', workspace: 'gamma' },
       ],
       [

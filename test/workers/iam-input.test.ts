@@ -88,11 +88,15 @@ const post = (path: string, headers: Record<string, string>, body: unknown) =>
 
 describe.each(Object.entries(families))('bad input: %s', (_family, f) => {
   const admin = () => fx.as('p-admin');
-  const expect400 = async (body: unknown, field?: string) => {
+  const expect400 = async (
+    body: unknown,
+    field?: string,
+    codes = /^(bad_request|validation_failed)$/,
+  ) => {
     const res = await post(f.path, admin(), body);
     expect(res.status, JSON.stringify(body)).toBe(400);
     expect(res.body).toMatchObject({
-      code: expect.stringMatching(/bad_request|validation_failed/),
+      code: expect.stringMatching(codes),
       requestId: expect.any(String),
     });
     if (field)
@@ -116,9 +120,20 @@ describe.each(Object.entries(families))('bad input: %s', (_family, f) => {
       await expect400(f.valid(name), f.nameField);
   });
   if (f.newName)
-    it('reserved names -> 400', async () => {
-      for (const name of ['admin', 'kube-system', 'default', 'system'])
-        await expect400(f.valid(name), f.nameField);
+    it('reserved names -> 400 (namespaces of the cluster and its platform: 409)', async () => {
+      for (const name of ['admin', 'kube-system', 'default', 'system']) {
+        if (f.path.endsWith('/namespaces') && ['kube-system', 'default'].includes(name)) {
+          const res = await post(f.path, admin(), f.valid(name));
+          expect(res).toMatchObject({ status: 409, body: { code: 'namespace_reserved' } });
+          continue;
+        }
+        // Workspace and group names with a reserved prefix have their own code.
+        await expect400(
+          f.valid(name),
+          f.nameField,
+          /^(bad_request|validation_failed|name_reserved)$/,
+        );
+      }
     });
   it('missing or bad auth -> 401', async () => {
     const res = await post(f.path, { 'content-type': 'application/json' }, f.valid('ok-name'));

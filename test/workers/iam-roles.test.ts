@@ -286,7 +286,7 @@ describe('groups carry role bindings to their members', () => {
     ).toBe(403);
     const me = await api('GET', '/api/v1/me', dev);
     expect(me.body).toMatchObject({
-      groups: ['alpha:devs'],
+      groups: ['edgetower:alpha:devs'],
       bindings: [
         { level: 'workspace', workspace: 'alpha', role: 'workspace-viewer', viaGroup: 'devs' },
       ],

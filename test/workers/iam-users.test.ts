@@ -201,7 +201,13 @@ describe('workspaces', () => {
   it('deleting a workspace deletes its groups, placements, roles and every binding into it', async () => {
     const admin = fx.as('p-admin');
     expect(
-      (await api('POST', '/api/v1/workspaces', admin, { name: 'doomed', admin: 'regular' })).status,
+      (
+        await api('POST', '/api/v1/workspaces', admin, {
+          name: 'doomed',
+          admin: 'regular',
+          clusters: ['west'],
+        })
+      ).status,
     ).toBe(201);
     const as = fx.as('regular');
     expect(

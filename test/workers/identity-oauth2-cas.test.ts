@@ -88,7 +88,7 @@ describe('generic OAuth2 with configured field paths', () => {
     const claims = decodeJwt(String((await json(res)).access_token));
     // octo-cat is taken by the GitHub identity: a distinct, deterministic name.
     expect(claims.username).toMatch(/^octo-cat-[0-9a-f]{6}$/);
-    expect(claims.groups).toEqual(['ws-g:platform']);
+    expect(claims.groups).toEqual(['edgetower:ws-g:platform']);
   });
 });
 
@@ -109,7 +109,7 @@ describe('CAS 3 against a loopback CAS server', () => {
     });
     const octo = await browserSignIn('cas', { account: '', rewriteAuthorize: as('octo') });
     const claims = decodeJwt(String((await json(octo)).access_token));
-    expect(claims.groups).toEqual(['ws-g:platform']);
+    expect(claims.groups).toEqual(['edgetower:ws-g:platform']);
     const row = await env.DB.prepare('select email, display_name from users where name = ?')
       .bind(claims.username)
       .first();

@@ -64,7 +64,7 @@ describe('OIDC sign-in against a real provider (oidc-provider on loopback)', () 
     expect(res.headers.get('cache-control')).toBe('no-store');
     const tokens = await json(res);
     const claims = decodeJwt(String(tokens.access_token));
-    expect(claims).toMatchObject({ username: 'carol-jones', groups: ['ws-o:sre'] });
+    expect(claims).toMatchObject({ username: 'carol-jones', groups: ['edgetower:ws-o:sre'] });
     const user = await env.DB.prepare('select email, display_name from users where name = ?')
       .bind('carol-jones')
       .first();

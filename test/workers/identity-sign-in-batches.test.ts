@@ -67,7 +67,7 @@ describe('federated sign-in round trips', () => {
     const user = await carol();
     expect(linked?.identity.userId).toBe(user?.id);
     expect(linked?.loaded).toEqual(await loadPrincipal(db, user?.id ?? ''));
-    expect(linked?.loaded.principal.groups).toEqual(['ws-b:sre']);
+    expect(linked?.loaded.principal.groups).toEqual(['edgetower:ws-b:sre']);
     expect(linked?.groupIds).toHaveLength(1);
     expect(await findLinkedPrincipal(db, providerId, 'nobody-sub')).toBeUndefined();
   });
@@ -82,7 +82,7 @@ describe('federated sign-in round trips', () => {
     const tokens = await json(res);
     expect(decodeJwt(String(tokens.access_token))).toMatchObject({
       username: 'carol-jones',
-      groups: ['ws-b:sre'],
+      groups: ['edgetower:ws-b:sre'],
     });
     const user = await carol();
     expect(user?.failed_logins).toBe(0);
@@ -102,7 +102,9 @@ describe('federated sign-in round trips', () => {
     ).run();
     const res = await browserSignIn('corp-oidc', { account: 'carol-sub-1' });
     expect(res.status).toBe(200);
-    expect(decodeJwt(String((await json(res)).access_token)).groups).toEqual(['ws-b:sre']);
+    expect(decodeJwt(String((await json(res)).access_token)).groups).toEqual([
+      'edgetower:ws-b:sre',
+    ]);
     expect(
       await count(
         "select count(*) as n from group_members where user_id = (select id from users where name = 'carol-jones')",
@@ -147,6 +149,13 @@ describe('LDAP password grant round trips', () => {
       failed_logins: number;
       last_login_at: number;
     }>();
+  // The lockout counts guesses per canonical login name (login_throttles), not on the user row.
+  const bobGuesses = async () =>
+    (
+      await env.DB.prepare("select attempts from login_throttles where key = 'bob'").first<{
+        attempts: number;
+      }>()
+    )?.attempts ?? 0;
   const bobAudits = (outcome: string) =>
     count(
       `select count(*) as n from audit_events where verb = 'login' and user = 'bob' and outcome = '${outcome}'`,
@@ -166,7 +175,7 @@ describe('LDAP password grant round trips', () => {
 
   it('a repeat sign-in after a failure resets the counter with its refresh token and audit row', async () => {
     expect((await login('wrong-password')).status).toBe(400);
-    expect((await bobRow())?.failed_logins).toBe(1);
+    expect(await bobGuesses()).toBe(1);
     await env.DB.prepare("update users set last_login_at = 0 where name = 'bob'").run();
     const successes = await bobAudits('success');
     const res = await login(bob.password);
@@ -174,9 +183,9 @@ describe('LDAP password grant round trips', () => {
     const tokens = (await res.json()) as Record<string, unknown>;
     expect(decodeJwt(String(tokens.access_token))).toMatchObject({
       username: 'bob',
-      groups: ['ws-b:sre'],
+      groups: ['edgetower:ws-b:sre'],
     });
-    expect(await bobRow()).toMatchObject({ failed_logins: 0 });
+    expect(await bobGuesses()).toBe(0);
     expect((await bobRow())?.last_login_at).toBeGreaterThan(0);
     expect(await bobAudits('success')).toBe(successes + 1);
     const refreshed = await postForm('/oauth/token', {

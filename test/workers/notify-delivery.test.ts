@@ -285,20 +285,26 @@ describe('queue consumer: ack, retry, dedup, dead letter', () => {
     const id = await channel('dingtalk', { webhook: sinkUrl(`${prefix}/errcode/robot`) });
     const msg = message(id);
     const result = await consume([msg]);
-    expect(result.retryMessages).toHaveLength(1);
+    // 310000 (signature, keywords or IP refused) is permanent since issue #16: failed at once.
+    expect(result.retryMessages).toHaveLength(0);
+    expect(result.explicitAcks).toEqual(['m0']);
     const row = (await history()).find((h) => h.notificationId === msg.notificationId);
+    expect(row?.status).toBe('failed');
     expect(row?.error).toContain('errcode 310000');
   });
 
-  it('refuses at send time a target that became private (SSRF), and acks a deleted channel', async () => {
+  it('refuses at send time a target that became private (SSRF) as a permanent failure, and acks a deleted channel', async () => {
     const prefix = uniquePrefix('ssrf');
     const id = await channel('webhook', { url: sinkUrl(`${prefix}/hook`) });
     const msg = message(id);
     const result = await consume([msg], 1, { ...env, ALLOW_PRIVATE_WEBHOOKS: 'false' });
-    expect(result.retryMessages).toHaveLength(1);
+    // Retrying cannot make the target public: failed at once (issue #12), not after ten tries.
+    expect(result.retryMessages).toHaveLength(0);
+    expect(result.explicitAcks).toEqual(['m0']);
     expect(await sinkRecords(prefix)).toHaveLength(0);
     const row = (await history()).find((h) => h.notificationId === msg.notificationId);
-    expect(row?.error).toContain('private');
+    expect(row?.status).toBe('failed');
+    expect(row?.error).toContain('loopback');
     const gone = message('no-such-channel');
     expect((await consume([gone])).explicitAcks).toEqual(['m0']);
     expect((await history()).find((h) => h.notificationId === gone.notificationId)?.status).toBe(

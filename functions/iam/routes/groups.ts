@@ -19,7 +19,7 @@ import { bearerAuth, createRouter } from '../../openapi';
 import { authorize, canGrant, type Scope } from '../authorize';
 import { builtinRoleRules } from '../builtin-roles';
 import { orConflict } from '../conflicts';
-import { dnsLabel, newName } from '../names';
+import { assertTenantName, dnsLabel, tenantName } from '../names';
 import { listOf, pageOf, pageQuery, toPage } from '../pagination';
 import {
   description,
@@ -106,7 +106,11 @@ const create = createRoute({
   request: {
     params: wsParam,
     body: jsonBody(
-      z.strictObject({ name: newName, description: description.optional(), role: role.optional() }),
+      z.strictObject({
+        name: tenantName,
+        description: description.optional(),
+        role: role.optional(),
+      }),
     ),
   },
   responses: { 201: json(groupSchema, 'The new group.'), ...writeErrors },
@@ -189,6 +193,7 @@ export const groupRoutes = createRouter()
     c.get('audit').name = input.name;
     const { workspace, scope } = await visibleWorkspace(db, principal, c.req.valid('param').ws);
     authorize(principal, 'create', 'groups', scope, 'Groups');
+    assertTenantName(input.name);
     if (input.role !== undefined) await assertGrantable(c, workspace.id, scope, input.role);
     const group = await orConflict(
       createGroup(db, {

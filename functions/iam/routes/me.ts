@@ -3,9 +3,10 @@ import { bindingsOfUser } from '../../../db/queries/members';
 import { findUserById } from '../../../db/queries/users';
 import { scopeTypes } from '../../../db/schema/role-bindings';
 import { platformRoles } from '../../../db/schema/users';
-import { unauthorized } from '../../errors';
+import { forbidden, unauthorized } from '../../errors';
 import { bearerAuth, createRouter } from '../../openapi';
 import { errors, json, userSchema } from '../schemas';
+import { canSelf } from './self-service';
 import { userView } from './users';
 
 const meSchema = z
@@ -37,6 +38,9 @@ const me = createRoute({
 
 export const meRoutes = createRouter().openapi(me, async (c) => {
   const principal = c.get('principal');
+  // Yourself and your roles: an API token shows them only if its scopes allow reading users.
+  if (!canSelf(principal, 'get'))
+    throw forbidden("This API token's scopes do not allow get on users.");
   const db = c.get('db');
   const [user, bindings] = await Promise.all([
     findUserById(db, principal.userId),

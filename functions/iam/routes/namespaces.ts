@@ -1,18 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { findClusterByName } from '../../../db/queries/members';
 import {
   createNamespace,
   deleteNamespace,
   listNamespaces,
   type NamespaceRow,
   namespaceKey,
+  placementInCluster,
 } from '../../../db/queries/namespaces';
-import { badRequest } from '../../errors';
+import { grantedClusterByName } from '../../../db/queries/workspace-clusters';
+import { badRequest, conflict } from '../../errors';
 import { bearerAuth, createRouter } from '../../openapi';
 import { authorize, can } from '../authorize';
 import { orConflict } from '../conflicts';
-import { dnsLabel, newName } from '../names';
-import { namespaceHooks } from '../namespace-hooks';
+import { dnsLabel, isReservedNamespace, newName } from '../names';
+import { type NamespaceApply, namespaceHooks, placementRefused } from '../namespace-hooks';
 import { listOf, pageOf, pageQuery, toPage } from '../pagination';
 import {
   errors,
@@ -23,7 +24,7 @@ import {
   writeErrors,
   wsParam,
 } from '../schemas';
-import { visibleNamespace, visibleWorkspace } from '../scopes';
+import { clusterScope, visibleNamespace, visibleWorkspace } from '../scopes';
 
 const tags = ['namespaces'];
 const nsParams = wsParam.extend({ ns: dnsLabel });
@@ -66,10 +67,10 @@ const create = createRoute({
   security: bearerAuth,
   summary: 'Place a namespace of a cluster in the workspace',
   description:
-    'Records the placement (the cluster must exist). A caller without workspace-wide member management (a self-provisioner) becomes the namespace admin.',
+    'Only in a cluster granted to the workspace (400 `cluster_not_granted`, the same whether the cluster exists or not). Never a takeover: reserved names (`default`, `kube-*`, `kubeedge`, `kubesphere-*`, `edgetower-*`) are 409 `namespace_reserved`, a namespace of another workspace (placed at the edge, or labelled in the cluster) 409 `namespace_owned_by_other_workspace`, an existing unlabelled one 409 `namespace_exists` unless the caller is a platform or cluster admin (who adopts it). A caller without workspace-wide member management (a self-provisioner) becomes the namespace admin.',
   request: {
     params: wsParam,
-    body: jsonBody(z.strictObject({ cluster: dnsLabel, name: newName })),
+    body: jsonBody(z.strictObject({ cluster: dnsLabel, name: dnsLabel })),
   },
   responses: { 201: json(namespaceSchema, 'The placement.'), ...writeErrors },
 });
@@ -113,11 +114,26 @@ export const namespaceRoutes = createRouter()
     });
     const { workspace, scope } = await visibleWorkspace(db, principal, c.req.valid('param').ws);
     authorize(principal, 'create', 'namespaces', scope, 'Namespaces');
-    const cluster = await findClusterByName(db, input.cluster);
-    if (!cluster)
-      throw badRequest(`No cluster "${input.cluster}".`, [
-        { path: 'cluster', message: 'no such cluster' },
+    // Absent and not granted answer alike: no probing of cluster names.
+    const cluster = await grantedClusterByName(db, workspace.id, input.cluster);
+    if (!cluster) throw placementRefused.notGranted(input.cluster, workspace.name);
+    if (isReservedNamespace(input.name)) throw placementRefused.reserved(input.name);
+    if (!newName.safeParse(input.name).success)
+      throw badRequest(`"${input.name}" is a reserved name.`, [
+        { path: 'name', message: 'this name is reserved' },
       ]);
+    const placed = await placementInCluster(db, cluster.id, input.name);
+    if (placed && placed.workspaceId !== workspace.id)
+      throw placementRefused.ownedByOther(input.name);
+    if (placed)
+      throw conflict(`Namespace "${input.name}" is already placed in cluster "${input.cluster}".`);
+    const placement = { workspace: workspace.name, cluster: cluster.name, name: input.name };
+    const mayAdopt = can(principal, 'update', 'clusters', clusterScope(cluster.id));
+    const applies: NamespaceApply[] = [];
+    for (const prepare of namespaceHooks.preparing) {
+      const apply = await prepare(c, placement, { mayAdopt });
+      if (apply) applies.push(apply);
+    }
     // KubeSphere's self-provisioners own the projects they create.
     const admin = can(principal, 'create', 'members', scope)
       ? undefined
@@ -135,7 +151,7 @@ export const namespaceRoutes = createRouter()
       ),
       `Namespace "${input.name}" is already placed in cluster "${input.cluster}".`,
     );
-    const placement = { workspace: workspace.name, cluster: cluster.name, name: input.name };
+    for (const apply of applies) await apply();
     for (const hook of namespaceHooks.created) await hook(c, placement);
     return c.json(
       { ...placement, createdBy: principal.username, createdAt: new Date().toISOString() },

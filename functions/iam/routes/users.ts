@@ -9,15 +9,17 @@ import {
 import type { UserRow } from '../../../db/queries/users';
 import { createUser, findUserByName, publicUser, setUserPassword } from '../../../db/queries/users';
 import { platformRoles } from '../../../db/schema/users';
+import { canonicalLoginName } from '../../auth/login-name';
 import { assertPasswordPolicy } from '../../auth/password';
 import type { Principal } from '../../auth/principal';
-import { conflict, forbidden, notFound } from '../../errors';
+import { badRequest, conflict, forbidden, notFound } from '../../errors';
 import { bearerAuth, createRouter } from '../../openapi';
 import { authorize, can, canGrant, platformScope } from '../authorize';
 import { builtinPlatformRoles } from '../builtin-roles';
 import { dnsLabel, newName } from '../names';
 import { listOf, pageOf, pageQuery, toPage } from '../pagination';
 import { errors, json, jsonBody, noContent, userSchema, writeErrors } from '../schemas';
+import { canSelf, checkCurrentPassword } from './self-service';
 
 const tags = ['users'];
 const nameParam = z.object({ name: dnsLabel });
@@ -35,13 +37,19 @@ export function userView(row: UserRow) {
   };
 }
 
-/** Users are platform resources; anyone may read themselves, managers everyone. */
+/**
+ * Users are platform resources; anyone may `verb` themselves (as far as an
+ * API token's scopes allow), managers everyone.
+ */
 async function visibleUser(
   principal: Principal,
   name: string,
   db: Parameters<typeof findUserByName>[0],
+  verb: 'get' | 'update' = 'get',
 ) {
   const self = principal.username === name;
+  if (self && !canSelf(principal, verb))
+    throw forbidden(`This API token's scopes do not allow ${verb} on users.`);
   if (!self && !can(principal, 'get', 'users', platformScope)) throw notFound(`User "${name}"`);
   const row = await findUserByName(db, name);
   if (!row) throw notFound(`User "${name}"`);
@@ -106,12 +114,15 @@ const update = createRoute({
   path: '/users/{name}',
   tags,
   security: bearerAuth,
-  summary: 'Update a user (yourself: profile and password; managers: also role and status)',
+  summary:
+    'Update a user (yourself: profile, and password with currentPassword; managers: also role and status, and others’ passwords)',
   request: {
     params: nameParam,
     body: jsonBody(
       z.strictObject({
         password: password.optional(),
+        /** Needed to change your own password (not to reset someone else's as a manager). */
+        currentPassword: password.optional(),
         email: email.nullable().optional(),
         displayName: displayName.nullable().optional(),
         platformRole: z.enum(platformRoles).optional(),
@@ -138,6 +149,8 @@ export const userRoutes = createRouter()
     const db = c.get('db');
     const page = toPage(c.req.valid('query'));
     if (!can(principal, 'list', 'users', platformScope)) {
+      if (!canSelf(principal, 'list'))
+        throw forbidden("This API token's scopes do not allow list on users.");
       const self = await findUserByName(db, principal.username);
       const items =
         self && (page.after === undefined || self.name > page.after) ? [userView(self)] : [];
@@ -169,7 +182,7 @@ export const userRoutes = createRouter()
     const db = c.get('db');
     const { name } = c.req.valid('param');
     const input = c.req.valid('json');
-    const { row, self } = await visibleUser(principal, name, db);
+    const { row, self } = await visibleUser(principal, name, db, 'update');
     const manager = can(principal, 'update', 'users', platformScope);
     if (!self) {
       if (!manager) throw forbidden('You may only change your own profile and password.');
@@ -181,9 +194,18 @@ export const userRoutes = createRouter()
     if (input.platformRole) assertMayGrantPlatformRole(principal, input.platformRole);
     const demoted = input.platformRole !== undefined && input.platformRole !== 'platform-admin';
     if (demoted || input.status === 'disabled') await assertNotLastAdmin(db, row);
+    if (input.currentPassword !== undefined && input.password === undefined)
+      throw badRequest('currentPassword goes with password.', [
+        { path: 'currentPassword', message: 'only with password' },
+      ]);
     if (input.password !== undefined) assertPasswordPolicy(name, input.password);
-    const { password: newPassword, ...profile } = input;
-    if (newPassword !== undefined) await setUserPassword(db, row.id, newPassword);
+    // Your own password, whoever you are: prove the current one (a session
+    // or token alone is not enough). Managers reset others' without it.
+    if (self && input.password !== undefined)
+      await checkCurrentPassword(c, row, input.currentPassword);
+    const { password: newPassword, currentPassword: _, ...profile } = input;
+    if (newPassword !== undefined)
+      await setUserPassword(db, row.id, newPassword, canonicalLoginName(row.name));
     return c.json(userView(await updateUserProfile(db, row.id, profile)), 200);
   })
   .openapi(remove, async (c) => {

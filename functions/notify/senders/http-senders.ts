@@ -1,8 +1,16 @@
+import { defaultApiUrls } from '../targets';
 import { composeMessage, composeText } from '../templates/compose';
 import type { SizeLimit } from '../templates/fit';
 import { hmacBase64 } from './hmac';
+import {
+  dingtalkAnswer,
+  feishuAnswer,
+  slackAnswer,
+  telegramAnswer,
+  wecomAnswer,
+} from './provider-errors';
 import { slackBlocks } from './slack-blocks';
-import { errcodeZero, type OutboundRequest, okTrue, postJson, type SendInput, str } from './types';
+import { type OutboundRequest, postJson, type SendInput, str } from './types';
 
 /** What each channel takes in one message (the text field, after markup). */
 export const channelLimits = {
@@ -39,14 +47,14 @@ export function slackRequest({ config, payload }: SendInput): OutboundRequest[] 
   );
   const webhookUrl = str(config, 'webhookUrl');
   if (webhookUrl) return bodies.map((body) => postJson(webhookUrl, body));
-  const api = str(config, 'apiUrl') || 'https://slack.com/api';
+  const api = str(config, 'apiUrl') || defaultApiUrls.slack;
   return bodies.map((body) => ({
     ...postJson(
       `${api}/chat.postMessage`,
       { channel: str(config, 'channel'), ...body },
       { authorization: `Bearer ${str(config, 'token')}` },
     ),
-    accepted: okTrue,
+    accepted: slackAnswer,
   }));
 }
 
@@ -73,7 +81,7 @@ export async function dingtalkRequest({
   });
   return parts.map((text) => ({
     ...postJson(url.toString(), { msgtype: 'markdown', markdown: { title, text } }),
-    accepted: errcodeZero,
+    accepted: dingtalkAnswer,
   }));
 }
 
@@ -96,11 +104,7 @@ export async function feishuRequest({
   const { parts } = composeMessage(payload, config, channelLimits.feishu);
   return parts.map((text) => ({
     ...postJson(str(config, 'webhook'), { msg_type: 'text', content: { text }, ...signature }),
-    accepted: (answer) => {
-      const b = answer as { code?: unknown; StatusCode?: unknown; msg?: unknown } | null;
-      const code = b?.code ?? b?.StatusCode ?? 0;
-      return code === 0 ? undefined : `code ${String(code)}: ${String(b?.msg ?? '')}`;
-    },
+    accepted: feishuAnswer,
   }));
 }
 
@@ -109,7 +113,7 @@ export function wecomRequest({ config, payload }: SendInput): OutboundRequest[] 
   const { parts } = composeMessage(payload, config, channelLimits.wecom);
   return parts.map((content) => ({
     ...postJson(str(config, 'webhook'), { msgtype: 'markdown', markdown: { content } }),
-    accepted: errcodeZero,
+    accepted: wecomAnswer,
   }));
 }
 
@@ -121,13 +125,13 @@ export function discordRequest({ config, payload }: SendInput): OutboundRequest[
 
 /** Telegram Bot API sendMessage: text of at most 4096 characters. */
 export function telegramRequest({ config, payload }: SendInput): OutboundRequest[] {
-  const api = str(config, 'apiUrl') || 'https://api.telegram.org';
+  const api = str(config, 'apiUrl') || defaultApiUrls.telegram;
   const { parts } = composeMessage(payload, config, channelLimits.telegram);
   return parts.map((text) => ({
     ...postJson(`${api}/bot${str(config, 'botToken')}/sendMessage`, {
       chat_id: str(config, 'chatId'),
       text,
     }),
-    accepted: okTrue,
+    accepted: telegramAnswer,
   }));
 }

@@ -1,5 +1,6 @@
 import type { WebhookPayload } from '../../alerting/route';
 import type { ChannelConfig } from '../channel-configs';
+import type { Refusal } from './provider-errors';
 
 /** What a sender needs: the channel's full config (settings and decrypted secrets) and the notification. */
 export interface SendInput {
@@ -13,8 +14,12 @@ export interface SendInput {
 export interface OutboundRequest {
   url: string;
   init: RequestInit;
-  /** Channels that answer 200 with an error code in the body (DingTalk, WeCom, Feishu, Slack API, Telegram). */
-  accepted?: (body: unknown) => string | undefined;
+  /**
+   * Channels that answer 200 with an error code in the body (DingTalk,
+   * WeCom, Feishu, Slack API, Telegram, Postmark): the refusal, if any, and
+   * whether it is permanent.
+   */
+  accepted?: (body: unknown) => Refusal | undefined;
 }
 
 export const str = (config: ChannelConfig, key: string): string => {
@@ -34,19 +39,3 @@ export const postJson = (
     body: JSON.stringify(body),
   },
 });
-
-/** `{errcode: 0}`-style answers: DingTalk and WeCom. */
-export const errcodeZero = (body: unknown): string | undefined => {
-  const b = body as { errcode?: unknown; errmsg?: unknown } | null;
-  return b && typeof b === 'object' && b.errcode !== undefined && b.errcode !== 0
-    ? `errcode ${String(b.errcode)}: ${String(b.errmsg ?? '')}`
-    : undefined;
-};
-
-/** `{ok: true}` answers: Slack's Web API and Telegram. */
-export const okTrue = (body: unknown): string | undefined => {
-  const b = body as { ok?: unknown; error?: unknown; description?: unknown } | null;
-  return b && typeof b === 'object' && b.ok === true
-    ? undefined
-    : `not ok: ${String(b?.error ?? b?.description ?? 'no ok in the answer')}`;
-};

@@ -1,12 +1,18 @@
 import type { Env } from '../../env';
-import { targetProblem } from '../target-check';
+import { assertUrlAllowed } from '../target-check';
+import { defaultApiUrls } from '../targets';
 import { composeMessage } from '../templates/compose';
-import { errcodeZero, type OutboundRequest, postJson, type SendInput, str } from './types';
+import {
+  PermanentFailure,
+  permanentStatus,
+  wecomAnswer,
+  wecomPermanentCode,
+  wecomStaleToken,
+} from './provider-errors';
+import { type OutboundRequest, postJson, type SendInput, str } from './types';
 
 /** WeCom app messages: markdown content of at most 2048 bytes. */
 const APP_LIMIT = { max: 2048, unit: 'bytes' } as const;
-/** Errcodes that mean the cached access token is no good any more. */
-const STALE_TOKEN = new Set([40001, 40014, 42001]);
 /** Renew a little before WeCom's expiry (7200 s) so no send races it. */
 const EARLY_RENEWAL_MS = 300_000;
 
@@ -32,8 +38,7 @@ async function cacheKey(api: string, corpId: string, secret: string): Promise<st
 
 async function fetchToken(env: Env, api: string, corpId: string, secret: string, key: string) {
   const url = `${api}/cgi-bin/gettoken?corpid=${encodeURIComponent(corpId)}&corpsecret=${encodeURIComponent(secret)}`;
-  const problem = targetProblem(env, url);
-  if (problem) throw new Error(problem);
+  assertUrlAllowed(env, url);
   const res = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'manual' });
   const body = (await res.json().catch(() => null)) as {
     errcode?: number;
@@ -41,8 +46,13 @@ async function fetchToken(env: Env, api: string, corpId: string, secret: string,
     access_token?: string;
     expires_in?: number;
   } | null;
-  if (!res.ok || !body?.access_token || (body.errcode ?? 0) !== 0)
-    throw new Error(`gettoken failed: ${body?.errcode ?? res.status} ${body?.errmsg ?? ''}`.trim());
+  if (!res.ok || !body?.access_token || (body.errcode ?? 0) !== 0) {
+    const error = `WeCom gettoken failed: ${body?.errcode ?? `HTTP ${res.status}`} ${body?.errmsg ?? ''}`;
+    // A wrong corpId or secret, or an IP WeCom does not trust: no retry gets a token.
+    const permanent =
+      wecomPermanentCode(body?.errcode) || body?.errcode === 40001 || permanentStatus(res.status);
+    throw permanent ? new PermanentFailure(error.trim()) : new Error(error.trim());
+  }
   const entry = tokens.get(key);
   if (entry) entry.expiresAt = Date.now() + (body.expires_in ?? 7200) * 1000 - EARLY_RENEWAL_MS;
   return body.access_token;
@@ -75,7 +85,7 @@ export const forgetWecomTokens = () => tokens.clear();
  */
 export async function wecomAppRequests(env: Env, input: SendInput): Promise<OutboundRequest[]> {
   const { config, payload } = input;
-  const api = str(config, 'apiUrl') || 'https://qyapi.weixin.qq.com';
+  const api = str(config, 'apiUrl') || defaultApiUrls.wecom;
   const { key, token } = await accessToken(env, api, str(config, 'corpId'), str(config, 'secret'));
   const recipients: Record<string, string> = {};
   if (str(config, 'toUser')) recipients.touser = str(config, 'toUser');
@@ -94,8 +104,10 @@ export async function wecomAppRequests(env: Env, input: SendInput): Promise<Outb
     }),
     accepted: (answer) => {
       const code = (answer as { errcode?: unknown } | null)?.errcode;
-      if (typeof code === 'number' && STALE_TOKEN.has(code)) tokens.delete(key);
-      return errcodeZero(answer);
+      if (typeof code !== 'number' || !wecomStaleToken.has(code)) return wecomAnswer(answer);
+      // The cached token lapsed: forget it, and the retry fetches a new one.
+      tokens.delete(key);
+      return { error: `WeCom errcode ${code}: access token no longer valid`, permanent: false };
     },
   }));
 }

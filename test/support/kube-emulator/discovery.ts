@@ -1,32 +1,34 @@
-import { RESOURCES } from './resources';
+import { METRICS_GROUP, ServingModel } from './serving';
 
-/** Discovery documents, enough for kubectl to find its way. */
+/** Discovery documents, enough for kubectl (and the agent) to find their way. */
 
-const METRICS_GROUP = { group: 'metrics.k8s.io', version: 'v1beta1' };
+const METRICS_VERSION = 'v1beta1';
+const DEFAULT_SERVING = new ServingModel();
 
 export function apiVersions(): unknown {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
 }
 
-function groupNames(): string[] {
-  return [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== '')), METRICS_GROUP.group];
-}
-
-export function apiGroupList(): unknown {
+/** The groups this cluster serves, each with its served versions, preferred first. */
+export function apiGroupList(serving: ServingModel = DEFAULT_SERVING): unknown {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groupNames().map((name) => {
-      const version = name === METRICS_GROUP.group ? METRICS_GROUP.version : 'v1';
-      const gv = { groupVersion: `${name}/${version}`, version };
-      return { name, versions: [gv], preferredVersion: gv };
+    groups: [...serving.groupVersions()].map(([name, versions]) => {
+      const gvs = versions.map((version) => ({ groupVersion: `${name}/${version}`, version }));
+      return { name, versions: gvs, preferredVersion: gvs[0] };
     }),
   };
 }
 
-export function apiResourceList(group: string, version: string): unknown | undefined {
+export function apiResourceList(
+  group: string,
+  version: string,
+  serving: ServingModel = DEFAULT_SERVING,
+): unknown | undefined {
   const groupVersion = group ? `${group}/${version}` : version;
-  if (group === METRICS_GROUP.group && version === METRICS_GROUP.version) {
+  if (group === METRICS_GROUP) {
+    if (version !== METRICS_VERSION || !serving.metricsServed()) return undefined;
     return {
       kind: 'APIResourceList',
       apiVersion: 'v1',
@@ -49,15 +51,13 @@ export function apiResourceList(group: string, version: string): unknown | undef
       ],
     };
   }
-  const resources = RESOURCES.filter((r) => r.group === group && r.version === version).map(
-    (r) => ({
-      name: r.plural,
-      singularName: '',
-      namespaced: r.namespaced,
-      kind: r.kind,
-      verbs: r.verbs,
-    }),
-  );
+  const resources = serving.resourcesAt(group, version).map((r) => ({
+    name: r.plural,
+    singularName: '',
+    namespaced: r.namespaced,
+    kind: r.kind,
+    verbs: r.verbs,
+  }));
   if (resources.length === 0) return undefined;
   if (!group)
     resources.push({

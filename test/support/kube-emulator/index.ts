@@ -6,6 +6,7 @@ import { type ClusterSpec, generateCluster } from './generator';
 import type { WatchConnection } from './list-watch';
 import type { RbacTable } from './rbac';
 import { createHandler, type RecordedRequest, type ServerContext } from './server';
+import { ServingModel, type ServingOptions } from './serving';
 import { KubeStore } from './store';
 
 export type { ClusterSpec } from './generator';
@@ -13,10 +14,11 @@ export { generateCluster } from './generator';
 export { writeKubeconfig } from './kubeconfig';
 export type { RbacRule, RbacTable } from './rbac';
 export type { RecordedRequest } from './server';
+export { gitVersionOf, NEWEST_MINOR, OLDEST_MINOR, type ServingOptions } from './serving';
 export { KubeStore, StoreError, type StoreEvent } from './store';
 export type { KubeObject } from './types';
 
-export interface KubeEmulatorOptions {
+export interface KubeEmulatorOptions extends ServingOptions {
   host?: string;
   /** 0 (default) picks a free port; a fixed port lets a test "restart the API server". */
   port?: number;
@@ -28,12 +30,18 @@ export interface KubeEmulatorOptions {
   store?: KubeStore;
   /** Generate a cluster into a fresh store. */
   cluster?: ClusterSpec;
-  /** Checked for impersonated requests only; unset = everything allowed. */
+  /**
+   * Extra allowances for impersonated requests, besides the RoleBindings and
+   * ClusterRoleBindings in the store (which always apply to them).
+   */
   rbac?: RbacTable;
+  /** Impersonated groups allowed everything (default ["system:masters"]). */
+  adminGroups?: string[];
   /** How often watches with allowWatchBookmarks get a BOOKMARK (default 5 s). */
   bookmarkIntervalMs?: number;
   /** Events a watch can resume from before 410 Gone (default 10,000). */
   eventWindow?: number;
+  /** /version's gitVersion only; `version` also changes what is served. */
   kubernetesVersion?: string;
   maxRecordedRequests?: number;
   /** Continue tokens expire (410) after this long (default 5 min). */
@@ -48,7 +56,7 @@ export interface KubeEmulator {
   requests: RecordedRequest[];
   /** Validating admission webhook calls made on pod creates. */
   admissionCalls: AdmissionCall[];
-  /** Replace (or remove) the impersonation RBAC table. */
+  /** Replace (or remove) the extra impersonation RBAC table. */
   setRbac(table: RbacTable | undefined): void;
   /** Add another accepted bearer token. */
   addToken(token: string, user: string): void;
@@ -59,6 +67,10 @@ export interface KubeEmulator {
   /** Close all open watches, as an API server restart would. */
   dropWatches(plural?: string): number;
   watchCount(plural?: string): number;
+  /** The agent's own lists of these plurals answer 403 from now on (empty: none). */
+  setForbidden(plurals: string[]): void;
+  /** These plurals (or "metrics.k8s.io") are no longer served (empty: all are). */
+  setUnserved(plurals: string[]): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +78,7 @@ export interface KubeEmulator {
 export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Promise<KubeEmulator> {
   const store = options.store ?? new KubeStore({ eventWindow: options.eventWindow });
   if (options.cluster) generateCluster(store, options.cluster);
+  const serving = new ServingModel(options);
   const token = options.token ?? randomBytes(24).toString('hex');
   const watches = new Set<WatchConnection>();
   const ctx: ServerContext = {
@@ -78,9 +91,14 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
       [token, options.user ?? 'system:serviceaccount:edgetower-system:edgetower-agent'],
     ]),
     rbac: options.rbac,
+    adminGroups: options.adminGroups ?? ['system:masters'],
     requests: [],
     maxRecordedRequests: options.maxRecordedRequests ?? 10_000,
-    version: { gitVersion: options.kubernetesVersion ?? 'v1.30.2', platform: 'linux/amd64' },
+    version: {
+      gitVersion: options.version ? serving.gitVersion : (options.kubernetesVersion ?? 'v1.30.2'),
+      platform: 'linux/amd64',
+    },
+    serving,
     admissionCalls: [],
   };
   const server = createServer((req, res) => {
@@ -121,6 +139,12 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
       return selected.length;
     },
     watchCount: (plural) => select(plural).length,
+    setForbidden: (plurals) => {
+      serving.forbidden = new Set(plurals);
+    },
+    setUnserved: (plurals) => {
+      serving.unserved = new Set(plurals);
+    },
     close: async () => {
       for (const w of watches) w.end();
       server.closeAllConnections();

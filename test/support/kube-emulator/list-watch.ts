@@ -186,10 +186,18 @@ export async function handleWatch(
   const send = (line: string) => {
     if (!closed && !connection.stalled) res.write(line);
   };
-  for (const event of backlog) if (inScope(event.object)) send(eventLine(event.type, event.object));
+  // As the real server: an object modified out of a selector leaves the watch
+  // as DELETED, one modified into it arrives as ADDED.
+  const forward = (event: StoreEvent) => {
+    const now = inScope(event.object);
+    const before = event.previous ? inScope(event.previous) : now;
+    if (now && before) send(eventLine(event.type, event.object));
+    else if (now) send(eventLine('ADDED', event.object));
+    else if (before) send(eventLine('DELETED', event.object));
+  };
+  for (const event of backlog) forward(event);
   const unsubscribe = store.subscribe((event) => {
-    if (event.plural === def.plural && inScope(event.object))
-      send(eventLine(event.type, event.object));
+    if (event.plural === def.plural) forward(event);
   });
 
   const bookmarks =

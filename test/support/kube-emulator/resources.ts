@@ -100,6 +100,14 @@ export const RESOURCES: ResourceDef[] = [
     namespaced: false,
     verbs: rw,
   },
+  ...(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'] as const).map((kind) => ({
+    plural: `${kind.toLowerCase()}s`,
+    kind,
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    namespaced: !kind.startsWith('Cluster'),
+    verbs: rw,
+  })),
 ];
 
 export const RESOURCE_BY_PLURAL = new Map(RESOURCES.map((r) => [r.plural, r]));

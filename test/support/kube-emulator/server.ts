@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AdmissionCall, admitPodCreate } from './admission';
+import { storedRbacAllows } from './cluster-rbac';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery';
 import { readBody, sendJson, sendStatus } from './http-util';
 import { handleList, handleWatch, type ListWatchContext } from './list-watch';
 import { nodeMetricsList, podMetrics, podMetricsList } from './metrics';
 import { type RbacTable, rbacAllows } from './rbac';
-import { findResource, type ResourceDef } from './resources';
+import type { ResourceDef } from './resources';
+import type { ServingModel } from './serving';
 import { statuses } from './status';
 import { StoreError } from './store';
 import type { KubeObject } from './types';
@@ -30,9 +33,13 @@ export interface ServerContext extends ListWatchContext {
   /** bearer token -> user name */
   tokens: Map<string, string>;
   rbac?: RbacTable;
+  /** Impersonated groups that may do anything (the edge's admin group, system:masters). */
+  adminGroups: string[];
   requests: RecordedRequest[];
   maxRecordedRequests: number;
   version: { gitVersion: string; platform: string };
+  /** Group-versions served (per Kubernetes version) and the agent's forbidden lists. */
+  serving: ServingModel;
   /** Validating webhook calls made on pod creates, newest last. */
   admissionCalls: AdmissionCall[];
 }
@@ -166,7 +173,7 @@ async function route(
     });
   }
   if (url.pathname === '/api') return sendJson(res, 200, apiVersions());
-  if (url.pathname === '/apis') return sendJson(res, 200, apiGroupList());
+  if (url.pathname === '/apis') return sendJson(res, 200, apiGroupList(ctx.serving));
   if (url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/livez') {
     res.writeHead(200, { 'content-type': 'text/plain' });
     return void res.end('ok');
@@ -174,7 +181,7 @@ async function route(
   const api = parseApiPath(segments);
   if (!api) return sendStatus(res, statuses.pathNotFound(url.pathname));
   if (api.rest.length === 0) {
-    const doc = apiResourceList(api.group, api.version);
+    const doc = apiResourceList(api.group, api.version, ctx.serving);
     return doc ? sendJson(res, 200, doc) : sendStatus(res, statuses.pathNotFound(url.pathname));
   }
   const r = parseRoute(api.group, api.version, api.rest);
@@ -185,23 +192,39 @@ async function route(
   entry.resource = resource;
   entry.namespace = r.namespace ?? (r.plural === 'namespaces' ? r.name : undefined);
 
-  if (ctx.rbac && entry.impersonateUser) {
-    const allowed = rbacAllows(ctx.rbac, {
-      user: entry.impersonateUser,
+  // Impersonated requests are authorized as a cluster would: the stored
+  // (Cluster)RoleBindings decide, the admin group may do anything, and the
+  // optional per-user table of older tests may allow more.
+  const impersonated = entry.impersonateUser !== undefined || entry.impersonateGroups.length > 0;
+  if (impersonated && !entry.impersonateGroups.some((g) => ctx.adminGroups.includes(g))) {
+    const request = {
+      user: entry.impersonateUser ?? '',
       groups: entry.impersonateGroups,
       verb,
       resource,
       namespace: entry.namespace,
-    });
+    };
+    const allowed =
+      (ctx.rbac !== undefined && rbacAllows(ctx.rbac, request)) ||
+      storedRbacAllows(ctx.store, { ...request, group: r.group, name: r.name });
     if (!allowed)
       return sendStatus(
         res,
-        statuses.forbidden(entry.impersonateUser, verb, resource, r.group, r.namespace),
+        statuses.forbidden(entry.impersonateUser ?? '', verb, resource, r.group, r.namespace),
       );
   }
 
-  if (r.group === METRICS) return serveMetrics(ctx, res, r, url);
-  const def = findResource(r.group, r.version, r.plural);
+  // RBAC on the agent's own ServiceAccount: one list it may not read.
+  if (!entry.impersonateUser && ctx.serving.forbidden.has(r.plural))
+    return sendStatus(
+      res,
+      statuses.forbidden(entry.user ?? '', verb, resource, r.group, r.namespace),
+    );
+  if (r.group === METRICS) {
+    if (!ctx.serving.metricsServed()) return sendStatus(res, statuses.pathNotFound(url.pathname));
+    return serveMetrics(ctx, res, r, url);
+  }
+  const def = ctx.serving.resolve(r.group, r.version, r.plural);
   if (!def) return sendStatus(res, statuses.pathNotFound(url.pathname));
   if (def.namespaced === false && r.namespace !== undefined)
     return sendStatus(res, statuses.pathNotFound(url.pathname));
@@ -228,10 +251,27 @@ async function route(
       return writeObject(ctx, req, res, def, r, verb);
     case 'delete': {
       if (!r.name) return sendStatus(res, statuses.methodNotAllowed());
+      const expected = await deletePrecondition(req);
+      const current = ctx.store.get(def.plural, r.namespace, r.name);
+      if (current && expected && current.metadata.resourceVersion !== expected)
+        return sendStatus(res, statuses.conflict(def.plural, r.name));
       return sendJson(res, 200, ctx.store.delete(def.plural, r.namespace, r.name));
     }
     default:
       return sendStatus(res, statuses.methodNotAllowed());
+  }
+}
+
+/** DeleteOptions.preconditions.resourceVersion of a DELETE body, if it sent one. */
+async function deletePrecondition(req: IncomingMessage): Promise<string | undefined> {
+  const text = await readBody(req).catch(() => '');
+  if (!text) return undefined;
+  try {
+    const body = JSON.parse(text) as { preconditions?: { resourceVersion?: unknown } };
+    const rv = body.preconditions?.resourceVersion;
+    return typeof rv === 'string' && rv ? rv : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -308,6 +348,8 @@ async function writeObject(
       return sendStatus(res, statuses.notFound('namespaces', r.namespace ?? ''));
     }
     if (def.plural === 'pods') {
+      // As the API server does: the UID is set before validating admission, which sees it.
+      obj.metadata.uid = randomUUID();
       const user = String(req.headers['impersonate-user'] ?? 'emulator-user');
       const refused = await admitPodCreate(ctx.store, obj, user, ctx.admissionCalls);
       if (refused) return sendStatus(res, refused);

@@ -8,6 +8,8 @@ export interface StoreEvent {
   plural: string;
   type: WatchEventType;
   object: KubeObject;
+  /** MODIFIED only: the object before (a label-selected watch sees it leave or enter). */
+  previous?: KubeObject;
 }
 
 export class StoreError extends Error {
@@ -155,8 +157,15 @@ export class KubeStore {
     return obj;
   }
 
-  private emit(plural: string, type: WatchEventType, object: KubeObject): void {
-    const event: StoreEvent = { rv: this.revision, plural, type, object };
+  private emit(
+    plural: string,
+    type: WatchEventType,
+    object: KubeObject,
+    previous?: KubeObject,
+  ): void {
+    const event: StoreEvent = previous
+      ? { rv: this.revision, plural, type, object, previous }
+      : { rv: this.revision, plural, type, object };
     this.log.push(event);
     if (this.log.length > this.eventWindow) {
       const dropped = this.log.shift() as StoreEvent;
@@ -198,7 +207,7 @@ export class KubeStore {
     obj.metadata.creationTimestamp = current.metadata.creationTimestamp;
     this.stamp(table, obj);
     table.set(key, obj);
-    this.emit(plural, 'MODIFIED', obj);
+    this.emit(plural, 'MODIFIED', obj, current);
     return obj;
   }
 

@@ -1,4 +1,5 @@
 import { exports } from 'cloudflare:workers';
+import type { RoleProjectionFrame } from '../../../functions/projection/frames';
 import { ClusterTunnel } from '../../../functions/tunnel/cluster-tunnel';
 import {
   type ControlFrame,
@@ -30,6 +31,8 @@ export interface TestAgent {
   sendData(id: number, bytes: Uint8Array | string): Promise<void>;
   /** The next frame from the edge (decoded), or throws after `timeoutMs`. */
   next(timeoutMs?: number): Promise<Received>;
+  /** Role projections the edge sent, oldest first (kept apart from `next`). */
+  projections: RoleProjectionFrame[];
   /** Skips frames until one of `type` arrives. */
   nextOf<T extends Received['type']>(
     type: T,
@@ -98,6 +101,7 @@ export async function connectAgent(
     throw new Error(`connect failed: ${res.status} ${await res.text()}`);
   const ws = res.webSocket;
   const inbox: Received[] = [];
+  const projections: RoleProjectionFrame[] = [];
   const waiters: (() => void)[] = [];
   const wake = () => {
     for (const w of waiters.splice(0)) w();
@@ -110,7 +114,10 @@ export async function connectAgent(
       const message = data instanceof Blob ? await data.arrayBuffer() : data;
       const decoded = decodeFrame(message);
       if (!decoded.ok) throw new Error(`edge sent an undecodable frame: ${decoded.message}`);
-      inbox.push(decoded.frame);
+      // Every hello is answered with the cluster's role projection too; tests
+      // of other frames never see it, tests of projection read `projections`.
+      if (decoded.frame.type === 'role-projection') projections.push(decoded.frame);
+      else inbox.push(decoded.frame);
       wake();
     });
   });
@@ -124,6 +131,7 @@ export async function connectAgent(
   const encoder = new TextEncoder();
   const agent: TestAgent = {
     ws,
+    projections,
     async send(frame) {
       const message = encodeControl(frame);
       ws.send(message);

@@ -8,6 +8,7 @@ import {
   groups,
   namespaces,
   roleBindings,
+  workspaceClusters,
   workspaces,
 } from '../../../db/schema';
 import worker from '../../../functions/index';
@@ -15,8 +16,8 @@ import { ADMIN, bearer, login, seedUser } from './auth';
 
 /**
  * Two tenants (workspaces `alpha` and `beta`), two clusters (`east`,
- * `west`), a namespace of each workspace in each cluster, and one user per
- * role. The `alpha-*` and `proj-*` users hold roles in alpha only; `beta-*`
+ * `west`, both granted to both), a namespace of each workspace in each
+ * cluster, and one user per role. The `alpha-*` and `proj-*` users hold roles in alpha only; `beta-*`
  * in beta only. Everything is inserted straight into D1, so the fixture
  * does not depend on the routes it is used to test.
  */
@@ -99,6 +100,16 @@ export async function seedFixture(): Promise<Fixture> {
       workspaceId: ws[w],
       clusterId: cl[c],
     })),
+  );
+  // Every workspace is granted the clusters it has namespaces in (as migration 0006 backfills).
+  await db.insert(workspaceClusters).values(
+    (['alpha', 'beta'] as const).flatMap((w) =>
+      (['east', 'west'] as const).map((c) => ({
+        workspaceId: ws[w],
+        clusterId: cl[c],
+        grantedBy: 'admin',
+      })),
+    ),
   );
   const devs = id();
   await db.insert(groups).values({ id: devs, workspaceId: ws.alpha, name: 'devs' });

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { oauthClient, startOAuthServers } from '../../support/oauth-servers';
 import { oidcClient, startOidcProvider } from '../../support/oidc-provider';
+import { requirePeer } from '../../support/peers';
 import { startSlapd } from '../../support/slapd';
 
 declare module 'vitest' {
@@ -30,15 +31,9 @@ export default async function setup(project: TestProject) {
   project.provide('oidc', { issuer: oidc.issuer, ...oidcClient });
   const oauth = await startOAuthServers();
   project.provide('oauth', { url: oauth.url, ...oauthClient });
-  const { existsSync } = await import('node:fs');
-  if (!existsSync('/usr/sbin/slapd')) {
-    // On a developer machine the LDAP tests skip; CI must run them against the real peer.
-    if (process.env.CI) throw new Error('slapd is not installed: .ci/install-peers installs it');
-    project.provide('slapd', null);
-    return async () => {
-      await Promise.all([oidc.stop(), oauth.stop()]);
-    };
-  }
+  // A missing slapd fails the run here, before any test: never a quiet skip.
+  requirePeer('slapd');
+  requirePeer('ldapadd');
   const slapd = await startSlapd();
   // workerd verifies TLS peers against OpenSSL's default locations: trust the
   // test CA there too (workerd starts after global setup and inherits this).

@@ -7,7 +7,7 @@ export function slapd() {
   const server = inject('slapd');
   if (!server)
     throw new Error(
-      'slapd is not installed: run .ci/install-peers (apt-get install slapd ldap-utils).',
+      'slapd is not running: identity-global-setup.ts starts it (`npm test` installs slapd).',
     );
   return server;
 }

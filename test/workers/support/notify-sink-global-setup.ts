@@ -91,7 +91,10 @@ const readBody = (req: IncomingMessage) =>
  * A loopback HTTP receiver for channel contract tests (workerd cannot
  * listen): records every request; `/__records?prefix=` returns them.
  * Paths containing `/fail/` answer 500, `/errcode/` answer 200 with a
- * DingTalk/WeCom-style error code, `/flaky/<percent>/` fail at random.
+ * DingTalk/WeCom-style error code, `/flaky/<percent>/` fail at random,
+ * `/redirect/` answer 302 to the `to` query parameter (after recording),
+ * `/answer/<status>/<base64url JSON>/` answer that status with that JSON
+ * (after recording): a provider's refusal, shaped as the test needs.
  * WeCom app: `/cgi-bin/gettoken` issues `<corpid>-<n>` (the n-th token of
  * that corp); `message/send` with the first token of a corp named `stale…`
  * answers errcode 42001 (expired), as WeCom does once a token lapsed.
@@ -130,6 +133,19 @@ export default async function setup(project: TestProject) {
       headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
       body,
     });
+    const answer = /\/answer\/(\d{3})\/([A-Za-z0-9_-]+)\//.exec(url.pathname);
+    if (answer) {
+      res.statusCode = Number(answer[1]);
+      res.setHeader('content-type', 'application/json');
+      res.end(Buffer.from(answer[2] ?? '', 'base64url').toString('utf8'));
+      return;
+    }
+    if (url.pathname.includes('/redirect/')) {
+      res.statusCode = 302;
+      res.setHeader('location', url.searchParams.get('to') ?? '/');
+      res.end();
+      return;
+    }
     res.setHeader('content-type', 'application/json');
     if (url.pathname.endsWith('/cgi-bin/gettoken')) {
       const corp = url.searchParams.get('corpid') ?? '';

@@ -1,4 +1,9 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { expect, inject } from 'vitest';
 import type {
@@ -38,6 +43,10 @@ export async function apiWith(
 }
 
 export const sinkUrl = (path: string) => `${inject('notifySink')}${path}`;
+
+/** A sink path segment that makes it answer `status` with `body` as JSON (a provider's refusal). */
+export const answerSegment = (status: number, body: unknown) =>
+  `/answer/${status}/${btoa(JSON.stringify(body)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
 
 /** What the loopback sink received under `prefix`. */
 export async function sinkRecords(prefix: string): Promise<SinkRecord[]> {
@@ -117,3 +126,39 @@ export const webhookPayload = (
   alerts,
   ...overrides,
 });
+
+/** Runs the worker's queue handler on one batch of `bodies` (each at `attempts`) and returns the outcome. */
+export async function runConsumer(
+  bodies: DeliveryMessage[],
+  attempts = 1,
+  workerEnv: Cloudflare.Env = devEnv(),
+) {
+  const batch = createMessageBatch<DeliveryMessage>(
+    'notifications',
+    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  await (worker as ExportedHandler<Cloudflare.Env>).queue?.(batch, workerEnv, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+/** One row of GET /api/v1/notification/history. */
+export interface HistoryRow {
+  notificationId: string;
+  channel: string;
+  status: string;
+  attempts: number;
+  error?: string;
+  permanent?: boolean;
+}
+
+/** The history row of `notificationId`, as `headers` sees it. */
+export async function historyRow(
+  headers: Record<string, string>,
+  notificationId: string,
+): Promise<HistoryRow | undefined> {
+  const res = await apiWith('GET', '/api/v1/notification/history?limit=200', headers);
+  return (res.body as { items: HistoryRow[] }).items.find(
+    (h) => h.notificationId === notificationId,
+  );
+}
