@@ -1,16 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { activeSilences, allClusters, tenancyOf } from '../../db/queries/alerts';
-import { badRequest } from '../errors';
 import { bearerAuth, createRouter } from '../openapi';
-import type { AlertView } from './alert-groups';
-import { mayOnLabels } from './alert-scope';
-import { parseMatcher } from './am-filter';
+import { amStatus } from './am-status';
 import { gettableAlert } from './am-views';
+import { receiverPattern, visibleAlerts } from './am-visible-alerts';
+import { externalUrl } from './external-url';
 import { ingestAlerts } from './intake';
 import { normalizeAlerts, postAlertsBody } from './intake-schema';
-import { isValidPattern, matchesAll } from './labels';
-import { inhibitRulesIn } from './muting';
-import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const flag = z
@@ -57,18 +52,13 @@ const statusRoute = createRoute({
   method: 'get',
   path: '/api/v2/status',
   tags: ['alerts'],
-  summary: 'Alertmanager API v2 status (what amtool asks first)',
+  summary:
+    'Alertmanager API v2 status: your alert routing as Alertmanager YAML in config.original (amtool config routes)',
   security: bearerAuth,
-  responses: { 200: { description: 'AlertmanagerStatus.' } },
+  responses: {
+    200: { description: 'AlertmanagerStatus, plus externalURL (the edge).' },
+  },
 });
-
-const startedAt = new Date();
-
-function receiverPattern(pattern: string): RegExp {
-  if (!isValidPattern(pattern))
-    throw badRequest(`Invalid receiver regular expression "${pattern}".`);
-  return new RegExp(`^(?:${pattern})$`);
-}
 
 /** The Alertmanager API v2 subset Prometheus and amtool use: alerts and status. */
 export const alertApiRoutes = createRouter()
@@ -83,59 +73,19 @@ export const alertApiRoutes = createRouter()
       c.get('principal'),
       normalizeAlerts(c.req.valid('json'), now),
       now,
+      externalUrl(c.env, c.req.url),
     );
     return c.body(null, 200);
   })
   .openapi(getAlertsRoute, async (c) => {
     const query = c.req.valid('query');
-    const filters = (typeof query.filter === 'string' ? [query.filter] : (query.filter ?? [])).map(
-      parseMatcher,
-    );
     const receiver = query.receiver ? receiverPattern(query.receiver) : undefined;
-    const db = c.get('db');
-    const now = Date.now();
-    const [active, rules, clusters] = await Promise.all([
-      activeSilences(db, new Date(now)),
-      inhibitRulesIn(db),
-      allClusters(db),
-    ]);
-    const silences = active.map((s) => ({ id: s.id, matchers: s.matchers }));
-    const shards = [GLOBAL_SHARD, ...clusters.map((cl) => shardOf(cl.name))];
-    const perShard = await Promise.all(
-      shards.map((s) => shardStub(c.env, s).listAlerts(silences, now, rules)),
-    );
-    const alerts: AlertView[] = perShard.flat();
-    const tenancy = await tenancyOf(
-      db,
-      alerts.map((a) => a.labels),
-    );
-    const principal = c.get('principal');
-    const visible = alerts.filter((a) => {
-      if (!mayOnLabels(principal, 'list', 'alerts', a.labels, tenancy)) return false;
-      if (!matchesAll(a.labels, filters)) return false;
-      if (receiver && !a.receivers.some((r) => receiver.test(r))) return false;
-      if (a.state === 'active') return query.active;
-      if (a.silencedBy.length && !query.silenced) return false;
-      if (a.inhibitedBy.length && !query.inhibited) return false;
-      return true;
-    });
+    const { alerts } = await visibleAlerts(c.env, c.get('db'), c.get('principal'), query);
+    const visible = receiver
+      ? alerts.filter((a) => a.receivers.some((r) => receiver.test(r)))
+      : alerts;
     return c.json(visible.map(gettableAlert), 200);
   })
   .openapi(statusRoute, async (c) =>
-    c.json(
-      {
-        cluster: { name: 'edgetower', status: 'ready', peers: [] },
-        versionInfo: {
-          branch: 'main',
-          buildDate: '',
-          buildUser: 'edgetower',
-          goVersion: 'n/a',
-          revision: '',
-          version: '0.27.0-edgetower',
-        },
-        config: { original: '' },
-        uptime: startedAt.toISOString(),
-      },
-      200,
-    ),
+    c.json(await amStatus(c.env, c.get('db'), c.get('principal'), c.req.url), 200),
   );

@@ -5,6 +5,7 @@ import type { Env } from '../env';
 import { forbidden } from '../errors';
 import { can } from '../iam/authorize';
 import { placementKey, scopeOfLabels, type Tenancy } from './alert-scope';
+import { externalUrl } from './external-url';
 import type { IncomingAlert } from './intake-schema';
 import type { RoutedAlert } from './route';
 import { routesFor } from './routing';
@@ -37,6 +38,8 @@ export async function ingestAlerts(
   principal: Principal,
   alerts: IncomingAlert[],
   now: number,
+  /** The edge's URL the alerts came in on (webhook payloads' externalURL). */
+  externalURL?: string,
 ): Promise<number> {
   const receiving = allReceivers(db);
   // Read whether or not the caller may post; a refusal must not leave it unhandled.
@@ -55,7 +58,11 @@ export async function ingestAlerts(
         `You may not post alerts for cluster "${alert.labels.cluster ?? '(none)'}"${alert.labels.namespace ? ` namespace "${alert.labels.namespace}"` : ''}.`,
       );
   }
-  await routeAndStore(env, db, alerts, now, { tenancy, receivers: await receiving });
+  await routeAndStore(env, db, alerts, now, {
+    tenancy,
+    receivers: await receiving,
+    externalURL,
+  });
   return alerts.length;
 }
 
@@ -70,6 +77,8 @@ export interface RouteOptions {
    * firing alert.
    */
   shard?: string;
+  /** The edge's URL the alerts came in on; PUBLIC_URL, when set, wins. */
+  externalURL?: string | undefined;
 }
 
 /**
@@ -92,6 +101,7 @@ export async function routeAndStore(
       ),
     options.receivers ?? allReceivers(db),
   ]);
+  const externalURL = externalUrl(env) ?? options.externalURL;
   const shards = new Map<string, RoutedAlert[]>();
   for (const alert of alerts) {
     const clusterId = alert.labels.cluster
@@ -105,7 +115,8 @@ export async function routeAndStore(
     // Unregistered cluster names share the global shard: listing visits registered clusters only.
     const shard = options.shard ?? (clusterId ? shardOf(alert.labels.cluster) : GLOBAL_SHARD);
     const list = shards.get(shard) ?? [];
-    list.push({ alert, routes: routesFor(alert.labels, place, receivers) });
+    const routes = routesFor(alert.labels, place, receivers);
+    list.push({ alert, routes: externalURL ? routes.map((r) => ({ ...r, externalURL })) : routes });
     shards.set(shard, list);
   }
   await Promise.all([...shards].map(([shard, items]) => shardStub(env, shard).ingest(items, now)));
