@@ -6,6 +6,7 @@ import { ApiError, forbidden } from '../errors';
 import { can } from '../iam/authorize';
 import { placementKey, scopeOfLabels, type Tenancy } from './alert-scope';
 import { MAX_LIVE_ALERTS_PER_SHARD } from './caps';
+import { externalUrl } from './external-url';
 import type { IncomingAlert } from './intake-schema';
 import type { RoutedAlert } from './route';
 import { routerFor } from './routing';
@@ -38,6 +39,8 @@ export async function ingestAlerts(
   principal: Principal,
   alerts: IncomingAlert[],
   now: number,
+  /** The edge's URL the alerts came in on (webhook payloads' externalURL). */
+  externalURL?: string,
 ): Promise<number> {
   const receiving = allReceivers(db);
   // Read whether or not the caller may post; a refusal must not leave it unhandled.
@@ -59,6 +62,7 @@ export async function ingestAlerts(
   const outcome = await routeAndStore(env, db, alerts, now, {
     tenancy,
     receivers: await receiving,
+    externalURL,
   });
   if (outcome.refused.length > 0) throw shardFull(outcome.refused);
   return alerts.length;
@@ -93,6 +97,8 @@ export interface RouteOptions {
    * per-shard cap does not refuse them.
    */
   shard?: string;
+  /** The edge's URL the alerts came in on; PUBLIC_URL, when set, wins. */
+  externalURL?: string | undefined;
 }
 
 /** New alerts a full shard refused. */
@@ -128,6 +134,7 @@ export async function routeAndStore(
     options.receivers ?? allReceivers(db),
   ]);
   const route = routerFor(receivers);
+  const externalURL = externalUrl(env) ?? options.externalURL;
   const shards = new Map<string, RoutedAlert[]>();
   for (const alert of alerts) {
     const clusterId = alert.labels.cluster
@@ -143,7 +150,8 @@ export async function routeAndStore(
     // the name never sees them (its own shard is new and empty).
     const shard = options.shard ?? (clusterId ? clusterShard(clusterId) : GLOBAL_SHARD);
     const list = shards.get(shard) ?? [];
-    list.push({ alert, routes: route(alert.labels, place) });
+    const routes = route(alert.labels, place);
+    list.push({ alert, routes: externalURL ? routes.map((r) => ({ ...r, externalURL })) : routes });
     shards.set(shard, list);
   }
   const capped = options.shard === undefined;

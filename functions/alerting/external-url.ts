@@ -1,0 +1,13 @@
+import type { Env } from '../env';
+
+/**
+ * The edge's own URL, for Alertmanager's `externalURL` (webhook payloads,
+ * /api/v2/status): PUBLIC_URL when set, else the origin the request came in
+ * on; undefined when neither is known (work started by an alarm or the
+ * queue without PUBLIC_URL).
+ */
+export function externalUrl(env: Env, requestUrl?: string): string | undefined {
+  const configured = env.PUBLIC_URL?.trim();
+  if (configured) return configured.replace(/\/+$/, '');
+  return requestUrl ? new URL(requestUrl).origin : undefined;
+}
