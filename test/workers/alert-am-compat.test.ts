@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DeliveryMessage } from '../../functions/alerting/route';
+import { clusterShard } from '../../functions/alerting/shards';
 import { AGENT_VERSION } from '../../functions/tunnel/agent-version';
 import { api, type Fixture, type Persona, seedFixture } from './support/fixture';
 import { apiWith, devEnv, sinkUrl, uniquePrefix } from './support/notify';
@@ -280,7 +281,8 @@ describe('GET /api/v2/alerts/groups', () => {
     );
     for (const query of [
       `?filter=${encodeURIComponent('===')}`,
-      `?receiver=${encodeURIComponent('(a+)+')}`,
+      // A lookahead: RE2 (Alertmanager's engine) refuses it.
+      `?receiver=${encodeURIComponent('(?=a)b')}`,
       '?active=maybe',
     ])
       expect((await api('GET', `/api/v2/alerts/groups${query}`, fx.as('admin'))).status).toBe(400);
@@ -294,7 +296,7 @@ describe('externalURL in notifications', () => {
       for (const m of batch) sent.push(m.body);
       return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
     });
-    await env.ALERT_GROUPS.getByName('cluster:west').flush(Date.now() + 31_000);
+    await env.ALERT_GROUPS.getByName(clusterShard(fx.ids.clusters.west)).flush(Date.now() + 31_000);
     return sent.filter((m) => m.payload.alerts.some((a) => a.labels.alertname === alertname));
   };
 
