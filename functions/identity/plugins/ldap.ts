@@ -61,7 +61,10 @@ export const ldapConfigSchema = z.strictObject({
   startTLS: z.boolean().optional(),
   /** LDAPS (TLS from the first byte, port 636 by default). */
   ldaps: z.boolean().optional(),
-  /** PEM of the CA to trust; see docs/identity.md on how the Workers runtime verifies TLS. */
+  /**
+   * PEM of the only CA to trust for StartTLS/LDAPS (KubeSphere's rootCAData,
+   * decoded). Without it the runtime's trust store applies; see docs/identity.md.
+   */
   rootCA: z
     .string()
     .max(16_384)
@@ -102,6 +105,8 @@ async function login(
       port: config.port ?? (transport === 'ldaps' ? 636 : 389),
       transport,
       timeoutMs: (config.timeoutSeconds ?? 5) * 1000,
+      // Only TLS uses it; a plain connection has no certificate to check.
+      rootCa: transport === 'plain' ? undefined : config.rootCA,
     });
     const manager = await connection.bind(config.managerDN, config.managerPassword);
     if (manager.code !== ResultCode.success)
