@@ -226,6 +226,39 @@ describe('POST /api/v1/identity-providers:import (KubeSphere oauthOptions.identi
     expect(await providerCount()).toBe(4);
   });
 
+  it('turns rootCAData into the CA a StartTLS directory is verified against', async () => {
+    const directory = inject('slapdPrivateCa');
+    const res = await importYaml(`identityProviders:
+- name: corp-ldap-tls
+  type: LDAPIdentityProvider
+  mappingMethod: auto
+  provider:
+    host: ldap://${directory.host}:${directory.port}
+    startTLS: true
+    rootCAData: ${btoa(directory.caPem)}
+    managerDN: ${ldapDirectory.managerDN}
+    managerPassword: ${ldapDirectory.managerPassword}
+    userSearchBase: ${ldapDirectory.userSearchBase}
+    userSearchFilter: (objectClass=inetOrgPerson)
+    loginAttribute: uid
+    mailAttribute: mail
+`);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect((res.body.imported as { config: Record<string, unknown> }[])[0]?.config).toMatchObject({
+      host: 'localhost',
+      port: directory.port,
+      startTLS: true,
+      rootCA: directory.caPem,
+    });
+    const login = await postForm('/oauth/token', {
+      grant_type: 'password',
+      username: ldapDirectory.users.bob.uid,
+      password: ldapDirectory.users.bob.password,
+      idp: 'corp-ldap-tls',
+    });
+    expect(login.status, await login.clone().text()).toBe(200);
+  });
+
   it('takes the bare list as JSON, and KubeSphere 4 identity provider Secrets', async () => {
     const { url } = oauth();
     const json = await adminApi('POST', '/api/v1/identity-providers:import', [
