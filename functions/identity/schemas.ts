@@ -69,14 +69,18 @@ export const identitySchema = z
 
 const importIssue = z.object({ path: z.string(), message: z.string() });
 
+const kubeSphereYaml = z.string().openapi({
+  description:
+    "KubeSphere's kubesphere-config (the ConfigMap, its kubesphere.yaml, or authentication.oauthOptions.identityProviders), a ClusterConfiguration, or KubeSphere 4 identity provider Secrets.",
+});
+
+/** YAML under each of its media type spellings (the body middleware accepts them all here). */
 export const importBody = {
   content: {
-    'application/yaml': {
-      schema: z.string().openapi({
-        description:
-          "KubeSphere's kubesphere-config (the ConfigMap, its kubesphere.yaml, or authentication.oauthOptions.identityProviders), a ClusterConfiguration, or KubeSphere 4 identity provider Secrets.",
-      }),
-    },
+    'application/yaml': { schema: kubeSphereYaml },
+    'application/x-yaml': { schema: kubeSphereYaml },
+    'text/yaml': { schema: kubeSphereYaml },
+    'text/x-yaml': { schema: kubeSphereYaml },
     'application/json': {
       schema: z.unknown().openapi({ description: 'The same, as JSON.' }),
     },

@@ -363,6 +363,22 @@ items:
     expect(String(empty.body.message)).toMatch(/No KubeSphere identity providers found/);
   });
 
+  it('takes YAML on this route only', async () => {
+    const headers = { ...bearer(await adminToken()), 'content-type': 'application/yaml' };
+    const elsewhere = await call('/api/v1/identity-providers', {
+      method: 'POST',
+      headers,
+      body: 'name: x\ntype: cas\n',
+    });
+    expect(elsewhere.status).toBe(415);
+    const textYaml = await call('/api/v1/identity-providers:import', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'text/yaml; charset=utf-8' },
+      body: `- {name: text-yaml, type: CASIdentityProvider, provider: {casServerURL: "${oauth().url}/cas"}}\n`,
+    });
+    expect(textYaml.status, await textYaml.clone().text()).toBe(201);
+  });
+
   it('is for platform admins only', async () => {
     await seedUser({ name: 'plain-user' });
     const res = await importYaml(
