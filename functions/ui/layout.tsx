@@ -107,7 +107,8 @@ export function Page({ i18n, title, csrf, path, section = 'none', user, children
           <h1>{title}</h1>
           {children}
           {/* Status changes the live script finds are read out here. */}
-          {user ? <p id="live-news" class="sr-only" role="status" aria-live="polite" /> : null}
+          {/* aria-live without role=status: the page's own notices keep that role to themselves. */}
+          {user ? <p id="live-news" class="sr-only" aria-live="polite" aria-atomic="true" /> : null}
         </main>
         <footer>
           {user ? (

@@ -5,6 +5,7 @@ import { ApiError, type ErrorBody as ErrorShape } from '../errors';
 import { uiAlertRoutes } from './alert-routes';
 import { assets } from './assets';
 import { uiAuthRoutes } from './auth-routes';
+import { uiBillRoutes } from './bill';
 import { uiClusterRoutes } from './cluster-routes';
 import { compressText } from './compression';
 import { csrf } from './csrf';
@@ -52,6 +53,7 @@ export function createUiRoutes(api: ApiFetch) {
   ui.route('/', uiWorkspaceRoutes(api));
   ui.route('/', uiWorkspaceMemberRoutes(api));
   ui.route('/', uiMeteringRoutes(api));
+  ui.route('/', uiBillRoutes(api));
 
   ui.onError(async (err, c) => {
     const error =

@@ -88,7 +88,7 @@ describe('triage on the overview', () => {
     expect(text).toContain('alpha is down');
     expect(text).toContain('href="https://runbooks.example.com/a" rel="noopener noreferrer"');
     expect(text).toContain('data-live-cluster="east">Critical');
-    expect(text).toContain('id="live-news" class="sr-only" role="status" aria-live="polite"');
+    expect(text).toContain('id="live-news" class="sr-only" aria-live="polite"');
   });
 
   it('words ages and plurals in the language', async () => {

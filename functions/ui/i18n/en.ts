@@ -305,6 +305,18 @@ export const en = {
   'unit.coreHour': 'per core-hour',
   'unit.gibHour': 'per GiB-hour',
   'unit.gib': 'per GiB',
+  'bill.title': 'Bill of {ws}',
+  'bill.cluster': 'Cluster',
+  'bill.namespace': 'Namespace',
+  'bill.workloadKind': 'Workload kind',
+  'bill.workload': 'Workload',
+  'bill.fee': 'fee',
+  'bill.total': 'Total',
+  'bill.quantity': 'Used',
+  'bill.byNamespace': 'By namespace',
+  'unitName.coreHours': 'core-hours',
+  'unitName.gibHours': 'GiB-hours',
+  'unitName.gib': 'GiB',
 } as const;
 
 export type MessageKey = keyof typeof en;

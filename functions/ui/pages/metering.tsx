@@ -113,6 +113,7 @@ export function MeteringBody(props: MeteringPageProps) {
           <ul class="list">
             {workspaces.map((ws) => (
               <li class="row">
+                <a href={`/ui/workspaces/${ws}/bill`}>{t('bill.title', { ws })}</a>
                 <a href={`/ui/workspaces/${ws}/bill.csv`} download>
                   {t('metering.downloadCsv', { ws })}
                 </a>
