@@ -1,10 +1,10 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { can, platformScope } from '../iam/authorize';
-import { wsParam } from '../iam/schemas';
+
 import type { MeteringResponse } from '../metering/metering-schema';
 import type { priceResponse } from '../metering/price-schema';
-import { callApi, callApiRaw } from './api-client';
+import { callApi } from './api-client';
 import { orThrow } from './api-errors';
 import { apiProblem, type FormProblem, readForm } from './forms/form-problem';
 import { priceForm, priceFormFields } from './forms/price-form';

@@ -19,7 +19,6 @@ import { requireSession } from './session';
 import type { ApiFetch, UiEnv } from './ui-env';
 import { memberRights } from './workspace-members';
 
-const cursorQuery = z.object({ cursor: z.string().max(512).optional() });
 const auditQuery = z.object({
   cursor: z.string().max(512).optional(),
   user: z.string().trim().max(63).optional(),

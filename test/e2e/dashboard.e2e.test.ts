@@ -524,7 +524,8 @@ describe('dashboard in Chromium', () => {
     const page = await phone(390, 844);
     await signIn(page, FLEET_ADMIN.username, FLEET_ADMIN.password);
     await page.goto(`${fleet.edge.url}/ui/metering`);
-    const prices = (await page.locator('#prices').textContent()) ?? '';
+    const prices =
+      (await page.locator('section', { has: page.locator('#prices') }).textContent()) ?? '';
     expect(prices).toContain('$0.045');
     expect(prices).toContain('$0.00015');
     expect(prices).not.toContain('$0.05 ');
