@@ -18,6 +18,16 @@ const metrics = [
   ['pvc_bytes_total', 'metering.storage', 'unitName.gibHours'],
 ] as const satisfies readonly (readonly [keyof Bill['totals']['fees'], MessageKey, MessageKey])[];
 
+/** The columns naming a row, by the bill's grouping (as the API's own CSV has them). */
+const keyColumns: Record<
+  Bill['groupBy'],
+  ('cluster' | 'namespace' | 'workloadKind' | 'workload')[]
+> = {
+  cluster: ['cluster'],
+  namespace: ['cluster', 'namespace'],
+  workload: ['cluster', 'namespace', 'workloadKind', 'workload'],
+};
+
 /** Quantities to 3 decimals, fees to 4 (sub-cent unit prices add up): rounding a person can read. */
 const qty = (n: number) => Math.round(n * 1000) / 1000;
 const fee = (n: number) => Math.round(n * 10_000) / 10_000;
@@ -29,9 +39,7 @@ const fee = (n: number) => Math.round(n * 10_000) / 10_000;
  */
 export function readableBillCsv(i18n: I18n, bill: Bill): string {
   const { t } = i18n;
-  const keys = (['cluster', 'namespace', 'workloadKind', 'workload'] as const).filter((k) =>
-    bill.rows.some((r) => r[k] !== undefined),
-  );
+  const keys = keyColumns[bill.groupBy];
   const header = [
     ...keys.map((k) => t(`bill.${k}` as MessageKey)),
     ...metrics.flatMap(([, label, unit]) => [

@@ -226,7 +226,14 @@ describe('dashboard in Chromium', () => {
     ]);
     expect(download.suggestedFilename()).toMatch(/ws-0.*\.csv$/);
     const csv = await readFile((await download.path())!, 'utf8');
-    expect(csv.split(/\r?\n/)[0]).toMatch(/namespace/i);
+    // Readable column names with units and currency.
+    const header = csv.split(/\r?\n/)[0];
+    expect(header).toMatch(/^Cluster,Namespace,CPU \(core-hours\),CPU – fee \(USD\)/);
+    // The bill's totals are on a page too.
+    await admin.getByRole('link', { name: 'Bill of ws-0' }).click();
+    await admin.waitForURL('**/ui/workspaces/ws-0/bill');
+    expect(await admin.locator('#bill-totals').textContent()).toMatch(/This month so far: \$/);
+    await admin.goto(`${fleet.edge.url}/ui/metering`);
     await admin.screenshot({ path: artifact('dashboard-metering-390.png'), fullPage: true });
   });
 
