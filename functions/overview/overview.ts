@@ -3,6 +3,7 @@ import type { AlertView } from '../alerting/alert-groups';
 import type { Principal } from '../auth/principal';
 import { tunnelOf } from '../clusters/tunnel-stub';
 import type { Env } from '../env';
+import { clusterHealth, isProblem, needsAttention } from './attention';
 import type { Overview, OverviewCluster, OverviewSpend } from './schemas';
 import { visibleShardAlerts } from './visible-alerts';
 import { OVERVIEW_CLUSTER_LIMIT, visibleClusterRecords } from './visible-clusters';
@@ -53,9 +54,19 @@ export async function loadOverview(
     const severity = severityOf(alert);
     bySeverity[severity] = (bySeverity[severity] ?? 0) + 1;
   }
+  const problemsPerCluster = new Map<string, { critical: number; warning: number }>();
+  for (const alert of alerts.filter(isProblem)) {
+    const cluster = alert.labels.cluster ?? '';
+    const counts = problemsPerCluster.get(cluster) ?? { critical: 0, warning: 0 };
+    counts[alert.labels.severity === 'critical' ? 'critical' : 'warning'] += 1;
+    problemsPerCluster.set(cluster, counts);
+  }
   const clusters: OverviewCluster[] = shown.map((record, i) => {
     const status = statuses[i]!;
+    const problems = problemsPerCluster.get(record.name) ?? { critical: 0, warning: 0 };
     return {
+      health: clusterHealth(status, problems),
+      problems,
       name: record.name,
       status: status.status,
       lastSeen: status.lastSeen,
@@ -84,5 +95,6 @@ export async function loadOverview(
     },
     alerts: { firing: firing.length, suppressed: alerts.length - firing.length, bySeverity },
     spend,
+    attention: needsAttention(clusters, alerts),
   };
 }
