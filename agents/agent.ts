@@ -141,6 +141,7 @@ export async function runAgent(
         ? { url: config.webhookUrl }
         : { service: { namespace: config.namespace, name: 'edgetower-agent-webhook', port: 443 } },
       failurePolicy: config.webhookFailurePolicy ?? 'Fail',
+      clientCaFile: config.webhookClientCa,
     },
     // Called from the report timer only, once `tunnel` below exists.
     sendUsage: (frame) => tunnel.sendQuotaUsage(frame),

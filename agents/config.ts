@@ -27,6 +27,8 @@ export interface AgentConfig {
   webhookUrl?: string;
   /** What the API server does when no agent answers the webhook (absent: Fail). */
   webhookFailurePolicy?: 'Fail' | 'Ignore';
+  /** PEM file of the CA the API server's client certificate must chain to; absent: no client auth. */
+  webhookClientCa?: string;
 }
 
 export interface HostPort {
@@ -123,6 +125,12 @@ const FLAGS = {
     placeholder: '<Fail|Ignore>',
     description:
       'when no agent answers: Fail (default) refuses pods of capped workspaces, Ignore admits them',
+  },
+  'webhook-client-ca': {
+    env: 'EDGETOWER_WEBHOOK_CLIENT_CA',
+    placeholder: '<file>',
+    description:
+      "require the API server's client certificate, issued by this CA (PEM), on the webhook",
   },
 } satisfies Record<string, FlagSpec>;
 
@@ -262,6 +270,14 @@ export function parseConfig(argv: string[], context: ParseContext): ParseResult 
       message: `--webhook-failure-policy must be Fail or Ignore, got "${failurePolicy}"`,
     };
 
+  const webhookClientCa = get('webhook-client-ca');
+  if (webhookClientCa !== undefined && !webhookListen)
+    return {
+      kind: 'error',
+      message:
+        '--webhook-client-ca needs --webhook-listen (it secures the webhook that flag serves)',
+    };
+
   return {
     kind: 'config',
     config: {
@@ -280,6 +296,7 @@ export function parseConfig(argv: string[], context: ParseContext): ParseResult 
       webhookListen,
       webhookUrl,
       webhookFailurePolicy: failurePolicy,
+      webhookClientCa,
     },
   };
 }

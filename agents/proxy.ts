@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { isStrippedRequestHeader, type RequestFrame } from '../protocol/tunnel';
 import { createKubeAgent, currentCluster, type HttpsOptions } from './kube';
 import type { Logger } from './log';
+import { upstreamUrl } from './request-url';
 
 /** The head of an upstream response and its body, still streaming. */
 export interface UpstreamResponse {
@@ -46,6 +47,13 @@ function headerPairs(raw: string[]): [string, string][] {
   return pairs;
 }
 
+/** Where a frame's path goes on `base` (its host, under its path), or a `bad_target` refusal. */
+function targetUrl(base: URL, path: string): URL {
+  const built = upstreamUrl(base, path);
+  if (!built.ok) throw new ProxyError('bad_target', `refused path: ${built.problem}`);
+  return built.url;
+}
+
 function send(
   url: URL,
   options: https.RequestOptions,
@@ -79,7 +87,6 @@ export function createProxy(options: ProxyOptions): ClusterProxy {
   const { kubeConfig, log } = options;
   const cluster = currentCluster(kubeConfig);
   const server = new URL(cluster.server);
-  const basePath = server.pathname.replace(/\/+$/, '');
   const prometheus = options.prometheusUrl ? new URL(options.prometheusUrl) : undefined;
   let kubeAgent: http.Agent | undefined;
   const plainAgent = new http.Agent({ keepAlive: true });
@@ -121,15 +128,15 @@ export function createProxy(options: ProxyOptions): ClusterProxy {
     if (frame.impersonate.groups.length) headers['impersonate-group'] = frame.impersonate.groups;
     if (opts.auth) headers.authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
     if (frame.body) headers['transfer-encoding'] = 'chunked';
-    const url = new URL(`${basePath}${frame.path}`, server);
+    const url = targetUrl(server, frame.path);
     return send(url, { method: frame.method, headers, agent: kubeAgent }, body, signal);
   }
 
   async function openPrometheus(frame: RequestFrame, signal: AbortSignal) {
     if (!prometheus) throw new ProxyError('bad_target', 'this agent runs without --prometheus-url');
     const base = prometheus.pathname.replace(/\/+$/, '');
-    const url = new URL(`${base}${frame.path}`, prometheus);
-    // Checked after URL normalisation, so `/api/v1/../-/quit` cannot slip out.
+    const url = targetUrl(prometheus, frame.path);
+    // Checked on the URL as sent (dot segments are refused before it is built).
     if (frame.method !== 'GET' || !url.pathname.startsWith(`${base}/api/v1/`))
       throw new ProxyError('bad_target', 'only GET /api/v1/... is passed to Prometheus');
     const agent = url.protocol === 'https:' ? tlsAgent : plainAgent;

@@ -1,5 +1,7 @@
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { amGroupsRoutes } from './alerting/am-groups-route';
+import { amReceiversRoutes } from './alerting/am-receivers-route';
 import { alertApiRoutes } from './alerting/api-routes';
 import { resolvedAlertRoutes } from './alerting/resolved-routes';
 import { silenceRoutes } from './alerting/silence-routes';
@@ -60,6 +62,8 @@ export function createApp() {
   app.route('/', clusterRoutes);
   app.route('/api/v1', iamRoutes);
   app.route('/', alertApiRoutes);
+  app.route('/', amGroupsRoutes);
+  app.route('/', amReceiversRoutes);
   app.route('/', resolvedAlertRoutes);
   app.route('/', silenceRoutes);
   app.route('/', notificationRoutes);

@@ -31,6 +31,7 @@ const OID = {
   authorityKeyId: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
 };
 
 const DAY_MS = 86_400_000;
@@ -145,6 +146,36 @@ export function issueServingCertificate(
         extension(OID.keyUsage, true, bitString(Buffer.from([0x80]), 7)), // digitalSignature
         extension(OID.extKeyUsage, false, sequence(objectIdentifier(OID.serverAuth))),
         extension(OID.subjectAltName, false, subjectAltNames(hosts)),
+      ],
+    },
+    now,
+  );
+  return { cert, key: pemOf(privateKey) };
+}
+
+/**
+ * A TLS client certificate (clientAuth) for `commonName`, signed by `ca`:
+ * what the API server presents to the webhook under --webhook-client-ca
+ * (tests make one; in a cluster the operator's PKI issues it).
+ */
+export function issueClientCertificate(
+  ca: { cert: string; key: KeyObject; publicKey: KeyObject; subject: string },
+  commonName: string,
+  now = new Date(),
+): KeyPairPem {
+  const { publicKey, privateKey } = newKeyPair();
+  const cert = certificate(
+    {
+      subject: commonName,
+      issuer: ca.subject,
+      publicKey,
+      signingKey: ca.key,
+      authorityKeyId: keyIdentifier(ca.publicKey),
+      validDays: 365,
+      extensions: [
+        extension(OID.basicConstraints, true, sequence()),
+        extension(OID.keyUsage, true, bitString(Buffer.from([0x80]), 7)), // digitalSignature
+        extension(OID.extKeyUsage, false, sequence(objectIdentifier(OID.clientAuth))),
       ],
     },
     now,

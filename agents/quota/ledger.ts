@@ -31,13 +31,30 @@ function projectNamespace(raw: unknown): QuotaNamespace | undefined {
     : { name: metadata.name };
 }
 
-/** A pod this replica admitted that its informer has not seen yet. */
-interface PendingPod {
-  namespace: string;
-  name: string;
+/**
+ * Quota held for a pod this replica admitted and its informer has not seen
+ * yet, keyed by the pod's UID (the API server sets it before validating
+ * admission). Anyone who can reach the webhook can make one up, so it only
+ * lasts until the informer confirms the UID or the window ends.
+ */
+interface Reservation {
+  workspace: string;
   amounts: ResourceAmounts;
   at: number;
 }
+
+/** The pod an admission review is about, as far as reservations go. */
+export interface ReviewedPod {
+  /** Empty for `generateName` pods (the name is chosen after admission). */
+  name: string;
+  /** `object.metadata.uid`: absent, nothing is reserved. */
+  uid?: string;
+  /** A server-side dry run creates nothing, so it reserves nothing. */
+  dryRun?: boolean;
+}
+
+/** Reservations kept at most (oldest dropped first): bounds memory under a flood of forged reviews. */
+const MAX_RESERVATIONS = 50_000;
 
 export type Decision =
   | { allowed: true }
@@ -49,7 +66,7 @@ export interface LedgerOptions {
   stallTimeoutMs?: number;
   /** Where unreadable resources are reported. */
   degraded?: DegradedRegistry;
-  /** How long an admitted pod counts before the informer must have seen it (default 30 s). */
+  /** How long an admitted pod counts before the informer must have seen its UID (default 30 s). */
   pendingTtlMs?: number;
   now?: () => number;
 }
@@ -68,7 +85,10 @@ export class QuotaLedger {
   #pods: Informer<QuotaPod> | undefined;
   #namespaces: Informer<QuotaNamespace> | undefined;
   readonly #byNamespace = new Map<string, ResourceAmounts>();
-  readonly #pending = new Map<string, PendingPod>();
+  /** By pod UID, oldest first (a UID is inserted once, so Map order is admission order). */
+  readonly #reservations = new Map<string, Reservation>();
+  /** Sum of the live reservations per workspace, kept as they come and go. */
+  readonly #reserved = new Map<string, ResourceAmounts>();
   #denied = new Map<string, Set<QuotaResource>>();
   readonly #changeListeners = new Set<() => void>();
 
@@ -145,7 +165,7 @@ export class QuotaLedger {
    */
   async decide(
     namespace: string,
-    name: string,
+    pod: ReviewedPod,
     demand: PodDemand,
     unspecified: Partial<Record<QuotaResource, string[]>> = {},
   ): Promise<Decision> {
@@ -171,7 +191,7 @@ export class QuotaLedger {
       };
     const asked = podAmounts(demand);
     const here = this.usageHere(workspace);
-    addAmounts(here, this.#pendingOf(workspace));
+    addAmounts(here, this.#reservedFor(workspace));
     const exceeded: QuotaResource[] = [];
     const parts = { requested: [] as string[], used: [] as string[], limited: [] as string[] };
     for (const resource of quotaResources) {
@@ -197,24 +217,63 @@ export class QuotaLedger {
         message: `exceeded quota of workspace "${workspace}": requested: ${parts.requested.join(',')}, used: ${parts.used.join(',')}, limited: ${parts.limited.join(',')}`,
       };
     }
-    const key = `${namespace}/${name || `?${this.#now}-${Math.random()}`}`;
-    this.#pending.set(key, { namespace, name, amounts: asked, at: this.#now });
+    this.#reserve(namespace, workspace, pod, asked);
     return { allowed: true };
+  }
+
+  /** Live reservations (the bench and tests read it). */
+  get reservations(): number {
+    return this.#reservations.size;
   }
 
   async close(): Promise<void> {
     await this.#stopInformers();
   }
 
-  #pendingOf(workspace: string): ResourceAmounts {
-    const ttl = this.#options.pendingTtlMs ?? 30_000;
-    const total: ResourceAmounts = {};
-    for (const [key, pending] of this.#pending) {
-      if (this.#now - pending.at > ttl) this.#pending.delete(key);
-      else if (this.#namespaces?.items.get(pending.namespace)?.workspace === workspace)
-        addAmounts(total, pending.amounts);
+  #reservedFor(workspace: string): ResourceAmounts {
+    this.#expireReservations();
+    return { ...this.#reserved.get(workspace) };
+  }
+
+  #reserve(namespace: string, workspace: string, pod: ReviewedPod, amounts: ResourceAmounts): void {
+    if (!pod.uid || pod.dryRun) return;
+    // Reviewed before (API server retries, or a replay): one UID holds once, from its first review.
+    if (this.#reservations.has(pod.uid)) return;
+    // A pod of that name exists: this create fails with AlreadyExists, if it is real at all.
+    if (pod.name && this.#pods?.items.has(`${namespace}/${pod.name}`)) return;
+    this.#expireReservations();
+    while (this.#reservations.size >= MAX_RESERVATIONS) {
+      const oldest = this.#reservations.keys().next().value;
+      if (oldest === undefined) break;
+      this.#release(oldest);
     }
-    return total;
+    this.#reservations.set(pod.uid, { workspace, amounts, at: this.#now });
+    this.#addReserved(workspace, amounts, 1);
+  }
+
+  /** Drops reservations whose window ended: their pods never showed up (or never existed). */
+  #expireReservations(): void {
+    const ttl = this.#options.pendingTtlMs ?? 30_000;
+    const now = this.#now;
+    for (const [uid, reservation] of this.#reservations) {
+      if (now - reservation.at <= ttl) break; // oldest first: the rest are younger
+      this.#release(uid);
+    }
+  }
+
+  #release(uid: string): void {
+    const reservation = this.#reservations.get(uid);
+    if (!reservation) return;
+    this.#reservations.delete(uid);
+    this.#addReserved(reservation.workspace, reservation.amounts, -1);
+  }
+
+  #addReserved(workspace: string, amounts: ResourceAmounts, sign: 1 | -1): void {
+    const total = this.#reserved.get(workspace) ?? {};
+    for (const resource of quotaResources)
+      total[resource] = (total[resource] ?? 0) + sign * (amounts[resource] ?? 0);
+    if (this.#reservations.size === 0) this.#reserved.clear();
+    else this.#reserved.set(workspace, total);
   }
 
   async #workspaceOf(namespace: string): Promise<string | undefined> {
@@ -248,16 +307,20 @@ export class QuotaLedger {
       client,
       path: '/api/v1/pods',
       report: degraded?.reporter('quota/pods', 'pods'),
-      project: projectQuotaPod,
+      project: (raw) => {
+        // The UID is all a reservation waits for; read here so the projection need not keep it.
+        if (this.#reservations.size > 0) {
+          const uid = (raw as { metadata?: { uid?: unknown } }).metadata?.uid;
+          if (typeof uid === 'string') this.#release(uid);
+        }
+        return projectQuotaPod(raw);
+      },
       log: log.child({ informer: 'quota-pods' }),
       stallTimeoutMs,
     });
     this.#pods.on((event) => {
       if (event.previous) this.#count(event.previous, -1);
-      if (event.type === 'upsert') {
-        this.#count(event.item, 1);
-        if (!event.previous) this.#seen(event.item);
-      }
+      if (event.type === 'upsert') this.#count(event.item, 1);
       this.#changed();
     });
     this.#namespaces.on(() => this.#changed());
@@ -270,7 +333,8 @@ export class QuotaLedger {
     this.#pods = undefined;
     this.#namespaces = undefined;
     this.#byNamespace.clear();
-    this.#pending.clear();
+    this.#reservations.clear();
+    this.#reserved.clear();
     await Promise.all(informers.map((i) => i?.stop()));
   }
 
@@ -281,19 +345,6 @@ export class QuotaLedger {
     for (const resource of quotaResources)
       current[resource] = (current[resource] ?? 0) + sign * amounts[resource];
     this.#byNamespace.set(pod.namespace, current);
-  }
-
-  /** A new pod appeared: it no longer counts as pending (by name, or the oldest unnamed alike). */
-  #seen(pod: QuotaPod): void {
-    if (this.#pending.delete(`${pod.namespace}/${pod.name}`)) return;
-    const amounts = podAmounts(pod);
-    for (const [key, pending] of this.#pending) {
-      if (pending.name || pending.namespace !== pod.namespace) continue;
-      if (quotaResources.every((r) => pending.amounts[r] === amounts[r])) {
-        this.#pending.delete(key);
-        return;
-      }
-    }
   }
 
   #changed(): void {

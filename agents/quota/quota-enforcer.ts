@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { QuotasFrame, QuotaUsageFrame } from '../../protocol/quota-frames';
 import { quotaResources, type ResourceAmounts } from '../../protocol/quota-resources';
 import { createBackoff, sleep } from '../backoff';
@@ -20,7 +21,13 @@ export interface QuotaEnforcerOptions {
   /** The agent's namespace: where the shared webhook CA Secret lives. */
   namespace: string;
   /** Absent: no admission webhook (usage is still counted and reported). */
-  webhook?: { listen: HostPort; target: WebhookTarget; failurePolicy: FailurePolicy };
+  webhook?: {
+    listen: HostPort;
+    target: WebhookTarget;
+    failurePolicy: FailurePolicy;
+    /** PEM file of the CA the API server's client certificate must chain to (--webhook-client-ca). */
+    clientCaFile?: string;
+  };
   /** Sends a usage report; false when it could not go out (it is retried on the next tick). */
   sendUsage: (frame: QuotaUsageFrame) => boolean;
   /** How often the leader reports usage when it changed (default 10 s). */
@@ -52,6 +59,14 @@ function hostsOf(target: WebhookTarget): string[] {
     `${name}.${namespace}.svc.cluster.local`,
     `${name}.${namespace}`,
   ];
+}
+
+/** The client CA file, read at each start: a missing or empty file is an error, never "no auth". */
+async function readClientCa(file: string): Promise<string> {
+  const pem = await readFile(file, 'utf8');
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new Error(`--webhook-client-ca ${file} holds no PEM certificate`);
+  return pem;
 }
 
 const withZeros = (amounts: ResourceAmounts): ResourceAmounts =>
@@ -134,16 +149,21 @@ export function startQuotaEnforcer(options: QuotaEnforcerOptions): QuotaEnforcer
       try {
         const ca = await loadOrCreateCa(client, options.namespace);
         const identity = servingIdentity(ca, hostsOf(spec.target));
+        const clientCa = spec.clientCaFile ? await readClientCa(spec.clientCaFile) : undefined;
         const server = await startWebhookServer({
           listen: spec.listen,
           tls: identity,
+          clientCa,
           ledger,
           log: log.child({ component: 'quota-webhook' }),
         });
         if (stop.signal.aborted) return await server.close();
         webhook = server;
         caBundle = identity.caCert;
-        log.info('quota admission webhook listening', { port: server.port });
+        log.info('quota admission webhook listening', {
+          port: server.port,
+          clientAuth: clientCa ? spec.clientCaFile : 'none',
+        });
         appliedWorkspaces = undefined;
         syncWebhookConfiguration();
         return;

@@ -14,7 +14,8 @@ interface AdmissionRequest {
   namespace?: string;
   name?: string;
   kind?: { kind?: string };
-  object?: { metadata?: { name?: string; generateName?: string }; spec?: unknown };
+  dryRun?: boolean;
+  object?: { metadata?: { name?: string; generateName?: string; uid?: string }; spec?: unknown };
 }
 
 export interface WebhookServer {
@@ -57,12 +58,21 @@ async function readBody(req: import('node:http').IncomingMessage): Promise<strin
 export async function startWebhookServer(options: {
   listen: HostPort;
   tls: { cert: string; key: string };
+  /**
+   * PEM CA(s) the caller's client certificate must chain to: with it, the TLS
+   * handshake fails for anyone who is not the API server (configured to
+   * present such a certificate), before a byte of a review is read.
+   */
+  clientCa?: string;
   ledger: QuotaLedger;
   log: Logger;
 }): Promise<WebhookServer> {
   const { ledger, log } = options;
   const decisionsMs: number[] = [];
-  const server = https.createServer(options.tls, (req, res) => {
+  const tls: https.ServerOptions = options.clientCa
+    ? { ...options.tls, ca: options.clientCa, requestCert: true, rejectUnauthorized: true }
+    : options.tls;
+  const server = https.createServer(tls, (req, res) => {
     void (async () => {
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
@@ -88,7 +98,14 @@ export async function startWebhookServer(options: {
         request.operation === 'CREATE' && request.kind?.kind === 'Pod' && request.namespace
           ? await ledger.decide(
               request.namespace,
-              request.name || request.object?.metadata?.name || '',
+              {
+                name: request.name || request.object?.metadata?.name || '',
+                uid:
+                  typeof request.object?.metadata?.uid === 'string'
+                    ? request.object.metadata.uid
+                    : undefined,
+                dryRun: request.dryRun === true,
+              },
               podDemand(request.object?.spec),
               unspecifiedResources(request.object?.spec),
             )

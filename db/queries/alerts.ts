@@ -39,6 +39,8 @@ export interface Placement {
   name: string;
   clusterId: string;
   workspaceId: string;
+  /** When the namespace was placed: alerts that ended before belong to whoever held it then. */
+  createdAt: Date;
 }
 
 export type ReceiverRow = typeof notificationReceivers.$inferSelect;
@@ -149,6 +151,7 @@ async function placementsInNamedClusters(
           name: namespaces.name,
           clusterId: namespaces.clusterId,
           workspaceId: namespaces.workspaceId,
+          createdAt: namespaces.createdAt,
         })
         .from(namespaces)
         .innerJoin(clusters, eq(clusters.id, namespaces.clusterId))

@@ -1,4 +1,5 @@
-import { asc, eq, gt } from 'drizzle-orm';
+import { asc, eq, gt, inArray } from 'drizzle-orm';
+import { conflict } from '../../functions/errors';
 import type { Database } from '../client';
 import { type IdentityProviderType, identityProviders, type MappingMethod } from '../schema';
 import { ALREADY_EXISTS, type AlreadyExists, isUniqueViolation } from '../unique';
@@ -77,6 +78,38 @@ export async function createIdentityProvider(
     return row;
   } catch (error) {
     if (isUniqueViolation(error)) return ALREADY_EXISTS;
+    throw error;
+  }
+}
+
+/** Names among `names` that a provider already has. */
+export async function existingProviderNames(db: Database, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const rows = await db
+    .select({ name: identityProviders.name })
+    .from(identityProviders)
+    .where(inArray(identityProviders.name, names));
+  return rows.map((r) => r.name);
+}
+
+/** Creates several providers in one batch: all of them or none (409 when a name is taken). */
+export async function createIdentityProviders(
+  db: Database,
+  inputs: IdentityProviderInput[],
+): Promise<IdentityProviderRow[]> {
+  const [first, ...rest] = inputs.map((input) =>
+    db
+      .insert(identityProviders)
+      .values({ name: input.name, type: input.type, ...columns(input) })
+      .returning(),
+  );
+  if (!first) return [];
+  try {
+    const results = await db.batch([first, ...rest]);
+    return results.flat();
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw conflict('An identity provider of one of these names already exists.');
     throw error;
   }
 }

@@ -1,24 +1,47 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../client';
-import { clusters, namespaces, workspaces } from '../schema';
+import { clusters, namespaces, workspaceClusters, workspaces } from '../schema';
 
-/** A namespace placement with the names metering filters by. */
-export interface MeteringPlacement {
-  clusterId: string;
-  clusterName: string;
-  workspaceId: string;
-  workspace: string;
-  namespaceId: string;
-  namespace: string;
+/** A cluster as metering addresses it: its store by id, its legacy store by name from its registration on. */
+export interface MeteringCluster {
+  id: string;
+  name: string;
+  createdAt: Date;
 }
 
-const placementColumns = {
+/** A workspace's tie to a cluster (a grant or a placement), with the workspace's creation. */
+export interface WorkspaceInCluster {
+  clusterId: string;
+  clusterName: string;
+  clusterCreatedAt: Date;
+  workspaceId: string;
+  workspace: string;
+  workspaceCreatedAt: Date;
+}
+
+/** A namespace placement with the names metering filters by, and when each was made. */
+export interface MeteringPlacement extends WorkspaceInCluster {
+  namespaceId: string;
+  namespace: string;
+  namespaceCreatedAt: Date;
+}
+
+const clusterColumns = { id: clusters.id, name: clusters.name, createdAt: clusters.createdAt };
+
+const tieColumns = {
   clusterId: clusters.id,
   clusterName: clusters.name,
+  clusterCreatedAt: clusters.createdAt,
   workspaceId: workspaces.id,
   workspace: workspaces.name,
+  workspaceCreatedAt: workspaces.createdAt,
+};
+
+const placementColumns = {
+  ...tieColumns,
   namespaceId: namespaces.id,
   namespace: namespaces.name,
+  namespaceCreatedAt: namespaces.createdAt,
 };
 
 /** D1 binds at most 100 parameters per statement. */
@@ -47,6 +70,28 @@ export async function placementsOfWorkspaces(
   return parts.flat();
 }
 
+/**
+ * The clusters granted to the given workspaces (workspace_clusters): a
+ * workspace reads its series there whether or not its namespaces were
+ * placed through the API (issue #12).
+ */
+export async function grantsOfWorkspaces(
+  db: Database,
+  workspaceIds: string[],
+): Promise<WorkspaceInCluster[]> {
+  const parts = await Promise.all(
+    slices(workspaceIds).map((ids) =>
+      db
+        .select(tieColumns)
+        .from(workspaceClusters)
+        .innerJoin(workspaces, eq(workspaces.id, workspaceClusters.workspaceId))
+        .innerJoin(clusters, eq(clusters.id, workspaceClusters.clusterId))
+        .where(inArray(workspaceClusters.workspaceId, ids)),
+    ),
+  );
+  return parts.flat();
+}
+
 /** The given namespace placements by id. */
 export async function placementsByIds(
   db: Database,
@@ -59,21 +104,15 @@ export async function placementsByIds(
 }
 
 /** Every cluster, for platform-wide readers. */
-export async function allClusterNames(db: Database): Promise<{ id: string; name: string }[]> {
-  return db.select({ id: clusters.id, name: clusters.name }).from(clusters);
+export async function allClusterNames(db: Database): Promise<MeteringCluster[]> {
+  return db.select(clusterColumns).from(clusters);
 }
 
 /** The clusters with these ids. */
-export async function clusterNamesByIds(
-  db: Database,
-  ids: string[],
-): Promise<{ id: string; name: string }[]> {
+export async function clusterNamesByIds(db: Database, ids: string[]): Promise<MeteringCluster[]> {
   const parts = await Promise.all(
     slices(ids).map((slice) =>
-      db
-        .select({ id: clusters.id, name: clusters.name })
-        .from(clusters)
-        .where(inArray(clusters.id, slice)),
+      db.select(clusterColumns).from(clusters).where(inArray(clusters.id, slice)),
     ),
   );
   return parts.flat();

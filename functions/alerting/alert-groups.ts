@@ -74,7 +74,7 @@ export interface AlertView extends StoredAlert {
  * reminders — on the object's single alarm (the earliest due group).
  */
 export class AlertGroups extends DurableObject<BaseEnv> {
-  readonly #tables: AlertTables;
+  #tables: AlertTables;
 
   constructor(ctx: DurableObjectState, env: BaseEnv) {
     super(ctx, env);
@@ -321,6 +321,16 @@ export class AlertGroups extends DurableObject<BaseEnv> {
     const times = [flushAt, pruneAt].filter((t): t is number => t !== null);
     if (times.length === 0) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(Math.min(...times));
+  }
+
+  /**
+   * Forgets every alert, group and timer: the cluster was deleted, and a
+   * cluster registered later must never see any of it (issue #12, attack 7).
+   */
+  async wipe(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#tables = new AlertTables(this.ctx.storage.sql);
   }
 
   /** The shard's groups, for tests and diagnostics. */

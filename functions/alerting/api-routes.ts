@@ -1,15 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { activeSilences, allClusters, tenancyOf } from '../../db/queries/alerts';
 import { bearerAuth, createRouter } from '../openapi';
-import type { AlertView } from './alert-groups';
-import { mayOnLabels } from './alert-scope';
-import { filterMatchers } from './am-filter';
+import { amStatus } from './am-status';
 import { gettableAlert } from './am-views';
+import { receiverTest, visibleAlerts } from './am-visible-alerts';
+import { externalUrl } from './external-url';
 import { ingestAlerts } from './intake';
 import { normalizeAlerts, postAlertsBody } from './intake-schema';
-import { compileMatchers, invalidRegex, regexProblem, valueTest } from './matchers';
-import { inhibitRulesIn, silencesPerShard } from './muting';
-import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
 
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 const flag = z
@@ -56,19 +52,13 @@ const statusRoute = createRoute({
   method: 'get',
   path: '/api/v2/status',
   tags: ['alerts'],
-  summary: 'Alertmanager API v2 status (what amtool asks first)',
+  summary:
+    'Alertmanager API v2 status: your alert routing as Alertmanager YAML in config.original (amtool config routes)',
   security: bearerAuth,
-  responses: { 200: { description: 'AlertmanagerStatus.' } },
+  responses: {
+    200: { description: 'AlertmanagerStatus, plus externalURL (the edge).' },
+  },
 });
-
-const startedAt = new Date();
-
-/** The `receiver` parameter: an anchored RE2 regex on receiver names, as Alertmanager's. */
-function receiverTest(pattern: string): (name: string) => boolean {
-  const problem = regexProblem(pattern);
-  if (problem !== undefined) throw invalidRegex('for receiver', pattern, problem);
-  return valueTest({ name: 'receiver', op: '=~', value: pattern });
-}
 
 /** The Alertmanager API v2 subset Prometheus and amtool use: alerts and status. */
 export const alertApiRoutes = createRouter()
@@ -83,65 +73,17 @@ export const alertApiRoutes = createRouter()
       c.get('principal'),
       normalizeAlerts(c.req.valid('json'), now),
       now,
+      externalUrl(c.env, c.req.url),
     );
     return c.body(null, 200);
   })
   .openapi(getAlertsRoute, async (c) => {
     const query = c.req.valid('query');
-    const filtered = compileMatchers(filterMatchers(query.filter));
     const receiver = query.receiver ? receiverTest(query.receiver) : undefined;
-    const db = c.get('db');
-    const now = Date.now();
-    const [active, rules, clusters] = await Promise.all([
-      activeSilences(db, new Date(now)),
-      inhibitRulesIn(db),
-      allClusters(db),
-    ]);
-    const silencesFor = silencesPerShard(
-      active.map((s) => ({ id: s.id, matchers: s.matchers })),
-      clusters.map((cl) => cl.name),
-    );
-    const shards: [string, string | undefined][] = [
-      [GLOBAL_SHARD, undefined],
-      ...clusters.map((cl): [string, string] => [shardOf(cl.name), cl.name]),
-    ];
-    const perShard = await Promise.all(
-      shards.map(([s, cluster]) =>
-        shardStub(c.env, s).listAlerts(silencesFor(cluster), now, rules),
-      ),
-    );
-    const alerts: AlertView[] = perShard.flat();
-    const tenancy = await tenancyOf(
-      db,
-      alerts.map((a) => a.labels),
-    );
-    const principal = c.get('principal');
-    const visible = alerts.filter((a) => {
-      if (!mayOnLabels(principal, 'list', 'alerts', a.labels, tenancy)) return false;
-      if (!filtered(a.labels)) return false;
-      if (receiver && !a.receivers.some(receiver)) return false;
-      if (a.state === 'active') return query.active;
-      if (a.silencedBy.length && !query.silenced) return false;
-      if (a.inhibitedBy.length && !query.inhibited) return false;
-      return true;
-    });
+    const { alerts } = await visibleAlerts(c.env, c.get('db'), c.get('principal'), query);
+    const visible = receiver ? alerts.filter((a) => a.receivers.some(receiver)) : alerts;
     return c.json(visible.map(gettableAlert), 200);
   })
   .openapi(statusRoute, async (c) =>
-    c.json(
-      {
-        cluster: { name: 'edgetower', status: 'ready', peers: [] },
-        versionInfo: {
-          branch: 'main',
-          buildDate: '',
-          buildUser: 'edgetower',
-          goVersion: 'n/a',
-          revision: '',
-          version: '0.27.0-edgetower',
-        },
-        config: { original: '' },
-        uptime: startedAt.toISOString(),
-      },
-      200,
-    ),
+    c.json(await amStatus(c.env, c.get('db'), c.get('principal'), c.req.url), 200),
   );

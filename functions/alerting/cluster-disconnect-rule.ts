@@ -3,7 +3,7 @@ import { settings } from '../settings';
 import type { AlertingEnv } from './alert-groups';
 import { UNTIL_RESOLVED_MS } from './edge-alert-sender';
 import { routeAndStore } from './intake';
-import { shardOf } from './shards';
+import { clusterShard } from './shards';
 
 /** Storage key (in the cluster's ClusterTunnel) of the firing disconnect alert's start time. */
 const FIRING_KEY = 'alerting:cluster-disconnected';
@@ -34,10 +34,13 @@ const alertOf = (cluster: string, since: number, endsAt: number) => ({
 export class ClusterDisconnectRule {
   readonly #env: AlertingEnv;
   readonly #storage: DurableObjectStorage;
+  /** The cluster's shard by its id (the tunnel's name); unknown, found by the cluster label. */
+  readonly #shard: { shard?: string };
 
-  constructor(env: AlertingEnv, storage: DurableObjectStorage) {
+  constructor(env: AlertingEnv, storage: DurableObjectStorage, clusterId: string | undefined) {
     this.#env = env;
     this.#storage = storage;
+    this.#shard = clusterId ? { shard: clusterShard(clusterId) } : {};
   }
 
   /**
@@ -54,7 +57,7 @@ export class ClusterDisconnectRule {
       createDb(this.#env.DB),
       [alertOf(cluster, lastSeen, now + UNTIL_RESOLVED_MS)],
       now,
-      { shard: shardOf(cluster) },
+      this.#shard,
     );
     await this.#storage.put(FIRING_KEY, lastSeen);
     return undefined;
@@ -64,9 +67,13 @@ export class ClusterDisconnectRule {
   async resolve(cluster: string, now = Date.now()): Promise<void> {
     const since = await this.#storage.get<number>(FIRING_KEY);
     if (since === undefined) return;
-    await routeAndStore(this.#env, createDb(this.#env.DB), [alertOf(cluster, since, now)], now, {
-      shard: shardOf(cluster),
-    });
+    await routeAndStore(
+      this.#env,
+      createDb(this.#env.DB),
+      [alertOf(cluster, since, now)],
+      now,
+      this.#shard,
+    );
     await this.#storage.delete(FIRING_KEY);
   }
 }

@@ -6,10 +6,11 @@ import { can } from '../iam/authorize';
 import type { AlertingEnv } from './alert-groups';
 import { placementKey, scopeOfLabels, type Tenancy } from './alert-scope';
 import { MAX_LIVE_ALERTS_PER_SHARD } from './caps';
+import { externalUrl } from './external-url';
 import type { IncomingAlert } from './intake-schema';
 import type { RoutedAlert } from './route';
 import { routerFor } from './routing';
-import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
+import { clusterShard, GLOBAL_SHARD, shardStub } from './shards';
 
 /**
  * The cluster an alert without a `cluster` label comes from: the one
@@ -38,6 +39,8 @@ export async function ingestAlerts(
   principal: Principal,
   alerts: IncomingAlert[],
   now: number,
+  /** The edge's URL the alerts came in on (webhook payloads' externalURL). */
+  externalURL?: string,
 ): Promise<number> {
   const receiving = allReceivers(db);
   // Read whether or not the caller may post; a refusal must not leave it unhandled.
@@ -59,6 +62,7 @@ export async function ingestAlerts(
   const outcome = await routeAndStore(env, db, alerts, now, {
     tenancy,
     receivers: await receiving,
+    externalURL,
   });
   if (outcome.refused.length > 0) throw shardFull(outcome.refused);
   return alerts.length;
@@ -86,13 +90,15 @@ export interface RouteOptions {
   /** Already read. */
   receivers?: ReceiverRow[];
   /**
-   * Edge rules pin their cluster's shard: a resolve sent while the cluster
-   * is being deleted (no longer in D1) must reach the shard that holds the
-   * firing alert. Pinned alerts are the edge's own (a bounded few per
-   * cluster, ClusterDisconnected among them), so the per-shard cap does not
-   * refuse them.
+   * Edge rules pin their cluster's shard (`clusterShard(id)`): a resolve sent
+   * while the cluster is being deleted (no longer in D1) must reach the
+   * shard that holds the firing alert. Pinned alerts are the edge's own (a
+   * bounded few per cluster, ClusterDisconnected among them), so the
+   * per-shard cap does not refuse them.
    */
   shard?: string;
+  /** The edge's URL the alerts came in on; PUBLIC_URL, when set, wins. */
+  externalURL?: string | undefined;
 }
 
 /** New alerts a full shard refused. */
@@ -128,6 +134,7 @@ export async function routeAndStore(
     options.receivers ?? allReceivers(db),
   ]);
   const route = routerFor(receivers);
+  const externalURL = externalUrl(env) ?? options.externalURL;
   const shards = new Map<string, RoutedAlert[]>();
   for (const alert of alerts) {
     const clusterId = alert.labels.cluster
@@ -138,10 +145,13 @@ export async function routeAndStore(
         ? tenancy.placements.get(placementKey(clusterId, alert.labels.namespace))
         : undefined;
     const place = { clusterId, workspaceId: placement?.workspaceId };
-    // Unregistered cluster names share the global shard: listing visits registered clusters only.
-    const shard = options.shard ?? (clusterId ? shardOf(alert.labels.cluster) : GLOBAL_SHARD);
+    // By the cluster's id. Unregistered cluster names share the global shard,
+    // which only platform-wide readers list: a cluster registered later under
+    // the name never sees them (its own shard is new and empty).
+    const shard = options.shard ?? (clusterId ? clusterShard(clusterId) : GLOBAL_SHARD);
     const list = shards.get(shard) ?? [];
-    list.push({ alert, routes: route(alert.labels, place) });
+    const routes = route(alert.labels, place);
+    list.push({ alert, routes: externalURL ? routes.map((r) => ({ ...r, externalURL })) : routes });
     shards.set(shard, list);
   }
   const capped = options.shard === undefined;

@@ -45,7 +45,7 @@ export async function buildNotification(
     groupLabels: group.groupLabels,
     commonLabels: common(alerts.map((a) => a.labels)),
     commonAnnotations: common(alerts.map((a) => a.annotations)),
-    externalURL: '',
+    externalURL: group.route.externalURL ?? '',
     alerts: webhookAlerts,
   };
   while (payload.alerts.length > 1 && jsonBytes(payload) > MAX_PAYLOAD_BYTES) {

@@ -1,11 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Principal } from '../../db/principal';
 import { allClusters, tenancyOf } from '../../db/queries/alerts';
 import { bearerAuth, createRouter } from '../openapi';
 import { RESOLVED_KEEP, type ResolvedView } from './alert-groups';
-import { mayOnLabels } from './alert-scope';
+import { mayOnLabels, placementKey, type Tenancy } from './alert-scope';
 import { filterMatchers } from './am-filter';
 import { compileMatchers } from './matchers';
-import { GLOBAL_SHARD, shardOf, shardStub } from './shards';
+import { listedShards, PLATFORM_ONLY, shardStub } from './shards';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -42,6 +43,25 @@ const resolvedRoute = createRoute({
   },
 });
 
+/**
+ * Whether the caller may list a resolved alert. A namespace placed after the
+ * alert ended was someone else's then (a workspace re-created under an old
+ * name, say): the alert is judged at its cluster, not by the namespace's
+ * present owner (issue #12, attack 7).
+ */
+function mayListResolved(principal: Principal, alert: ResolvedView, tenancy: Tenancy): boolean {
+  const clusterId = alert.labels.cluster ? tenancy.clusterIds.get(alert.labels.cluster) : undefined;
+  const placement =
+    clusterId && alert.labels.namespace
+      ? tenancy.placements.get(placementKey(clusterId, alert.labels.namespace))
+      : undefined;
+  if (placement && placement.createdAt.getTime() > alert.endsAt) {
+    const { namespace: _, ...clusterLabels } = alert.labels;
+    return mayOnLabels(principal, 'list', 'alerts', clusterLabels, tenancy);
+  }
+  return mayOnLabels(principal, 'list', 'alerts', alert.labels, tenancy);
+}
+
 /** Resolved alerts, kept by each shard for a bounded time. */
 export const resolvedAlertRoutes = createRouter().openapi(resolvedRoute, async (c) => {
   const query = c.req.valid('query');
@@ -49,20 +69,21 @@ export const resolvedAlertRoutes = createRouter().openapi(resolvedRoute, async (
   const db = c.get('db');
   const now = Date.now();
   const clusters = await allClusters(db);
-  const shards = [GLOBAL_SHARD, ...clusters.map((cl) => shardOf(cl.name))];
-  const perShard = await Promise.all(
-    shards.map((s) => shardStub(c.env, s).listResolved(now, RESOLVED_KEEP)),
+  const [global = [], ...perCluster] = await Promise.all(
+    listedShards(clusters).map((s) => shardStub(c.env, s).listResolved(now, RESOLVED_KEEP)),
   );
-  const alerts = perShard.flat();
+  const alerts = perCluster.flat();
   const tenancy = await tenancyOf(
     db,
     alerts.map((a) => a.labels),
   );
   const principal = c.get('principal');
-  const visible = alerts
-    .filter(
-      (a) => mayOnLabels(principal, 'list', 'alerts', a.labels, tenancy) && filtered(a.labels),
-    )
+  // Global-shard alerts named no registered cluster when they came: platform-level.
+  const visible = [
+    ...global.filter((a) => mayOnLabels(principal, 'list', 'alerts', a.labels, PLATFORM_ONLY)),
+    ...alerts.filter((a) => mayListResolved(principal, a, tenancy)),
+  ]
+    .filter((a) => filtered(a.labels))
     .sort((a, b) => b.endsAt - a.endsAt || a.fingerprint.localeCompare(b.fingerprint))
     .slice(0, query.limit);
   return c.json(visible.map(resolvedAlert), 200);

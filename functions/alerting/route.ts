@@ -17,6 +17,8 @@ export interface AlertRoute {
   groupIntervalMs: number;
   repeatIntervalMs: number;
   sendResolved: boolean;
+  /** The edge's URL (PUBLIC_URL, else the origin the alert was posted to): the payload's externalURL. */
+  externalURL?: string;
 }
 
 export interface RoutedAlert {

@@ -8,6 +8,7 @@ import { bearerAuth, createRouter } from '../openapi';
 import { settings } from '../settings';
 import type { ProxyCall } from '../tunnel/proxied-streams';
 import { clusterAccess, impersonationFor } from './access';
+import { badProxyPath, requireProxyablePath } from './proxy-path-guard';
 import { clusterNameParam } from './schemas';
 import { proxyThroughTunnel } from './tunnel-stub';
 
@@ -33,11 +34,28 @@ const verbs: Record<RequestFrame['method'], string> = {
 const isMethod = (m: string): m is RequestFrame['method'] =>
   methods.has(m as RequestFrame['method']);
 
-/** The Kubernetes API path after `/clusters/<c>/k8s`, with its query string. */
-function kubePath(url: URL, cluster: string): string {
-  const prefix = `/clusters/${cluster}/k8s`;
-  const rest = url.pathname.slice(prefix.length);
-  return `${rest.startsWith('/') ? rest : `/${rest}`}${url.search}`;
+const kubePrefix = /^\/clusters\/([^/]+)\/k8s(?=\/|$)/;
+
+/**
+ * The Kubernetes API path after `/clusters/<c>/k8s`, with its query string,
+ * exactly as the client sent it (no re-encoding, no normalisation), once it
+ * is one that may be proxied: the cluster segment of the raw path must be
+ * the one the route was matched (and is authorised) for, so no spelling
+ * can authorise one cluster and carry a path meant for another.
+ */
+function kubePath(rawUrl: string, cluster: string): string {
+  const { path, query } = requireProxyablePath(rawUrl);
+  const match = kubePrefix.exec(path);
+  let segment: string | undefined;
+  try {
+    segment = match?.[1] === undefined ? undefined : decodeURIComponent(match[1]);
+  } catch {
+    segment = undefined;
+  }
+  if (!match || segment !== cluster)
+    throw badProxyPath(`the path does not name cluster "${cluster}" as /clusters/<c>/k8s/...`);
+  const rest = path.slice(match[0].length);
+  return `${rest || '/'}${query}`;
 }
 
 /** Watches and followed logs: long-lived bodies whose every chunk matters at once. */
@@ -48,6 +66,8 @@ const isStreaming = (url: URL) =>
 async function proxyToKube(c: Context<AppEnv>): Promise<Response> {
   const principal = c.get('principal');
   const name = c.req.param('c') ?? '';
+  // Before the cluster is even looked up: a refused path says nothing about which clusters exist.
+  const path = kubePath(c.req.url, name);
   const access = await clusterAccess(c.get('db'), principal, name);
   const method = c.req.method.toUpperCase();
   if (!isMethod(method)) throw new ApiError(405, `${method} is not proxied.`);
@@ -66,13 +86,13 @@ async function proxyToKube(c: Context<AppEnv>): Promise<Response> {
   const audit = c.get('audit') as AppEnv['Variables']['audit'] | undefined;
   if (audit) {
     audit.resource = 'k8s';
-    audit.name = url.pathname.slice(`/clusters/${name}/k8s`.length).slice(0, 256);
+    audit.name = (path.split('?', 1)[0] ?? '').slice(0, 256);
   }
   const hasBody = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) && c.req.raw.body !== null;
   const call: ProxyCall = {
     target: 'kube',
     method,
-    path: kubePath(url, name),
+    path,
     headers,
     impersonate: impersonationFor(principal, access, settings(c.env).kubeAdminGroup),
   };

@@ -1,9 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
+import { onNotFound } from '../error-handlers';
 import { ApiError, validationError } from '../errors';
 import { bearerAuth, createRouter } from '../openapi';
 import { clusterAccess, requireClusterWide } from './access';
+import { proxyPathProblem, rawTarget } from './proxy-path';
+import { badProxyPath, requireProxyablePath } from './proxy-path-guard';
 import { clusterNameParam } from './schemas';
 import { proxyThroughTunnel } from './tunnel-stub';
 
@@ -33,12 +36,13 @@ const promBody = z.looseObject({ status: z.string() }).openapi('PrometheusRespon
 
 /** Prometheus answers JSON with 200, 400 or 422; its body is passed through untouched. */
 async function passthrough(c: Context<AppEnv>, kind: Kind): Promise<Response> {
+  // The route matched a decoded path; the raw one must be clean too (no `%2f`, no dot segments).
+  const { query: search } = requireProxyablePath(c.req.url);
   const parsed = kinds[kind].safeParse(c.req.query());
   if (!parsed.success) throw validationError(parsed.error, 'query');
   const principal = c.get('principal');
   const access = await clusterAccess(c.get('db'), principal, c.req.param('c') ?? '');
   requireClusterWide(principal, access, 'get', 'monitoring');
-  const search = new URL(c.req.url).search;
   const response = await proxyThroughTunnel(
     c.env,
     access.cluster.id,
@@ -79,5 +83,17 @@ for (const kind of Object.keys(kinds) as Kind[]) {
   );
   router.get(`/api/v1/clusters/:c/monitoring/api/v1/${kind}`, (c) => passthrough(c, kind));
 }
+
+/*
+ * Anything else under the passthrough: a path that only a raw client sends
+ * (`//`, dot segments, encoded separators) is a 400 like on the kube proxy,
+ * so probing with such spellings learns the same thing everywhere; the rest
+ * is the 404 it always was.
+ */
+router.all('/api/v1/clusters/:c/monitoring/*', (c) => {
+  const problem = proxyPathProblem(rawTarget(c.req.url).path);
+  if (problem) throw badProxyPath(problem);
+  return onNotFound(c);
+});
 
 export const clusterMonitoringRoutes = router;

@@ -27,6 +27,7 @@ import {
 } from './schemas';
 import { tunnelOf } from './tunnel-stub';
 import { loadClusterView, loadClusterViewFor } from './view';
+import { wipeClusterState } from './wipe';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -177,5 +178,8 @@ export const clusterRegistryRoutes = createRouter()
     // D1 first: once the record is gone no agent can authenticate, whatever the tunnel does.
     await deleteClusterRecord(c.get('db'), access.cluster.id);
     await tunnelOf(c.env, access.cluster.id).destroy();
+    // After the tunnel resolved its edge alerts: nothing of the cluster may
+    // surface in one registered later under its name (issue #12, attack 7).
+    await wipeClusterState(c.env, access.cluster);
     return c.body(null, 204);
   });

@@ -1,7 +1,7 @@
 import type { GroupMapping, IdentityProviderRow } from '../../db/queries/identity-providers';
 import { decryptSecret, encryptSecret } from '../crypto/secrets';
 import type { Env } from '../env';
-import { badRequest } from '../errors';
+import { badRequest, type FieldIssue } from '../errors';
 import { privateDestinationProblem } from '../net/private-address';
 import { settings } from '../settings';
 import { providerFailure } from './errors';
@@ -19,39 +19,47 @@ function pluginOf(row: Pick<IdentityProviderRow, 'type' | 'name'>): IdentityProv
   return plugin;
 }
 
+export type ConfigCheck =
+  | { ok: true; plugin: IdentityProviderPlugin; valid: Record<string, unknown> }
+  | { ok: false; issues: FieldIssue[] };
+
 /**
  * Validates a provider's whole config (secrets included) with its plugin's
- * schema, checks its hosts against the SSRF rule, and splits it into the
- * public part and the sealed secrets.
+ * schema and checks its hosts against the SSRF rule. Issue paths are
+ * relative to the config (`host`, `scopes.0`); `''` is the config as a whole.
  */
-export async function sealConfig(
+export function checkConfig(
   env: Env,
   type: IdentityProviderRow['type'],
   config: Record<string, unknown>,
-): Promise<{ config: Record<string, unknown>; sealedSecrets: string | null }> {
+): ConfigCheck {
   const plugin = pluginFor(type);
   if (!plugin)
-    throw badRequest(`Identity provider type "${type}" is not supported yet.`, [
-      { path: 'type', message: 'unsupported type' },
-    ]);
+    return { ok: false, issues: [{ path: '', message: `type "${type}" is not supported` }] };
   const parsed = plugin.configSchema.safeParse(config);
   if (!parsed.success)
-    throw badRequest(
-      'Invalid identity provider config.',
-      parsed.error.issues.map((i) => ({
-        path: ['config', ...i.path.map(String)].join('.'),
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((i) => ({
+        path: i.path.map(String).join('.'),
         message: i.message,
       })),
-    );
+    };
   const valid = parsed.data as Record<string, unknown>;
   const allowPrivate = pluginContext(env).allowPrivateHosts;
   for (const host of plugin.hosts(valid)) {
     const problem = privateDestinationProblem(host, allowPrivate);
-    if (problem)
-      throw badRequest(`Invalid identity provider config: ${problem}.`, [
-        { path: 'config', message: problem },
-      ]);
+    if (problem) return { ok: false, issues: [{ path: '', message: problem }] };
   }
+  return { ok: true, plugin, valid };
+}
+
+/** Splits a checked config into its public part and the sealed (AES-GCM) secrets. */
+export async function sealChecked(
+  env: Env,
+  plugin: IdentityProviderPlugin,
+  valid: Record<string, unknown>,
+): Promise<{ config: Record<string, unknown>; sealedSecrets: string | null }> {
   const publicPart: Record<string, unknown> = {};
   const secrets: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(valid)) {
@@ -62,6 +70,33 @@ export async function sealConfig(
     ? await encryptSecret(env.SECRETS_KEY, JSON.stringify(secrets))
     : null;
   return { config: publicPart, sealedSecrets };
+}
+
+/** Validates a config (see checkConfig) and seals its secrets; 400 naming the fields otherwise. */
+export async function sealConfig(
+  env: Env,
+  type: IdentityProviderRow['type'],
+  config: Record<string, unknown>,
+): Promise<{ config: Record<string, unknown>; sealedSecrets: string | null }> {
+  if (!pluginFor(type))
+    throw badRequest(`Identity provider type "${type}" is not supported yet.`, [
+      { path: 'type', message: 'unsupported type' },
+    ]);
+  const checked = checkConfig(env, type, config);
+  if (!checked.ok) {
+    const [first] = checked.issues;
+    const ssrf = checked.issues.length === 1 && first?.path === '';
+    throw badRequest(
+      ssrf
+        ? `Invalid identity provider config: ${first?.message}.`
+        : 'Invalid identity provider config.',
+      checked.issues.map((i) => ({
+        path: i.path ? `config.${i.path}` : 'config',
+        message: i.message,
+      })),
+    );
+  }
+  return sealChecked(env, checked.plugin, checked.valid);
 }
 
 /** The stored secret values (for an update that leaves them out). */

@@ -22,6 +22,8 @@ import { orConflict } from '../iam/conflicts';
 import { listOf, pageOf, pageQuery, toPage } from '../iam/pagination';
 import { errors, json, jsonBody, noContent, writeErrors } from '../iam/schemas';
 import { bearerAuth, createRouter } from '../openapi';
+import { issuerUrl } from '../settings';
+import { importKubeSphereProviders } from './kubesphere/import';
 import { forgetProvider } from './provider-cache';
 import {
   configuredSecrets,
@@ -34,6 +36,8 @@ import {
   createProviderBody,
   identityParam,
   identitySchema,
+  importBody,
+  importResultSchema,
   linkIdentityBody,
   providerParam,
   providerSchema,
@@ -60,6 +64,15 @@ const identityView = (item: IdentityListItem) => ({
   lastLoginAt: item.lastLoginAt?.toISOString() ?? null,
   createdAt: item.createdAt.toISOString(),
 });
+
+/** A request body as UTF-8 text (YAML is read as bytes: workerd warns on .text() of non-text types). */
+function decodeBody(bytes: ArrayBuffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw badRequest('The body is not UTF-8 text.', [{ path: '(body)', message: 'not UTF-8' }]);
+  }
+}
 
 /** Platform-level: only who may act on identity providers sees them (404 otherwise). */
 async function providerFor(c: Context<AppEnv>, verb: string) {
@@ -96,6 +109,17 @@ const create = createRoute({
   summary: 'Configure an identity provider (LDAP, OIDC, OAuth2, GitHub, CAS)',
   request: { body: jsonBody(createProviderBody) },
   responses: { 201: json(providerSchema, 'The new provider.'), ...writeErrors },
+});
+const importProviders = createRoute({
+  method: 'post',
+  path: '/identity-providers:import',
+  tags,
+  security: bearerAuth,
+  summary: "Import KubeSphere's identity providers in one call (all or nothing)",
+  description:
+    "Takes KubeSphere's `authentication.oauthOptions.identityProviders` (YAML or JSON; the whole kubesphere-config is fine) and creates an edgetower provider for each LDAP, OIDC, GitHub and CAS entry. Names are normalised to DNS labels; secrets are sealed as on create; disabled entries are skipped. Unknown types are `400 unsupported_provider_type`, invalid settings `400 validation_failed`, each naming the entry and field.",
+  request: { body: importBody },
+  responses: { 201: json(importResultSchema, 'The providers created.'), ...writeErrors },
 });
 const update = createRoute({
   method: 'put',
@@ -166,6 +190,31 @@ export const identityProviderRoutes = createRouter()
     );
     forgetProvider(c.env.DB, row.name);
     return c.json(providerView(row), 201);
+  })
+  .openapi(importProviders, async (c) => {
+    const audit = c.get('audit');
+    audit.resource = resource;
+    authorize(c.get('principal'), 'create', resource, platformScope, 'Identity provider');
+    const text = decodeBody(await c.req.arrayBuffer());
+    const result = await importKubeSphereProviders(
+      c.env,
+      c.get('db'),
+      text,
+      (name) => `${issuerUrl(c.env, c.req.url)}/oauth/callback/${name}`,
+    );
+    audit.name = result.imported
+      .map((r) => r.name)
+      .join(',')
+      .slice(0, 256);
+    for (const row of result.imported) forgetProvider(c.env.DB, row.name);
+    return c.json(
+      {
+        imported: result.imported.map(providerView),
+        skipped: result.skipped,
+        warnings: result.warnings,
+      },
+      201,
+    );
   })
   .openapi(update, async (c) => {
     const row = await providerFor(c, 'update');

@@ -66,3 +66,34 @@ export const identitySchema = z
     createdAt: z.iso.datetime(),
   })
   .openapi('Identity');
+
+const importIssue = z.object({ path: z.string(), message: z.string() });
+
+const kubeSphereYaml = z.string().openapi({
+  description:
+    "KubeSphere's kubesphere-config (the ConfigMap, its kubesphere.yaml, or authentication.oauthOptions.identityProviders), a ClusterConfiguration, or KubeSphere 4 identity provider Secrets.",
+});
+
+/** YAML under each of its media type spellings (the body middleware accepts them all here). */
+export const importBody = {
+  content: {
+    'application/yaml': { schema: kubeSphereYaml },
+    'application/x-yaml': { schema: kubeSphereYaml },
+    'text/yaml': { schema: kubeSphereYaml },
+    'text/x-yaml': { schema: kubeSphereYaml },
+    'application/json': {
+      schema: z.unknown().openapi({ description: 'The same, as JSON.' }),
+    },
+  },
+  required: true,
+};
+
+export const importResultSchema = z
+  .object({
+    imported: z.array(providerSchema),
+    skipped: z.array(z.object({ path: z.string(), name: z.string(), reason: z.string() })),
+    warnings: z
+      .array(importIssue)
+      .openapi({ description: 'KubeSphere settings edgetower does not apply, and what to do.' }),
+  })
+  .openapi('IdentityProviderImport');

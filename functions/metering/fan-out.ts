@@ -9,12 +9,61 @@ import {
   timelineFor,
 } from './price-timeline';
 import type { ClusterReach } from './reach';
+import { legacyMeteringStoreOf, meteringStoreOf } from './store-names';
 import { addInto } from './store-query';
-import type { GroupKey, Quantities, StoreQuery } from './store-query-types';
+import type {
+  GroupKey,
+  Quantities,
+  StoreAnswer,
+  StoreGroup,
+  StoreQuery,
+} from './store-query-types';
 
-/** A cluster store's store by cluster name (one object per cluster). */
-export const meteringStoreOf = (env: Env, clusterName: string) =>
-  env.METERING_STORE.getByName(`cluster:${clusterName}`);
+/**
+ * One cluster's answer: its store (by id) plus, for facts stored before
+ * stores were keyed by id, its legacy name-keyed store — from the cluster's
+ * registration on only, so facts a deleted predecessor of the same name
+ * left there never count. A legacy store that never held facts answers
+ * empty without being created.
+ */
+async function askCluster(env: Env, target: ClusterReach, query: StoreQuery): Promise<StoreAnswer> {
+  const since = Math.max(query.since ?? 0, target.clusterCreatedAt);
+  const [current, legacy] = await Promise.all([
+    meteringStoreOf(env, target.clusterId).query(query),
+    legacyMeteringStoreOf(env, target.clusterName).queryIfStored({ ...query, since }),
+  ]);
+  if (!current.ok) return current;
+  if (!legacy.ok) return legacy;
+  return legacy.groups.length
+    ? { ...current, groups: mergeGroups(current.groups, legacy.groups) }
+    : current;
+}
+
+/** Two stores' groups of one cluster as one answer (same range and price periods). */
+function mergeGroups(a: StoreGroup[], b: StoreGroup[]): StoreGroup[] {
+  const merged = new Map<string, StoreGroup>();
+  for (const group of [...a, ...b]) {
+    const id = JSON.stringify(Object.entries(group.key).sort());
+    const into = merged.get(id);
+    if (!into) {
+      merged.set(id, {
+        key: group.key,
+        buckets: [...group.buckets],
+        periods: group.periods.map((q) => [...q]),
+      });
+      continue;
+    }
+    into.buckets.push(...group.buckets);
+    group.periods.forEach((q, i) => {
+      const period = into.periods[i];
+      if (period) addInto(period, q);
+      else into.periods[i] = [...q];
+    });
+  }
+  for (const group of merged.values())
+    group.buckets.sort((x, y) => x.index - y.index || x.period - y.period);
+  return [...merged.values()];
+}
 
 /** One group of one cluster's answer, with fees already priced by that cluster's timeline. */
 export interface PricedGroup {
@@ -49,9 +98,10 @@ export async function fanOut(
   );
   const answers = await Promise.all(
     targets.map((t) =>
-      meteringStoreOf(env, t.clusterName).query({
+      askCluster(env, t, {
         ...query,
         ...(t.tenant ? { tenant: t.tenant } : {}),
+        ...(t.workspaceSince ? { workspaceSince: t.workspaceSince } : {}),
         priceChanges: changesWithin(timelines.get(t.clusterId) ?? [], query.start, query.end),
       }),
     ),

@@ -4,8 +4,8 @@ import { clusterAccess, requireClusterWide } from '../clusters/access';
 import type { Env } from '../env';
 import type { RetentionInput, RetentionView } from './retention-schema';
 
-const storeOf = (env: Env, cluster: string) =>
-  env.METERING_STORE.get(env.METERING_STORE.idFromName(`cluster:${cluster}`));
+import { legacyMeteringStoreOf, meteringStoreOf } from './store-names';
+import { defaultRetention } from './store-retention';
 
 /**
  * Reads a cluster's metering retention: cluster-wide metering readers
@@ -20,8 +20,12 @@ export async function readRetentionOf(
 ): Promise<RetentionView> {
   const access = await clusterAccess(db, principal, clusterName);
   requireClusterWide(principal, access, 'get', 'metering');
-  const retention = await storeOf(env, access.cluster.name).retention();
-  return { cluster: access.cluster.name, ...retention };
+  // A cluster metered before stores were keyed by id keeps the retention it was given then.
+  const [current, legacy] = await Promise.all([
+    meteringStoreOf(env, access.cluster.id).retentionSetting(),
+    legacyMeteringStoreOf(env, access.cluster.name).retentionSetting(),
+  ]);
+  return { cluster: access.cluster.name, ...(current ?? legacy ?? defaultRetention) };
 }
 
 /**
@@ -38,10 +42,14 @@ export async function writeRetentionOf(
 ): Promise<RetentionView> {
   const access = await clusterAccess(db, principal, clusterName);
   requireClusterWide(principal, access, 'update', 'metering');
-  const retention = await storeOf(env, access.cluster.name).setRetention({
+  const wanted = {
     rawDays: input.rawDays,
     hourlyDays: input.hourlyDays,
     dailyDays: input.dailyDays ?? 0,
-  });
+  };
+  const [retention] = await Promise.all([
+    meteringStoreOf(env, access.cluster.id).setRetention(wanted),
+    legacyMeteringStoreOf(env, access.cluster.name).setRetentionIfStored(wanted),
+  ]);
   return { cluster: access.cluster.name, ...retention };
 }

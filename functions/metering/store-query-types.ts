@@ -9,12 +9,27 @@ export type Dimension = (typeof dimensions)[number];
 /** Dimensions of one group, as grouped (a workload also carries its kind). */
 export type GroupKey = Partial<Record<Dimension | 'workloadKind', string>>;
 
+/** A workspace or namespace label and the time (unix seconds) its facts count from. */
+export interface Since {
+  name: string;
+  since: number;
+}
+
 export interface StoreQuery {
   /** Dimensions to group by; empty: the whole cluster as one group. */
   groupBy: (Dimension | 'workloadKind')[];
   filter: Partial<Record<Dimension, string>>;
-  /** Tenant scope: only series of these workspaces or namespaces (absent: all). */
-  tenant?: { workspaces: string[]; namespaces: string[] };
+  /**
+   * Tenant scope: only series of these workspaces or namespaces (absent:
+   * all), each from its `since` on — the workspace's or placement's
+   * creation, so a workspace re-created under an old name never reads its
+   * predecessor's facts (issue #12, attack 7).
+   */
+  tenant?: { workspaces: Since[]; namespaces: Since[] };
+  /** Series of these workspace labels count only from `since` on (a named workspace's reads). */
+  workspaceSince?: Since[];
+  /** No facts before this time count (a legacy store: facts before the cluster's registration). */
+  since?: number;
   /** Unix seconds, [start, end). */
   start: number;
   end: number;

@@ -1,16 +1,23 @@
 import type { Database } from '../../db/client';
 import type { Principal } from '../../db/principal';
-import { placementsOfWorkspaces } from '../../db/queries/metering';
+import { grantsOfWorkspaces, placementsOfWorkspaces } from '../../db/queries/metering';
 import { clusterAccess } from '../clusters/access';
 import { forbidden } from '../errors';
 import { visibleWorkspace } from '../iam/scopes';
-import { type ClusterReach, type MeteringResource, meteringReach, readsWorkspace } from './reach';
+import {
+  type ClusterReach,
+  type MeteringResource,
+  meteringReach,
+  readsWorkspace,
+  unixSeconds,
+} from './reach';
 
 /**
  * The cluster stores a query goes to. A named cluster the caller cannot see
  * is 404 (as everywhere), one they see but may not read metering of is 403;
- * the same for a named workspace, whose query spans every cluster it has
- * namespaces in.
+ * the same for a named workspace, whose query spans every cluster granted to
+ * it or holding one of its namespaces, and counts its series only from its
+ * creation on (a workspace re-created under an old name starts empty).
  */
 export async function resolveTargets(
   db: Database,
@@ -31,14 +38,19 @@ export async function resolveTargets(
   if (wanted.workspace !== undefined) {
     const name = wanted.workspace;
     const { workspace } = await visibleWorkspace(db, principal, name);
-    const spanned = new Set(
-      (await placementsOfWorkspaces(db, [workspace.id])).map((p) => p.clusterName),
-    );
+    const [placed, granted] = await Promise.all([
+      placementsOfWorkspaces(db, [workspace.id]),
+      grantsOfWorkspaces(db, [workspace.id]),
+    ]);
+    const spanned = new Set([...placed, ...granted].map((p) => p.clusterName));
     const readable = targets.filter((t) => readsWorkspace(t, name));
     const anywhere = [...reach.values()].some((t) => readsWorkspace(t, name));
     if (!anywhere && spanned.size)
       throw forbidden(`You may not read ${resource} of workspace "${name}".`);
-    targets = readable.filter((t) => spanned.has(t.clusterName));
+    const since = [{ name, since: unixSeconds(workspace.createdAt) }];
+    targets = readable
+      .filter((t) => spanned.has(t.clusterName))
+      .map((t) => ({ ...t, workspaceSince: since }));
   }
   return targets.sort((a, b) => a.clusterName.localeCompare(b.clusterName));
 }

@@ -17,11 +17,16 @@ export const limitBody = (maxSize = defaultBodyLimitBytes): MiddlewareHandler<Ap
 const hasBody = (req: Request) =>
   req.body !== null && (req.headers.get('content-length') ?? '') !== '0';
 
-/** API bodies are JSON: anything else is 415, not a confusing validation error. */
+/** Routes that also take YAML: KubeSphere's configuration is YAML, pasted as it is. */
+const yamlRoutes = new Set(['/api/v1/identity-providers:import']);
+const yamlType = /^(application|text)\/(x-)?yaml\b/i;
+
+/** API bodies are JSON (YAML where `yamlRoutes` says): anything else is 415, not a confusing validation error. */
 export const requireJson: MiddlewareHandler<AppEnv> = async function requireJson(c, next) {
   if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody(c.req.raw)) {
     const type = c.req.header('content-type') ?? '';
-    if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    const yaml = yamlType.test(type) && yamlRoutes.has(c.req.path);
+    if (!yaml && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
       throw new ApiError(
         415,
         `Send JSON with Content-Type: application/json (got "${type || 'none'}").`,

@@ -8,6 +8,7 @@ import {
   insertChannel,
   updateChannel,
 } from '../../db/queries/notify-channels';
+import { externalUrl } from '../alerting/external-url';
 import type { WebhookPayload } from '../alerting/route';
 import type { Env } from '../env';
 import { conflict, notFound } from '../errors';
@@ -143,7 +144,7 @@ async function channelFor(
   return row;
 }
 
-const testPayload = (now: number): WebhookPayload => ({
+const testPayload = (now: number, externalURL: string): WebhookPayload => ({
   version: '4',
   groupKey: 'test',
   truncatedAlerts: 0,
@@ -152,7 +153,7 @@ const testPayload = (now: number): WebhookPayload => ({
   groupLabels: { alertname: 'EdgetowerTest' },
   commonLabels: { alertname: 'EdgetowerTest', severity: 'info' },
   commonAnnotations: { summary: 'Test message from edgetower' },
-  externalURL: '',
+  externalURL,
   alerts: [
     {
       status: 'firing',
@@ -231,7 +232,7 @@ export const channelRoutes = createRouter()
     const now = Date.now();
     const result = await sendToChannel(c.env, row.type, {
       config: await channelConfig(c.env, row),
-      payload: testPayload(now),
+      payload: testPayload(now, externalUrl(c.env, c.req.url) ?? ''),
       notificationId: `test-${crypto.randomUUID()}`,
       now,
     });

@@ -3,8 +3,9 @@ import type { Principal } from '../../db/principal';
 import type { AlertView } from '../alerting/alert-groups';
 import { tunnelOf } from '../clusters/tunnel-stub';
 import type { Env } from '../env';
+import { clusterHealth, isProblem, needsAttention } from './attention';
 import type { Overview, OverviewCluster, OverviewSpend } from './schemas';
-import { visibleAlerts } from './visible-alerts';
+import { visibleShardAlerts } from './visible-alerts';
 import { OVERVIEW_CLUSTER_LIMIT, visibleClusterRecords } from './visible-clusters';
 
 /** This month's spend, supplied by metering when it exists (see functions/overview/spend.ts). */
@@ -35,7 +36,7 @@ export async function loadOverview(
   const shown = records.slice(0, OVERVIEW_CLUSTER_LIMIT);
   const [statuses, alerts, spend] = await Promise.all([
     Promise.all(shown.map((r) => tunnelOf(env, r.id).status())),
-    visibleAlerts(
+    visibleShardAlerts(
       env,
       db,
       principal,
@@ -44,18 +45,28 @@ export async function loadOverview(
     ),
     spendOf(env, db, principal, now),
   ]);
-  const firing = alerts.filter((a) => a.state === 'active');
+  const firing = alerts.filter((a) => a.alert.state === 'active');
   const firingPerCluster = new Map<string, number>();
   const bySeverity: Record<string, number> = {};
-  for (const alert of firing) {
-    const cluster = alert.labels.cluster ?? '';
-    firingPerCluster.set(cluster, (firingPerCluster.get(cluster) ?? 0) + 1);
+  for (const { alert, cluster } of firing) {
+    // Counted for the cluster whose shard holds it, never by a label naming a later cluster.
+    if (cluster) firingPerCluster.set(cluster, (firingPerCluster.get(cluster) ?? 0) + 1);
     const severity = severityOf(alert);
     bySeverity[severity] = (bySeverity[severity] ?? 0) + 1;
   }
+  const problemsPerCluster = new Map<string, { critical: number; warning: number }>();
+  for (const alert of alerts.filter(isProblem)) {
+    const cluster = alert.labels.cluster ?? '';
+    const counts = problemsPerCluster.get(cluster) ?? { critical: 0, warning: 0 };
+    counts[alert.labels.severity === 'critical' ? 'critical' : 'warning'] += 1;
+    problemsPerCluster.set(cluster, counts);
+  }
   const clusters: OverviewCluster[] = shown.map((record, i) => {
     const status = statuses[i]!;
+    const problems = problemsPerCluster.get(record.name) ?? { critical: 0, warning: 0 };
     return {
+      health: clusterHealth(status, problems),
+      problems,
       name: record.name,
       status: status.status,
       lastSeen: status.lastSeen,
@@ -84,5 +95,6 @@ export async function loadOverview(
     },
     alerts: { firing: firing.length, suppressed: alerts.length - firing.length, bySeverity },
     spend,
+    attention: needsAttention(clusters, alerts),
   };
 }

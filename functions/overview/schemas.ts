@@ -6,6 +6,8 @@ const nodeCounts = z.object({
   edge: z.number().int(),
 });
 
+export const clusterHealth = z.enum(['pending', 'disconnected', 'critical', 'warning', 'healthy']);
+
 export const overviewCluster = z
   .object({
     name: z.string(),
@@ -15,8 +17,39 @@ export const overviewCluster = z
     nodes: nodeCounts,
     /** Firing (not silenced or inhibited) alerts of this cluster the caller may see. */
     firingAlerts: z.number().int(),
+    /**
+     * Rolled up from connection, nodes and problem alerts: `critical` when
+     * connected but with critical alerts or a node not ready; `warning` with
+     * warning alerts only. Watchdog-style and silenced alerts do not count.
+     */
+    health: clusterHealth,
+    /** Problem alerts (critical / warning, firing, not silenced, not a heartbeat) of this cluster. */
+    problems: z.object({ critical: z.number().int(), warning: z.number().int() }),
   })
   .openapi('OverviewCluster');
+
+/** One line of "needs attention". */
+export const attentionItem = z
+  .object({
+    kind: z.enum(['cluster-disconnected', 'nodes-not-ready', 'alert']),
+    severity: z.enum(['critical', 'warning']),
+    /** The alert's name, or the cluster's for cluster lines. */
+    title: z.string(),
+    /** When it started (an alert's startsAt, a disconnected cluster's last data); null when unknown. */
+    since: z.string().nullable(),
+    /** Where: cluster, node, namespace, pod (those present). */
+    labels: z.record(z.string(), z.string()),
+    /** Nodes not ready for `nodes-not-ready`; 1 otherwise. */
+    count: z.number().int(),
+    fingerprint: z.string().optional(),
+    summary: z.string().optional(),
+    description: z.string().optional(),
+    /** The alert's `runbook_url` annotation (http/https only). */
+    runbookUrl: z.string().optional(),
+    /** The alert's generatorURL (http/https only). */
+    sourceUrl: z.string().optional(),
+  })
+  .openapi('AttentionItem');
 
 export const overviewSpend = z
   .object({
@@ -49,9 +82,17 @@ export const overview = z
     }),
     /** This month's spend over the workspaces the caller may see; null until metering has prices. */
     spend: overviewSpend.nullable(),
+    /**
+     * Needs attention, ordered for triage: disconnected clusters, clusters
+     * with nodes not ready, critical then warning alerts; oldest first within
+     * each. Watchdog-style always-firing alerts and silenced ones are left out.
+     */
+    attention: z.array(attentionItem),
   })
   .openapi('Overview');
 
 export type Overview = z.infer<typeof overview>;
 export type OverviewCluster = z.infer<typeof overviewCluster>;
 export type OverviewSpend = z.infer<typeof overviewSpend>;
+export type AttentionItem = z.infer<typeof attentionItem>;
+export type ClusterHealth = z.infer<typeof clusterHealth>;

@@ -1,10 +1,12 @@
 import { createDb } from '../../db/client';
+import { clustersByName } from '../../db/queries/alerts';
 import { meteringPayloadSchema } from '../../protocol/metering-samples';
 import type { BatchAckFrame, BatchFrame } from '../../protocol/tunnel';
 import type { AlertingEnv } from '../alerting/alert-groups';
 import { routeAndStore } from '../alerting/intake';
 import { normalizeAlerts, postAlertsBody } from '../alerting/intake-schema';
 import type { MeteringStoreBinding } from '../metering/metering-store';
+import { meteringStoreOf } from '../metering/store-names';
 
 /** What became of one spooled batch. */
 export type BatchOutcome =
@@ -24,6 +26,22 @@ const rejected = (frame: BatchFrame, problem: string): BatchOutcome => ({
   ack: { type: 'batch-ack', seq: frame.seq, kind: frame.kind, rejected: problem.slice(0, 1024) },
 });
 
+/** The cluster a tunnel serves: its name, and its immutable id when the tunnel knows it. */
+export interface TunnelCluster {
+  /** The tunnel object's name (`ctx.id.name`), which is the cluster's id. */
+  id: string | undefined;
+  name: string;
+}
+
+/** The cluster's id, looked up by name only when the tunnel could not tell it. */
+async function clusterIdOf(
+  env: AlertingEnv & MeteringStoreBinding,
+  cluster: TunnelCluster,
+): Promise<string | undefined> {
+  if (cluster.id) return cluster.id;
+  return (await clustersByName(createDb(env.DB), [cluster.name]))[0]?.id;
+}
+
 /**
  * Hands one spooled batch of an agent to where its kind belongs: metering
  * windows to the cluster's MeteringStore (idempotent by agent and seq),
@@ -34,13 +52,14 @@ const rejected = (frame: BatchFrame, problem: string): BatchOutcome => ({
  */
 export async function ingestBatch(
   env: AlertingEnv & MeteringStoreBinding,
-  clusterName: string,
+  cluster: TunnelCluster,
   socketAgentId: string,
   frame: BatchFrame,
   now = Date.now(),
 ): Promise<BatchOutcome> {
   const ack: BatchAckFrame = { type: 'batch-ack', seq: frame.seq, kind: frame.kind };
   const agentId = frame.agentId ?? socketAgentId;
+  const clusterName = cluster.name;
   switch (frame.kind) {
     case 'metering': {
       const parsed = meteringPayloadSchema.safeParse(frame.payload);
@@ -48,8 +67,14 @@ export async function ingestBatch(
         return rejected(frame, `invalid metering batch: ${issueText(parsed.error.issues)}`);
       if (parsed.data.windowEnd <= parsed.data.windowStart)
         return rejected(frame, 'invalid metering batch: windowEnd must be after windowStart');
-      const store = env.METERING_STORE.get(env.METERING_STORE.idFromName(`cluster:${clusterName}`));
-      const { duplicate } = await store.ingest(agentId, frame.seq, parsed.data);
+      // Keyed by the cluster's id: a cluster re-registered under this name starts a new store.
+      const clusterId = await clusterIdOf(env, cluster);
+      if (!clusterId) throw new Error(`cluster "${clusterName}" is not registered`);
+      const { duplicate } = await meteringStoreOf(env, clusterId).ingest(
+        agentId,
+        frame.seq,
+        parsed.data,
+      );
       return { ok: true, ack, duplicate };
     }
     case 'alerts': {

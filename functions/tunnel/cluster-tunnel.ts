@@ -91,12 +91,13 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
   constructor(ctx: DurableObjectState, env: TunnelEnv) {
     super(ctx, env);
     this.#store = new InventoryStore(ctx.storage);
-    this.#disconnectRule = new ClusterDisconnectRule(env, ctx.storage);
+    // The object is named by the cluster's id: alerts go to that id's shard.
+    this.#disconnectRule = new ClusterDisconnectRule(env, ctx.storage, ctx.id.name);
     this.#quotas = new QuotaRelay(env, ctx.storage, (clusterId) =>
       env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushQuotas(),
     );
     this.#projection = new RoleProjectionFeature(env, ctx.storage);
-    this.#alertSender = new EdgeAlertSender(env);
+    this.#alertSender = new EdgeAlertSender(env, ctx.id.name);
     this.#nodeRules = new NodeRules(env, ctx.storage, this.#alertSender);
     this.#skewRule = new VersionSkewRule(ctx.storage, this.#alertSender);
     // Heartbeats are answered by the runtime without waking the object.
@@ -283,7 +284,12 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
   async #onBatch(ws: WebSocket, state: SocketState, frame: BatchFrame): Promise<void> {
     const cluster = this.#store.getMeta('clusterName') ?? '';
     try {
-      const outcome = await ingestBatch(this.env, cluster, state.agentId ?? '', frame);
+      const outcome = await ingestBatch(
+        this.env,
+        { id: this.ctx.id.name, name: cluster },
+        state.agentId ?? '',
+        frame,
+      );
       if (!outcome.ok) {
         log.warn('rejected batch', {
           agentId: state.agentId,

@@ -1,19 +1,29 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
+import type { Principal } from '../../db/principal';
+import { tenancyOf } from '../../db/queries/alerts';
+import type { AlertView } from '../alerting/alert-groups';
+import { mayOnLabels } from '../alerting/alert-scope';
+import { ownerOf, scopeOfOwner } from '../alerting/owner';
 import { notFound } from '../errors';
+import { can } from '../iam/authorize';
+import { mayOnOwner } from '../notify/owners';
 import { visibleAlerts } from '../overview/visible-alerts';
 import { visibleClusterRecords } from '../overview/visible-clusters';
 import { type ApiAnswer, callApi } from './api-client';
 import { orThrow } from './api-errors';
 import type { FormProblem } from './forms/form-problem';
 import {
+  type AlertFilter,
   AlertsBody,
+  type AlertsRights,
   type ChannelItem,
   type DeliveryItem,
   type ReceiverItem,
   type SilenceItem,
   silenceDurations,
 } from './pages/alerts';
+import { ConfirmBody } from './pages/confirm';
 import type { ResolvedItem } from './pages/resolved-alerts';
 import { formInput, paramsInput, renderPage } from './render';
 import { requireSession } from './session';
@@ -34,6 +44,13 @@ const noticeQuery = z.object({
   notice: z.enum(['silenced', 'tested', 'expired', 'created', 'deleted']).optional(),
   until: z.iso.datetime().optional(),
   name: z.string().max(253).optional(),
+  severity: z.enum(['all', 'critical', 'warning', 'info', 'none']).default('all'),
+  cluster: z.string().max(63).default(''),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+});
+const confirmQuery = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().max(253).default(''),
 });
 
 /** Lists the caller may not read (403/404) are left out of the page rather than failing it. */
@@ -47,13 +64,75 @@ async function alertsOfVisibleClusters(c: Ctx) {
   const db = c.get('db');
   const principal = c.get('principal');
   const clusters = await visibleClusterRecords(db, principal);
-  return visibleAlerts(
+  const alerts = await visibleAlerts(
     c.env,
     db,
     principal,
     clusters.map((r) => r.name),
     Date.now(),
   );
+  return { alerts, clusters: clusters.map((r) => r.name) };
+}
+
+/** The labels a silence pins with equality matchers (the silences API scopes it by these). */
+const pinned = (s: SilenceItem) =>
+  Object.fromEntries(
+    s.matchers.filter((m) => !m.isRegex && m.isEqual !== false).map((m) => [m.name, m.value]),
+  );
+
+/** Creating channels or receivers: at the platform or any workspace / cluster of the user's roles. */
+function mayCreateOwned(principal: Principal, resource: 'channels' | 'receivers') {
+  const owners = [
+    'platform',
+    ...principal.bindings.flatMap((b) =>
+      b.scopeType === 'workspace'
+        ? [ownerOf({ workspaceId: b.scopeId })]
+        : b.scopeType === 'cluster'
+          ? [ownerOf({ clusterId: b.scopeId })]
+          : [],
+    ),
+  ];
+  return owners.some((o) => can(principal, 'create', resource, scopeOfOwner(o)));
+}
+
+/** What the page offers, decided with the API's own can() checks on the same scopes. */
+async function rightsOf(
+  c: Ctx,
+  alerts: AlertView[],
+  silences: SilenceItem[],
+  channels: ChannelItem[] | undefined,
+  receivers: ReceiverItem[] | undefined,
+): Promise<AlertsRights> {
+  const principal = c.get('principal');
+  const tenancy = await tenancyOf(c.get('db'), [
+    ...alerts.map((a) => a.labels),
+    ...silences.map(pinned),
+  ]);
+  const ids = <T extends { id: string; owner: string }>(
+    items: T[] | undefined,
+    verb: string,
+    resource: string,
+  ) =>
+    new Set(
+      (items ?? []).filter((i) => mayOnOwner(principal, verb, resource, i.owner)).map((i) => i.id),
+    );
+  return {
+    silenceable: new Set(
+      alerts
+        .filter((a) => mayOnLabels(principal, 'create', 'silences', a.labels, tenancy))
+        .map((a) => a.fingerprint),
+    ),
+    expirable: new Set(
+      silences
+        .filter((s) => mayOnLabels(principal, 'delete', 'silences', pinned(s), tenancy))
+        .map((s) => s.id),
+    ),
+    createChannels: mayCreateOwned(principal, 'channels'),
+    createReceivers: mayCreateOwned(principal, 'receivers'),
+    testChannels: ids(channels, 'update', 'channels'),
+    deleteChannels: ids(channels, 'delete', 'channels'),
+    deleteReceivers: ids(receivers, 'delete', 'receivers'),
+  };
 }
 
 /**
@@ -63,18 +142,29 @@ async function alertsOfVisibleClusters(c: Ctx) {
 export async function renderAlertsPage(
   c: Context<UiEnv>,
   api: ApiFetch,
-  extra: { notice?: string | undefined; problem?: FormProblem | undefined },
+  extra: {
+    notice?: string | undefined;
+    problem?: FormProblem | undefined;
+    filter?: AlertFilter;
+  },
 ) {
   const i18n = c.get('i18n');
-  const [alerts, resolved, silences, channels, receivers, history] = await Promise.all([
-    alertsOfVisibleClusters(c),
-    callApi<ResolvedItem[]>(c, api, '/api/v1/alerts/resolved?limit=50'),
-    callApi<SilenceItem[]>(c, api, '/api/v2/silences'),
-    callApi<{ items: ChannelItem[] }>(c, api, '/api/v1/notification/channels?limit=100'),
-    callApi<{ items: ReceiverItem[] }>(c, api, '/api/v1/notification/receivers?limit=100'),
-    callApi<{ items: DeliveryItem[] }>(c, api, '/api/v1/notification/history?limit=20'),
-  ]);
+  const [{ alerts, clusters }, resolved, silences, channels, receivers, history] =
+    await Promise.all([
+      alertsOfVisibleClusters(c),
+      callApi<ResolvedItem[]>(c, api, '/api/v1/alerts/resolved?limit=50'),
+      callApi<SilenceItem[]>(c, api, '/api/v2/silences'),
+      callApi<{ items: ChannelItem[] }>(c, api, '/api/v1/notification/channels?limit=100'),
+      callApi<{ items: ReceiverItem[] }>(c, api, '/api/v1/notification/receivers?limit=100'),
+      callApi<{ items: DeliveryItem[] }>(c, api, '/api/v1/notification/history?limit=20'),
+    ]);
   const now = Date.now();
+  const shownSilences = (optional(silences) ?? []).filter(
+    (s) => s.status.state !== 'expired' || now - Date.parse(s.endsAt) < 86_400_000,
+  );
+  const channelList = optional(channels);
+  const receiverList = optional(receivers);
+  const rights = await rightsOf(c, alerts, shownSilences, channelList, receiverList);
   return renderPage(
     c,
     { title: i18n.t('alerts.title'), section: 'alerts', status: extra.problem?.status ?? 200 },
@@ -82,12 +172,13 @@ export async function renderAlertsPage(
       i18n={i18n}
       csrf={c.get('csrf')}
       alerts={alerts.sort((a, b) => b.startsAt - a.startsAt)}
+      rights={rights}
+      filter={extra.filter ?? { severity: 'all', cluster: '', page: 1 }}
+      clusters={clusters}
       resolved={optional(resolved)}
-      silences={(optional(silences) ?? []).filter(
-        (s) => s.status.state !== 'expired' || now - Date.parse(s.endsAt) < 86_400_000,
-      )}
-      channels={optional(channels)}
-      receivers={optional(receivers)}
+      silences={shownSilences}
+      channels={channelList}
+      receivers={receiverList}
       history={optional(history)}
       notice={extra.notice}
       problem={extra.problem}
@@ -120,7 +211,35 @@ export function uiAlertRoutes(api: ApiFetch) {
   return new Hono<UiEnv>()
     .get('/ui/alerts', requireSession, async (c) => {
       const query = paramsInput(noticeQuery, c.req.query(), 'query');
-      return renderAlertsPage(c, api, { notice: noticeOf(c, query) });
+      return renderAlertsPage(c, api, {
+        notice: noticeOf(c, query),
+        filter: { severity: query.severity, cluster: query.cluster, page: query.page },
+      });
+    })
+    .get('/ui/alerts/:kind{channels|receivers}/delete', requireSession, async (c) => {
+      const kind = c.req.param('kind') as 'channels' | 'receivers';
+      const { id, name } = paramsInput(confirmQuery, c.req.query(), 'query');
+      // Ask the API first, so another tenant's channel id is its 404 here too (receivers
+      // have no single GET; their delete answers 404 for them).
+      if (kind === 'channels')
+        orThrow(await callApi(c, api, `/api/v1/notification/channels/${encodeURIComponent(id)}`));
+      const i18n = c.get('i18n');
+      return renderPage(
+        c,
+        { title: i18n.t('edit.delete'), section: 'alerts' },
+        <ConfirmBody
+          i18n={i18n}
+          csrf={c.get('csrf')}
+          question={i18n.t(
+            kind === 'channels' ? 'confirm.deleteChannel' : 'confirm.deleteReceiver',
+            { name },
+          )}
+          action={`/ui/alerts/${kind}/delete`}
+          fields={{ id, name }}
+          submit={i18n.t('edit.delete')}
+          cancel="/ui/alerts"
+        />,
+      );
     })
     .post('/ui/alerts/silence', requireSession, async (c) => {
       const input = await formInput(c, silenceForm);

@@ -1,13 +1,17 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
+import { tenancyOf } from '../../db/queries/alerts';
 import { clusterByName } from '../../db/queries/clusters';
-import type { AlertView } from '../alerting/alert-groups';
+import { renderAgentManifest } from '../../protocol/agent-manifest';
+import { mayOnLabels } from '../alerting/alert-scope';
 import { clusterNameParam } from '../clusters/schemas';
 import { can, platformScope } from '../iam/authorize';
 import { visibleAlerts } from '../overview/visible-alerts';
 import { issuerUrl } from '../settings';
 import { type ApiAnswer, callApi } from './api-client';
 import { formStatus, messageOf, orThrow } from './api-errors';
+import { healthOf } from './cluster-health';
+import { keepOnce, takeOnce } from './one-time';
 import {
   ClusterDetailBody,
   type EventItem,
@@ -16,18 +20,29 @@ import {
   type NodeItem,
 } from './pages/cluster-detail';
 import {
+  AlreadyShownBody,
   ClusterListBody,
   type ClusterView,
   type Registration,
   RegistrationBody,
 } from './pages/clusters';
-import { formInput, paramsInput, renderPage } from './render';
+import { ConfirmBody } from './pages/confirm';
+import { paramsInput, renderPage } from './render';
 import { requireSession } from './session';
 import type { ApiFetch, UiEnv } from './ui-env';
 
-type Ctx = Parameters<typeof callApi>[0];
+type Ctx = Context<UiEnv>;
 
-const listQuery = z.object({ cursor: z.string().max(512).optional() });
+const listQuery = z.object({
+  cursor: z.string().max(512).optional(),
+  notice: z.enum(['deleted']).optional(),
+  name: z.string().max(63).optional(),
+});
+const detailQuery = z.object({
+  nodes: z.enum(['all', 'not-ready']).default('all'),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  edge: z.literal('1').optional(),
+});
 const registerForm = z.object({
   name: z.string().trim().min(1).max(63),
   description: z.string().trim().max(256).optional(),
@@ -48,6 +63,8 @@ function listing<T>(answer: ApiAnswer<Page<T>>): Listing<T> {
   return { allowed: true, items: orThrow(answer).items };
 }
 
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
 async function loadDetail(c: Ctx, api: ApiFetch, name: string) {
   const base = `/api/v1/clusters/${encodeURIComponent(name)}`;
   const cluster = orThrow(await callApi<ClusterView>(c, api, base));
@@ -59,49 +76,70 @@ async function loadDetail(c: Ctx, api: ApiFetch, name: string) {
     visibleAlerts(c.env, c.get('db'), c.get('principal'), [name], Date.now()),
     clusterByName(c.get('db'), name),
   ]);
-  const mayAdminister = record
-    ? can(c.get('principal'), 'update', 'clusters', { level: 'cluster', clusterId: record.id })
-    : false;
+  const principal = c.get('principal');
+  const scope = record ? { level: 'cluster' as const, clusterId: record.id } : undefined;
+  const mine = alerts.filter((a) => a.labels.cluster === name);
+  // Silence forms only where the silences API would say yes (the same can() on the same scope).
+  const tenancy = await tenancyOf(
+    c.get('db'),
+    mine.map((a) => a.labels),
+  );
+  const silenceable = new Set(
+    mine
+      .filter((a) => mayOnLabels(principal, 'create', 'silences', a.labels, tenancy))
+      .map((a) => a.fingerprint),
+  );
   return {
     cluster,
     nodes: listing(nodes),
     edgeNodes: listing(edgeNodes),
     namespaces: listing(namespaces),
     events: listing(events),
-    alerts: alerts.filter((a: AlertView) => a.labels.cluster === name),
-    mayAdminister,
+    alerts: mine,
+    silenceable,
+    health: healthOf(cluster, mine).health,
+    mayAdminister: scope ? can(principal, 'update', 'clusters', scope) : false,
+    mayDelete: scope ? can(principal, 'delete', 'clusters', scope) : false,
   };
 }
 
-/** Clusters: list, register, detail, rotate the join token, an edge node's join command. */
+/** Clusters: list, register, detail, rotate the join token, an edge node's join command, delete. */
 export function uiClusterRoutes(api: ApiFetch) {
-  const list = async (c: Ctx, error?: string) => {
-    const { cursor } = paramsInput(listQuery, c.req.query(), 'query');
-    const query = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+  const list = async (
+    c: Ctx,
+    extra: { error?: string; typed?: { name?: string; description?: string } } = {},
+  ) => {
+    const query = paramsInput(listQuery, c.req.query(), 'query');
+    const cursor = query.cursor ? `&cursor=${encodeURIComponent(query.cursor)}` : '';
     const page = orThrow(
-      await callApi<Page<ClusterView>>(c, api, `/api/v1/clusters?limit=100${query}`),
+      await callApi<Page<ClusterView>>(c, api, `/api/v1/clusters?limit=100${cursor}`),
     );
+    const alerts = await visibleAlerts(
+      c.env,
+      c.get('db'),
+      c.get('principal'),
+      page.items.map((cl) => cl.name),
+      Date.now(),
+    );
+    const i18n = c.get('i18n');
     return (
       <ClusterListBody
-        i18n={c.get('i18n')}
+        i18n={i18n}
         csrf={c.get('csrf')}
-        clusters={page.items}
+        clusters={page.items.map((cl) => ({ ...cl, health: healthOf(cl, alerts).health }))}
         nextCursor={page.nextCursor}
         mayRegister={can(c.get('principal'), 'create', 'clusters', platformScope)}
-        error={error}
+        error={extra.error}
+        typed={extra.typed}
+        notice={
+          query.notice === 'deleted'
+            ? i18n.t('edit.deleted', { name: query.name ?? '' })
+            : undefined
+        }
       />
     );
   };
-  const registration = (c: Ctx, body: Registration) =>
-    renderPage(
-      c,
-      { title: body.cluster.name, section: 'clusters' },
-      <RegistrationBody
-        i18n={c.get('i18n')}
-        registration={body}
-        hubUrl={issuerUrl(c.env, c.req.url)}
-      />,
-    );
+  const clusterName = (c: Ctx) => paramsInput(clusterNameParam, c.req.param(), 'param').c;
 
   return new Hono<UiEnv>()
     .get('/ui/clusters', requireSession, async (c) =>
@@ -112,61 +150,182 @@ export function uiClusterRoutes(api: ApiFetch) {
       ),
     )
     .post('/ui/clusters', requireSession, async (c) => {
-      const input = await formInput(c, registerForm);
-      const answer = await callApi<Registration>(c, api, '/api/v1/clusters', {
-        method: 'POST',
-        json: input.description ? input : { name: input.name },
-      });
-      if (answer.ok) return registration(c, answer.body);
+      const body = await c.req.parseBody();
+      const typed = { name: text(body.name), description: text(body.description) };
+      const input = registerForm.safeParse(body);
+      const answer = input.success
+        ? await callApi<Registration>(c, api, '/api/v1/clusters', {
+            method: 'POST',
+            json: input.data.description ? input.data : { name: input.data.name },
+          })
+        : undefined;
+      if (answer?.ok) {
+        await keepOnce(c, {
+          kind: 'join-token',
+          cluster: answer.body.cluster.name,
+          value: answer.body.joinToken,
+        });
+        return c.redirect(`/ui/clusters/${answer.body.cluster.name}/join`, 303);
+      }
+      const i18n = c.get('i18n');
       return renderPage(
         c,
         {
-          title: c.get('i18n').t('clusters.title'),
+          title: i18n.t('clusters.title'),
           section: 'clusters',
-          status: formStatus(answer),
+          status: answer ? formStatus(answer) : 400,
         },
-        await list(c, messageOf(answer)),
+        await list(c, {
+          error: answer
+            ? i18n.t('edit.failed', { message: messageOf(answer) })
+            : `${i18n.t('clusters.name')}: ${i18n.t('form.invalid')}`,
+          typed,
+        }),
       );
     })
     .get('/ui/clusters/:c', requireSession, async (c) => {
-      const { c: name } = paramsInput(clusterNameParam, c.req.param(), 'param');
+      const name = clusterName(c);
+      const query = paramsInput(detailQuery, c.req.query(), 'query');
       const detail = await loadDetail(c, api, name);
+      const edgeCommand = query.edge ? await takeOnce(c, 'edge-command', name) : undefined;
       return renderPage(
         c,
         { title: name, section: 'clusters' },
-        <ClusterDetailBody i18n={c.get('i18n')} csrf={c.get('csrf')} {...detail} />,
+        <ClusterDetailBody
+          i18n={c.get('i18n')}
+          csrf={c.get('csrf')}
+          {...detail}
+          nodeFilter={{ status: query.nodes, page: query.page }}
+          edgeCommand={edgeCommand}
+        />,
+      );
+    })
+    .get('/ui/clusters/:c/join', requireSession, async (c) => {
+      const name = clusterName(c);
+      const token = await takeOnce(c, 'join-token', name);
+      const i18n = c.get('i18n');
+      if (!token)
+        return renderPage(
+          c,
+          { title: name, section: 'clusters' },
+          <AlreadyShownBody i18n={i18n} cluster={name} />,
+        );
+      const hubUrl = issuerUrl(c.env, c.req.url);
+      return renderPage(
+        c,
+        { title: name, section: 'clusters' },
+        <RegistrationBody
+          i18n={i18n}
+          cluster={name}
+          token={token}
+          hubUrl={hubUrl}
+          manifest={renderAgentManifest({ clusterName: name, hubUrl, token })}
+        />,
+      );
+    })
+    .get('/ui/clusters/:c/rotate', requireSession, async (c) => {
+      const name = clusterName(c);
+      orThrow(await callApi(c, api, `/api/v1/clusters/${encodeURIComponent(name)}`));
+      const i18n = c.get('i18n');
+      return renderPage(
+        c,
+        { title: i18n.t('cluster.rotate'), section: 'clusters' },
+        <ConfirmBody
+          i18n={i18n}
+          csrf={c.get('csrf')}
+          question={i18n.t('confirm.rotate', { name })}
+          detail={i18n.t('cluster.rotateHint')}
+          action={`/ui/clusters/${name}/join-token`}
+          submit={i18n.t('cluster.rotate')}
+          cancel={`/ui/clusters/${name}`}
+        />,
       );
     })
     .post('/ui/clusters/:c/join-token', requireSession, async (c) => {
-      const { c: name } = paramsInput(clusterNameParam, c.req.param(), 'param');
+      const name = clusterName(c);
       const answer = await callApi<Registration>(
         c,
         api,
         `/api/v1/clusters/${encodeURIComponent(name)}/join-token`,
         { method: 'POST' },
       );
-      return registration(c, orThrow(answer));
+      const body = orThrow(answer);
+      await keepOnce(c, { kind: 'join-token', cluster: name, value: body.joinToken });
+      return c.redirect(`/ui/clusters/${name}/join`, 303);
     })
-    .post('/ui/clusters/:c/edge-join', requireSession, async (c) => {
-      const { c: name } = paramsInput(clusterNameParam, c.req.param(), 'param');
-      const input = await formInput(c, edgeJoinForm);
-      const answer = await callApi<{ command: string }>(
-        c,
-        api,
-        `/api/v1/clusters/${encodeURIComponent(name)}/edge-nodes/join-command`,
-        { method: 'POST', json: input },
-      );
-      const detail = await loadDetail(c, api, name);
+    .get('/ui/clusters/:c/delete', requireSession, async (c) => {
+      const name = clusterName(c);
+      orThrow(await callApi(c, api, `/api/v1/clusters/${encodeURIComponent(name)}`));
+      const i18n = c.get('i18n');
       return renderPage(
         c,
-        { title: name, section: 'clusters', status: answer.ok ? 200 : formStatus(answer) },
+        { title: i18n.t('cluster.delete'), section: 'clusters' },
+        <ConfirmBody
+          i18n={i18n}
+          csrf={c.get('csrf')}
+          question={i18n.t('confirm.deleteCluster', { name })}
+          detail={i18n.t('cluster.deleteHint')}
+          action={`/ui/clusters/${name}/delete`}
+          submit={i18n.t('cluster.delete')}
+          cancel={`/ui/clusters/${name}`}
+        />,
+      );
+    })
+    .post('/ui/clusters/:c/delete', requireSession, async (c) => {
+      const name = clusterName(c);
+      orThrow(
+        await callApi(c, api, `/api/v1/clusters/${encodeURIComponent(name)}`, {
+          method: 'DELETE',
+        }),
+      );
+      return c.redirect(`/ui/clusters?notice=deleted&name=${encodeURIComponent(name)}`, 303);
+    })
+    .post('/ui/clusters/:c/edge-join', requireSession, async (c) => {
+      const name = clusterName(c);
+      const body = await c.req.parseBody();
+      const typed = { nodeName: text(body.nodeName), nodeIp: text(body.nodeIp) };
+      const input = edgeJoinForm.safeParse(body);
+      const answer = input.success
+        ? await callApi<{ command: string }>(
+            c,
+            api,
+            `/api/v1/clusters/${encodeURIComponent(name)}/edge-nodes/join-command`,
+            { method: 'POST', json: input.data },
+          )
+        : undefined;
+      if (answer?.ok) {
+        await keepOnce(c, { kind: 'edge-command', cluster: name, value: answer.body.command });
+        return c.redirect(`/ui/clusters/${name}?edge=1#edge-result`, 303);
+      }
+      const i18n = c.get('i18n');
+      const detail = await loadDetail(c, api, name);
+      const fields = answer ? apiFields(answer) : ['nodeName', 'nodeIp'];
+      const labelled = fields
+        .map((f) => (f === 'nodeIp' ? i18n.t('cluster.nodeIp') : i18n.t('cluster.nodeName')))
+        .filter((v, i, all) => all.indexOf(v) === i);
+      return renderPage(
+        c,
+        { title: name, section: 'clusters', status: answer ? formStatus(answer) : 400 },
         <ClusterDetailBody
-          i18n={c.get('i18n')}
+          i18n={i18n}
           csrf={c.get('csrf')}
           {...detail}
-          edgeCommand={answer.ok ? answer.body.command : undefined}
-          error={answer.ok ? undefined : messageOf(answer)}
+          nodeFilter={{ status: 'all', page: 1 }}
+          typed={typed}
+          error={
+            answer && fields.length === 0
+              ? i18n.t('edit.failed', { message: messageOf(answer) })
+              : `${labelled.join(', ')}: ${i18n.t('form.invalid')}`
+          }
         />,
       );
     });
+}
+
+/** The form fields an API refusal names (its `fields[].path`). */
+function apiFields(answer: ApiAnswer<unknown>): string[] {
+  const body = answer.body as { fields?: { path?: unknown }[] } | null;
+  return (body?.fields ?? [])
+    .map((f) => (typeof f.path === 'string' ? f.path.replace(/^(body|json)\.?/, '') : ''))
+    .filter((p) => p === 'nodeName' || p === 'nodeIp');
 }

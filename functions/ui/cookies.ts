@@ -2,7 +2,8 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../env';
 
-type Name = 'session' | 'csrf' | 'lang';
+/** `once`: a one-time secret between a form's redirect and the page that shows it (one-time.ts). */
+type Name = 'session' | 'csrf' | 'lang' | 'once';
 
 // Generic over the env: the identity callback (AppEnv) opens dashboard sessions too.
 const https = <E extends AppEnv>(c: Context<E>) => new URL(c.req.url).protocol === 'https:';

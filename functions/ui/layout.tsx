@@ -49,14 +49,6 @@ export interface PageProps {
   children?: Child;
 }
 
-/** Status labels for the live script, which carries no strings of its own. */
-const liveLabels = (i18n: I18n) =>
-  JSON.stringify({
-    connected: i18n.t('status.connected'),
-    disconnected: i18n.t('status.disconnected'),
-    pending: i18n.t('status.pending'),
-  });
-
 /** The page shell: landmarks (header, nav, main, footer), skip link, language and session forms. */
 export function Page({ i18n, title, csrf, path, section = 'none', user, children }: PageProps) {
   const { t } = i18n;
@@ -111,9 +103,12 @@ export function Page({ i18n, title, csrf, path, section = 'none', user, children
             </nav>
           ) : null}
         </header>
-        <main id="main" data-live-labels={user ? liveLabels(i18n) : undefined}>
+        <main id="main">
           <h1>{title}</h1>
           {children}
+          {/* Status changes the live script finds are read out here. */}
+          {/* aria-live without role=status: the page's own notices keep that role to themselves. */}
+          {user ? <p id="live-news" class="sr-only" aria-live="polite" aria-atomic="true" /> : null}
         </main>
         <footer>
           {user ? (

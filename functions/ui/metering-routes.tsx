@@ -1,10 +1,10 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { can, platformScope } from '../iam/authorize';
-import { wsParam } from '../iam/schemas';
+
 import type { MeteringResponse } from '../metering/metering-schema';
 import type { priceResponse } from '../metering/price-schema';
-import { callApi, callApiRaw } from './api-client';
+import { callApi } from './api-client';
 import { orThrow } from './api-errors';
 import { apiProblem, type FormProblem, readForm } from './forms/form-problem';
 import { priceForm, priceFormFields } from './forms/price-form';
@@ -100,24 +100,5 @@ export function uiMeteringRoutes(api: ApiFetch) {
         });
       const from = new Date((answer.body.effectiveFrom ?? 0) * 1000).toISOString();
       return c.redirect(`/ui/metering?notice=priced&from=${encodeURIComponent(from)}`, 303);
-    })
-    .get('/ui/workspaces/:ws/bill.csv', requireSession, async (c) => {
-      const { ws } = paramsInput(wsParam, c.req.param(), 'param');
-      // The API's own CSV (RFC 4180) and file name, passed through as an attachment.
-      const response = await callApiRaw(c, api, `/api/v1/workspaces/${ws}/bill?format=csv`);
-      if (!response.ok)
-        orThrow({
-          status: response.status,
-          ok: false,
-          body: await response.json().catch(() => null),
-        });
-      return new Response(response.body, {
-        status: 200,
-        headers: {
-          'content-type': response.headers.get('content-type') ?? 'text/csv; charset=utf-8',
-          'content-disposition':
-            response.headers.get('content-disposition') ?? `attachment; filename="${ws}-bill.csv"`,
-        },
-      });
     });
 }

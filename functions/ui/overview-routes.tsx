@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { loadOverview } from '../overview/overview';
 import { overviewSpend } from '../overview/spend';
+import { liveFeed } from './live-figures';
 import { OverviewBody } from './pages/overview';
 import { renderPage } from './render';
 import { requireSession } from './session';
@@ -32,9 +33,5 @@ export const uiOverviewRoutes = new Hono<UiEnv>()
       async () => null,
     );
     c.header('cache-control', 'private, no-store');
-    return c.json({
-      clusters: overview.clusters.map((cl) => ({ name: cl.name, status: cl.status })),
-      firing: overview.alerts.firing,
-      bySeverity: overview.alerts.bySeverity,
-    });
+    return c.json(await liveFeed(c.get('i18n'), overview));
   });

@@ -6,6 +6,7 @@ import { log } from '../log';
 import { uiAlertRoutes } from './alert-routes';
 import { assets } from './assets';
 import { uiAuthRoutes } from './auth-routes';
+import { uiBillRoutes } from './bill';
 import { uiClusterRoutes } from './cluster-routes';
 import { compressText } from './compression';
 import { csrf } from './csrf';
@@ -17,6 +18,7 @@ import { ErrorBody } from './pages/error';
 import { renderPage } from './render';
 import { uiHeaders } from './security-headers';
 import type { ApiFetch, UiEnv } from './ui-env';
+import { uiWorkspaceMemberRoutes } from './workspace-members';
 import { uiWorkspaceRoutes } from './workspace-routes';
 
 const wantsHtml = (accept: string | undefined) => (accept ?? '').includes('text/html');
@@ -50,7 +52,9 @@ export function createUiRoutes(api: ApiFetch) {
   ui.route('/', uiAlertRoutes(api));
   ui.route('/', uiNotifyEditRoutes(api));
   ui.route('/', uiWorkspaceRoutes(api));
+  ui.route('/', uiWorkspaceMemberRoutes(api));
   ui.route('/', uiMeteringRoutes(api));
+  ui.route('/', uiBillRoutes(api));
 
   ui.onError(async (err, c) => {
     const error =
@@ -78,11 +82,14 @@ export function createUiRoutes(api: ApiFetch) {
       return c.json(body, status, shown.headers);
     }
     const i18n = c.get('i18n');
+    // Signed-in pages keep their navigation and sign-out on errors too.
+    const signedIn = c.get('session') !== undefined;
     return renderPage(
       c,
-      { title: i18n.t('common.error'), signedIn: false, status },
+      { title: i18n.t('common.error'), signedIn, status },
       <ErrorBody
         i18n={i18n}
+        status={status}
         code={shown.code}
         message={shown.message}
         requestId={c.get('requestId') ?? ''}

@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { wsParam } from '../iam/schemas';
 import type { QuotaView } from '../quotas/schemas';
@@ -7,6 +8,7 @@ import { orThrow } from './api-errors';
 import { AuditBody, type AuditItem } from './pages/audit';
 import {
   type MemberItem,
+  type MemberProblem,
   WorkspaceDetailBody,
   type WorkspaceItem,
   WorkspaceListBody,
@@ -15,8 +17,61 @@ import {
 import { paramsInput, renderPage } from './render';
 import { requireSession } from './session';
 import type { ApiFetch, UiEnv } from './ui-env';
+import { memberRights } from './workspace-members';
 
-const cursorQuery = z.object({ cursor: z.string().max(512).optional() });
+const auditQuery = z.object({
+  cursor: z.string().max(512).optional(),
+  user: z.string().trim().max(63).optional(),
+  verb: z.string().trim().max(32).optional(),
+  resource: z.string().trim().max(63).optional(),
+  outcome: z.enum(['success', 'denied', 'failure']).or(z.literal('')).optional(),
+});
+const noticeQuery = z.object({
+  notice: z.enum(['added', 'changed', 'removed']).optional(),
+  user: z.string().max(63).optional(),
+});
+
+/** What was typed into the add-member form when it was refused (no secrets in it). */
+export interface MemberTyped {
+  user?: string;
+  role?: string;
+}
+
+/** One workspace page; forms that were refused come back on it with their problem. */
+export async function renderWorkspacePage(
+  c: Context<UiEnv>,
+  api: ApiFetch,
+  ws: string,
+  extra: {
+    notice?: string | undefined;
+    status?: ContentfulStatusCode;
+    problem?: MemberProblem;
+  },
+) {
+  const base = `/api/v1/workspaces/${ws}`;
+  orThrow(await callApi(c, api, base));
+  const [members, namespaces, quota, rights] = await Promise.all([
+    callApi<Page<MemberItem>>(c, api, `${base}/members?limit=200`),
+    callApi<Page<WorkspaceNamespace>>(c, api, `${base}/namespaces?limit=200`),
+    callApi<QuotaView>(c, api, `${base}/quota`),
+    memberRights(c, ws),
+  ]);
+  return renderPage(
+    c,
+    { title: ws, section: 'workspaces', status: extra.status ?? 200 },
+    <WorkspaceDetailBody
+      i18n={c.get('i18n')}
+      csrf={c.get('csrf')}
+      ws={ws}
+      rights={rights}
+      notice={extra.notice}
+      problem={extra.problem}
+      members={optional(members)?.items}
+      namespaces={optional(namespaces)?.items}
+      quota={quota.ok ? quota.body : undefined}
+    />,
+  );
+}
 
 interface Page<T> {
   items: T[];
@@ -42,34 +97,33 @@ export function uiWorkspaceRoutes(api: ApiFetch) {
     })
     .get('/ui/workspaces/:ws', requireSession, async (c) => {
       const { ws } = paramsInput(wsParam, c.req.param(), 'param');
-      const base = `/api/v1/workspaces/${ws}`;
-      orThrow(await callApi(c, api, base));
-      const [members, namespaces, quota] = await Promise.all([
-        callApi<Page<MemberItem>>(c, api, `${base}/members?limit=200`),
-        callApi<Page<WorkspaceNamespace>>(c, api, `${base}/namespaces?limit=200`),
-        callApi<QuotaView>(c, api, `${base}/quota`),
-      ]);
-      return renderPage(
-        c,
-        { title: ws, section: 'workspaces' },
-        <WorkspaceDetailBody
-          i18n={c.get('i18n')}
-          members={optional(members)?.items}
-          namespaces={optional(namespaces)?.items}
-          quota={quota.ok ? quota.body : undefined}
-        />,
-      );
+      const { notice, user } = paramsInput(noticeQuery, c.req.query(), 'query');
+      const i18n = c.get('i18n');
+      return renderWorkspacePage(c, api, ws, {
+        notice: notice ? i18n.t(`members.${notice}`, { user: user ?? '' }) : undefined,
+      });
     })
     .get('/ui/audit', requireSession, async (c) => {
-      const { cursor } = paramsInput(cursorQuery, c.req.query(), 'query');
-      const query = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const query = paramsInput(auditQuery, c.req.query(), 'query');
+      // The filters go to the audit API as they are; the next-page link keeps them.
+      const filters = new URLSearchParams();
+      for (const key of ['user', 'verb', 'resource', 'outcome'] as const)
+        if (query[key]) filters.set(key, query[key]);
+      const cursor = query.cursor ? `&cursor=${encodeURIComponent(query.cursor)}` : '';
+      const sep = filters.size ? `&${filters}` : '';
       const page = orThrow(
-        await callApi<Page<AuditItem>>(c, api, `/api/v1/audit?limit=50${query}`),
+        await callApi<Page<AuditItem>>(c, api, `/api/v1/audit?limit=50${sep}${cursor}`),
       );
       return renderPage(
         c,
         { title: c.get('i18n').t('audit.title'), section: 'audit' },
-        <AuditBody i18n={c.get('i18n')} events={page.items} nextCursor={page.nextCursor} />,
+        <AuditBody
+          i18n={c.get('i18n')}
+          events={page.items}
+          nextCursor={page.nextCursor}
+          filters={Object.fromEntries(filters)}
+          firstPage={!query.cursor}
+        />,
       );
     });
 }

@@ -213,6 +213,19 @@ describe('workspace quota admission webhook', () => {
     expect(emu.admissionCalls.length).toBe(calls);
   });
 
+  it('counts pods admitted back to back before its informer sees them (held by pod UID)', async () => {
+    const { emu, agent, fake } = await setUp();
+    fake.push(alphaQuota(1));
+    await ready(agent, emu);
+    emu.stallWatches('pods'); // the informer hears nothing of the next creates
+    expect((await createPod(emu, 'alpha-web', pod('first', '1'))).status).toBe(201);
+    // 500m running + 1 core just admitted: another core would go over the 2-core cap.
+    const second = await createPod(emu, 'alpha-api', pod('second', '1'));
+    expect(second.status).toBe(403);
+    expect(second.body.message).toContain('used: cpu=1500m');
+    expect(agent.quotas.ledger.reservations).toBe(1);
+  });
+
   it('refuses pods that leave a capped resource unset, as a ResourceQuota does', async () => {
     const { emu, agent, fake } = await setUp();
     fake.push({

@@ -8,6 +8,7 @@
 
 import type { Env } from '../../functions/env';
 import worker from '../../functions/index';
+import { meteringStoreOf } from '../../functions/metering/store-names';
 import type { MeteringPayload } from '../../protocol/metering-samples';
 
 export * from '../../functions/index';
@@ -22,9 +23,24 @@ interface IngestRequest {
 export default {
   ...worker,
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    if (new URL(request.url).pathname !== '/__bench/ingest') return worker.fetch(request, env, ctx);
+    const path = new URL(request.url).pathname;
+    if (path === '/__bench/predate-tenancy') {
+      // The bill's facts lie days back; a workspace's series count from its creation on.
+      await env.DB.batch([
+        env.DB.prepare('UPDATE workspaces SET created_at = 0'),
+        env.DB.prepare('UPDATE namespaces SET created_at = 0'),
+      ]);
+      return new Response(null, { status: 204 });
+    }
+    if (path !== '/__bench/ingest') return worker.fetch(request, env, ctx);
     const body = (await request.json()) as IngestRequest;
-    const store = env.METERING_STORE.getByName(`cluster:${body.cluster}`);
+    // A registered cluster's store is keyed by its id; the ingestion figure's cluster is not registered.
+    const registered = await env.DB.prepare('SELECT id FROM clusters WHERE name = ?')
+      .bind(body.cluster)
+      .first<{ id: string }>();
+    const store = registered
+      ? meteringStoreOf(env, registered.id)
+      : env.METERING_STORE.getByName(`bench:${body.cluster}`);
     if (body.retention) await store.setRetention(body.retention);
     // Workers clocks advance across I/O: this spans the RPC calls, not the JSON parse above.
     const started = Date.now();

@@ -210,6 +210,7 @@ try {
       cluster: clusterOf(n),
       name: `ns-${n}`,
     });
+  await call('POST', '/__bench/predate-tenancy');
   await call('PUT', '/api/v1/metering/prices', {
     currency: 'USD',
     cpuPerCoreHour: 0.03,

@@ -100,9 +100,23 @@ const admitted: number[] = [];
 const denied: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   admitted.push(
-    await time(() => enforcer.ledger.decide('ns-1', `new-${i}`, podDemand(spec('1m')))),
+    await time(() =>
+      enforcer.ledger.decide(
+        'ns-1',
+        { name: `new-${i}`, uid: `uid-new-${i}` },
+        podDemand(spec('1m')),
+      ),
+    ),
   );
-  denied.push(await time(() => enforcer.ledger.decide('ns-2', `big-${i}`, podDemand(spec('20')))));
+  denied.push(
+    await time(() =>
+      enforcer.ledger.decide(
+        'ns-2',
+        { name: `big-${i}`, uid: `uid-big-${i}` },
+        podDemand(spec('20')),
+      ),
+    ),
+  );
 }
 
 const handlerBefore = enforcer.webhook?.decisionsMs.length ?? 0;

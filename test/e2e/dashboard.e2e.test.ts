@@ -63,8 +63,9 @@ describe('dashboard in Chromium', () => {
     await expect(admin.getByRole('heading', { level: 1, name: 'Overview' }).count()).resolves.toBe(
       1,
     );
-    const east = admin.getByRole('listitem').filter({ hasText: fleet.connected });
-    await expect(east.getByText('Connected').count()).resolves.toBe(1);
+    // Connected, but with a critical alert and a node not ready: the badge rolls that up.
+    const east = admin.locator(`[data-live-cluster="${fleet.connected}"]`);
+    expect(await east.textContent()).toBe('Critical');
     const west = admin.getByRole('listitem').filter({ hasText: fleet.pending });
     await expect(west.getByText('Waiting for agent').count()).resolves.toBe(1);
     // The four seeded alerts, plus whatever the edge's own rules fired meanwhile (as the API says).
@@ -87,6 +88,31 @@ describe('dashboard in Chromium', () => {
     // The page is server-rendered: the browser itself asks the API nothing.
     expect(apiCalls).toEqual([]);
     await admin.screenshot({ path: artifact('dashboard-overview-390.png'), fullPage: true });
+  });
+
+  it('opens with needs attention, ordered by severity then age, as the API orders it', async () => {
+    const overview = (await (await fleet.api('/api/v1/overview')).json()) as {
+      attention: { kind: string; severity: string; title: string }[];
+    };
+    const lines = await admin.evaluate<string[]>(
+      `[...document.querySelectorAll('#attention-list li')].map((li) => li.querySelector('strong').textContent)`,
+    );
+    expect(lines.length).toBe(overview.attention.length);
+    // Nodes not ready first, then every critical alert before any warning.
+    expect(overview.attention[0]).toMatchObject({
+      kind: 'nodes-not-ready',
+      title: fleet.connected,
+    });
+    expect(lines[0]).toBe(`Cluster ${fleet.connected}`);
+    const severities = overview.attention.map((a) => a.severity);
+    expect(severities.lastIndexOf('critical')).toBeLessThan(severities.indexOf('warning'));
+    expect(lines).toContain('Ws0PodCrash');
+    expect(lines.indexOf('Ws0PodCrash')).toBeLessThan(lines.indexOf('NodePressure'));
+    // Every line tells its age and where.
+    const first = (await admin.locator('#attention-list li').nth(1).textContent()) ?? '';
+    expect(first).toMatch(/ago|this minute/);
+    expect(first).toContain('cluster');
+    await admin.screenshot({ path: artifact('dashboard-triage-390.png') });
   });
 
   it('keeps touch targets at least 44 px and every form control labelled', async () => {
@@ -200,7 +226,14 @@ describe('dashboard in Chromium', () => {
     ]);
     expect(download.suggestedFilename()).toMatch(/ws-0.*\.csv$/);
     const csv = await readFile((await download.path())!, 'utf8');
-    expect(csv.split(/\r?\n/)[0]).toMatch(/namespace/i);
+    // Readable column names with units and currency.
+    const header = csv.split(/\r?\n/)[0];
+    expect(header).toMatch(/^Cluster,Namespace,CPU \(core-hours\),CPU – fee \(USD\)/);
+    // The bill's totals are on a page too.
+    await admin.getByRole('link', { name: 'Bill of ws-0' }).click();
+    await admin.waitForURL('**/ui/workspaces/ws-0/bill');
+    expect(await admin.locator('#bill-totals').textContent()).toMatch(/This month so far: \$/);
+    await admin.goto(`${fleet.edge.url}/ui/metering`);
     await admin.screenshot({ path: artifact('dashboard-metering-390.png'), fullPage: true });
   });
 
@@ -215,6 +248,33 @@ describe('dashboard in Chromium', () => {
     await admin.reload();
     expect(await admin.getByRole('heading', { level: 1 }).textContent()).toBe('概览');
     await admin.screenshot({ path: artifact('dashboard-overview-zh-390.png'), fullPage: true });
+  });
+
+  it('a refused form in 简体中文 lists each problem by its label, keeping what was typed', async () => {
+    const zh = await phone(360, 740);
+    await zh.context().addCookies(await admin.context().cookies());
+    await zh.goto(`${fleet.edge.url}/ui/alerts`);
+    expect(await zh.locator('html').getAttribute('lang')).toBe('zh');
+    await zh.getByText('新建通知渠道', { exact: true }).click();
+    const form = zh.locator('form[action="/ui/alerts/channels"]');
+    await form.locator('#ch-name').fill('zh-hook');
+    await form.locator('#ch-url').fill('https://hooks.example.com/secret-zh');
+    await form.locator('#ch-config').fill('{not json');
+    const reported = problems.length;
+    await form.locator('button[type=submit]').click();
+    await zh.waitForURL('**/ui/alerts/channels');
+    problems.splice(reported); // the 400 page load itself is logged by Chromium
+    const note = (await zh.locator('#channel-problem').textContent()) ?? '';
+    expect(note).toContain('未保存，请修正：');
+    expect(note).toContain('更多设置');
+    expect(note).toContain('必须是 JSON 对象');
+    expect(note).not.toContain('(body)');
+    expect(await zh.locator('#ch-name').inputValue()).toBe('zh-hook');
+    expect(await zh.locator('#ch-url').inputValue()).toBe('');
+    // Scrolled to the first problem: the field with it has the focus.
+    expect(await zh.evaluate<string>('document.activeElement.id')).toBe('ch-config');
+    expect(await noHorizontalScroll(zh)).toBeLessThanOrEqual(360);
+    await zh.screenshot({ path: artifact('dashboard-refused-form-zh-360.png'), fullPage: true });
   });
 
   it('never scrolls sideways at 360 px, in any language', async () => {
@@ -311,12 +371,19 @@ describe('dashboard in Chromium', () => {
     expect(detail).not.toContain('Ws1PodCrash');
     expect(detail).not.toContain('NodePressure');
     expect(await viewer.locator('form[action$="/join-token"]').count()).toBe(0);
+    // No control the viewer could not use: no rotate, delete, edge join or silence.
+    for (const hidden of ['a[href$="/rotate"]', 'a[href$="/delete"]', 'form[action$="/edge-join"]'])
+      expect(await viewer.locator(hidden).count()).toBe(0);
+    expect(await viewer.getByText('Silence', { exact: true }).count()).toBe(0);
 
     await viewer.goto(`${fleet.edge.url}/ui/alerts`);
     const alerts = (await viewer.locator('main').textContent()) ?? '';
     expect(alerts).toContain('Ws0PodCrash');
     for (const hidden of ['Ws1PodCrash', 'NodePressure', 'WestUnreachable'])
       expect(alerts).not.toContain(hidden);
+    for (const control of ['New channel', 'New receiver', 'Silence', 'Delete', 'Send test'])
+      expect(await viewer.getByText(control, { exact: true }).count()).toBe(0);
+    await viewer.screenshot({ path: artifact('dashboard-viewer-alerts-390.png'), fullPage: true });
 
     const other = await viewer.goto(`${fleet.edge.url}/ui/clusters/${fleet.pending}`);
     expect(other?.status()).toBe(404);
@@ -390,12 +457,104 @@ describe('dashboard in Chromium', () => {
     // (Polled from here: waitForFunction would eval in the page, which the CSP forbids.)
     await expect
       .poll(() => badge.textContent(), { timeout: 60_000, interval: 500 })
-      .toBe('Connected');
-    expect(await badge.getAttribute('class')).toBe('badge s-connected');
+      .toBe('Critical');
+    // Connected, but WestUnreachable (critical) fires on it: the badge says so, not a green "Connected".
+    expect(await badge.getAttribute('class')).toBe('badge h-critical');
+    // Every figure moved with it, and the change was read out in the live region.
+    expect(await page.locator('[data-live="clusters.detail"]').textContent()).toContain(
+      '0 waiting for agent',
+    );
+    expect(await page.locator('#live-news').textContent()).toContain(`${fleet.pending}: Critical`);
     expect(reloaded).toBe(false);
   });
 
+  it('registers, asks before rotating and deleting, and never repeats a form on reload', async () => {
+    const page = await phone(360, 740);
+    await signIn(page, FLEET_ADMIN.username, FLEET_ADMIN.password);
+    await page.goto(`${fleet.edge.url}/ui/clusters`);
+    await page.locator('#name').fill('e2e-mistake');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.waitForURL('**/ui/clusters/e2e-mistake/join');
+    const token = (await page.locator('#token').textContent()) ?? '';
+    expect(token).toMatch(/^etj_/);
+    // Copy buttons: shown by the hashed script, copying the value.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.locator('button[data-copy="token"]').click();
+    await expect.poll(() => page.locator('button[data-copy="token"]').textContent()).toBe('Copied');
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(token);
+    expect(await page.locator('#manifest').textContent()).toContain('kind: Deployment');
+    expect(await noHorizontalScroll(page)).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: artifact('dashboard-join-token-360.png'), fullPage: true });
+    // A reload neither registers again nor shows the secret again.
+    await page.reload();
+    expect(await page.locator('main').textContent()).toContain('already shown');
+    expect(await page.locator('main').textContent()).not.toContain(token);
+    const rotatedAt = async () =>
+      (
+        (await (await fleet.api('/api/v1/clusters/e2e-mistake')).json()) as {
+          joinTokenRotatedAt: string;
+        }
+      ).joinTokenRotatedAt;
+    // Rotate: a confirmation page first; after it, reloading the result rotates nothing.
+    await page.goto(`${fleet.edge.url}/ui/clusters/e2e-mistake`);
+    await page.getByRole('link', { name: 'Rotate join token' }).last().click();
+    await page.waitForURL('**/rotate');
+    expect(await page.locator('main').textContent()).toContain(
+      'Rotate the join token of e2e-mistake?',
+    );
+    await page.screenshot({ path: artifact('dashboard-confirm-rotate-360.png') });
+    await page.getByRole('button', { name: 'Rotate join token' }).click();
+    await page.waitForURL('**/join');
+    const once = await rotatedAt();
+    await page.reload();
+    expect(await rotatedAt()).toBe(once);
+    // Delete after confirming.
+    await page.goto(`${fleet.edge.url}/ui/clusters/e2e-mistake/delete`);
+    await page.getByRole('button', { name: 'Delete cluster' }).click();
+    await page.waitForURL('**/ui/clusters?notice=deleted*');
+    expect((await fleet.api('/api/v1/clusters/e2e-mistake')).status).toBe(404);
+  });
+
+  it('shows unit prices at full precision, the current beside the next', async () => {
+    const put = await fleet.api('/api/v1/metering/prices', {
+      method: 'PUT',
+      body: JSON.stringify({
+        currency: 'USD',
+        cpuPerCoreHour: 0.045,
+        memoryPerGiBHour: 0.005,
+        ingressPerGiB: 0.01,
+        egressPerGiB: 0.09,
+        pvcPerGiBHour: 0.00015,
+      }),
+    });
+    expect(put.ok).toBe(true);
+    const page = await phone(390, 844);
+    await signIn(page, FLEET_ADMIN.username, FLEET_ADMIN.password);
+    await page.goto(`${fleet.edge.url}/ui/metering`);
+    const prices =
+      (await page.locator('section', { has: page.locator('#prices') }).textContent()) ?? '';
+    expect(prices).toContain('$0.045');
+    expect(prices).toContain('$0.00015');
+    expect(prices).not.toContain('$0.05 ');
+    expect(prices).toContain('Next price, from');
+    expect(prices).toContain('per core-hour');
+    const ticks = await page.evaluate<number[]>(
+      `[...document.querySelectorAll('.chart .tick')].map((e) => parseFloat(getComputedStyle(e).fontSize))`,
+    );
+    for (const size of ticks) expect(size).toBeGreaterThanOrEqual(11);
+    await page.screenshot({ path: artifact('dashboard-prices-390.png'), fullPage: true });
+  });
+
   it('loaded the script and stylesheet under the strict CSP without a single violation', () => {
+    // A server error behind a console message: its log line says which and why.
+    if (problems.length)
+      console.error(
+        fleet.edge
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('"unhandled"'))
+          .join('\n'),
+      );
     expect(problems).toEqual([]);
   });
 });

@@ -2,10 +2,27 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+interface GithubEmail {
+  email: string;
+  primary: boolean;
+  verified: boolean;
+}
+
 /** Who signs in: the test adds `login=<key>` to the authorization/login URL it follows. */
 export const oauthUsers: Record<
   string,
-  { id: number; login: string; name: string; email: string; teams: string[] }
+  {
+    id: number;
+    login: string;
+    name: string;
+    email: string;
+    teams: string[];
+    /** GitHub: the profile's e-mail is private (null on /user); /user/emails has these. */
+    privateEmails?: GithubEmail[];
+    /** GitHub organisations and [org, team slug] pairs. */
+    orgs?: string[];
+    githubTeams?: [string, string][];
+  }
 > = {
   octo: {
     id: 583231,
@@ -13,8 +30,37 @@ export const oauthUsers: Record<
     name: 'The Octocat',
     email: 'octo@example.org',
     teams: ['platform'],
+    orgs: ['acme', 'octo-org'],
+    githubTeams: [
+      ['acme', 'platform'],
+      ['octo-org', 'docs'],
+    ],
   },
   erin: { id: 1001, login: 'erin', name: 'Erin', email: 'erin@example.org', teams: [] },
+  // Keeps her e-mail private: the primary, verified one is the one to use.
+  hana: {
+    id: 1002,
+    login: 'hana',
+    name: 'Hana',
+    email: 'hana@example.org',
+    teams: [],
+    privateEmails: [
+      { email: 'hana-old@example.org', primary: false, verified: true },
+      { email: 'hana@example.org', primary: true, verified: true },
+    ],
+  },
+  // Private e-mail whose primary address was never verified: no e-mail at all.
+  ivan: {
+    id: 1003,
+    login: 'ivan',
+    name: 'Ivan',
+    email: 'ivan@example.org',
+    teams: [],
+    privateEmails: [
+      { email: 'ivan@example.org', primary: true, verified: false },
+      { email: 'ivan-verified@example.org', primary: false, verified: true },
+    ],
+  },
 };
 
 export const oauthClient = {
@@ -40,8 +86,8 @@ const xmlEscape = (s: string) =>
  * /cas/p3/serviceValidate). Codes and tickets are single-use.
  */
 export async function startOAuthServers(): Promise<OAuthTestServer> {
-  const codes = new Map<string, { user: string; redirectUri: string }>();
-  const tokens = new Map<string, string>();
+  const codes = new Map<string, { user: string; redirectUri: string; scopes: string[] }>();
+  const tokens = new Map<string, { user: string; scopes: string[] }>();
   const tickets = new Map<string, { user: string; service: string }>();
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -65,7 +111,8 @@ export async function startOAuthServers(): Promise<OAuthTestServer> {
       if (url.searchParams.get('client_id') !== oauthClient.clientId || !oauthUsers[user])
         return send(400, { error: 'invalid_request' });
       const code = randomBytes(16).toString('hex');
-      codes.set(code, { user, redirectUri });
+      const scopes = (url.searchParams.get('scope') ?? '').split(' ').filter(Boolean);
+      codes.set(code, { user, redirectUri, scopes });
       const back = new URL(redirectUri);
       back.searchParams.set('code', code);
       back.searchParams.set('state', url.searchParams.get('state') ?? '');
@@ -87,15 +134,60 @@ export async function startOAuthServers(): Promise<OAuthTestServer> {
           : send(400, { error: 'invalid_grant' });
       }
       const token = randomBytes(16).toString('hex');
-      tokens.set(token, grant.user);
-      return send(200, { access_token: token, token_type: 'bearer', scope: 'read:user' });
+      tokens.set(token, { user: grant.user, scopes: grant.scopes });
+      // GitHub reports the granted scopes comma-separated.
+      return send(200, {
+        access_token: token,
+        token_type: 'bearer',
+        scope: grant.scopes.join(','),
+      });
+    }
+    const grant = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+    if (p.startsWith('/api/v3/user') && (!grant || !oauthUsers[grant.user]))
+      return send(401, { message: 'Bad credentials' });
+    const has = (scope: string) => grant?.scopes.includes(scope) ?? false;
+    if (grant && p === '/api/v3/user/emails') {
+      // GitHub: 404 without user:email (or user).
+      if (!has('user:email') && !has('user')) return send(404, { message: 'Not Found' });
+      const user = oauthUsers[grant.user]!;
+      return send(
+        200,
+        user.privateEmails ?? [{ email: user.email, primary: true, verified: true }],
+      );
+    }
+    if (grant && p === '/api/v3/user/orgs') {
+      // Without read:org GitHub still answers, with public memberships: one org per page here,
+      // so the Link header is followed.
+      const orgs = oauthUsers[grant.user]?.orgs ?? [];
+      const page = Number(url.searchParams.get('page') ?? '1');
+      if (page < orgs.length)
+        res.setHeader('link', `<${`http://${req.headers.host}${p}?page=${page + 1}`}>; rel="next"`);
+      return send(
+        200,
+        orgs.slice(page - 1, page).map((login) => ({ login, id: login.length })),
+      );
+    }
+    if (grant && p === '/api/v3/user/teams') {
+      if (!has('read:org')) return send(403, { message: 'Resource not accessible by integration' });
+      return send(
+        200,
+        (oauthUsers[grant.user]?.githubTeams ?? []).map(([org, slug]) => ({
+          slug,
+          name: slug,
+          organization: { login: org },
+        })),
+      );
     }
     if (p === '/api/v3/user' || p === '/oauth2/userinfo') {
-      const user =
-        oauthUsers[tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, '')) ?? ''];
+      const user = oauthUsers[grant?.user ?? ''];
       if (!user) return send(401, { message: 'Bad credentials' });
       if (p === '/api/v3/user')
-        return send(200, { id: user.id, login: user.login, name: user.name, email: user.email });
+        return send(200, {
+          id: user.id,
+          login: user.login,
+          name: user.name,
+          email: user.privateEmails ? null : user.email,
+        });
       return send(200, {
         data: {
           uid: `u-${user.id}`,

@@ -37,7 +37,18 @@ export interface Slapd {
   stop(): Promise<void>;
 }
 
-async function makeCertificates(dir: string) {
+export interface SlapdOptions {
+  /**
+   * A CA of its own that the caller keeps out of every trust store, and a
+   * certificate naming `localhost` only (DNS), with serverAuth: what a
+   * directory behind a company CA looks like. Default: a certificate for
+   * 127.0.0.1 whose CA the caller trusts (SSL_CERT_FILE).
+   */
+  privateCa?: boolean;
+}
+
+async function makeCertificates(dir: string, options: SlapdOptions) {
+  const serverName = options.privateCa ? 'localhost' : '127.0.0.1';
   const file = (name: string) => path.join(dir, name);
   await run('openssl', [
     'req',
@@ -54,7 +65,7 @@ async function makeCertificates(dir: string) {
     '-days',
     '2',
     '-subj',
-    '/CN=edgetower test LDAP CA',
+    options.privateCa ? '/CN=edgetower private LDAP CA (untrusted)' : '/CN=edgetower test LDAP CA',
   ]);
   await run('openssl', [
     'req',
@@ -68,9 +79,14 @@ async function makeCertificates(dir: string) {
     '-out',
     file('server.csr'),
     '-subj',
-    '/CN=127.0.0.1',
+    `/CN=${serverName}`,
   ]);
-  await writeFile(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  await writeFile(
+    file('ext.cnf'),
+    options.privateCa
+      ? 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n'
+      : 'subjectAltName=IP:127.0.0.1\n',
+  );
   await run('openssl', [
     'x509',
     '-req',
@@ -130,11 +146,11 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
  * (slapd.conf, mdb backend), a CA-signed certificate for StartTLS and the
  * seeded directory of `ldapDirectory`.
  */
-export async function startSlapd(): Promise<Slapd> {
+export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const dir = await mkdtemp(path.join(tmpdir(), 'edgetower-slapd-'));
   const data = path.join(dir, 'data');
   await mkdir(data);
-  await makeCertificates(dir);
+  await makeCertificates(dir, options);
   const d = ldapDirectory;
   const conf = [
     ...['core', 'cosine', 'inetorgperson', 'nis'].map(

@@ -270,7 +270,7 @@ describe('GET /api/v2/status', () => {
     const res = await api('GET', '/api/v2/status', fx.as('regular'));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
-      cluster: { status: 'ready', peers: [] },
+      cluster: { status: 'disabled' },
       versionInfo: { version: expect.any(String), goVersion: expect.any(String) },
       config: { original: expect.any(String) },
       uptime: expect.any(String),

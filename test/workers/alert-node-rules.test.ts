@@ -2,6 +2,7 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nodeThresholdsMs } from '../../functions/alerting/node-rules';
+import { clusterShard } from '../../functions/alerting/shards';
 import { minorOf, versionSkew } from '../../functions/alerting/version-skew-rule';
 import type { NodeSummary } from '../../protocol/inventory';
 import { connectAgent, type TestAgent } from './support/agent-socket';
@@ -142,9 +143,14 @@ describe('built-in rules: NodeNotReady and EdgeNodeOffline', () => {
     await sendSnapshot(agent, 1, [node('worker-9', false)]);
     await alarmAt(stub, agent, t0 + 61_000);
     expect(await firing('nodes-deleted', 'NodeNotReady')).toEqual(['NodeNotReady/worker-9']);
+    const { id } = (await env.DB.prepare(
+      "SELECT id FROM clusters WHERE name = 'nodes-deleted'",
+    ).first<{
+      id: string;
+    }>()) ?? { id: '' };
     expect((await api('DELETE', '/api/v1/clusters/nodes-deleted', admin)).status).toBe(204);
-    // The cluster is gone from D1 (listing no longer visits it): ask its shard directly.
-    const shard = env.ALERT_GROUPS.getByName('cluster:nodes-deleted');
+    // The cluster is gone from D1 (listing no longer visits it): ask its shard (by id) directly.
+    const shard = env.ALERT_GROUPS.getByName(clusterShard(id));
     await vi.waitFor(async () =>
       expect(
         (await shard.listAlerts([])).filter((a) => a.labels.alertname === 'NodeNotReady'),

@@ -111,6 +111,9 @@ interface ResolvedAlert {
 describe('GET /api/v1/alerts/resolved', () => {
   const minutesAgo = (m: number) => new Date(Date.now() - m * MINUTE).toISOString();
   beforeAll(async () => {
+    // The namespaces were placed long before these alerts: a resolved alert that
+    // ended before its namespace was placed is the previous holder's, not the workspace's.
+    await env.DB.prepare('UPDATE namespaces SET created_at = 0').run();
     const res = await api('POST', '/api/v2/alerts', fx.as('admin'), [
       {
         labels: { alertname: 'ResolvedA', cluster: 'west', namespace: 'alpha-db' },
@@ -173,6 +176,25 @@ describe('GET /api/v1/alerts/resolved', () => {
       (await api('GET', '/api/v1/alerts/resolved?filter=%3D%3D%3D', fx.as('admin'))).status,
     ).toBe(400);
     expect((await api('GET', '/api/v1/alerts/resolved', {})).status).toBe(401);
+  });
+
+  it('hides from a namespace’s workspace the alerts that ended before it was placed there', async () => {
+    const placedAt = Date.now() - 7 * MINUTE;
+    await env.DB.prepare("UPDATE namespaces SET created_at = ? WHERE name = 'alpha-db'")
+      .bind(placedAt)
+      .run();
+    try {
+      // ResolvedA ended 5 minutes ago, after the placement: still alpha's.
+      expect(await names('alpha-viewer')).toEqual(['ResolvedA']);
+      await env.DB.prepare("UPDATE namespaces SET created_at = ? WHERE name = 'alpha-db'")
+        .bind(Date.now())
+        .run();
+      expect(await names('alpha-viewer')).toEqual([]);
+      // The cluster's readers and the platform still see it.
+      expect(await names('admin')).toContain('ResolvedA');
+    } finally {
+      await env.DB.prepare("UPDATE namespaces SET created_at = 0 WHERE name = 'alpha-db'").run();
+    }
   });
 
   it('the dashboard’s alerts page shows the viewer’s resolved alerts with start and end', async () => {

@@ -2,6 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DeliveryMessage } from '../../functions/alerting/route';
+import { clusterShard } from '../../functions/alerting/shards';
 import worker from '../../functions/index';
 import { api, type Fixture, seedFixture } from './support/fixture';
 import { apiWith, devEnv, sinkRecords, sinkUrl, uniquePrefix } from './support/notify';
@@ -98,7 +99,7 @@ describe('tenant-aware routing', () => {
       return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
     });
     const later = Date.now() + 31_000;
-    const east = env.ALERT_GROUPS.getByName('cluster:east');
+    const east = env.ALERT_GROUPS.getByName(clusterShard(fx.ids.clusters.east));
     const made = await east.flush(later);
     // east: PodCrash/alpha-web ×3 receivers, PodCrash/beta-web ×3, NodeDown ×2.
     expect(made).toBe(8);

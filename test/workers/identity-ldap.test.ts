@@ -145,6 +145,32 @@ describe('LDAP sign-in through grant_type=password against a real slapd', () => 
     await env.DB.prepare("delete from login_throttles where key = 'bob'").run();
   });
 
+  it("accepts KubeSphere's user filter: one without {username} is AND-ed with (<loginAttribute>=<name>)", async () => {
+    // KubeSphere builds (&(uid=<escaped name>)(objectClass=inetOrgPerson)) from these two settings.
+    const created = await adminApi('POST', '/api/v1/identity-providers', {
+      name: 'ks-filter',
+      type: 'ldap',
+      config: ldapConfig({
+        userSearchFilter: '(objectClass=inetOrgPerson)',
+        loginAttribute: 'uid',
+      }),
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const res = await passwordLogin(alice.uid, alice.password, 'ks-filter');
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // The filter still narrows: entries it excludes cannot sign in, and the name stays escaped.
+    await createProvider('ks-narrow', {}, { userSearchFilter: 'objectClass=groupOfNames' });
+    expect((await passwordLogin(alice.uid, alice.password, 'ks-narrow')).status).toBe(400);
+    expect((await passwordLogin('*', alice.password, 'ks-filter')).status).toBe(400);
+    // {username} stays an option for filters that place the name themselves.
+    await createProvider(
+      'placeholder',
+      {},
+      { userSearchFilter: '(|(uid={username})(mail={username}))' },
+    );
+    expect((await passwordLogin(alice.mail, alice.password, 'placeholder')).status).toBe(200);
+  });
+
   it('upgrades the connection with StartTLS', async () => {
     await createProvider('tls', {}, { startTLS: true });
     const res = await passwordLogin(bob.uid, bob.password, 'tls');

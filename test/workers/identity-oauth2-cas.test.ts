@@ -65,6 +65,69 @@ describe('GitHub preset against a GitHub-shaped loopback server', () => {
     expect(link).toEqual({ external_id: '583231' });
   });
 
+  it('takes a private e-mail from /user/emails: the primary one, only when verified', async () => {
+    const hana = await browserSignIn('github', { account: '', rewriteAuthorize: as('hana') });
+    expect(hana.status, await hana.clone().text()).toBe(200);
+    const ivan = await browserSignIn('github', { account: '', rewriteAuthorize: as('ivan') });
+    expect(ivan.status, await ivan.clone().text()).toBe(200);
+    const emails = await env.DB.prepare(
+      "select name, email from users where name in ('hana', 'ivan') order by name",
+    ).all();
+    expect(emails.results).toEqual([
+      { name: 'hana', email: 'hana@example.org' },
+      { name: 'ivan', email: null },
+    ]);
+  });
+
+  it('maps organisations and teams to groups when read:org is granted, and only then', async () => {
+    const { url, clientId, clientSecret } = server();
+    expect(
+      (await adminApi('POST', '/api/v1/workspaces/ws-g/groups', { name: 'docs' })).status,
+    ).toBe(201);
+    const orgMappings = {
+      groupMappings: [
+        { from: 'acme/platform', workspace: 'ws-g', group: 'platform' },
+        { from: 'octo-org', workspace: 'ws-g', group: 'docs' },
+      ],
+    };
+    await create(
+      'github-org',
+      'github',
+      {
+        clientId,
+        clientSecret,
+        enterpriseUrl: url,
+        scopes: ['read:user', 'user:email', 'read:org'],
+      },
+      orgMappings,
+    );
+    // Default scopes (no read:org), same mappings: GitHub would list public memberships, never used.
+    await create(
+      'github-no-org',
+      'github',
+      { clientId, clientSecret, enterpriseUrl: url },
+      orgMappings,
+    );
+    const withOrg = await browserSignIn('github-org', {
+      account: '',
+      rewriteAuthorize: as('octo'),
+    });
+    expect(withOrg.status, await withOrg.clone().text()).toBe(200);
+    // acme/platform (a team) and octo-org (an organisation, on the second page of /user/orgs).
+    expect(decodeJwt(String((await json(withOrg)).access_token)).groups).toEqual([
+      'ws-g:docs',
+      'ws-g:platform',
+    ]);
+    const withoutOrg = await browserSignIn('github-no-org', {
+      account: '',
+      rewriteAuthorize: as('octo'),
+    });
+    expect(withoutOrg.status, await withoutOrg.clone().text()).toBe(200);
+    expect(decodeJwt(String((await json(withoutOrg)).access_token)).groups).toEqual([]);
+    for (const name of ['github-org', 'github-no-org'])
+      expect((await adminApi('DELETE', `/api/v1/identity-providers/${name}`)).status).toBe(204);
+  });
+
   it('names the provider and step when the code is refused', async () => {
     const start = await call('/oauth/login/github', { redirect: 'manual' });
     const cookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';

@@ -91,9 +91,10 @@ describe('/api/v1/identity-providers', () => {
       [provider({ config: ldapConfig({ port: 'ldap' }) }), 'wrong type in config'],
       [provider({ config: ldapConfig({ surprise: true }) }), 'unknown config field'],
       [provider({ config: ldapConfig({ userSearchFilter: '(uid=x' }) }), 'malformed filter'],
+      // (A filter without {username} is valid since issue #16: KubeSphere's form, AND-ed with the login attribute.)
       [
-        provider({ config: ldapConfig({ userSearchFilter: '(uid=bob)' }) }),
-        'filter without {username}',
+        provider({ config: ldapConfig({ loginAttribute: 'uid)(objectClass=*' }) }),
+        'login attribute that is not an attribute name (it is placed in filters)',
       ],
       [provider({ config: { host: '127.0.0.1' } }), 'missing fields'],
       [provider({ config: ldapConfig({ rootCA: 'not a certificate' }) }), 'rootCA not PEM'],

@@ -4,7 +4,7 @@ import { createDb } from '../../db/client';
 import { clusters, namespaces } from '../../db/schema';
 import type { MeteringResponse } from '../../functions/metering/metering-schema';
 import { api, type Fixture, type Persona, seedFixture } from './support/fixture';
-import { hoursAgo, windowOf } from './support/metering';
+import { clusterStore, hoursAgo, predateTenancy, windowOf } from './support/metering';
 
 let fx: Fixture;
 const HOURS = 6;
@@ -27,8 +27,9 @@ beforeAll(async () => {
   await db
     .insert(namespaces)
     .values({ name: 'alpha-ml', workspaceId: fx.ids.workspaces.alpha, clusterId: north });
+  await predateTenancy();
   for (const [cluster, perNs] of Object.entries(usage)) {
-    const store = env.METERING_STORE.getByName(`cluster:${cluster}`);
+    const store = await clusterStore(cluster);
     for (let h = 0; h < HOURS; h++)
       await store.ingest(
         `${cluster}-agent`,

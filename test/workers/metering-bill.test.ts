@@ -11,7 +11,7 @@ import { monthStart } from '../../functions/metering/summary';
 import type { MeteringSummary } from '../../functions/metering/summary-schema';
 import { parseCsv } from './support/csv';
 import { api, type Fixture, fetchWorker, type Persona, seedFixture } from './support/fixture';
-import { hoursAgo, windowOf } from './support/metering';
+import { clusterStore, hoursAgo, predateTenancy, windowOf } from './support/metering';
 
 let fx: Fixture;
 const now = Math.floor(Date.now() / 1000);
@@ -36,6 +36,7 @@ const feePerHour = (ns: string) => (cores[ns] ?? 0) * CPU_PRICE + MEM_PRICE;
 
 beforeAll(async () => {
   fx = await seedFixture();
+  await predateTenancy();
   const db = createDb(env.DB);
   await insertPrice(db, {
     clusterId: null,
@@ -64,7 +65,7 @@ beforeAll(async () => {
           cores: 0,
           pvcByteSeconds: 0,
         });
-      await env.METERING_STORE.getByName(`cluster:${clusterOf[namespace]}`).ingest(
+      await (await clusterStore(clusterOf[namespace] ?? '')).ingest(
         'agent',
         seq++,
         windowOf(

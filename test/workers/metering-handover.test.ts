@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { connectAgent } from './support/agent-socket';
 import { adminToken, bearer } from './support/auth';
 import { registerCluster } from './support/cluster-tunnel';
-import { hoursAgo, storeQuery, windowOf } from './support/metering';
+import { clusterStore, hoursAgo, storeQuery, windowOf } from './support/metering';
 
 /**
  * Leader hand-over at the edge: the MeteringStore counts each window of a
@@ -126,7 +126,7 @@ describe('hand-over duplicates through the tunnel', () => {
     const b = await connectAgent(joinToken, 'replica-b');
     await b.send(frame(1, 4));
     expect(await b.nextOf('batch-ack')).toEqual({ type: 'batch-ack', seq: 1, kind: 'metering' });
-    const stub = env.METERING_STORE.getByName('cluster:handover-tunnel');
+    const stub = await clusterStore('handover-tunnel');
     expect(await cpuTotal(stub, t, t + 60)).toBe(60);
   });
 });

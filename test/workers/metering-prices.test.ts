@@ -6,7 +6,7 @@ import { insertPrice } from '../../db/queries/metering-prices';
 import { auditEvents } from '../../db/schema';
 import type { MeteringResponse } from '../../functions/metering/metering-schema';
 import { api, type Fixture, seedFixture } from './support/fixture';
-import { hoursAgo, windowOf } from './support/metering';
+import { clusterStore, hoursAgo, predateTenancy, windowOf } from './support/metering';
 
 let fx: Fixture;
 const valid = {
@@ -21,6 +21,7 @@ const nextHour = () => Math.ceil(Date.now() / 3_600_000) * 3600;
 
 beforeAll(async () => {
   fx = await seedFixture();
+  await predateTenancy();
 });
 
 const put = (
@@ -127,7 +128,7 @@ describe('fees at the price in effect', () => {
     });
     for (const cluster of ['east', 'west'])
       for (let h = 0; h < 4; h++)
-        await env.METERING_STORE.getByName(`cluster:${cluster}`).ingest(
+        await (await clusterStore(cluster)).ingest(
           'a',
           h,
           windowOf(t + h * 3600, 3600, [

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client';
 import { auditEvents } from '../../db/schema';
 import { api, type Fixture, type Persona, seedFixture } from './support/fixture';
-import { hoursAgo, windowOf } from './support/metering';
+import { clusterStore, hoursAgo, windowOf } from './support/metering';
 
 /**
  * GET/PUT /api/v1/clusters/:c/metering/retention: validated day ranges,
@@ -127,7 +127,7 @@ describe('metering retention in the API doc', () => {
 
 describe('metering retention in the store', () => {
   it("the store's alarm prunes minute facts by the retention set through the API", async () => {
-    const store = env.METERING_STORE.getByName('cluster:west');
+    const store = await clusterStore('west');
     const twoDaysAgo = hoursAgo(50);
     const recent = hoursAgo(1);
     await store.ingest('retention-agent', 1, windowOf(twoDaysAgo, 60, [{}]));

@@ -145,3 +145,96 @@ describe('GET /api/v1/overview', () => {
     expect(await res.json()).toMatchObject({ code: 'unauthorized', requestId: expect.any(String) });
   });
 });
+
+describe('needs attention', () => {
+  it('orders problems for triage; leaves out Watchdog-style and silenced alerts; carries links', async () => {
+    const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+    const posted = await api('POST', '/api/v2/alerts', fx.as('admin'), [
+      {
+        labels: {
+          alertname: 'OldCritical',
+          cluster: 'east',
+          namespace: 'alpha-web',
+          pod: 'web-1',
+          severity: 'critical',
+        },
+        annotations: {
+          summary: 'web-1 keeps crashing',
+          description: 'Restarted 12 times in 10 minutes.',
+          runbook_url: 'https://runbooks.example.com/pod-crash',
+        },
+        generatorURL: 'https://prometheus.example.com/graph?g0.expr=up',
+        startsAt: ago(45),
+        endsAt: inAnHour(),
+      },
+      // Heartbeats and script-carrying links never count.
+      {
+        labels: { alertname: 'Watchdog', cluster: 'east', severity: 'critical' },
+        annotations: { runbook_url: 'javascript:alert(1)' },
+        startsAt: ago(600),
+        endsAt: inAnHour(),
+      },
+      {
+        labels: {
+          alertname: 'Muted',
+          cluster: 'east',
+          namespace: 'alpha-web',
+          severity: 'critical',
+        },
+        annotations: {},
+        startsAt: ago(600),
+        endsAt: inAnHour(),
+      },
+    ]);
+    expect(posted.status).toBe(200);
+    const { attention, clusters } = await overviewAs('admin');
+    const lines = attention.map((a) => `${a.kind}:${a.severity}:${a.title}`);
+    // Nodes not ready first, then critical alerts oldest first, then warnings.
+    expect(lines[0]).toBe('nodes-not-ready:critical:east');
+    expect(lines[1]).toBe('alert:critical:OldCritical');
+    const firstWarning = lines.findIndex((l) => l.startsWith('alert:warning'));
+    const lastCritical = lines.findLastIndex((l) => l.startsWith('alert:critical'));
+    expect(lastCritical).toBeLessThan(firstWarning);
+    expect(lines.join()).not.toContain('Watchdog');
+    expect(lines.join()).not.toContain('Muted');
+    expect(lines.join()).not.toContain('Quiet');
+    const old = attention[1]!;
+    expect(old).toMatchObject({
+      labels: { cluster: 'east', namespace: 'alpha-web', pod: 'web-1' },
+      summary: 'web-1 keeps crashing',
+      description: 'Restarted 12 times in 10 minutes.',
+      runbookUrl: 'https://runbooks.example.com/pod-crash',
+      sourceUrl: 'https://prometheus.example.com/graph?g0.expr=up',
+    });
+    // Connected with critical alerts and a node down is not green.
+    expect(clusters.find((c) => c.name === 'east')).toMatchObject({
+      status: 'connected',
+      health: 'critical',
+    });
+    expect(clusters.find((c) => c.name === 'west')?.health).toBe('pending');
+  });
+
+  it("a workspace viewer's list holds only what they may see", async () => {
+    const { attention } = await overviewAs('beta-viewer');
+    const titles = attention.map((a) => a.title);
+    expect(titles).not.toContain('OldCritical');
+    expect(
+      attention.every((a) => a.kind !== 'alert' || a.labels.namespace?.startsWith('beta')),
+    ).toBe(true);
+  });
+
+  it('a disconnected cluster comes first, with the time of its last data', async () => {
+    agent.ws.close(1000, 'test');
+    let disconnected: Overview['clusters'][number] | undefined;
+    for (let i = 0; i < 50 && disconnected?.status !== 'disconnected'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      disconnected = (await overviewAs('admin')).clusters.find((c) => c.name === 'east');
+    }
+    expect(disconnected).toMatchObject({ status: 'disconnected', health: 'disconnected' });
+    const { attention } = await overviewAs('admin');
+    expect(attention[0]).toMatchObject({ kind: 'cluster-disconnected', title: 'east' });
+    expect(attention[0]?.since).toBe(disconnected?.lastSeen);
+    // Its nodes are unknown now: no "nodes not ready" line from stale counts.
+    expect(attention.some((a) => a.kind === 'nodes-not-ready' && a.title === 'east')).toBe(false);
+  });
+});

@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:workers';
+import { inArray } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client';
 import { projectionRows } from '../../db/queries/role-projection';
@@ -14,7 +15,13 @@ const eastProjection = async () =>
 
 beforeAll(async () => {
   fx = await seedFixture();
-  // alpha is granted east only; beta is granted nothing (its namespaces there are placed, not granted).
+  // alpha is granted east only; beta is granted nothing (its namespaces there are placed, not
+  // granted): the fixture's grants are replaced by these.
+  await db()
+    .delete(workspaceClusters)
+    .where(
+      inArray(workspaceClusters.workspaceId, [fx.ids.workspaces.alpha, fx.ids.workspaces.beta]),
+    );
   await db().insert(workspaceClusters).values({
     workspaceId: fx.ids.workspaces.alpha,
     clusterId: fx.ids.clusters.east,

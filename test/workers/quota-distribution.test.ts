@@ -225,6 +225,28 @@ describe('quota distribution through the clusters’ tunnels', () => {
   it('follows the workspace when a namespace placement leaves a cluster', async () => {
     // alpha-db was alpha's only namespace in west: deleting it goes through west's agent.
     const deleting = api('DELETE', '/api/v1/workspaces/alpha/namespaces/alpha-db', fx.as('admin'));
+    // The edge reads the namespace first: it deletes only one labelled with this workspace.
+    const read = await west.nextOf('request');
+    expect(read).toMatchObject({ method: 'GET', path: '/api/v1/namespaces/alpha-db' });
+    await west.send({
+      type: 'response',
+      id: read.id,
+      status: 200,
+      headers: [['content-type', 'application/json']],
+    });
+    await west.sendData(
+      read.id,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: 'alpha-db',
+          labels: { 'kubesphere.io/workspace': 'alpha' },
+          resourceVersion: '7',
+        },
+      }),
+    );
+    await west.send({ type: 'end', id: read.id });
     const request = await west.nextOf('request');
     expect(request).toMatchObject({ method: 'DELETE', path: '/api/v1/namespaces/alpha-db' });
     await west.send({ type: 'response', id: request.id, status: 200, headers: [] });

@@ -1,9 +1,9 @@
 import { runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MeteringPayload } from '../../protocol/metering-samples';
 import { connectAgent, type TestAgent } from './support/agent-socket';
 import { adminToken, bearer, call } from './support/auth';
+import { clusterStore } from './support/metering';
 
 /**
  * The `batch` / `batch-ack` frames through the real connect route and
@@ -53,19 +53,22 @@ const windowBatch = (start: number): MeteringPayload => ({
   ],
 });
 
-const storeOf = (cluster: string) => env.METERING_STORE.getByName(`cluster:${cluster}`);
-
-/** Batches the cluster's store recorded, and its minute-level cpu total. */
+/** Batches the cluster's store (by its id) recorded, and its minute-level cpu total. */
 async function stored(cluster: string) {
-  return runInDurableObject(storeOf(cluster), (_instance, state) => ({
-    batches: state.storage.sql
-      .exec<{ agent: string; seq: number }>('SELECT agent, seq FROM ingested ORDER BY seq')
-      .toArray()
-      .map((r) => [r.agent, r.seq]),
-    cpu: state.storage.sql
-      .exec<{ cpu: number }>('SELECT coalesce(sum(cpu), 0) AS cpu FROM facts_minute')
-      .one().cpu,
-  }));
+  return runInDurableObject(await clusterStore(cluster), (_instance, state) => {
+    const sql = state.storage.sql;
+    // A store is made on its first batch: none yet, nothing stored.
+    if (!sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'ingested'").toArray().length)
+      return { batches: [], cpu: 0 };
+    return {
+      batches: sql
+        .exec<{ agent: string; seq: number }>('SELECT agent, seq FROM ingested ORDER BY seq')
+        .toArray()
+        .map((r) => [r.agent, r.seq]),
+      cpu: sql.exec<{ cpu: number }>('SELECT coalesce(sum(cpu), 0) AS cpu FROM facts_minute').one()
+        .cpu,
+    };
+  });
 }
 
 const batch = (seq: number, kind: string, payload: unknown, agentId?: string) => ({

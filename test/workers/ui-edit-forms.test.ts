@@ -281,7 +281,16 @@ describe('receivers from the alerts page', () => {
     });
     expect(foreignChannel.status).toBe(404);
     const page = await (await (await as('alpha-admin')).get('/ui/alerts')).text();
-    expect(page).toContain('action="/ui/alerts/receivers/delete"');
+    // Delete is a link to a confirmation page; only that page's form posts.
+    const confirmHref = `/ui/alerts/receivers/delete?id=${receiver?.id}&amp;name=ui-oncall`;
+    expect(page).toContain(`href="${confirmHref}"`);
+    expect(page).not.toContain('action="/ui/alerts/receivers/delete"');
+    const confirm = await (await as('alpha-admin')).get(confirmHref.replace('&amp;', '&'));
+    expect(confirm.status).toBe(200);
+    const confirmHtml = await confirm.text();
+    expect(confirmHtml).toContain('Delete receiver ui-oncall?');
+    expect(confirmHtml).toContain('action="/ui/alerts/receivers/delete"');
+    expect(confirmHtml).toContain('href="/ui/alerts">Cancel');
     const delReceiver = await submit('alpha-admin', '/ui/alerts/receivers/delete', {
       id: receiver?.id ?? '',
       name: 'ui-oncall',

@@ -5,6 +5,7 @@ import { api, type Fixture, fetchWorker, passwordOf, seedFixture } from './suppo
 import { Browser } from './support/ui-browser';
 
 let fx: Fixture;
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const browsers = new Map<string, Browser>();
 
 const node = (name: string, ready: boolean, edge: boolean) => ({
@@ -98,18 +99,28 @@ describe('dashboard pages show only what the user may see', () => {
     expect(status).toBe(200);
     expect(html).toContain('href="/ui/clusters/east"');
     expect(html).toContain('href="/ui/clusters/west"');
-    expect(html).toContain('data-live-cluster="east">Connected');
+    // east is connected but has 2 critical alerts and a node down: its badge rolls that up.
+    expect(html).toContain('data-live-cluster="east">Critical');
     expect(html).toContain('data-live-firing="total">3');
     expect(html).toContain('href="/ui/audit"');
     const live = await (await as('admin')).get('/ui/live', { accept: 'application/json' });
-    expect(await live.json()).toEqual({
+    const feed = (await live.json()) as {
+      figures: Record<string, string>;
+      attention: string;
+    };
+    expect(feed).toMatchObject({
       clusters: [
-        { name: 'east', status: 'connected' },
-        { name: 'west', status: 'pending' },
+        { name: 'east', status: 'connected', health: 'critical', label: 'Critical' },
+        { name: 'west', status: 'pending', health: 'pending', label: 'Waiting for agent' },
       ],
       firing: 3,
       bySeverity: { critical: 2, warning: 1 },
     });
+    // Every figure on the page comes with the feed, worded as the page shows it.
+    for (const [key, text] of Object.entries(feed.figures))
+      if (key !== 'updated')
+        expect(html).toMatch(new RegExp(`data-live="${esc(key)}"[^>]*>${esc(text)}<`));
+    expect(feed.attention).toContain('AlphaDown');
   });
 
   it('cluster detail: an admin sees nodes, edge nodes, all namespaces, warnings, alerts and admin forms', async () => {
@@ -121,7 +132,9 @@ describe('dashboard pages show only what the user may see', () => {
     expect(html).toContain('BetaBackOff');
     expect(html).toContain('AlphaDown');
     expect(html).toContain('BetaDown');
-    expect(html).toContain('action="/ui/clusters/east/join-token"');
+    // Rotating and deleting go through confirmation pages.
+    expect(html).toContain('href="/ui/clusters/east/rotate"');
+    expect(html).toContain('href="/ui/clusters/east/delete"');
     expect(html).toContain('action="/ui/clusters/east/edge-join"');
   });
 
@@ -176,8 +189,9 @@ describe('dashboard pages show only what the user may see', () => {
     expect(put.status).toBe(200);
     const { html } = await page('beta-admin', '/ui/workspaces/beta');
     expect(html).toContain('id="quota"');
-    expect(html).toMatch(/<th scope="row">cpu<\/th><td>0 \/ 8<\/td>/);
-    expect(html).toMatch(/<th scope="row">pods<\/th><td>0 \/ 100<\/td>/);
+    // Quota keys in words.
+    expect(html).toMatch(/<th scope="row">CPU \(cores\)<\/th><td>0 \/ 8<\/td>/);
+    expect(html).toMatch(/<th scope="row">Pods<\/th><td>0 \/ 100<\/td>/);
     // alpha has no quota: no quota section.
     expect((await page('alpha-admin', '/ui/workspaces/alpha')).html).not.toContain('id="quota"');
   });
@@ -215,8 +229,10 @@ describe('metering: charts, bills, prices', () => {
     });
     expect(put.status).toBe(200);
     const { html } = await page('admin', '/ui/metering');
-    expect(html).toContain('In effect from');
+    // Only scheduled yet: no current price, the next one beside it with when it starts.
+    expect(html).toContain('Next price, from');
     expect(html).toContain('$0.04');
+    expect(html).toContain('$0.0002');
     expect(html).not.toContain('No price set');
   });
 
@@ -346,12 +362,20 @@ describe('dashboard forms act through the API as the user', () => {
       name: 'north',
       description: 'new site',
     });
-    expect(res.status).toBe(200);
-    const html = await res.text();
-    const token = /id="token" readonly="" value="([^"]+)"/.exec(html)?.[1];
+    // Post/redirect/get: the token travels sealed to the page that shows it once.
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/ui/clusters/north/join');
+    const shown = await admin.get('/ui/clusters/north/join');
+    const html = await shown.text();
+    const token = /<pre id="token" class="wrap" tabindex="0">([^<]+)<\/pre>/.exec(html)?.[1];
     expect(token).toMatch(/^etj_/);
     expect(html).toContain(`npm run agent -- --hub https://edge.test --token ${token}`);
     expect(html).toContain('kind: Deployment');
+    expect(html).toContain('data-copy="token"');
+    // A reload shows it no more (and never registers or rotates again).
+    const again = await (await admin.get('/ui/clusters/north/join')).text();
+    expect(again).not.toContain(token);
+    expect(again).toContain('already shown');
     const dup = await admin.post('/ui/clusters', { _csrf: admin.csrf, name: 'north' });
     expect(dup.status).toBe(409);
     expect(await dup.text()).toContain('already exists');
@@ -363,8 +387,10 @@ describe('dashboard forms act through the API as the user', () => {
   it('rotates the join token for cluster admins only', async () => {
     const eastAdmin = await as('east-admin');
     const res = await eastAdmin.post('/ui/clusters/east/join-token', { _csrf: eastAdmin.csrf });
-    expect(res.status).toBe(200);
-    expect(await res.text()).toMatch(/value="etj_[\w-]+"/);
+    expect(res.status).toBe(303);
+    expect(await (await eastAdmin.get(res.headers.get('location')!)).text()).toMatch(
+      /<pre id="token" class="wrap" tabindex="0">etj_[\w-]+<\/pre>/,
+    );
     const viewer = await as('east-viewer');
     const denied = await viewer.post('/ui/clusters/east/join-token', { _csrf: viewer.csrf });
     expect(denied.status).toBe(403);

@@ -1,8 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Database } from '../../../db/client';
 import type { Principal } from '../../../db/principal';
-import { type AuditEventRow, listAuditEvents } from '../../../db/queries/audit-list';
-import { boundWorkspaces } from '../../../db/queries/workspaces';
+import {
+  type AuditEventRow,
+  type AuditWorkspace,
+  listAuditEvents,
+} from '../../../db/queries/audit-list';
+import { boundWorkspaces, findWorkspace } from '../../../db/queries/workspaces';
 import { badRequest, forbidden } from '../../errors';
 import { bearerAuth, createRouter } from '../../openapi';
 import { can, platformScope } from '../authorize';
@@ -57,15 +61,21 @@ const eventView = (e: AuditEventRow) => ({
 /**
  * The workspaces whose events the caller may read: all for platform
  * auditors, else the workspaces where a binding lets them list `audit`
- * (workspace admins). Events are keyed by workspace name.
+ * (workspace admins). Events carry the workspace's name; the immutable
+ * workspace is told apart by time: its events are those from its creation
+ * on (names are unique at any moment), so a workspace re-created under an
+ * old name never shows its predecessor's.
  */
-async function readableWorkspaces(db: Database, principal: Principal): Promise<string[] | 'all'> {
+async function readableWorkspaces(
+  db: Database,
+  principal: Principal,
+): Promise<AuditWorkspace[] | 'all'> {
   if (can(principal, 'list', 'audit', platformScope)) return 'all';
   if (!principal.bindings.some((b) => b.scopeType === 'workspace')) return [];
   const bound = await boundWorkspaces(db, principal.userId);
   return bound
     .filter((w) => can(principal, 'list', 'audit', workspaceScope(w.id)))
-    .map((w) => w.name);
+    .map((w) => ({ name: w.name, since: w.createdAt }));
 }
 
 const list = createRoute({
@@ -88,6 +98,10 @@ export const auditRoutes = createRouter().openapi(list, async (c) => {
   const beforeId = page.after === undefined ? undefined : Number(page.after);
   if (beforeId !== undefined && !Number.isSafeInteger(beforeId))
     throw badRequest('Invalid cursor: pass back the nextCursor of a previous page unchanged.');
+  // `workspace=` names the workspace of that name now (from its creation on);
+  // a name no workspace bears any more still finds a deleted one's history.
+  const named =
+    query.workspace === undefined ? undefined : await findWorkspace(db, query.workspace);
   const rows = await listAuditEvents(
     db,
     {
@@ -95,6 +109,7 @@ export const auditRoutes = createRouter().openapi(list, async (c) => {
       verb: query.verb,
       resource: query.resource,
       workspace: query.workspace,
+      workspaceSince: named?.createdAt,
       outcome: query.outcome,
       since: query.since === undefined ? undefined : new Date(query.since),
       until: query.until === undefined ? undefined : new Date(query.until),

@@ -1,56 +1,57 @@
+import { childrenNamed, parseXml, type XmlElement, XmlError } from './xml';
+
 /**
- * Reads a CAS 2/3 `serviceValidate` response (XML). Workers have no DOM
- * parser; the response is a small fixed shape, so elements are matched by
- * local name whatever their namespace prefix.
+ * Reads a CAS 2/3 `serviceValidate` / `p3/serviceValidate` answer (CAS
+ * protocol spec §2.5/§2.6 and appendix A): XML in the CAS namespace, with
+ * whatever prefix the server picks.
  */
 
 export type CasResult =
   | { ok: true; user: string; attributes: Record<string, string[]> }
   | { ok: false; code: string; message: string };
 
-const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+export const CAS_NAMESPACE = 'http://www.yale.edu/tp/cas';
 
-function decode(text: string): string {
-  return text
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
-    .replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, name: string) => {
-      if (name[0] === '#')
-        return String.fromCodePoint(
-          name[1]?.toLowerCase() === 'x'
-            ? Number.parseInt(name.slice(2), 16)
-            : Number(name.slice(1)),
-        );
-      return entities[name] ?? whole;
-    })
-    .trim();
-}
+const malformed = (message: string): CasResult => ({ ok: false, code: 'MALFORMED', message });
+const cas = (element: XmlElement, name: string) => childrenNamed(element, CAS_NAMESPACE, name);
 
-/** The inner text of the first element with this local name, or undefined. */
-function element(xml: string, localName: string): { attrs: string; inner: string } | undefined {
-  const match = new RegExp(
-    `<(?:[\\w.-]+:)?${localName}(\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w.-]+:)?${localName}>`,
-  ).exec(xml);
-  return match ? { attrs: match[1] ?? '', inner: match[2] ?? '' } : undefined;
+/**
+ * CAS 3 attributes are child elements of `<cas:attributes>` (one element per
+ * value, repeated for multi-valued ones); some servers write
+ * `<cas:attribute name="..." value="..."/>` instead. Both are read.
+ */
+function readAttributes(block: XmlElement | undefined): Record<string, string[]> {
+  const attributes: Record<string, string[]> = {};
+  const add = (name: string, value: string) => {
+    if (!Object.hasOwn(attributes, name)) attributes[name] = [];
+    attributes[name]?.push(value);
+  };
+  for (const child of block?.children ?? []) {
+    if (child.localName === 'attribute' && child.attributes.name !== undefined)
+      add(child.attributes.name, child.attributes.value ?? child.text.trim());
+    else add(child.localName, child.text.trim());
+  }
+  return attributes;
 }
 
 export function parseServiceResponse(xml: string): CasResult {
-  const failure = element(xml, 'authenticationFailure');
-  if (failure) {
-    const code = /code\s*=\s*"([^"]*)"/.exec(failure.attrs)?.[1] ?? 'UNKNOWN';
-    return { ok: false, code, message: decode(failure.inner) };
+  let root: XmlElement;
+  try {
+    root = parseXml(xml);
+  } catch (error) {
+    return malformed(error instanceof XmlError ? error.message : 'not XML');
   }
-  const success = element(xml, 'authenticationSuccess');
-  const user = success && element(success.inner, 'user');
-  if (!success || !user)
-    return { ok: false, code: 'MALFORMED', message: 'no authenticationSuccess/user' };
-  const attributes: Record<string, string[]> = {};
-  const block = element(success.inner, 'attributes')?.inner ?? '';
-  for (const m of block.matchAll(
-    /<(?:[\w.-]+:)?([\w.-]+)(?:\s[^>]*)?>([\s\S]*?)<\/(?:[\w.-]+:)?\1>/g,
-  )) {
-    const [, name = '', value = ''] = m;
-    if (!attributes[name]) attributes[name] = [];
-    attributes[name].push(decode(value));
-  }
-  return { ok: true, user: decode(user.inner), attributes };
+  if (root.namespace !== CAS_NAMESPACE || root.localName !== 'serviceResponse')
+    return malformed('the root element is not a CAS serviceResponse');
+  const [failure] = cas(root, 'authenticationFailure');
+  if (failure)
+    return {
+      ok: false,
+      code: failure.attributes.code?.trim() || 'UNKNOWN',
+      message: failure.text.trim(),
+    };
+  const [success] = cas(root, 'authenticationSuccess');
+  const user = success && cas(success, 'user')[0]?.text.trim();
+  if (!success || !user) return malformed('no authenticationSuccess/user');
+  return { ok: true, user, attributes: readAttributes(cas(success, 'attributes')[0]) };
 }

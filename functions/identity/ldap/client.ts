@@ -12,6 +12,7 @@ import {
   Tag,
   tlv,
 } from './ber';
+import { type Channel, rootCaTlsChannel, socketChannel } from './channel';
 import { encodeFilter } from './filter';
 
 /**
@@ -28,6 +29,11 @@ export interface LdapConnectOptions {
   transport: LdapTransport;
   /** Per operation, including the TCP/TLS handshake. */
   timeoutMs: number;
+  /**
+   * PEM of the only CA to trust for this server. Unset: the runtime's TLS and
+   * trust store. Set: TLS is done here, over the plain socket (channel.ts).
+   */
+  rootCa?: string | undefined;
 }
 
 export interface LdapEntry {
@@ -91,16 +97,14 @@ export class LdapConnection {
   /** TLS is set up lazily: certificate problems surface on the first write or read. */
   private tlsUnconfirmed: boolean;
   private buffer = new Uint8Array(0);
-  private reader: ReadableStreamDefaultReader<Uint8Array>;
-  private writer: WritableStreamDefaultWriter<Uint8Array>;
+  private channel: Channel;
 
   private constructor(
     private socket: Socket,
     private readonly options: LdapConnectOptions,
   ) {
-    this.reader = socket.readable.getReader();
-    this.writer = socket.writable.getWriter();
-    this.tlsUnconfirmed = options.transport === 'ldaps';
+    this.channel = socketChannel(socket);
+    this.tlsUnconfirmed = options.transport === 'ldaps' && !options.rootCa;
   }
 
   private failure(stage: string, what: string, error: unknown): LdapError {
@@ -116,12 +120,13 @@ export class LdapConnection {
 
   /** Connects (and upgrades with StartTLS when asked). */
   static async open(options: LdapConnectOptions): Promise<LdapConnection> {
+    // With a rootCA the runtime's TLS (which would check its own trust store) is never started.
+    const secureTransport = options.rootCa
+      ? 'off'
+      : ({ plain: 'off', starttls: 'starttls', ldaps: 'on' } as const)[options.transport];
     const socket = connect(
       { hostname: options.host, port: options.port },
-      {
-        allowHalfOpen: false,
-        secureTransport: { plain: 'off', starttls: 'starttls', ldaps: 'on' }[options.transport],
-      },
+      { allowHalfOpen: false, secureTransport },
     );
     try {
       await withTimeout(socket.opened, options.timeoutMs, 'connect');
@@ -135,8 +140,33 @@ export class LdapConnection {
           );
     }
     const connection = new LdapConnection(socket, options);
-    if (options.transport === 'starttls') await connection.startTls();
+    try {
+      if (options.transport === 'ldaps' && options.rootCa) await connection.rootCaTls('connect');
+      if (options.transport === 'starttls') await connection.startTls();
+    } catch (error) {
+      await connection.socket.close().catch(() => {});
+      throw error;
+    }
     return connection;
+  }
+
+  /** TLS against the provider's own CA, done here over the plain socket. */
+  private async rootCaTls(stage: string) {
+    const { host, rootCa, timeoutMs } = this.options;
+    try {
+      this.channel = await withTimeout(
+        rootCaTlsChannel(this.channel, host, rootCa ?? ''),
+        timeoutMs,
+        stage,
+      );
+    } catch (error) {
+      throw error instanceof LdapError
+        ? error
+        : new LdapError(
+            stage,
+            `TLS with ${host} failed against the configured rootCA: ${describe(error)} (the certificate must chain to rootCA and name ${host} as a DNS name; with rootCA edgetower speaks TLS 1.3 with P-256 and AES-128-GCM itself)`,
+          );
+    }
   }
 
   private async startTls() {
@@ -152,8 +182,10 @@ export class LdapConnection {
         `server refused StartTLS (${result.code} ${result.diagnostic})`.trim(),
         result.code,
       );
-    this.reader.releaseLock();
-    this.writer.releaseLock();
+    if (this.buffer.length)
+      throw new LdapError('starttls', 'the server sent data before the TLS handshake');
+    if (this.options.rootCa) return this.rootCaTls('starttls');
+    this.channel.release();
     try {
       this.socket = this.socket.startTls({ expectedServerHostname: this.options.host });
       await withTimeout(this.socket.opened, this.options.timeoutMs, 'starttls');
@@ -162,8 +194,7 @@ export class LdapConnection {
         ? error
         : new LdapError('starttls', `TLS handshake failed (${describe(error)})`);
     }
-    this.reader = this.socket.readable.getReader();
-    this.writer = this.socket.writable.getWriter();
+    this.channel = socketChannel(this.socket);
     this.tlsUnconfirmed = true;
   }
 
@@ -219,8 +250,12 @@ export class LdapConnection {
 
   async close() {
     try {
-      await this.writer.write(
-        tlv(Tag.sequence, integer(++this.messageId), Uint8Array.of(Op.unbindRequest, 0)),
+      await withTimeout(
+        this.channel.write(
+          tlv(Tag.sequence, integer(++this.messageId), Uint8Array.of(Op.unbindRequest, 0)),
+        ),
+        1000,
+        'unbind',
       );
     } catch {
       // The server may already be gone; closing is best effort.
@@ -240,7 +275,7 @@ export class LdapConnection {
   private async send(id: number, op: Uint8Array, stage: string) {
     try {
       await withTimeout(
-        this.writer.write(tlv(Tag.sequence, integer(id), op)),
+        this.channel.write(tlv(Tag.sequence, integer(id), op)),
         this.options.timeoutMs,
         stage,
       );
@@ -267,18 +302,18 @@ export class LdapConnection {
         if (readInteger(messageId) === id) return { ...op, content: op.content.slice() };
         continue;
       }
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Uint8Array | undefined;
       try {
-        chunk = await withTimeout(this.reader.read(), this.options.timeoutMs, stage);
+        chunk = await withTimeout(this.channel.read(), this.options.timeoutMs, stage);
       } catch (error) {
         throw this.failure(stage, 'read failed', error);
       }
-      if (chunk.done)
+      if (!chunk)
         throw this.failure(stage, 'server closed the connection', new Error('end of stream'));
       this.tlsUnconfirmed = false;
-      const next = new Uint8Array(this.buffer.length + chunk.value.length);
+      const next = new Uint8Array(this.buffer.length + chunk.length);
       next.set(this.buffer);
-      next.set(chunk.value, this.buffer.length);
+      next.set(chunk, this.buffer.length);
       this.buffer = next;
     }
   }

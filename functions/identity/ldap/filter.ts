@@ -13,6 +13,30 @@ export function escapeFilterValue(value: string): string {
   return value.replace(/[\\*()\0]/g, (ch) => `\\${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** A filter as written, with the parentheses RFC 4515 wants added when left out (`objectClass=person`). */
+export function parenthesised(filter: string): string {
+  const trimmed = filter.trim();
+  return trimmed.startsWith('(') ? trimmed : `(${trimmed})`;
+}
+
+/**
+ * The filter that finds the entry of the person signing in. A configured
+ * filter with `{username}` gets the escaped name there; one without it is
+ * KubeSphere's "what a user entry looks like" and is AND-ed with
+ * `(<loginAttribute>=<escaped name>)`, as KubeSphere builds
+ * `(&(uid=<name>)(objectClass=inetOrgPerson))`.
+ */
+export function userSearchFilter(
+  configured: string | undefined,
+  loginAttribute: string,
+  username: string,
+): string {
+  const name = escapeFilterValue(username);
+  if (configured?.includes('{username}')) return configured.replaceAll('{username}', name);
+  const byName = `(${loginAttribute}=${name})`;
+  return configured ? `(&${byName}${parenthesised(configured)})` : byName;
+}
+
 const encoder = new TextEncoder();
 
 /** Turns the `\XX` escapes of a filter value back into bytes. */
@@ -74,8 +98,7 @@ function parseAt(text: string, pos: number): { bytes: Uint8Array; end: number } 
 
 /** Encodes an RFC 4515 filter string; throws FilterSyntaxError on malformed input. */
 export function encodeFilter(text: string): Uint8Array {
-  const trimmed = text.trim();
-  const wrapped = trimmed.startsWith('(') ? trimmed : `(${trimmed})`;
+  const wrapped = parenthesised(text);
   const { bytes, end } = parseAt(wrapped, 0);
   if (end !== wrapped.length) throw new FilterSyntaxError('trailing characters after the filter');
   return bytes;

@@ -16,6 +16,8 @@ export const casConfigSchema = z.strictObject({
 });
 export type CasConfig = z.infer<typeof casConfigSchema>;
 
+const MAX_RESPONSE_CHARS = 256 * 1024;
+
 const base = (config: CasConfig) => config.serverUrl.replace(/\/+$/, '');
 
 /** CAS has no state parameter: the state rides in the service URL, which must match on validation. */
@@ -64,6 +66,8 @@ export const casPlugin: IdentityProviderPlugin<CasConfig> = {
       const res = await fetch(url, { redirect: 'manual' });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       xml = await res.text();
+      // A serviceResponse is a few KiB; anything far larger is not one.
+      if (xml.length > MAX_RESPONSE_CHARS) throw new Error('the answer is too large');
     } catch (error) {
       throw providerFailure(
         provider.name,

@@ -2,7 +2,13 @@ import { z } from '@hono/zod-openapi';
 import { privateDestinationProblem } from '../../net/private-address';
 import { providerFailure } from '../errors';
 import { LdapConnection, LdapError, type LdapTransport, ResultCode } from '../ldap/client';
-import { encodeFilter, escapeFilterValue, FilterSyntaxError } from '../ldap/filter';
+import {
+  encodeFilter,
+  escapeFilterValue,
+  FilterSyntaxError,
+  parenthesised,
+  userSearchFilter,
+} from '../ldap/filter';
 import type { IdentityProviderPlugin, ResolvedProvider } from '../types';
 
 const filterString = z
@@ -22,6 +28,12 @@ const filterString = z
     { message: 'not a valid RFC 4515 filter' },
   );
 
+/** An attribute description (RFC 4512 §2.5): a name or OID, options after `;`; it is placed in filters. */
+const attributeName = z
+  .string()
+  .max(64)
+  .regex(/^(?:[A-Za-z][\w-]*|\d+(?:\.\d+)+)(?:;[\w-]+)*$/, 'an LDAP attribute name');
+
 export const ldapConfigSchema = z.strictObject({
   host: z
     .string()
@@ -32,21 +44,27 @@ export const ldapConfigSchema = z.strictObject({
   managerDN: z.string().min(1).max(1024),
   managerPassword: z.string().min(1).max(1024),
   userSearchBase: z.string().min(1).max(1024),
-  userSearchFilter: filterString
-    .refine((f) => f.includes('{username}'), { message: 'must contain {username}' })
-    .optional(),
-  loginAttribute: z.string().min(1).max(64).optional(),
-  mailAttribute: z.string().min(1).max(64).optional(),
-  displayNameAttribute: z.string().min(1).max(64).optional(),
+  /**
+   * With `{username}`: the whole filter, the escaped name in its place. Without
+   * (KubeSphere's form, e.g. `(objectClass=inetOrgPerson)`): AND-ed with
+   * `(<loginAttribute>=<escaped name>)`.
+   */
+  userSearchFilter: filterString.optional(),
+  loginAttribute: attributeName.optional(),
+  mailAttribute: attributeName.optional(),
+  displayNameAttribute: attributeName.optional(),
   groupSearchBase: z.string().min(1).max(1024).optional(),
   groupSearchFilter: filterString.optional(),
   /** `member`/`uniqueMember` hold DNs; `memberUid` holds login names. */
-  groupMemberAttribute: z.string().min(1).max(64).optional(),
-  groupNameAttribute: z.string().min(1).max(64).optional(),
+  groupMemberAttribute: attributeName.optional(),
+  groupNameAttribute: attributeName.optional(),
   startTLS: z.boolean().optional(),
   /** LDAPS (TLS from the first byte, port 636 by default). */
   ldaps: z.boolean().optional(),
-  /** PEM of the CA to trust; see docs/identity.md on how the Workers runtime verifies TLS. */
+  /**
+   * PEM of the only CA to trust for StartTLS/LDAPS (KubeSphere's rootCAData,
+   * decoded). Without it the runtime's trust store applies; see docs/identity.md.
+   */
   rootCA: z
     .string()
     .max(16_384)
@@ -87,6 +105,8 @@ async function login(
       port: config.port ?? (transport === 'ldaps' ? 636 : 389),
       transport,
       timeoutMs: (config.timeoutSeconds ?? 5) * 1000,
+      // Only TLS uses it; a plain connection has no certificate to check.
+      rootCa: transport === 'plain' ? undefined : config.rootCA,
     });
     const manager = await connection.bind(config.managerDN, config.managerPassword);
     if (manager.code !== ResultCode.success)
@@ -94,10 +114,7 @@ async function login(
         provider.name,
         `the manager DN could not bind (LDAP result ${manager.code})`,
       );
-    const filter = (config.userSearchFilter ?? `(${loginAttribute}={username})`).replaceAll(
-      '{username}',
-      escapeFilterValue(username),
-    );
+    const filter = userSearchFilter(config.userSearchFilter, loginAttribute, username);
     const entries = await connection.search(
       config.userSearchBase,
       filter,
@@ -118,7 +135,7 @@ async function login(
       const member = memberAttribute.toLowerCase() === 'memberuid' ? login : entry.dn;
       const memberFilter = `(${memberAttribute}=${escapeFilterValue(member)})`;
       const groupFilter = config.groupSearchFilter
-        ? `(&${config.groupSearchFilter.startsWith('(') ? config.groupSearchFilter : `(${config.groupSearchFilter})`}${memberFilter})`
+        ? `(&${parenthesised(config.groupSearchFilter)}${memberFilter})`
         : memberFilter;
       const found = await connection.search(config.groupSearchBase, groupFilter, [nameAttribute]);
       groups = found.flatMap((g) => first(g.attributes[nameAttribute.toLowerCase()]) ?? []);

@@ -32,8 +32,28 @@ const refused = (provider: string, why: string) =>
 
 const hostOf = (url: string) => new URL(url).hostname;
 
+/** What a preset adds after the user endpoint (GitHub: private e-mail, organisations). */
+export type OAuth2Enrichment<Config> = (input: {
+  provider: ResolvedProvider<Config>;
+  accessToken: string;
+  /** Scopes the token response says were granted (RFC 6749 §5.1; GitHub separates them with commas). */
+  grantedScopes: ReadonlySet<string>;
+  identity: ExternalIdentity;
+  context: PluginContext;
+}) => Promise<ExternalIdentity>;
+
+/** The scopes a token response grants; none when it does not say. */
+export function grantedScopes(tokens: Record<string, unknown>): Set<string> {
+  return new Set(
+    typeof tokens.scope === 'string' ? tokens.scope.split(/[\s,]+/).filter(Boolean) : [],
+  );
+}
+
 /** The authorize -> token -> user endpoint dance shared by generic OAuth2 and GitHub. */
-export function oauth2Flow<Config>(toOAuth2: (config: Config) => OAuth2Config) {
+export function oauth2Flow<Config>(
+  toOAuth2: (config: Config) => OAuth2Config,
+  enrich?: OAuth2Enrichment<Config>,
+) {
   return {
     hosts: (config: Config) => {
       const c = toOAuth2(config);
@@ -104,13 +124,22 @@ export function oauth2Flow<Config>(toOAuth2: (config: Config) => OAuth2Config) {
       const externalId = pickString(user, config.idField ?? 'id');
       if (!externalId) throw refused(provider.name, `the user has no "${config.idField ?? 'id'}"`);
       const username = pickString(user, config.usernameField ?? 'login') ?? externalId;
-      return {
+      const identity: ExternalIdentity = {
         externalId,
         username,
         email: pickString(user, config.emailField ?? 'email'),
         displayName: pickString(user, config.displayNameField ?? 'name'),
         groups: config.groupsField ? pickStrings(user, config.groupsField) : [],
       };
+      return enrich
+        ? enrich({
+            provider,
+            accessToken: tokens.access_token,
+            grantedScopes: grantedScopes(tokens),
+            identity,
+            context,
+          })
+        : identity;
     },
   };
 }

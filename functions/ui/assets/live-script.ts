@@ -1,24 +1,43 @@
 /**
  * The dashboard's only script, a progressive enhancement: every page reads
- * without it. It polls /ui/live (same-origin, the session cookie
- * authenticates) and updates elements marked `data-live-cluster` (status
- * badges) and `data-live-firing` (alert counts) in place, pausing while the
- * tab is hidden. Labels come from the page (`data-live-labels`), so the
- * script carries no strings of its own.
+ * and works without it.
+ *
+ * - Live updates: on pages with live parts it polls /ui/live (same-origin,
+ *   the session cookie authenticates) every 15 s while the tab is visible
+ *   and puts what the server worded into the page: cluster badges
+ *   (`data-live-cluster`), every figure (`data-live`, by key) and the
+ *   "needs attention" list (`#attention-list`, HTML rendered and escaped by
+ *   the server). Badge changes are read out through the `#live-news` live
+ *   region. It carries no strings of its own.
+ * - Copy buttons: `button[data-copy=<id>]` are rendered `hidden` (nothing
+ *   to press without a script) and shown here; a press copies the text of
+ *   element <id> and says so with the button's `data-copied` label.
  */
 export const liveScript = `
 (function(){
-var root=document.querySelector('[data-live-labels]');if(!root||!window.fetch)return;
-var labels=JSON.parse(root.getAttribute('data-live-labels')||'{}');
+function $$(s){return Array.prototype.slice.call(document.querySelectorAll(s));}
+$$('button[data-copy]').forEach(function(b){
+b.hidden=false;var label=b.textContent;
+b.addEventListener('click',function(){
+var el=document.getElementById(b.getAttribute('data-copy'));if(!el)return;
+var text=el.value!==undefined?el.value:el.textContent;
+function done(){b.textContent=b.getAttribute('data-copied')||label;setTimeout(function(){b.textContent=label;},2000);}
+function fallback(){var r=document.createRange();r.selectNodeContents(el);var s=getSelection();s.removeAllRanges();s.addRange(r);try{document.execCommand('copy');done();}catch(e){}}
+if(navigator.clipboard&&navigator.clipboard.writeText)navigator.clipboard.writeText(text).then(done,fallback);else fallback();});});
+if(!window.fetch||!document.querySelector('[data-live-cluster],[data-live]'))return;
+var news=document.getElementById('live-news');
 var period=15000,timer=0;
-function apply(data){
-(data.clusters||[]).forEach(function(c){
-document.querySelectorAll('[data-live-cluster="'+c.name+'"]').forEach(function(el){
-el.className='badge s-'+c.status;el.textContent=labels[c.status]||c.status;});});
-document.querySelectorAll('[data-live-firing]').forEach(function(el){
-var key=el.getAttribute('data-live-firing');
-var n=key==='total'?data.firing:(data.bySeverity||{})[key]||0;
-el.textContent=new Intl.NumberFormat(document.documentElement.lang).format(n);});}
+function apply(d){
+var said=[];
+(d.clusters||[]).forEach(function(c){
+$$('[data-live-cluster="'+c.name+'"]').forEach(function(el){
+if(el.textContent!==c.label&&said.indexOf(c.name)<0)said.push(c.name+': '+c.label);
+el.className='badge h-'+c.health;el.textContent=c.label;});});
+var f=d.figures||{};
+$$('[data-live]').forEach(function(el){var k=el.getAttribute('data-live');if(k in f&&el.textContent!==f[k])el.textContent=f[k];});
+var list=document.getElementById('attention-list');
+if(list&&typeof d.attention==='string'&&list.innerHTML!==d.attention)list.innerHTML=d.attention;
+if(news&&said.length)news.textContent=said.join('. ');}
 function poll(){
 fetch('/ui/live',{credentials:'same-origin',headers:{accept:'application/json'}})
 .then(function(r){return r.ok?r.json():null}).then(function(d){if(d)apply(d)})

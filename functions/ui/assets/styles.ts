@@ -34,6 +34,7 @@ ul.list>li:first-child{border-top:0}
 .row>a{min-height:44px;display:flex;align-items:center;font-weight:600}
 .badge{display:inline-block;border:1px solid currentColor;border-radius:999px;padding:0 10px;font-size:.875rem;white-space:nowrap}
 .s-connected{color:var(--ok)}.s-disconnected{color:var(--bad)}.s-pending{color:var(--warn)}
+.h-healthy{color:var(--ok)}.h-critical,.h-disconnected{color:var(--on-accent);background:var(--bad);border-color:var(--bad)}.h-warning,.h-pending{color:var(--warn)}
 .sev-critical{color:var(--bad)}.sev-warning{color:var(--warn)}.sev-info,.sev-none{color:var(--muted)}
 .table-wrap{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
@@ -60,11 +61,26 @@ footer{max-width:1100px;margin:0 auto;padding:16px 12px 32px;color:var(--muted);
 footer form{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin-top:8px}
 footer label{margin:0}footer select{width:auto}
 .chart{margin:0 0 12px}.chart svg{width:100%;height:140px;display:block;background:var(--bg);border-radius:8px}
-.chart .axis{stroke:var(--line);stroke-width:1}.chart .tick{fill:var(--muted);font-size:9px}
+.chart .axis{stroke:var(--line);stroke-width:1}.chart .tick{fill:var(--muted);font-size:11px}
 .chart .line{fill:none;stroke-width:2;vector-effect:non-scaling-stroke}
+/* Lines differ by dash as well as colour, so overlapping or colour-blind-confusable lines stay apart. */
+.line.c1{stroke-dasharray:6 3}.line.c2{stroke-dasharray:2 3}.line.c3{stroke-dasharray:8 3 2 3}.line.c4{stroke-dasharray:1 2}
 .c0{stroke:#0b57d0;background:#0b57d0}.c1{stroke:#b3261e;background:#b3261e}.c2{stroke:#146c2e;background:#146c2e}.c3{stroke:#8a5300;background:#8a5300}.c4{stroke:#6f42c1;background:#6f42c1}
 @media (prefers-color-scheme:dark){.c0{stroke:#8ab4f8;background:#8ab4f8}.c1{stroke:#f2b8b5;background:#f2b8b5}.c2{stroke:#6dd58c;background:#6dd58c}.c3{stroke:#ffb95c;background:#ffb95c}.c4{stroke:#d0bcff;background:#d0bcff}}
 ul.legend{list-style:none;padding:0;margin:6px 0 0;font-size:.9rem}.swatch{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:6px;vertical-align:-1px}
 ul.list.card{padding:2px 14px}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+
+.att{border-left:4px solid var(--warn);padding-left:10px!important}.att-critical{border-left-color:var(--bad)}
+.lbl{display:inline-block;margin-right:10px}
+.links{display:flex;flex-wrap:wrap;gap:0 12px}.links a,.paging a{min-height:44px;display:inline-flex;align-items:center}
+.paging{display:flex;flex-wrap:wrap;gap:4px 16px;align-items:center;margin-top:8px}.paging a[aria-current]{font-weight:700;text-decoration:none}
+.filters{margin-bottom:8px}
+.notice.ok{border-left-color:var(--ok)}
+.small{font-size:.8rem}
+pre.wrap{white-space:pre-wrap;word-break:break-all}pre.yaml{max-height:50vh;overflow:auto}
+.copyable{margin:10px 0}.copyable .label{font-weight:600}
+button.danger{background:var(--bad);border-color:var(--bad);color:var(--on-accent)}
+a.danger-link{color:var(--bad);border-color:var(--bad);display:inline-flex}
+form.inline>a.button{flex:0 0 auto}
 `.trim();

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { type FieldIssue, zodIssues } from '../../errors';
+import type { FieldIssue } from '../../errors';
 import type { ApiAnswer } from '../api-client';
 import { formStatus, messageOf } from '../api-errors';
 import type { UiEnv } from '../ui-env';
@@ -15,9 +15,33 @@ export interface FormProblem {
   form: string;
   status: ContentfulStatusCode;
   message: string;
-  fields: FieldIssue[];
+  fields: FormIssue[];
   /** What was typed, to fill the form again (never secrets). */
   values: Record<string, string>;
+}
+
+/**
+ * A field's issue, with what the page needs to word it in the user's
+ * language: `kind` (required, too long, a known rule or invalid) and the
+ * field's name, which the page turns into the label the user sees.
+ */
+export interface FormIssue extends FieldIssue {
+  kind: 'required' | 'tooLong' | 'jsonObject' | 'chooseChannel' | 'matcher' | 'invalid';
+  /** The offending part, for messages that quote it (a matcher). */
+  value?: string;
+}
+
+/** Our own form schemas' rules, by their (English, stable) messages. */
+function kindOf(issue: z.core.$ZodIssue): Pick<FormIssue, 'kind' | 'value'> {
+  if (issue.code === 'too_small')
+    return { kind: issue.message.includes('channel') ? 'chooseChannel' : 'required' };
+  if (issue.code === 'too_big') return { kind: 'tooLong' };
+  if (issue.code === 'invalid_type' && issue.input === undefined) return { kind: 'required' };
+  if (issue.code === 'custom' && issue.message.startsWith('must be a JSON object'))
+    return { kind: 'jsonObject' };
+  if (issue.code === 'custom' && issue.message.startsWith('"'))
+    return { kind: 'matcher', value: /^"(.*)" is not/.exec(issue.message)?.[1] ?? '' };
+  return { kind: 'invalid' };
 }
 
 export type FormResult<T> = { ok: true; data: T } | { ok: false; problem: FormProblem };
@@ -39,7 +63,11 @@ export async function readForm<T extends z.ZodType>(
   const values = plainValues(body, refill);
   const result = schema.safeParse(body);
   if (result.success) return { ok: true, data: result.data, values };
-  const fields = zodIssues(result.error);
+  const fields: FormIssue[] = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+    ...kindOf(issue),
+  }));
   return {
     ok: false,
     values,
@@ -61,9 +89,9 @@ export function apiProblem(
 ): FormProblem {
   const body = answer.body as { fields?: unknown } | null;
   const fields = Array.isArray(body?.fields)
-    ? (body.fields as FieldIssue[]).filter(
-        (f) => typeof f?.path === 'string' && typeof f?.message === 'string',
-      )
+    ? (body.fields as FieldIssue[])
+        .filter((f) => typeof f?.path === 'string' && typeof f?.message === 'string')
+        .map((f): FormIssue => ({ ...f, kind: 'invalid' }))
     : [];
   return { form, status: formStatus(answer), message: messageOf(answer), fields, values };
 }

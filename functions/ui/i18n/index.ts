@@ -57,8 +57,39 @@ export interface I18n {
   t(key: MessageKey, params?: Record<string, string | number>): string;
   dateTime(value: Date | number | string): string;
   number(value: number): string;
+  /** Money rounded for the currency (totals, spend). */
   money(amount: number, currency: string): string;
+  /** Money at its full precision (unit prices: 0.045 stays 0.045, never 0.05). */
+  price(amount: number, currency: string): string;
+  /** "12 minutes ago", "in 3 hours": relative to `now`. */
+  ago(value: Date | number | string, now?: number): string;
 }
+
+/**
+ * Plural messages are `category:text` pairs separated by `|`
+ * (`one:{count} workspace|other:{count} workspaces`), chosen by
+ * Intl.PluralRules of the language for the `count` parameter. A template
+ * without `|` is the same for every count (Chinese).
+ */
+function choosePlural(template: string, count: unknown, rules: Intl.PluralRules): string {
+  if (!template.includes('|')) return template;
+  const forms = new Map(
+    template.split('|').map((part) => {
+      const at = part.indexOf(':');
+      return [part.slice(0, at), part.slice(at + 1)] as const;
+    }),
+  );
+  const n = typeof count === 'number' ? count : Number(count);
+  const exact = forms.get(`=${n}`);
+  if (exact !== undefined) return exact;
+  return forms.get(rules.select(n)) ?? forms.get('other') ?? template;
+}
+
+const relativeUnits: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
 
 // Intl constructors are not free; one set per language per isolate.
 const cache = new Map<Locale, I18n>();
@@ -73,10 +104,12 @@ export function i18nFor(locale: Locale): I18n {
     timeZone: 'UTC',
   });
   const numbers = new Intl.NumberFormat(locale);
+  const plurals = new Intl.PluralRules(locale);
+  const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   const i18n: I18n = {
     locale,
     t(key, params) {
-      const template = catalog[key] ?? en[key];
+      const template = choosePlural(catalog[key] ?? en[key], params?.count, plurals);
       if (!params) return template;
       return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
         const value = params[name];
@@ -88,6 +121,18 @@ export function i18nFor(locale: Locale): I18n {
     number: (value) => numbers.format(value),
     money: (amount, currency) =>
       new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount),
+    price: (amount, currency) =>
+      new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency,
+        maximumFractionDigits: 10,
+      }).format(amount),
+    ago(value, now = Date.now()) {
+      const ms = new Date(value).getTime() - now;
+      for (const [unit, size] of relativeUnits)
+        if (Math.abs(ms) >= size) return relative.format(Math.round(ms / size), unit);
+      return relative.format(0, 'minute');
+    },
   };
   cache.set(locale, i18n);
   return i18n;

@@ -39,10 +39,13 @@ export function AlertList({
   i18n,
   csrf,
   alerts,
+  silenceable,
 }: {
   i18n: I18n;
   csrf: string;
   alerts: AlertView[];
+  /** Fingerprints the user may silence: no form for the others (it would only be refused). */
+  silenceable: Set<string>;
 }) {
   const { t } = i18n;
   return (
@@ -63,7 +66,7 @@ export function AlertList({
               {t('alerts.since', { time: i18n.dateTime(a.startsAt) })}
             </div>
             {a.annotations.summary ? <div>{a.annotations.summary}</div> : null}
-            {a.state === 'active' ? (
+            {a.state === 'active' && silenceable.has(a.fingerprint) ? (
               <details>
                 <summary>{t('alerts.silence')}</summary>
                 <form method="post" action="/ui/alerts/silence">
@@ -95,10 +98,99 @@ export function AlertList({
   );
 }
 
+/** What the user may do on the alerts page, decided with the same can() the API uses. */
+export interface AlertsRights {
+  silenceable: Set<string>;
+  /** Silence ids the user may expire. */
+  expirable: Set<string>;
+  createChannels: boolean;
+  createReceivers: boolean;
+  /** Channel ids the user may test (update) and delete. */
+  testChannels: Set<string>;
+  deleteChannels: Set<string>;
+  deleteReceivers: Set<string>;
+}
+
+/** The firing list's filter and page (alerts grow with the fleet). */
+export interface AlertFilter {
+  severity: 'all' | 'critical' | 'warning' | 'info' | 'none';
+  cluster: string;
+  page: number;
+}
+
+export const ALERTS_PER_PAGE = 20;
+
+const matchesFilter = (a: AlertView, f: AlertFilter) =>
+  (f.severity === 'all' || knownSeverity(a.labels.severity) === f.severity) &&
+  (!f.cluster || a.labels.cluster === f.cluster);
+
+/** Severity and cluster selects (a GET form: works without a script) and page links. */
+function AlertFilterForm({
+  i18n,
+  filter,
+  clusters,
+}: {
+  i18n: I18n;
+  filter: AlertFilter;
+  clusters: string[];
+}) {
+  const { t } = i18n;
+  return (
+    <form method="get" action="/ui/alerts" class="inline filters">
+      <div>
+        <label for="f-severity">{t('filter.severity')}</label>
+        <select id="f-severity" name="severity">
+          {(['all', 'critical', 'warning', 'info', 'none'] as const).map((s) => (
+            <option value={s} selected={s === filter.severity}>
+              {s === 'all' ? t('filter.all') : t(`severity.${s}` as MessageKey)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div>
+        <label for="f-cluster">{t('filter.cluster')}</label>
+        <select id="f-cluster" name="cluster">
+          <option value="">{t('filter.all')}</option>
+          {clusters.map((cl) => (
+            <option value={cl} selected={cl === filter.cluster}>
+              {cl}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit">{t('filter.apply')}</button>
+    </form>
+  );
+}
+
+function PageLinks({ i18n, filter, total }: { i18n: I18n; filter: AlertFilter; total: number }) {
+  const { t } = i18n;
+  const pages = Math.max(1, Math.ceil(total / ALERTS_PER_PAGE));
+  if (pages === 1) return null;
+  const href = (page: number) => {
+    const q = new URLSearchParams();
+    if (filter.severity !== 'all') q.set('severity', filter.severity);
+    if (filter.cluster) q.set('cluster', filter.cluster);
+    q.set('page', String(page));
+    return `/ui/alerts?${q}#firing`;
+  };
+  return (
+    <nav class="paging" aria-label={t('alerts.firing')}>
+      {filter.page > 1 ? <a href={href(filter.page - 1)}>{t('paging.previous')}</a> : null}
+      {filter.page < pages ? <a href={href(filter.page + 1)}>{t('paging.next')}</a> : null}
+      <span class="muted">{t('paging.pageOf', { page: filter.page, pages })}</span>
+    </nav>
+  );
+}
+
 export interface AlertsPageProps {
   i18n: I18n;
   csrf: string;
   alerts: AlertView[];
+  rights: AlertsRights;
+  filter: AlertFilter;
+  /** Cluster names for the filter. */
+  clusters: string[];
   /** Recently resolved (undefined: the caller may not list them). */
   resolved: ResolvedItem[] | undefined;
   silences: SilenceItem[];
@@ -115,8 +207,11 @@ export interface AlertsPageProps {
 export function AlertsBody(props: AlertsPageProps) {
   const { i18n, csrf } = props;
   const { t } = i18n;
-  const firing = props.alerts.filter((a) => a.state === 'active');
-  const suppressed = props.alerts.filter((a) => a.state !== 'active');
+  const { rights, filter } = props;
+  const shown = props.alerts.filter((a) => matchesFilter(a, filter));
+  const firing = shown.filter((a) => a.state === 'active');
+  const suppressed = shown.filter((a) => a.state !== 'active');
+  const firstFiring = (filter.page - 1) * ALERTS_PER_PAGE;
   return (
     <>
       {props.notice ? (
@@ -133,8 +228,17 @@ export function AlertsBody(props: AlertsPageProps) {
         <h2 id="firing">
           {t('alerts.firing')} ({i18n.number(firing.length)})
         </h2>
+        <AlertFilterForm i18n={i18n} filter={filter} clusters={props.clusters} />
         {firing.length ? (
-          <AlertList i18n={i18n} csrf={csrf} alerts={firing} />
+          <>
+            <AlertList
+              i18n={i18n}
+              csrf={csrf}
+              alerts={firing.slice(firstFiring, firstFiring + ALERTS_PER_PAGE)}
+              silenceable={rights.silenceable}
+            />
+            <PageLinks i18n={i18n} filter={filter} total={firing.length} />
+          </>
         ) : (
           <p class="muted">{t('alerts.none')}</p>
         )}
@@ -144,7 +248,7 @@ export function AlertsBody(props: AlertsPageProps) {
           {t('alerts.suppressed')} ({i18n.number(suppressed.length)})
         </h2>
         {suppressed.length ? (
-          <AlertList i18n={i18n} csrf={csrf} alerts={suppressed} />
+          <AlertList i18n={i18n} csrf={csrf} alerts={suppressed} silenceable={rights.silenceable} />
         ) : (
           <p class="muted">{t('alerts.none')}</p>
         )}
@@ -167,13 +271,13 @@ export function AlertsBody(props: AlertsPageProps) {
                       )
                       .join(', ')}
                   </code>
-                  <span class="badge">{s.status.state}</span>
+                  <span class="badge">{t(`silence.${s.status.state}` as MessageKey)}</span>
                 </div>
                 <div class="muted">
                   {t('alerts.until', { time: i18n.dateTime(s.endsAt) })} ·{' '}
                   {t('alerts.by', { user: s.createdBy })} · {s.comment}
                 </div>
-                {s.status.state !== 'expired' ? (
+                {s.status.state !== 'expired' && rights.expirable.has(s.id) ? (
                   <form method="post" action="/ui/alerts/silences/expire">
                     <Csrf token={csrf} />
                     <input type="hidden" name="id" value={s.id} />
@@ -197,30 +301,31 @@ export function AlertsBody(props: AlertsPageProps) {
               {props.channels.map((ch) => (
                 <li class="row">
                   <span>
-                    <strong>{ch.name}</strong> <span class="muted">{ch.type}</span>
+                    <strong>{ch.name}</strong>{' '}
+                    <span class="muted">{t(`channelType.${ch.type}` as MessageKey)}</span>
                   </span>
                   <span class="actions">
-                    <form method="post" action="/ui/alerts/channels/test">
-                      <Csrf token={csrf} />
-                      <input type="hidden" name="id" value={ch.id} />
-                      <input type="hidden" name="name" value={ch.name} />
-                      <button type="submit" class="quiet">
-                        {t('alerts.test')}
-                      </button>
-                    </form>
-                    <DeleteButton
-                      i18n={i18n}
-                      csrf={csrf}
-                      action="/ui/alerts/channels/delete"
-                      id={ch.id}
-                      name={ch.name}
-                    />
+                    {rights.testChannels.has(ch.id) ? (
+                      <form method="post" action="/ui/alerts/channels/test">
+                        <Csrf token={csrf} />
+                        <input type="hidden" name="id" value={ch.id} />
+                        <input type="hidden" name="name" value={ch.name} />
+                        <button type="submit" class="quiet">
+                          {t('alerts.test')}
+                        </button>
+                      </form>
+                    ) : null}
+                    {rights.deleteChannels.has(ch.id) ? (
+                      <DeleteButton i18n={i18n} kind="channels" id={ch.id} name={ch.name} />
+                    ) : null}
                   </span>
                 </li>
               ))}
             </ul>
           )}
-          <ChannelForm i18n={i18n} csrf={csrf} problem={problemOf(props.problem, 'channel')} />
+          {rights.createChannels ? (
+            <ChannelForm i18n={i18n} csrf={csrf} problem={problemOf(props.problem, 'channel')} />
+          ) : null}
         </section>
       ) : null}
       {props.receivers ? (
@@ -236,13 +341,9 @@ export function AlertsBody(props: AlertsPageProps) {
                     <span>
                       <strong>{r.name}</strong> → {r.channels.join(', ')}
                     </span>
-                    <DeleteButton
-                      i18n={i18n}
-                      csrf={csrf}
-                      action="/ui/alerts/receivers/delete"
-                      id={r.id}
-                      name={r.name}
-                    />
+                    {rights.deleteReceivers.has(r.id) ? (
+                      <DeleteButton i18n={i18n} kind="receivers" id={r.id} name={r.name} />
+                    ) : null}
                   </div>
                   <div class="muted">
                     {r.matchers.map((m) => `${m.name}${m.op}${m.value}`).join(', ') || '*'}
@@ -251,12 +352,14 @@ export function AlertsBody(props: AlertsPageProps) {
               ))}
             </ul>
           )}
-          <ReceiverForm
-            i18n={i18n}
-            csrf={csrf}
-            problem={problemOf(props.problem, 'receiver')}
-            channels={(props.channels ?? []).map((ch) => ch.name)}
-          />
+          {rights.createReceivers ? (
+            <ReceiverForm
+              i18n={i18n}
+              csrf={csrf}
+              problem={problemOf(props.problem, 'receiver')}
+              channels={(props.channels ?? []).map((ch) => ch.name)}
+            />
+          ) : null}
         </section>
       ) : null}
       {props.history ? (
@@ -282,7 +385,9 @@ export function AlertsBody(props: AlertsPageProps) {
                         {d.receiver} → {d.channel}
                       </td>
                       <td>
-                        {d.status}
+                        <span class={`delivery-${d.status}`}>
+                          {t(`delivery.${d.status}` as MessageKey)}
+                        </span>
                         {d.error ? <div class="muted">{d.error}</div> : null}
                       </td>
                     </tr>

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type { clusterView } from '../../clusters/schemas';
+import type { ClusterHealth } from '../../overview/schemas';
 import type { I18n } from '../i18n';
 import { Csrf } from '../layout';
+import { Copyable } from './copyable';
 import { StatusBadge } from './overview';
 
 export type ClusterView = z.infer<typeof clusterView>;
@@ -12,21 +14,40 @@ export interface Registration {
   manifest: string;
 }
 
+/** Nodes as a line: counts when connected, unknown with the last data time when not. */
+export function nodesLine(i18n: I18n, cl: Pick<ClusterView, 'status' | 'nodes' | 'lastSeen'>) {
+  const { t } = i18n;
+  if (cl.status === 'connected')
+    return t('overview.ready', { ready: cl.nodes.ready, total: cl.nodes.total });
+  if (cl.status === 'disconnected')
+    return t('overview.nodesUnknown', {
+      time: cl.lastSeen ? i18n.ago(cl.lastSeen) : t('clusters.never'),
+    });
+  return t('overview.noData');
+}
+
 /** Every visible cluster, and the register form for those who may create clusters. */
 export function ClusterListBody(props: {
   i18n: I18n;
   csrf: string;
-  clusters: ClusterView[];
+  clusters: (ClusterView & { health: ClusterHealth })[];
   nextCursor?: string | undefined;
   mayRegister: boolean;
   error?: string | undefined;
+  notice?: string | undefined;
+  typed?: { name?: string; description?: string };
 }) {
   const { i18n, csrf, clusters } = props;
   const { t } = i18n;
   return (
     <>
+      {props.notice ? (
+        <p class="notice" role="status">
+          {props.notice}
+        </p>
+      ) : null}
       {props.error ? (
-        <p class="notice error" role="alert">
+        <p class="notice error" role="alert" id="register-problem">
           {props.error}
         </p>
       ) : null}
@@ -38,13 +59,12 @@ export function ClusterListBody(props: {
             <li>
               <div class="row">
                 <a href={`/ui/clusters/${cl.name}`}>{cl.name}</a>
-                <StatusBadge i18n={i18n} name={cl.name} status={cl.status} />
+                <StatusBadge i18n={i18n} name={cl.name} health={cl.health} />
               </div>
               {cl.description ? <div>{cl.description}</div> : null}
               <div class="muted">
-                {t('overview.ready', { ready: cl.nodes.ready, total: cl.nodes.total })} ·{' '}
-                {t('overview.edgeNodes', { count: cl.nodes.edge })} · {t('clusters.version')}{' '}
-                {cl.kubernetesVersion ?? '–'} · {t('clusters.lastSeen')}{' '}
+                {nodesLine(i18n, cl)} · {t('overview.edgeNodes', { count: cl.nodes.edge })} ·{' '}
+                {t('clusters.version')} {cl.kubernetesVersion ?? '–'} · {t('clusters.lastSeen')}{' '}
                 {cl.lastSeen ? i18n.dateTime(cl.lastSeen) : t('clusters.never')}
               </div>
             </li>
@@ -53,7 +73,9 @@ export function ClusterListBody(props: {
       )}
       {props.nextCursor ? (
         <p>
-          <a href={`/ui/clusters?cursor=${encodeURIComponent(props.nextCursor)}`}>→</a>
+          <a class="button" href={`/ui/clusters?cursor=${encodeURIComponent(props.nextCursor)}`}>
+            {t('paging.next')}
+          </a>
         </p>
       ) : null}
       {props.mayRegister ? (
@@ -69,12 +91,20 @@ export function ClusterListBody(props: {
               maxlength={63}
               pattern="[a-z0-9]([\-a-z0-9]*[a-z0-9])?"
               aria-describedby="name-hint"
+              value={props.typed?.name ?? ''}
+              aria-invalid={props.error ? 'true' : undefined}
+              autofocus={props.error ? true : undefined}
             />
             <span id="name-hint" class="muted">
               {t('clusters.nameHint')}
             </span>
             <label for="description">{t('clusters.description')}</label>
-            <input id="description" name="description" maxlength={256} />
+            <input
+              id="description"
+              name="description"
+              maxlength={256}
+              value={props.typed?.description ?? ''}
+            />
             <p>
               <button type="submit">{t('clusters.registerSubmit')}</button>
             </p>
@@ -89,14 +119,22 @@ export function ClusterListBody(props: {
 export const agentCommand = (hubUrl: string, token: string) =>
   `npm run agent -- --hub ${hubUrl} --token ${token}`;
 
-/** Shown once after registering or rotating: the token, the agent command and the manifest. */
+/**
+ * Shown once after registering or rotating (the GET after the form's
+ * redirect): the token, the agent command and the manifest first, each with
+ * a Copy button; then what to do next.
+ */
 export function RegistrationBody({
   i18n,
-  registration,
+  cluster,
+  token,
+  manifest,
   hubUrl,
 }: {
   i18n: I18n;
-  registration: Registration;
+  cluster: string;
+  token: string;
+  manifest: string;
   hubUrl: string;
 }) {
   const { t } = i18n;
@@ -106,18 +144,41 @@ export function RegistrationBody({
       <p class="notice" role="status">
         {t('cluster.tokenOnce')}
       </p>
-      <label for="token">{t('cluster.joinToken')}</label>
-      <input id="token" readonly value={registration.joinToken} data-copy />
-      <label for="command">{t('cluster.agentCommand')}</label>
-      <pre id="command" data-copy>
-        {agentCommand(hubUrl, registration.joinToken)}
-      </pre>
-      <label for="manifest">{t('cluster.manifest')}</label>
-      <textarea id="manifest" readonly rows={8} data-copy>
-        {registration.manifest}
-      </textarea>
+      <Copyable i18n={i18n} id="token" label={t('cluster.joinToken')} value={token} />
+      <Copyable
+        i18n={i18n}
+        id="command"
+        label={t('cluster.agentCommand')}
+        value={agentCommand(hubUrl, token)}
+      />
+      <Copyable
+        i18n={i18n}
+        id="manifest"
+        label={t('cluster.manifest')}
+        value={manifest}
+        wrap={false}
+      />
       <p>
-        <a href={`/ui/clusters/${registration.cluster.name}`}>{registration.cluster.name} →</a>
+        <a class="button" href={`/ui/clusters/${cluster}`}>
+          {t('cluster.openCluster', { name: cluster })}
+        </a>
+      </p>
+    </section>
+  );
+}
+
+/** A reload of the result page, or a lost cookie: the secret is gone; say how to get a new one. */
+export function AlreadyShownBody({ i18n, cluster }: { i18n: I18n; cluster: string }) {
+  const { t } = i18n;
+  return (
+    <section class="card">
+      <p class="notice" role="status">
+        {t('cluster.alreadyShown')}
+      </p>
+      <p>
+        <a class="button" href={`/ui/clusters/${cluster}`}>
+          {t('cluster.openCluster', { name: cluster })}
+        </a>
       </p>
     </section>
   );

@@ -1,20 +1,87 @@
-import type { FormProblem } from '../forms/form-problem';
-import type { I18n } from '../i18n';
+import type { FormIssue, FormProblem } from '../forms/form-problem';
+import type { I18n, MessageKey } from '../i18n';
 
-/** Why the form next to it was not saved: the message, and each field's issue. */
+/** Each form's field names and the labels the user sees for them. */
+const fieldLabels: Record<string, Record<string, MessageKey>> = {
+  channel: {
+    name: 'common.name',
+    type: 'common.type',
+    url: 'channel.url',
+    config: 'channel.config',
+    workspace: 'edit.workspace',
+    cluster: 'edit.cluster',
+  },
+  receiver: {
+    name: 'common.name',
+    channels: 'receiver.channels',
+    matchers: 'receiver.matchers',
+    workspace: 'edit.workspace',
+    cluster: 'edit.cluster',
+  },
+  price: {
+    currency: 'price.currency',
+    cpuPerCoreHour: 'metering.cpu',
+    memoryPerGiBHour: 'metering.memory',
+    ingressPerGiB: 'metering.netIn',
+    egressPerGiB: 'metering.netOut',
+    pvcPerGiBHour: 'metering.storage',
+    effectiveFrom: 'price.from',
+  },
+};
+
+/** The label of a field as the form shows it; the API's paths (`config.url`) by their first part. */
+export function labelOf(i18n: I18n, form: string, path: string): string | undefined {
+  const name = path.replace(/^(body|json|form)\.?/, '').split('.')[0] ?? '';
+  const key = fieldLabels[form]?.[name] ?? (name === 'config' ? fieldLabels[form]?.url : undefined);
+  return key ? i18n.t(key) : undefined;
+}
+
+function issueText(i18n: I18n, issue: FormIssue): string {
+  switch (issue.kind) {
+    case 'required':
+      return i18n.t('form.required');
+    case 'tooLong':
+      return i18n.t('form.tooLong');
+    case 'jsonObject':
+      return i18n.t('form.jsonObject');
+    case 'chooseChannel':
+      return i18n.t('form.chooseChannel');
+    case 'matcher':
+      return i18n.t('form.matcher', { value: issue.value ?? '' });
+    default:
+      return i18n.t('form.invalid');
+  }
+}
+
+/**
+ * Why the form next to it was not saved: every field's problem, by the
+ * label the user sees, in their language (the API's own words kept small
+ * beside a refusal it explained). Never a field name like `cpuPerCoreHour`.
+ */
 export function FormProblemNote({ i18n, problem }: { i18n: I18n; problem: FormProblem }) {
+  const fromApi = problem.fields.every((f) => f.kind === 'invalid');
   return (
-    <div class="notice error" role="alert" id={`${problem.form}-problem`}>
-      <p>{i18n.t('edit.failed', { message: problem.message })}</p>
+    <div class="notice error" role="alert" id={`${problem.form}-problem`} tabindex={-1}>
+      <p>
+        <strong>{i18n.t('form.problems')}</strong>
+      </p>
       {problem.fields.length > 0 ? (
         <ul>
           {problem.fields.map((f) => (
             <li>
-              <code>{f.path}</code>: {f.message}
+              {labelOf(i18n, problem.form, f.path) ?? i18n.t('form.invalid')}: {issueText(i18n, f)}
+              {f.kind === 'invalid' ? <span class="muted small"> ({f.message})</span> : null}
             </li>
           ))}
         </ul>
-      ) : null}
+      ) : (
+        <p>
+          {i18n.t(
+            `error.${[400, 403, 404, 409].includes(problem.status) ? problem.status : 'other'}` as MessageKey,
+          )}
+        </p>
+      )}
+      {fromApi ? <p class="muted small">{problem.message}</p> : null}
     </div>
   );
 }
@@ -22,3 +89,10 @@ export function FormProblemNote({ i18n, problem }: { i18n: I18n; problem: FormPr
 /** The problem of this form, when the page was re-rendered for it. */
 export const problemOf = (problem: FormProblem | undefined, form: string) =>
   problem?.form === form ? problem : undefined;
+
+/** Whether the field is the first with a problem: it gets autofocus (scrolled to, no script). */
+export const firstInvalid = (problem: FormProblem | undefined, form: string, field: string) => {
+  const mine = problemOf(problem, form);
+  const first = mine?.fields[0]?.path.replace(/^(body|json|form)\.?/, '').split('.')[0];
+  return first === field ? true : undefined;
+};

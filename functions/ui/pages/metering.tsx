@@ -113,6 +113,7 @@ export function MeteringBody(props: MeteringPageProps) {
           <ul class="list">
             {workspaces.map((ws) => (
               <li class="row">
+                <a href={`/ui/workspaces/${ws}/bill`}>{t('bill.title', { ws })}</a>
                 <a href={`/ui/workspaces/${ws}/bill.csv`} download>
                   {t('metering.downloadCsv', { ws })}
                 </a>
@@ -124,7 +125,7 @@ export function MeteringBody(props: MeteringPageProps) {
       {price ? (
         <section class="card" aria-labelledby="prices">
           <h2 id="prices">{t('metering.prices')}</h2>
-          <PriceTable i18n={i18n} price={shownPrice(price)} />
+          <PriceTable i18n={i18n} price={price} />
           <PriceForm
             i18n={i18n}
             csrf={props.csrf}
@@ -143,45 +144,70 @@ const shownPrice = (price: z.infer<typeof priceResponse>): PriceView | undefined
     ? price
     : price.history.find((h) => h.effectiveFrom !== null && h.cluster === price.cluster);
 
-function PriceTable({ i18n, price }: { i18n: I18n; price: PriceView | undefined }) {
+/** The next scheduled price (effective later than now, same cluster), if any. */
+const nextPrice = (price: z.infer<typeof priceResponse>, now: number): PriceView | undefined =>
+  price.history
+    .filter(
+      (h) =>
+        h.effectiveFrom !== null && h.effectiveFrom * 1000 > now && h.cluster === price.cluster,
+    )
+    .sort((a, b) => (a.effectiveFrom ?? 0) - (b.effectiveFrom ?? 0))[0];
+
+const priceRows = [
+  ['cpuPerCoreHour', 'metering.cpu', 'unit.coreHour'],
+  ['memoryPerGiBHour', 'metering.memory', 'unit.gibHour'],
+  ['ingressPerGiB', 'metering.netIn', 'unit.gib'],
+  ['egressPerGiB', 'metering.netOut', 'unit.gib'],
+  ['pvcPerGiBHour', 'metering.storage', 'unit.gibHour'],
+] as const;
+
+/**
+ * The price in effect and the next scheduled one side by side, each unit
+ * price at its full precision (0.045 stays 0.045), units in words.
+ */
+function PriceTable({ i18n, price }: { i18n: I18n; price: z.infer<typeof priceResponse> }) {
   const { t } = i18n;
+  const now = Date.now();
+  const current =
+    price.effectiveFrom !== null && price.effectiveFrom * 1000 <= now ? price : undefined;
+  const next =
+    nextPrice(price, now) ?? (price.effectiveFrom !== null && !current ? price : undefined);
+  if (!current && !next) return <p class="muted">{t('metering.noPrice')}</p>;
   return (
     <>
-      {price?.effectiveFrom == null ? (
-        <p class="muted">{t('metering.noPrice')}</p>
-      ) : (
-        <>
-          <p class="muted">
-            {t('metering.priceSince', { time: i18n.dateTime(price.effectiveFrom * 1000) })}
-          </p>
-          <div class="table-wrap">
-            <table>
-              <tbody>
-                <tr>
-                  <th scope="row">{t('metering.cpu')} / core-hour</th>
-                  <td>{i18n.money(price.cpuPerCoreHour, price.currency)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">{t('metering.memory')} / GiB-hour</th>
-                  <td>{i18n.money(price.memoryPerGiBHour, price.currency)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">{t('metering.netIn')} / GiB</th>
-                  <td>{i18n.money(price.ingressPerGiB, price.currency)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">{t('metering.netOut')} / GiB</th>
-                  <td>{i18n.money(price.egressPerGiB, price.currency)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">{t('metering.storage')} / GiB-hour</th>
-                  <td>{i18n.money(price.pvcPerGiBHour, price.currency)}</td>
-                </tr>
-              </tbody>
-            </table>
-          </div>
-        </>
-      )}
+      {current?.effectiveFrom != null ? (
+        <p class="muted">
+          {t('metering.priceSince', { time: i18n.dateTime(current.effectiveFrom * 1000) })}
+        </p>
+      ) : null}
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('metering.item')}</th>
+              <th scope="col">{t('metering.current')}</th>
+              {next?.effectiveFrom != null ? (
+                <th scope="col">
+                  {t('metering.scheduled', { time: i18n.dateTime(next.effectiveFrom * 1000) })}
+                </th>
+              ) : null}
+            </tr>
+          </thead>
+          <tbody>
+            {priceRows.map(([field, label, unit]) => (
+              <tr>
+                <th scope="row">
+                  {t(label)} <span class="muted">{t(unit)}</span>
+                </th>
+                <td>{current ? i18n.price(current[field], current.currency) : '–'}</td>
+                {next?.effectiveFrom != null ? (
+                  <td>{i18n.price(next[field], next.currency)}</td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

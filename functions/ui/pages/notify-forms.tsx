@@ -1,8 +1,8 @@
 import { channelTypes } from '../../../db/schema/notification-channels';
 import type { FormProblem } from '../forms/form-problem';
-import type { I18n } from '../i18n';
+import type { I18n, MessageKey } from '../i18n';
 import { Csrf } from '../layout';
-import { FormProblemNote } from './form-problem';
+import { FormProblemNote, firstInvalid } from './form-problem';
 
 interface FormProps {
   i18n: I18n;
@@ -59,12 +59,19 @@ export function ChannelForm({ i18n, csrf, problem }: FormProps) {
       <form method="post" action="/ui/alerts/channels">
         <Csrf token={csrf} />
         <label for="ch-name">{t('common.name')}</label>
-        <input id="ch-name" name="name" required maxlength={63} value={values.name ?? ''} />
+        <input
+          id="ch-name"
+          name="name"
+          required
+          maxlength={63}
+          value={values.name ?? ''}
+          autofocus={firstInvalid(problem, 'channel', 'name')}
+        />
         <label for="ch-type">{t('common.type')}</label>
         <select id="ch-type" name="type">
           {channelTypes.map((type) => (
             <option value={type} selected={type === (values.type ?? 'webhook')}>
-              {type}
+              {t(`channelType.${type}` as MessageKey)}
             </option>
           ))}
         </select>
@@ -74,7 +81,13 @@ export function ChannelForm({ i18n, csrf, problem }: FormProps) {
           {t('channel.urlHint')}
         </p>
         <label for="ch-config">{t('channel.config')}</label>
-        <textarea id="ch-config" name="config" rows={3} maxlength={16384}>
+        <textarea
+          id="ch-config"
+          name="config"
+          rows={3}
+          maxlength={16384}
+          autofocus={firstInvalid(problem, 'channel', 'config')}
+        >
           {values.config ?? ''}
         </textarea>
         <Placement i18n={i18n} prefix="ch" values={values} />
@@ -115,7 +128,13 @@ export function ReceiverForm({
             ))}
           </fieldset>
           <label for="rc-matchers">{t('receiver.matchers')}</label>
-          <input id="rc-matchers" name="matchers" maxlength={4096} value={values.matchers ?? ''} />
+          <input
+            id="rc-matchers"
+            name="matchers"
+            maxlength={4096}
+            value={values.matchers ?? ''}
+            autofocus={firstInvalid(problem, 'receiver', 'matchers')}
+          />
           <label class="check" for="rc-resolved">
             <input id="rc-resolved" type="checkbox" name="sendResolved" checked />{' '}
             {t('receiver.sendResolved')}
@@ -130,28 +149,26 @@ export function ReceiverForm({
   );
 }
 
-/** Deletes a channel or receiver by id (the API refuses what the user may not delete). */
+/** Leads to the confirmation page for deleting a channel or receiver (only that page posts). */
 export function DeleteButton({
   i18n,
-  csrf,
-  action,
+  kind,
   id,
   name,
 }: {
   i18n: I18n;
-  csrf: string;
-  action: string;
+  kind: 'channels' | 'receivers';
   id: string;
   name: string;
 }) {
+  const query = new URLSearchParams({ id, name });
   return (
-    <form method="post" action={action}>
-      <Csrf token={csrf} />
-      <input type="hidden" name="id" value={id} />
-      <input type="hidden" name="name" value={name} />
-      <button type="submit" class="quiet" aria-label={`${i18n.t('edit.delete')} ${name}`}>
-        {i18n.t('edit.delete')}
-      </button>
-    </form>
+    <a
+      class="button danger-link"
+      href={`/ui/alerts/${kind}/delete?${query}`}
+      aria-label={`${i18n.t('edit.delete')} ${name}`}
+    >
+      {i18n.t('edit.delete')}
+    </a>
   );
 }

@@ -1,58 +1,86 @@
-import type { Overview } from '../../overview/schemas';
+import type { ClusterHealth, Overview } from '../../overview/schemas';
 import type { I18n, MessageKey } from '../i18n';
+import { healthLabel, overviewFigures, severities } from '../live-figures';
+import { AttentionList } from './attention';
 
-const severities = ['critical', 'warning', 'info', 'none'] as const;
-
+/** A cluster's rolled-up state; the live script updates it in place by name. */
 export const StatusBadge = ({
   i18n,
   name,
-  status,
+  health,
 }: {
   i18n: I18n;
   name: string;
-  status: string;
+  health: ClusterHealth;
 }) => (
-  <span class={`badge s-${status}`} data-live-cluster={name}>
-    {i18n.t(`status.${status}` as MessageKey)}
+  <span class={`badge h-${health}`} data-live-cluster={name}>
+    {healthLabel(i18n, health)}
   </span>
 );
 
-/** The first screen: four summary cards, then every visible cluster with its status. */
+/** A figure the live script keeps current (`data-live` names its key in overviewFigures). */
+const Live = ({
+  figures,
+  k,
+  tag = 'span',
+}: {
+  figures: Record<string, string>;
+  k: string;
+  tag?: 'span' | 'strong';
+}) =>
+  tag === 'strong' ? (
+    <strong data-live={k}>{figures[k]}</strong>
+  ) : (
+    <span data-live={k}>{figures[k]}</span>
+  );
+
+/** The first screen: needs attention first, then the summary cards and every visible cluster. */
 export function OverviewBody({ i18n, overview }: { i18n: I18n; overview: Overview }) {
   const { t } = i18n;
-  const { totals, alerts, spend } = overview;
+  const { alerts, spend } = overview;
+  const figures = overviewFigures(i18n, overview);
   const otherSeverities = Object.keys(alerts.bySeverity).filter(
     (s) => !(severities as readonly string[]).includes(s),
   );
   return (
     <>
-      <section class="grid" aria-label={t('overview.title')}>
+      <section aria-labelledby="attention">
+        <h2 id="attention">
+          {t('attention.title')} (<Live figures={figures} k="attention" />)
+        </h2>
+        <div id="attention-list">
+          <AttentionList i18n={i18n} items={overview.attention} />
+        </div>
+      </section>
+      <section class="grid" aria-label={t('overview.summary')}>
         <div class="card">
           <h2>{t('overview.clusters')}</h2>
           <p class="big">
-            {i18n.number(totals.clusters.connected)}
-            <span class="muted"> / {i18n.number(totals.clusters.total)}</span>
+            <Live figures={figures} k="clusters.connected" />
+            <span class="muted">
+              {' / '}
+              <Live figures={figures} k="clusters.total" />
+            </span>
           </p>
           <p class="muted">
-            {t('status.connected')} / {t('overview.clusters')} · {t('status.disconnected')}{' '}
-            {i18n.number(totals.clusters.disconnected)} · {t('status.pending')}{' '}
-            {i18n.number(totals.clusters.pending)}
+            {t('overview.connectedOf')} · <Live figures={figures} k="clusters.detail" />
           </p>
         </div>
         <div class="card">
           <h2>{t('overview.nodes')}</h2>
-          <p class="big">{i18n.number(totals.nodes.total)}</p>
-          <p class="muted">
-            {t('overview.ready', { ready: totals.nodes.ready, total: totals.nodes.total })} ·{' '}
-            {t('overview.edgeNodes', { count: totals.nodes.edge })}
+          <p class="big" data-live="nodes.total">
+            {figures['nodes.total']}
+          </p>
+          <p class="muted" data-live="nodes.detail">
+            {figures['nodes.detail']}
           </p>
         </div>
         <div class="card">
           <h2>
             <a href="/ui/alerts">{t('overview.firing')}</a>
           </h2>
-          <p class="big" data-live-firing="total">
-            {i18n.number(alerts.firing)}
+          <p class="big" data-live="firing.total" data-live-firing="total">
+            {figures['firing.total']}
           </p>
           <ul class="list">
             {[...severities, ...otherSeverities].map((s) => (
@@ -62,11 +90,15 @@ export function OverviewBody({ i18n, overview }: { i18n: I18n; overview: Overvie
                     ? t(`severity.${s}` as MessageKey)
                     : s}
                 </span>
-                <strong data-live-firing={s}>{i18n.number(alerts.bySeverity[s] ?? 0)}</strong>
+                <strong data-live={`firing.${s}`} data-live-firing={s}>
+                  {figures[`firing.${s}`]}
+                </strong>
               </li>
             ))}
           </ul>
-          <p class="muted">{t('overview.suppressed', { count: alerts.suppressed })}</p>
+          <p class="muted" data-live="suppressed">
+            {figures.suppressed}
+          </p>
         </div>
         <div class="card">
           <h2>{t('overview.spend')}</h2>
@@ -89,18 +121,18 @@ export function OverviewBody({ i18n, overview }: { i18n: I18n; overview: Overvie
             <li>
               <div class="row">
                 <a href={`/ui/clusters/${cl.name}`}>{cl.name}</a>
-                <StatusBadge i18n={i18n} name={cl.name} status={cl.status} />
+                <StatusBadge i18n={i18n} name={cl.name} health={cl.health} />
               </div>
-              <div class="muted">
-                {t('overview.ready', { ready: cl.nodes.ready, total: cl.nodes.total })} ·{' '}
-                {t('overview.edgeNodes', { count: cl.nodes.edge })} ·{' '}
-                {t('clusters.alerts', { count: cl.firingAlerts })}
+              <div class="muted" data-live={`cluster.${cl.name}`}>
+                {figures[`cluster.${cl.name}`]}
               </div>
             </li>
           ))}
         </ul>
       )}
-      <p class="muted">{t('overview.updated', { time: i18n.dateTime(overview.generatedAt) })}</p>
+      <p class="muted" data-live="updated">
+        {figures.updated}
+      </p>
     </>
   );
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AdmissionCall, admitPodCreate } from './admission';
 import { storedRbacAllows } from './cluster-rbac';
@@ -347,6 +348,8 @@ async function writeObject(
       return sendStatus(res, statuses.notFound('namespaces', r.namespace ?? ''));
     }
     if (def.plural === 'pods') {
+      // As the API server does: the UID is set before validating admission, which sees it.
+      obj.metadata.uid = randomUUID();
       const user = String(req.headers['impersonate-user'] ?? 'emulator-user');
       const refused = await admitPodCreate(ctx.store, obj, user, ctx.admissionCalls);
       if (refused) return sendStatus(res, refused);

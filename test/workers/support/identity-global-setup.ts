@@ -14,6 +14,11 @@ declare module 'vitest' {
       ldapsPort: number;
       caPem: string;
     } | null;
+    /**
+     * A second slapd whose certificate (for `localhost` only) is signed by a
+     * CA kept out of SSL_CERT_FILE: reachable with the provider's rootCA only.
+     */
+    slapdPrivateCa: { host: string; port: number; ldapsPort: number; caPem: string };
     /** The loopback OpenID provider (the `oidc-provider` package) and edgetower's client there. */
     oidc: { issuer: string; clientId: string; clientSecret: string };
     /** The loopback GitHub-shaped / generic OAuth2 / CAS server. */
@@ -35,6 +40,7 @@ export default async function setup(project: TestProject) {
   requirePeer('slapd');
   requirePeer('ldapadd');
   const slapd = await startSlapd();
+  const privateCa = await startSlapd({ privateCa: true });
   // workerd verifies TLS peers against OpenSSL's default locations: trust the
   // test CA there too (workerd starts after global setup and inherits this).
   const { readFile, writeFile } = await import('node:fs/promises');
@@ -49,7 +55,14 @@ export default async function setup(project: TestProject) {
     ldapsPort: slapd.ldapsPort,
     caPem: slapd.caPem,
   });
+  // Its CA is deliberately not added to the bundle above.
+  project.provide('slapdPrivateCa', {
+    host: 'localhost',
+    port: privateCa.port,
+    ldapsPort: privateCa.ldapsPort,
+    caPem: privateCa.caPem,
+  });
   return async () => {
-    await Promise.all([slapd.stop(), oidc.stop(), oauth.stop()]);
+    await Promise.all([slapd.stop(), privateCa.stop(), oidc.stop(), oauth.stop()]);
   };
 }

@@ -51,3 +51,27 @@ export const hoursAgo = (hours: number) => {
   const now = Math.floor(Date.now() / 1000);
   return now - (now % 3600) - hours * 3600;
 };
+
+/** The MeteringStore of registered cluster `name` (stores are keyed by the cluster's id). */
+export async function clusterStore(name: string) {
+  const { env } = await import('cloudflare:workers');
+  const { meteringStoreOf } = await import('../../../functions/metering/store-names');
+  const row = await env.DB.prepare('SELECT id FROM clusters WHERE name = ?')
+    .bind(name)
+    .first<{ id: string }>();
+  if (!row) throw new Error(`no cluster "${name}"`);
+  return meteringStoreOf(env, row.id);
+}
+
+/**
+ * Makes every workspace and namespace placement older than the tests'
+ * facts (which lie days back): a workspace's series count only from its
+ * creation on, and the fixture creates them now.
+ */
+export async function predateTenancy(): Promise<void> {
+  const { env } = await import('cloudflare:workers');
+  await env.DB.batch([
+    env.DB.prepare('UPDATE workspaces SET created_at = 0'),
+    env.DB.prepare('UPDATE namespaces SET created_at = 0'),
+  ]);
+}
