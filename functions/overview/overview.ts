@@ -55,8 +55,10 @@ export async function loadOverview(
     bySeverity[severity] = (bySeverity[severity] ?? 0) + 1;
   }
   const problemsPerCluster = new Map<string, { critical: number; warning: number }>();
-  for (const alert of alerts.filter(isProblem)) {
-    const cluster = alert.labels.cluster ?? '';
+  for (const { alert, cluster: shardCluster } of alerts) {
+    if (!isProblem(alert)) continue;
+    // By the shard that holds it, like the firing counts: a label may name a later cluster.
+    const cluster = shardCluster ?? '';
     const counts = problemsPerCluster.get(cluster) ?? { critical: 0, warning: 0 };
     counts[alert.labels.severity === 'critical' ? 'critical' : 'warning'] += 1;
     problemsPerCluster.set(cluster, counts);
@@ -95,6 +97,9 @@ export async function loadOverview(
     },
     alerts: { firing: firing.length, suppressed: alerts.length - firing.length, bySeverity },
     spend,
-    attention: needsAttention(clusters, alerts),
+    attention: needsAttention(
+      clusters,
+      alerts.map((a) => a.alert),
+    ),
   };
 }
