@@ -1,4 +1,4 @@
-import { proxyPathProblem } from '../functions/clusters/proxy-path';
+import { proxyPathProblem } from '../protocol/proxy-path';
 
 /** A request URL the agent will send to, or why it will not. */
 export type UpstreamUrl = { ok: true; url: URL } | { ok: false; problem: string };

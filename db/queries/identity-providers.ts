@@ -1,5 +1,4 @@
 import { asc, eq, gt, inArray } from 'drizzle-orm';
-import { conflict } from '../../functions/errors';
 import type { Database } from '../client';
 import { type IdentityProviderType, identityProviders, type MappingMethod } from '../schema';
 import { ALREADY_EXISTS, type AlreadyExists, isUniqueViolation } from '../unique';
@@ -92,11 +91,11 @@ export async function existingProviderNames(db: Database, names: string[]): Prom
   return rows.map((r) => r.name);
 }
 
-/** Creates several providers in one batch: all of them or none (409 when a name is taken). */
+/** Creates several providers in one batch: all of them or none (ALREADY_EXISTS when a name is taken). */
 export async function createIdentityProviders(
   db: Database,
   inputs: IdentityProviderInput[],
-): Promise<IdentityProviderRow[]> {
+): Promise<IdentityProviderRow[] | AlreadyExists> {
   const [first, ...rest] = inputs.map((input) =>
     db
       .insert(identityProviders)
@@ -108,8 +107,7 @@ export async function createIdentityProviders(
     const results = await db.batch([first, ...rest]);
     return results.flat();
   } catch (error) {
-    if (isUniqueViolation(error))
-      throw conflict('An identity provider of one of these names already exists.');
+    if (isUniqueViolation(error)) return ALREADY_EXISTS;
     throw error;
   }
 }

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { proxyPathProblem, rawTarget } from '../../protocol/proxy-path';
 import type { AppEnv } from '../env';
 import { onNotFound } from '../error-handlers';
 import { ApiError, validationError } from '../errors';
 import { bearerAuth, createRouter } from '../openapi';
 import { clusterAccess, requireClusterWide } from './access';
-import { proxyPathProblem, rawTarget } from './proxy-path';
 import { badProxyPath, requireProxyablePath } from './proxy-path-guard';
 import { clusterNameParam } from './schemas';
 import { proxyThroughTunnel } from './tunnel-stub';

@@ -1,5 +1,5 @@
+import { proxyPathProblem, rawTarget } from '../../protocol/proxy-path';
 import { ApiError } from '../errors';
-import { proxyPathProblem, rawTarget } from './proxy-path';
 
 /** The 400 every proxied route answers for such a path, before anything reaches a tunnel. */
 export function badProxyPath(problem: string): ApiError {

@@ -42,13 +42,12 @@ export class MeteringStore extends DurableObject<BaseEnv> {
       this.#sql
         .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'series'")
         .toArray().length > 0;
-    // Stores of earlier versions may lack tables added since: IF NOT EXISTS fills them in.
+    // Stores made before the schema had a version run migration 1, whose IF NOT EXISTS fills in tables added since.
     if (this.#hasTables) this.#createTables();
   }
 
   #createTables(): void {
-    this.#sql.exec(storeSchema);
-    this.#sql.exec(windowsSchema);
+    migrateSchema(this.#sql, 'metering-store', [storeSchema + windowsSchema]);
     this.#hasTables = true;
   }
 

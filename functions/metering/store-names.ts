@@ -1,4 +1,4 @@
-import type { Env } from '../env';
+import type { MeteringStoreBinding } from './metering-store';
 
 /**
  * A cluster's MeteringStore, by the cluster's immutable id: a cluster
@@ -8,7 +8,7 @@ import type { Env } from '../env';
  */
 export const meteringStoreName = (clusterId: string) => `cluster-id:${clusterId}`;
 
-export const meteringStoreOf = (env: Pick<Env, 'METERING_STORE'>, clusterId: string) =>
+export const meteringStoreOf = (env: MeteringStoreBinding, clusterId: string) =>
   env.METERING_STORE.getByName(meteringStoreName(clusterId));
 
 /**
@@ -17,5 +17,5 @@ export const meteringStoreOf = (env: Pick<Env, 'METERING_STORE'>, clusterId: str
  * registration on (see fan-out.ts), so a predecessor's facts left there
  * never count; wiped when the cluster is deleted.
  */
-export const legacyMeteringStoreOf = (env: Pick<Env, 'METERING_STORE'>, clusterName: string) =>
+export const legacyMeteringStoreOf = (env: MeteringStoreBinding, clusterName: string) =>
   env.METERING_STORE.getByName(`cluster:${clusterName}`);

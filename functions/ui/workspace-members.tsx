@@ -1,8 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
-import { can } from '../iam/authorize';
 import { wsParam } from '../iam/schemas';
-import { visibleWorkspace } from '../iam/scopes';
 import { type ApiAnswer, callApi } from './api-client';
 import { formStatus, messageOf, orThrow } from './api-errors';
 import { ConfirmBody } from './pages/confirm';
@@ -11,29 +9,10 @@ import { requireSession } from './session';
 import type { ApiFetch, UiEnv } from './ui-env';
 import { type MemberTyped, renderWorkspacePage } from './workspace-routes';
 
-/** The built-in workspace roles offered in the forms (custom roles are typed by name in the API). */
-export const workspaceRoles = [
-  'workspace-admin',
-  'workspace-regular',
-  'workspace-viewer',
-  'workspace-self-provisioner',
-] as const;
-
 const userName = z.string().trim().min(1).max(63);
 const addForm = z.object({ user: userName, role: z.string().min(1).max(63) });
 const roleForm = z.object({ role: z.string().min(1).max(63) });
 const memberParam = wsParam.extend({ user: userName });
-
-/** Whether the user may add / change / remove members of the workspace (the members API's can()). */
-export async function memberRights(c: Context<UiEnv>, ws: string) {
-  const { scope } = await visibleWorkspace(c.get('db'), c.get('principal'), ws);
-  const principal = c.get('principal');
-  return {
-    add: can(principal, 'create', 'members', scope),
-    change: can(principal, 'update', 'members', scope),
-    remove: can(principal, 'delete', 'members', scope),
-  };
-}
 
 const back = (ws: string, notice: string, user: string) =>
   `/ui/workspaces/${ws}?notice=${notice}&user=${encodeURIComponent(user)}#members`;

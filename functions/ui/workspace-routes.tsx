@@ -17,7 +17,7 @@ import {
 import { paramsInput, renderPage } from './render';
 import { requireSession } from './session';
 import type { ApiFetch, UiEnv } from './ui-env';
-import { memberRights } from './workspace-members';
+import { memberRights } from './workspace-rights';
 
 const auditQuery = z.object({
   cursor: z.string().max(512).optional(),

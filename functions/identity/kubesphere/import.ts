@@ -6,6 +6,7 @@ import {
 } from '../../../db/queries/identity-providers';
 import type { Env } from '../../env';
 import { ApiError, type FieldIssue } from '../../errors';
+import { orConflict } from '../../iam/conflicts';
 import { checkConfig, sealChecked } from '../provider-config';
 import type { IdentityProviderPlugin } from '../types';
 import { kubeSphereEntries } from './document';
@@ -126,5 +127,9 @@ export async function importKubeSphereProviders(
       ...(await sealChecked(env, plugin, valid)),
     })),
   );
-  return { imported: await createIdentityProviders(db, inputs), skipped, warnings };
+  const imported = await orConflict(
+    createIdentityProviders(db, inputs),
+    'An identity provider of one of these names already exists.',
+  );
+  return { imported, skipped, warnings };
 }

@@ -3,7 +3,7 @@ import type { memberSchema, namespaceSchema, workspaceSchema } from '../../iam/s
 import type { QuotaView } from '../../quotas/schemas';
 import type { I18n, MessageKey } from '../i18n';
 import { Csrf } from '../layout';
-import { workspaceRoles } from '../workspace-members';
+import { workspaceRoles } from '../workspace-rights';
 import { DangerLink } from './confirm';
 
 export type WorkspaceItem = z.infer<typeof workspaceSchema>;
