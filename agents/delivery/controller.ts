@@ -16,12 +16,11 @@ import type { Logger } from '../log';
 import type { DeliveryApi } from './delivery-api';
 import { hasDrifted } from './drift';
 import {
-  appSelector,
   applyOrder,
+  appSelector,
   deliveredSelector,
   kindKey,
   labelled,
-  type ObjectRef,
   refKey,
   refOf,
 } from './objects';
@@ -104,7 +103,8 @@ interface DriftState {
   backoff: Backoff;
 }
 
-const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const truncate = (text: string, max: number) =>
+  text.length > max ? `${text.slice(0, max - 1)}…` : text;
 
 /**
  * The leader's application delivery: applies each app's manifests with
@@ -157,7 +157,8 @@ export class DeliveryController {
   /** `delivery-delete`: remove these apps' objects. */
   delete(frame: DeliveryDeleteFrame): void {
     for (const item of frame.apps) {
-      const record = this.#apps.get(item.appId) ?? this.#newRecord(item.appId, item.namespace, item.identity);
+      const record =
+        this.#apps.get(item.appId) ?? this.#newRecord(item.appId, item.namespace, item.identity);
       record.app = undefined;
       record.desired = new Map();
       record.namespace = item.namespace;
@@ -250,7 +251,9 @@ export class DeliveryController {
       desired: new Map(),
       phase: 'pending',
       wasReady: false,
-      backoff: (this.#options.retryBackoff ?? (() => createBackoff({ initialMs: 1000, maxMs: 30_000 })))(),
+      backoff: (
+        this.#options.retryBackoff ?? (() => createBackoff({ initialMs: 1000, maxMs: 30_000 }))
+      )(),
       again: false,
       kinds: new Map(),
     };
@@ -310,7 +313,10 @@ export class DeliveryController {
       try {
         const resource = await this.#options.resolve(obj.apiVersion, obj.kind);
         if (!resource.namespaced)
-          return this.#fail(record, `${obj.kind} is cluster-scoped; apps hold namespaced objects only`);
+          return this.#fail(
+            record,
+            `${obj.kind} is cluster-scoped; apps hold namespaced objects only`,
+          );
         this.#ensureWatch(resource);
         record.kinds.set(kindKey(obj.apiVersion, obj.kind), [obj.apiVersion, obj.kind]);
       } catch (error) {
@@ -332,7 +338,10 @@ export class DeliveryController {
     record.appliedAt = Date.now();
     record.backoff.reset();
     if (record.deadline) clearTimeout(record.deadline);
-    record.deadline = setTimeout(() => this.#scheduleReport(0), app.progressDeadlineSeconds * 1000 + 10);
+    record.deadline = setTimeout(
+      () => this.#scheduleReport(0),
+      app.progressDeadlineSeconds * 1000 + 10,
+    );
     record.deadline.unref?.();
     this.#options.log.info('app applied', {
       appId: app.appId,
@@ -344,14 +353,24 @@ export class DeliveryController {
   /** Deletes the app's objects that are no longer in its manifests. */
   async #prune(record: AppRecord, app: DeliveryApp): Promise<void> {
     for (const [apiVersion, kind] of this.#scanKinds(record)) {
-      const items = await this.#options.api.list(apiVersion, kind, appSelector(app.appId), app.namespace);
+      const items = await this.#options.api.list(
+        apiVersion,
+        kind,
+        appSelector(app.appId),
+        app.namespace,
+      );
       for (const item of items ?? []) {
         const ref = refOf(item, app.namespace);
         if (record.desired.has(refKey(ref))) continue;
         const result = await this.#options.api.remove(ref, app.identity);
         if (!result.ok && !result.refused) throw new Error(result.message);
         if (!result.ok)
-          this.#options.log.warn('cannot prune', { appId: app.appId, kind, name: ref.name, error: result.message });
+          this.#options.log.warn('cannot prune', {
+            appId: app.appId,
+            kind,
+            name: ref.name,
+            error: result.message,
+          });
         else this.#options.log.info('pruned', { appId: app.appId, kind, name: ref.name });
       }
     }
@@ -388,7 +407,8 @@ export class DeliveryController {
   /** Kinds to look at: the common ones, every watched kind and the app's own. */
   #scanKinds(record?: AppRecord): [string, string][] {
     const all = new Map<string, [string, string]>();
-    for (const [apiVersion, kind] of COMMON_KINDS) all.set(kindKey(apiVersion, kind), [apiVersion, kind]);
+    for (const [apiVersion, kind] of COMMON_KINDS)
+      all.set(kindKey(apiVersion, kind), [apiVersion, kind]);
     for (const [key, { kind }] of this.#sources) all.set(key, kind);
     for (const [key, kind] of record?.kinds ?? []) all.set(key, kind);
     return [...all.values()];
@@ -421,7 +441,12 @@ export class DeliveryController {
     this.#scheduleReport();
     if (record.phase !== 'applied' || !record.app) return;
     const namespace = (item.metadata as { namespace?: string }).namespace ?? '';
-    const key = refKey({ apiVersion: item.apiVersion, kind: item.kind, namespace, name: item.metadata.name });
+    const key = refKey({
+      apiVersion: item.apiVersion,
+      kind: item.kind,
+      namespace,
+      name: item.metadata.name,
+    });
     const desired = record.desired.get(key);
     if (!desired) return;
     if (event.type === 'upsert' && !hasDrifted(desired, event.item)) {
@@ -438,7 +463,9 @@ export class DeliveryController {
     if (!drift) {
       drift = {
         corrections: 0,
-        backoff: (this.#options.driftBackoff ?? (() => createBackoff({ initialMs: 1000, maxMs: 20_000 })))(),
+        backoff: (
+          this.#options.driftBackoff ?? (() => createBackoff({ initialMs: 1000, maxMs: 20_000 }))
+        )(),
       };
       this.#drift.set(key, drift);
     }
@@ -499,7 +526,10 @@ export class DeliveryController {
       if (text !== record.lastSent) changed.push({ record, status, text });
     }
     if (changed.length === 0) return;
-    const sent = this.#options.send({ type: 'delivery-status', apps: changed.map((c) => c.status) });
+    const sent = this.#options.send({
+      type: 'delivery-status',
+      apps: changed.map((c) => c.status),
+    });
     if (!sent) return; // resent in full after the next hello
     for (const { record, text } of changed) {
       record.lastSent = text;
@@ -556,7 +586,11 @@ export class DeliveryController {
       return state('ready');
     }
     const deadline = (record.app?.progressDeadlineSeconds ?? 600) * 1000;
-    if (!record.wasReady && record.appliedAt !== undefined && Date.now() - record.appliedAt > deadline)
+    if (
+      !record.wasReady &&
+      record.appliedAt !== undefined &&
+      Date.now() - record.appliedAt > deadline
+    )
       return state('failed', `not ready within ${deadline / 1000} s: ${waiting}`);
     return state('progressing', waiting);
   }

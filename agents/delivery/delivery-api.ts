@@ -1,4 +1,8 @@
-import { DELIVERY_FIELD_MANAGER, type DeliveryIdentity, type KubeObject } from '../../protocol/delivery';
+import {
+  DELIVERY_FIELD_MANAGER,
+  type DeliveryIdentity,
+  type KubeObject,
+} from '../../protocol/delivery';
 import { type KubeClient, kubeErrorFrom } from '../kube';
 import type { ObjectRef } from './objects';
 import type { ResourceResolver } from './resources';
@@ -48,7 +52,9 @@ async function outcome(
 export function kubeDeliveryApi(client: KubeClient, resources: ResourceResolver): DeliveryApi {
   return {
     async namespaceExists(namespace) {
-      const res = await client.request({ path: `/api/v1/namespaces/${encodeURIComponent(namespace)}` });
+      const res = await client.request({
+        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
+      });
       await res.text().catch(() => '');
       if (res.status === 404) return false;
       if (res.status >= 200 && res.status < 300) return true;

@@ -1,7 +1,8 @@
 import type { KubeObject } from '../../protocol/delivery';
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A list of objects keyed by `name` (containers, ports, env …): merged by key, as SSA does. */
 const keyedByName = (list: unknown[]): boolean =>
@@ -43,5 +44,7 @@ export function hasDrifted(desired: KubeObject, live: KubeObject): boolean {
   }
   const meta = metadata as Json;
   const wantedMeta = { labels: meta.labels, annotations: meta.annotations };
-  return !contains(wanted, live) || !contains(JSON.parse(JSON.stringify(wantedMeta)), live.metadata);
+  return (
+    !contains(wanted, live) || !contains(JSON.parse(JSON.stringify(wantedMeta)), live.metadata)
+  );
 }

@@ -35,7 +35,11 @@ export function liveRecord(raw: unknown): KubeObject | undefined {
   const { managedFields: _m, ...metadata } = obj.metadata as KubeObject['metadata'] & {
     managedFields?: unknown;
   };
-  const { data: _d, stringData: _s, ...rest } = obj as KubeObject & { data?: unknown; stringData?: unknown };
+  const {
+    data: _d,
+    stringData: _s,
+    ...rest
+  } = obj as KubeObject & { data?: unknown; stringData?: unknown };
   return { ...(obj.kind === 'Secret' ? rest : obj), metadata } as KubeObject;
 }
 

@@ -1,8 +1,4 @@
-import {
-  DELIVERY_LABELS,
-  type DeliveryApp,
-  type KubeObject,
-} from '../../protocol/delivery';
+import { DELIVERY_LABELS, type DeliveryApp, type KubeObject } from '../../protocol/delivery';
 
 /** One delivered object's identity in the cluster. */
 export interface ObjectRef {

@@ -76,7 +76,10 @@ function job(status: Json): Readiness {
   if (failed)
     return { ready: false, failed: true, message: failed.message ?? failed.reason ?? 'Failed' };
   if (all.some((c) => c.type === 'Complete' && c.status === 'True')) return { ready: true };
-  return { ready: false, message: `${num(status.succeeded)} succeeded, ${num(status.active)} active` };
+  return {
+    ready: false,
+    message: `${num(status.succeeded)} succeeded, ${num(status.active)} active`,
+  };
 }
 
 /**
