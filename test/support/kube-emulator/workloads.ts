@@ -168,9 +168,11 @@ export function startWorkloadControllers(
   };
 
   const onEvent = (event: StoreEvent) => {
-    if (!SIMULATED.has(event.plural) || event.type === 'DELETED') return;
+    if (!SIMULATED.has(event.plural)) return;
     const obj = event.object;
     const key = `${event.plural}/${obj.metadata.namespace}/${obj.metadata.name}`;
+    // A re-created object starts again at generation 1.
+    if (event.type === 'DELETED') return void scheduled.delete(key);
     if (event.plural === 'persistentvolumeclaims') {
       if ((obj.status as Json | undefined)?.phase === 'Bound' || scheduled.has(key)) return;
       scheduled.set(key, 0);
