@@ -377,31 +377,44 @@ export class DeliveryController {
   }
 
   async #deletePass(record: AppRecord): Promise<void> {
-    const { api } = this.#options;
-    let remaining = 0;
-    let refusal: string | undefined;
-    for (const [apiVersion, kind] of this.#scanKinds(record)) {
-      const items = await api.list(apiVersion, kind, appSelector(record.appId), record.namespace);
-      for (const item of items ?? []) {
-        const deleting = (item.metadata as { deletionTimestamp?: string }).deletionTimestamp;
-        remaining++;
-        if (deleting) continue;
-        const result = await api.remove(refOf(item, record.namespace), record.identity);
-        if (!result.ok && !result.refused) throw new Error(result.message);
-        if (!result.ok) refusal = result.message;
-      }
-    }
+    // Delete what is there, then look once more at once (most objects go immediately).
+    let round = await this.#deleteRound(record);
+    if (round.remaining > 0 && round.issued > 0 && !round.refusal)
+      round = await this.#deleteRound(record);
+    const { remaining, refusal } = round;
     if (remaining === 0) {
       record.phase = 'deleted';
       record.message = undefined;
       this.#options.log.info('app deleted', { appId: record.appId });
       return;
     }
-    // Deletes issued (or refused): look again until nothing is left.
+    // Finalizers or a refusal: look again until nothing is left.
     record.message = refusal ? truncate(refusal, 2048) : `${remaining} objects still being deleted`;
     const wait = refusal ? 30_000 : 500;
     record.retry = setTimeout(() => this.#run(record), wait);
     record.retry.unref?.();
+  }
+
+  /** Deletes every object of the app not already going; counts what is still there. */
+  async #deleteRound(
+    record: AppRecord,
+  ): Promise<{ remaining: number; issued: number; refusal?: string }> {
+    const { api } = this.#options;
+    let remaining = 0;
+    let issued = 0;
+    let refusal: string | undefined;
+    for (const [apiVersion, kind] of this.#scanKinds(record)) {
+      const items = await api.list(apiVersion, kind, appSelector(record.appId), record.namespace);
+      for (const item of items ?? []) {
+        remaining++;
+        if ((item.metadata as { deletionTimestamp?: string }).deletionTimestamp) continue;
+        const result = await api.remove(refOf(item, record.namespace), record.identity);
+        if (!result.ok && !result.refused) throw new Error(result.message);
+        if (!result.ok) refusal = result.message;
+        else issued++;
+      }
+    }
+    return { remaining, issued, ...(refusal ? { refusal } : {}) };
   }
 
   /** Kinds to look at: the common ones, every watched kind and the app's own. */

@@ -6,6 +6,7 @@ import {
   type DeliveryRig,
   deployment,
   lastStatus,
+  managersOf,
   startRig,
   waitForState,
 } from './delivery-fixtures';
@@ -72,9 +73,7 @@ describe('delivery-apply', () => {
       [DELIVERY_LABELS.generation]: '1',
       [DELIVERY_LABELS.workspace]: 'acme',
     });
-    const managers = (stored?.metadata.managedFields as { manager: string }[]).map(
-      (m) => m.manager,
-    );
+    const managers = managersOf(stored);
     expect(managers).toContain('edgetower');
   });
 

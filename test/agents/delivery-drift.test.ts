@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { app, type DeliveryRig, deployment, startRig, waitForState } from './delivery-fixtures';
+import {
+  app,
+  at,
+  type DeliveryRig,
+  deployment,
+  managersOf,
+  startRig,
+  waitForState,
+} from './delivery-fixtures';
 import { waitFor } from './support';
 
 let rig: DeliveryRig;
@@ -35,12 +43,16 @@ async function patch(plural: string, name: string, body: unknown, manager: strin
   expect(res.status).toBe(200);
 }
 
-const image = () =>
-  (
-    rig.emu.store.get('deployments', 'shop', 'web')?.spec as {
-      template: { spec: { containers: { image: string }[] } };
-    }
-  )?.template.spec.containers[0]?.image;
+const image = () => {
+  const containers = at(
+    rig.emu.store.get('deployments', 'shop', 'web'),
+    'spec',
+    'template',
+    'spec',
+    'containers',
+  );
+  return (containers as { image?: string }[] | undefined)?.[0]?.image;
+};
 
 describe('drift', () => {
   it('puts back a deleted object', async () => {
@@ -52,9 +64,7 @@ describe('drift', () => {
     expect(Date.now() - started).toBeLessThan(WINDOW_MS);
     // …and it becomes ready again by its own status.
     await waitFor(
-      () =>
-        (rig.emu.store.get('deployments', 'shop', 'web')?.status as { readyReplicas?: number })
-          ?.readyReplicas === 1,
+      () => at(rig.emu.store.get('deployments', 'shop', 'web'), 'status', 'readyReplicas') === 1,
       WINDOW_MS,
     );
   });
@@ -70,11 +80,7 @@ describe('drift', () => {
     );
     // A merge patch replaces the list: the image is someone else's now, until edgetower forces it back.
     await waitFor(() => image() === 'nginx:1.27', WINDOW_MS);
-    const owners = (
-      rig.emu.store.get('deployments', 'shop', 'web')?.metadata.managedFields as {
-        manager: string;
-      }[]
-    ).map((m) => m.manager);
+    const owners = managersOf(rig.emu.store.get('deployments', 'shop', 'web'));
     expect(owners).toContain('edgetower');
   });
 
@@ -96,9 +102,7 @@ describe('drift', () => {
     await patch('deployments', 'web', { spec: { replicas: 4 } }, 'horizontal-pod-autoscaler');
     await new Promise((r) => setTimeout(r, 500));
     expect(applies().length).toBe(before); // not drift: edgetower does not own replicas
-    expect(
-      (rig.emu.store.get('deployments', 'shop', 'web')?.spec as { replicas: number }).replicas,
-    ).toBe(4);
+    expect(at(rig.emu.store.get('deployments', 'shop', 'web'), 'spec', 'replicas')).toBe(4);
 
     // A real drift on the same object is corrected without touching the HPA's replicas.
     await patch(
@@ -108,9 +112,7 @@ describe('drift', () => {
       'kubectl-edit',
     );
     await waitFor(() => image() === 'nginx:1.27', WINDOW_MS);
-    expect(
-      (rig.emu.store.get('deployments', 'shop', 'web')?.spec as { replicas: number }).replicas,
-    ).toBe(4);
+    expect(at(rig.emu.store.get('deployments', 'shop', 'web'), 'spec', 'replicas')).toBe(4);
     // Ready counts the HPA's replicas.
     await waitForState(rig, 'ready');
   });

@@ -4,6 +4,20 @@ import { waitFor } from './support';
 
 /** The emulator's server-side apply and workload controllers, which the delivery tests rely on. */
 
+interface Answer {
+  message?: string;
+  metadata: {
+    generation?: number;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    managedFields: { manager: string; fieldsV1: Record<string, unknown> }[];
+  };
+  spec: { replicas?: number };
+}
+/** A nested field of a JSON value. */
+const at = (value: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
+
 let emu: KubeEmulator;
 const path = '/apis/apps/v1/namespaces/shop/deployments/web';
 
@@ -13,7 +27,7 @@ async function call(method: string, url: string, body?: unknown, contentType = '
     headers: { authorization: `Bearer ${emu.token}`, 'content-type': contentType },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Answer };
 }
 const apply = (body: unknown, manager = 'edgetower', force = false) =>
   call(
@@ -57,11 +71,17 @@ describe('server-side apply', () => {
       operation: 'Apply',
       fieldsType: 'FieldsV1',
     });
-    expect(entry.fieldsV1['f:spec']['f:replicas']).toEqual({});
+    expect(at(entry?.fieldsV1, 'f:spec', 'f:replicas')).toEqual({});
     expect(
-      entry.fieldsV1['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"web"}'][
-        'f:image'
-      ],
+      at(
+        entry?.fieldsV1,
+        'f:spec',
+        'f:template',
+        'f:spec',
+        'f:containers',
+        'k:{"name":"web"}',
+        'f:image',
+      ),
     ).toEqual({});
     // Same configuration again: nothing written.
     const again = await apply(deployment({ replicas: 2 }));
@@ -86,7 +106,7 @@ describe('server-side apply', () => {
     const forced = await apply(deployment({ replicas: 2 }), 'edgetower', true);
     expect(forced.status).toBe(200);
     expect(forced.body.spec.replicas).toBe(2);
-    const managers = forced.body.metadata.managedFields.map((m: { manager: string }) => m.manager);
+    const managers = forced.body.metadata.managedFields.map((m) => m.manager);
     expect(managers).toEqual(['edgetower']);
   });
 
@@ -112,7 +132,7 @@ describe('workload controllers', () => {
   it('turns a Deployment ready, and a broken one into ProgressDeadlineExceeded', async () => {
     await apply(deployment({ replicas: 2 }));
     await waitFor(
-      () => emu.store.get('deployments', 'shop', 'web')?.status?.readyReplicas === 2,
+      () => at(emu.store.get('deployments', 'shop', 'web'), 'status', 'readyReplicas') === 2,
       2000,
     );
     const broken = deployment({ replicas: 2 });
@@ -132,9 +152,6 @@ describe('workload controllers', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(emu.store.get('deployments', 'shop', 'web')?.status).toBeUndefined();
     emu.workloads?.resume();
-    expect(
-      (emu.store.get('deployments', 'shop', 'web')?.status as { readyReplicas?: number })
-        .readyReplicas,
-    ).toBe(1);
+    expect(at(emu.store.get('deployments', 'shop', 'web'), 'status', 'readyReplicas')).toBe(1);
   });
 });

@@ -128,3 +128,13 @@ export const waitForState = (
     const status = lastStatus(rig);
     return status?.state === state && status.generation === generation ? status : undefined;
   }, timeoutMs);
+
+/** A nested field of a JSON value (undefined anywhere along the way gives undefined). */
+export const at = (value: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
+
+/** The field managers of a stored object. */
+export const managersOf = (obj: unknown): string[] =>
+  ((at(obj, 'metadata', 'managedFields') as { manager: string }[] | undefined) ?? []).map(
+    (m) => m.manager,
+  );
