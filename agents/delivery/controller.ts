@@ -139,6 +139,15 @@ export class DeliveryController {
     for (const app of apps) {
       const current = this.#apps.get(app.appId);
       if (current?.app && current.app.generation > app.generation) continue; // stale frame
+      // The same generation again (resent after a hello): nothing to redo unless it failed.
+      if (
+        current?.app?.generation === app.generation &&
+        current.phase !== 'failed' &&
+        current.phase !== 'deleting' &&
+        current.phase !== 'deleted' &&
+        JSON.stringify(current.app) === JSON.stringify(app)
+      )
+        continue;
       const record = current ?? this.#newRecord(app.appId, app.namespace, app.identity);
       record.app = app;
       record.phase = 'pending';
@@ -215,8 +224,9 @@ export class DeliveryController {
     for (const [appId, generation] of held) {
       const record = this.#apps.get(appId);
       if (record?.phase === 'deleted') continue;
-      const known = record?.app && record.phase === 'applied' ? record.app.generation : 0;
-      apps.push({ appId, generation: record?.app ? Math.min(known, generation) || known : 0 });
+      // Known here: what the cluster carries (all of it, once applied); unknown: 0, send it again.
+      const known = record?.app && record.phase === 'applied' ? record.app.generation : generation;
+      apps.push({ appId, generation: record?.app ? known : 0 });
     }
     for (const record of this.#apps.values())
       if (record.app && record.phase === 'applied' && !held.has(record.appId))
