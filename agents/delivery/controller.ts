@@ -12,6 +12,7 @@ import {
 } from '../../protocol/delivery';
 import { type Backoff, createBackoff } from '../backoff';
 import type { InformerEvent } from '../informers';
+import { KubeError } from '../kube';
 import type { Logger } from '../log';
 import type { DeliveryApi } from './delivery-api';
 import { hasDrifted } from './drift';
@@ -38,8 +39,12 @@ export interface LiveSource {
 export interface DeliveryControllerOptions {
   api: DeliveryApi;
   resolve(apiVersion: string, kind: string): Promise<ResolvedResource>;
-  /** Starts watching delivered objects of a kind (label `app.edgetower.io/id`, all namespaces). */
-  watch(resource: ResolvedResource): LiveSource;
+  /**
+   * Starts watching delivered objects of a kind: cluster-wide with the
+   * agent's credentials, or, with `scope`, one app's objects in its
+   * namespace as the app's editor (kinds the agent may not read).
+   */
+  watch(resource: ResolvedResource, scope?: WatchScope): LiveSource;
   /** Sends a frame to the edge; false when disconnected (sent again after the next hello). */
   send(frame: DeliveryStatusFrame | DeliveryStateFrame): boolean;
   log: Logger;
@@ -50,6 +55,36 @@ export interface DeliveryControllerOptions {
   /** Retry after transient failures (default 1 s .. 30 s). */
   retryBackoff?: () => Backoff;
 }
+
+/** One app's objects of a kind the agent's own ServiceAccount may not read. */
+export interface WatchScope {
+  appId: string;
+  namespace: string;
+  identity: DeliveryIdentity;
+}
+
+/**
+ * Kinds the agent's ServiceAccount may list and watch cluster-wide (its
+ * ClusterRole, agents/deploy/rbac.yaml): one shared watch each. Others
+ * (Secrets, custom resources) are watched per app, as its editor.
+ */
+export const AGENT_READABLE_KINDS: readonly [string, string][] = [
+  ['v1', 'ConfigMap'],
+  ['v1', 'Service'],
+  ['v1', 'ServiceAccount'],
+  ['v1', 'PersistentVolumeClaim'],
+  ['apps/v1', 'Deployment'],
+  ['apps/v1', 'StatefulSet'],
+  ['apps/v1', 'DaemonSet'],
+  ['batch/v1', 'Job'],
+  ['batch/v1', 'CronJob'],
+  ['autoscaling/v2', 'HorizontalPodAutoscaler'],
+  ['networking.k8s.io/v1', 'Ingress'],
+  ['policy/v1', 'PodDisruptionBudget'],
+  ['rbac.authorization.k8s.io/v1', 'Role'],
+  ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
+];
+const AGENT_READABLE = new Set(AGENT_READABLE_KINDS.map(([v, k]) => kindKey(v, k)));
 
 /** Kinds looked at for pruning, deletion and `delivery-state` besides those an app names. */
 const COMMON_KINDS: readonly [string, string][] = [
@@ -119,8 +154,11 @@ const truncate = (text: string, max: number) =>
 export class DeliveryController {
   readonly #options: DeliveryControllerOptions;
   readonly #apps = new Map<string, AppRecord>();
-  /** kindKey → its watch. */
-  readonly #sources = new Map<string, { source: LiveSource; kind: [string, string] }>();
+  /** kindKey (shared) or kindKey@appId (per app) → its watch. */
+  readonly #sources = new Map<
+    string,
+    { source: LiveSource; kind: [string, string]; appId?: string }
+  >();
   readonly #drift = new Map<string, DriftState>();
   #reportTimer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
@@ -202,7 +240,9 @@ export class DeliveryController {
    */
   async sendState(): Promise<boolean> {
     const held = new Map<string, number>();
-    for (const [apiVersion, kind] of this.#scanKinds()) {
+    for (const [apiVersion, kind] of this.#scanKinds().filter(([v, k]) =>
+      AGENT_READABLE.has(kindKey(v, k)),
+    )) {
       const items = await this.#options.api
         .list(apiVersion, kind, deliveredSelector)
         .catch((error: unknown) => {
@@ -327,7 +367,7 @@ export class DeliveryController {
             record,
             `${obj.kind} is cluster-scoped; apps hold namespaced objects only`,
           );
-        this.#ensureWatch(resource);
+        this.#ensureWatch(resource, record);
         record.kinds.set(kindKey(obj.apiVersion, obj.kind), [obj.apiVersion, obj.kind]);
       } catch (error) {
         if (error instanceof UnknownKindError) return this.#fail(record, error.message);
@@ -363,12 +403,7 @@ export class DeliveryController {
   /** Deletes the app's objects that are no longer in its manifests. */
   async #prune(record: AppRecord, app: DeliveryApp): Promise<void> {
     for (const [apiVersion, kind] of this.#scanKinds(record)) {
-      const items = await this.#options.api.list(
-        apiVersion,
-        kind,
-        appSelector(app.appId),
-        app.namespace,
-      );
+      const items = await this.#listOfApp(record, apiVersion, kind);
       for (const item of items ?? []) {
         const ref = refOf(item, app.namespace);
         if (record.desired.has(refKey(ref))) continue;
@@ -414,7 +449,7 @@ export class DeliveryController {
     let issued = 0;
     let refusal: string | undefined;
     for (const [apiVersion, kind] of this.#scanKinds(record)) {
-      const items = await api.list(apiVersion, kind, appSelector(record.appId), record.namespace);
+      const items = await this.#listOfApp(record, apiVersion, kind);
       for (const item of items ?? []) {
         remaining++;
         if ((item.metadata as { deletionTimestamp?: string }).deletionTimestamp) continue;
@@ -427,26 +462,77 @@ export class DeliveryController {
     return { remaining, issued, ...(refusal ? { refusal } : {}) };
   }
 
+  /**
+   * The app's objects of a kind, read with the agent's credentials where it
+   * may, else as the app's editor; a kind neither may list is skipped.
+   */
+  async #listOfApp(record: AppRecord, apiVersion: string, kind: string): Promise<KubeObject[]> {
+    const readable = AGENT_READABLE.has(kindKey(apiVersion, kind));
+    try {
+      return (
+        (await this.#options.api.list(
+          apiVersion,
+          kind,
+          appSelector(record.appId),
+          record.namespace,
+          readable ? undefined : record.identity,
+        )) ?? []
+      );
+    } catch (error) {
+      if (error instanceof KubeError && [401, 403, 404, 405].includes(error.status)) {
+        this.#options.log.debug('cannot list for the app', {
+          appId: record.appId,
+          kind,
+          error: error.message,
+        });
+        return [];
+      }
+      throw error;
+    }
+  }
+
   /** Kinds to look at: the common ones, every watched kind and the app's own. */
   #scanKinds(record?: AppRecord): [string, string][] {
     const all = new Map<string, [string, string]>();
     for (const [apiVersion, kind] of COMMON_KINDS)
       all.set(kindKey(apiVersion, kind), [apiVersion, kind]);
-    for (const [key, { kind }] of this.#sources) all.set(key, kind);
+    for (const { kind } of this.#sources.values()) all.set(kindKey(kind[0], kind[1]), kind);
     for (const [key, kind] of record?.kinds ?? []) all.set(key, kind);
     return [...all.values()];
   }
 
-  #ensureWatch(resource: ResolvedResource): void {
-    const key = kindKey(resource.apiVersion, resource.kind);
+  #ensureWatch(resource: ResolvedResource, record: AppRecord): void {
+    const kind = kindKey(resource.apiVersion, resource.kind);
+    const shared = AGENT_READABLE.has(kind);
+    const key = shared ? kind : `${kind}@${record.appId}`;
     if (this.#sources.has(key)) return;
-    const source = this.#options.watch(resource);
+    const source = shared
+      ? this.#options.watch(resource)
+      : this.#options.watch(resource, {
+          appId: record.appId,
+          namespace: record.namespace,
+          identity: record.identity,
+        });
     source.on((event) => this.#onLive(event));
-    this.#sources.set(key, { source, kind: [resource.apiVersion, resource.kind] });
+    this.#sources.set(key, {
+      source,
+      kind: [resource.apiVersion, resource.kind],
+      ...(shared ? {} : { appId: record.appId }),
+    });
   }
 
-  #liveOf(obj: KubeObject): { synced: boolean; live: KubeObject | undefined } {
-    const entry = this.#sources.get(kindKey(obj.apiVersion, obj.kind));
+  /** Stops the app's own watches (it was deleted). */
+  #stopAppWatches(appId: string): void {
+    for (const [key, entry] of this.#sources)
+      if (entry.appId === appId) {
+        this.#sources.delete(key);
+        void entry.source.stop();
+      }
+  }
+
+  #liveOf(obj: KubeObject, appId: string): { synced: boolean; live: KubeObject | undefined } {
+    const kind = kindKey(obj.apiVersion, obj.kind);
+    const entry = this.#sources.get(kind) ?? this.#sources.get(`${kind}@${appId}`);
     if (!entry) return { synced: false, live: undefined };
     const namespace = (obj.metadata as { namespace?: string }).namespace;
     return {
@@ -504,7 +590,7 @@ export class DeliveryController {
           state.timer = undefined;
           return;
         }
-        const { live } = this.#liveOf(obj);
+        const { live } = this.#liveOf(obj, record.appId);
         if (live && !hasDrifted(obj, live)) {
           state.timer = undefined;
           return;
@@ -562,6 +648,7 @@ export class DeliveryController {
 
   #forget(record: AppRecord): void {
     this.#apps.delete(record.appId);
+    this.#stopAppWatches(record.appId);
     if (record.deadline) clearTimeout(record.deadline);
   }
 
@@ -580,7 +667,7 @@ export class DeliveryController {
     let failure: string | undefined;
     let waiting: string | undefined;
     for (const obj of record.desired.values()) {
-      const { synced, live } = this.#liveOf(obj);
+      const { synced, live } = this.#liveOf(obj, record.appId);
       const labels = (live?.metadata as { labels?: Record<string, string> } | undefined)?.labels;
       const readiness = !synced
         ? { ready: false, message: 'waiting for the watch' }

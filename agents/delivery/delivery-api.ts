@@ -20,12 +20,16 @@ export interface DeliveryApi {
   apply(obj: KubeObject, identity: DeliveryIdentity): Promise<WriteResult>;
   /** Deletes with background propagation as `identity`; a missing object is fine. */
   remove(ref: ObjectRef, identity: DeliveryIdentity): Promise<WriteResult>;
-  /** Objects of a kind matching `selector` (the agent's own credentials); undefined when not served. */
+  /**
+   * Objects of a kind matching `selector`, with the agent's own credentials
+   * or as `identity`; undefined when not served. Throws KubeError when refused.
+   */
   list(
     apiVersion: string,
     kind: string,
     selector: string,
     namespace?: string,
+    identity?: DeliveryIdentity,
   ): Promise<KubeObject[] | undefined>;
 }
 
@@ -33,6 +37,22 @@ const impersonation = (identity: DeliveryIdentity): Record<string, string | stri
   'impersonate-user': identity.user,
   ...(identity.groups.length ? { 'impersonate-group': identity.groups } : {}),
 });
+
+/** The same client, every request made as `identity` (watches of kinds the agent may not read). */
+export function impersonating(client: KubeClient, identity: DeliveryIdentity): KubeClient {
+  const request: KubeClient['request'] = (req) =>
+    client.request({ ...req, headers: { ...req.headers, ...impersonation(identity) } });
+  return {
+    server: client.server,
+    request,
+    async getJson(path, query, signal) {
+      const res = await request({ path, query, signal });
+      if (res.status < 200 || res.status >= 300) throw await kubeErrorFrom(res, `GET ${path}`);
+      return res.json();
+    },
+    close: () => {},
+  };
+}
 
 /** 5xx, 429 and conflicts on our own writes pass; anything else the cluster decided. */
 const transient = (status: number) => status >= 500 || status === 429 || status === 409;
@@ -91,17 +111,23 @@ export function kubeDeliveryApi(client: KubeClient, resources: ResourceResolver)
       }
       return outcome(res, `delete ${ref.kind} ${ref.name}`);
     },
-    async list(apiVersion, kind, selector, namespace) {
+    async list(apiVersion, kind, selector, namespace, identity) {
       const resource = await resources.tryResolve(apiVersion, kind);
       if (!resource) return undefined;
       const items: KubeObject[] = [];
       let cont: string | undefined;
       do {
-        const page = (await client.getJson(resource.collection(namespace), {
-          labelSelector: selector,
-          limit: 500,
-          continue: cont,
-        })) as { items?: KubeObject[]; metadata?: { continue?: string } };
+        const path = resource.collection(namespace);
+        const res = await client.request({
+          path,
+          query: { labelSelector: selector, limit: 500, continue: cont },
+          ...(identity ? { headers: impersonation(identity) } : {}),
+        });
+        if (res.status < 200 || res.status >= 300) throw await kubeErrorFrom(res, `list ${path}`);
+        const page = (await res.json()) as {
+          items?: KubeObject[];
+          metadata?: { continue?: string };
+        };
         for (const item of page.items ?? [])
           items.push({ ...item, apiVersion, kind } as KubeObject);
         cont = page.metadata?.continue || undefined;

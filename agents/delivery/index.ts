@@ -8,11 +8,11 @@ import { Informer } from '../informers';
 import type { KubeClient } from '../kube';
 import type { Logger } from '../log';
 import { DeliveryController } from './controller';
-import { kubeDeliveryApi } from './delivery-api';
-import { deliveredSelector } from './objects';
+import { impersonating, kubeDeliveryApi } from './delivery-api';
+import { appSelector, deliveredSelector } from './objects';
 import { ResourceResolver } from './resources';
 
-export { DeliveryController } from './controller';
+export { AGENT_READABLE_KINDS, DeliveryController } from './controller';
 
 export interface DeliveryOptions {
   client: KubeClient;
@@ -49,12 +49,13 @@ export function startDelivery(options: DeliveryOptions): DeliveryController {
   const controller = new DeliveryController({
     api: kubeDeliveryApi(options.client, resolver),
     resolve: (apiVersion, kind) => resolver.resolve(apiVersion, kind),
-    watch: (resource) => {
+    watch: (resource, scope) => {
       const informer = new Informer<KubeObject>({
         name: `delivered-${resource.plural}`,
-        client: options.client,
-        path: resource.collection(),
-        labelSelector: deliveredSelector,
+        // Kinds the agent may not read: one app's objects, watched as its editor.
+        client: scope ? impersonating(options.client, scope.identity) : options.client,
+        path: resource.collection(scope?.namespace),
+        labelSelector: scope ? appSelector(scope.appId) : deliveredSelector,
         // List items carry no apiVersion/kind: the resource says what they are.
         project: (raw) => {
           const record = liveRecord(raw);

@@ -69,6 +69,22 @@ describe('drift', () => {
     );
   });
 
+  it('puts back a deleted Secret, watched as the editor (the agent may not read Secrets)', async () => {
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds' },
+      stringData: { password: 'hunter2' },
+    };
+    rig.controller.apply([app([secret])]);
+    await waitForState(rig, 'ready');
+    rig.emu.store.delete('secrets', 'shop', 'creds');
+    await waitFor(() => rig.emu.store.get('secrets', 'shop', 'creds'), WINDOW_MS);
+    const reads = rig.emu.requests.filter((r) => r.resource === 'secrets' && r.method === 'GET');
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((r) => r.impersonateUser === 'alice')).toBe(true);
+  });
+
   it('puts back a field edgetower owns that someone else changed', async () => {
     rig.controller.apply([app([deployment('web', 'nginx:1.27')])]);
     await waitForState(rig, 'ready');

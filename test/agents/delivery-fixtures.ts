@@ -34,6 +34,8 @@ export async function startRig(): Promise<DeliveryRig> {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
     subjects: [{ kind: 'User', name: 'alice' }],
   });
+  // As agents/deploy/rbac.yaml: the agent itself may not read Secrets or custom resources.
+  emu.setForbidden(['secrets', 'crontabs']);
   const { client } = await clientFor(emu);
   const sent: DeliveryRig['sent'] = [];
   const connected = { value: true };
