@@ -187,6 +187,13 @@ export class DeliveryController {
       )
         continue;
       const record = current ?? this.#newRecord(app.appId, app.namespace, app.identity);
+      // Per-app watches run as the editor: another editor or namespace means new watches.
+      if (
+        current &&
+        (current.namespace !== app.namespace ||
+          JSON.stringify(current.identity) !== JSON.stringify(app.identity))
+      )
+        this.#stopAppWatches(app.appId);
       record.app = app;
       record.phase = 'pending';
       record.namespace = app.namespace;
