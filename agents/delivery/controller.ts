@@ -105,6 +105,9 @@ const COMMON_KINDS: readonly [string, string][] = [
   ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
 ];
 
+/** Apps per `delivery-status` frame. */
+const STATUS_BATCH = 200;
+
 type Phase = 'pending' | 'applying' | 'applied' | 'failed' | 'deleting' | 'deleted';
 
 interface AppRecord {
@@ -383,7 +386,8 @@ export class DeliveryController {
     }
     record.desired = desired;
     for (const obj of applyOrder([...desired.values()])) {
-      if (record.app !== app) return; // superseded: the next pass applies the newer generation
+      // Superseded (the next pass applies the newer generation) or no longer leading.
+      if (record.app !== app || this.#stopped) return;
       const result = await api.apply(obj, app.identity);
       if (!result.ok && result.refused) return this.#fail(record, result.message);
       if (!result.ok) throw new Error(result.message);
@@ -641,15 +645,18 @@ export class DeliveryController {
       const text = JSON.stringify(status);
       if (text !== record.lastSent) changed.push({ record, status, text });
     }
-    if (changed.length === 0) return;
-    const sent = this.#options.send({
-      type: 'delivery-status',
-      apps: changed.map((c) => c.status),
-    });
-    if (!sent) return; // resent in full after the next hello
-    for (const { record, text } of changed) {
-      record.lastSent = text;
-      if (record.phase === 'deleted') this.#forget(record);
+    // At most STATUS_BATCH apps a frame: a fleet-wide change never makes one huge frame.
+    for (let i = 0; i < changed.length; i += STATUS_BATCH) {
+      const batch = changed.slice(i, i + STATUS_BATCH);
+      const sent = this.#options.send({
+        type: 'delivery-status',
+        apps: batch.map((c) => c.status),
+      });
+      if (!sent) return; // resent in full after the next hello
+      for (const { record, text } of batch) {
+        record.lastSent = text;
+        if (record.phase === 'deleted') this.#forget(record);
+      }
     }
   }
 
