@@ -35,11 +35,25 @@ export const deliveredSelector = `${DELIVERY_LABELS.managedBy}=edgetower,${DELIV
  * the manifest's fields (an HPA's replicas stay the HPA's when omitted).
  */
 export function labelled(obj: KubeObject, app: DeliveryApp): KubeObject {
-  const metadata = obj.metadata as KubeObject['metadata'] & { labels?: Record<string, string> };
+  // Fields the API server owns would be preconditions or refusals in an apply: dropped.
+  const {
+    resourceVersion: _rv,
+    uid: _uid,
+    creationTimestamp: _created,
+    managedFields: _managed,
+    generation: _generation,
+    selfLink: _self,
+    deletionTimestamp: _deleting,
+    ...metadata
+  } = obj.metadata as KubeObject['metadata'] & { labels?: Record<string, string> };
+  const { status: _status, ...rest } = obj;
   return {
-    ...obj,
+    ...rest,
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
     metadata: {
       ...metadata,
+      name: obj.metadata.name,
       namespace: app.namespace,
       labels: {
         ...(metadata.labels ?? {}),
