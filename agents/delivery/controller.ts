@@ -413,8 +413,12 @@ export class DeliveryController {
 
   /** Deletes the app's objects that are no longer in its manifests. */
   async #prune(record: AppRecord, app: DeliveryApp): Promise<void> {
+    // Generation 1 is the app's first: nothing older of it can exist.
+    if (app.generation <= 1) return;
     for (const [apiVersion, kind] of this.#scanKinds(record)) {
-      const items = await this.#listOfApp(record, apiVersion, kind);
+      const items =
+        this.#cachedOfApp(record, apiVersion, kind) ??
+        (await this.#listOfApp(record, apiVersion, kind));
       for (const item of items ?? []) {
         const ref = refOf(item, app.namespace);
         if (record.desired.has(refKey(ref))) continue;
@@ -471,6 +475,18 @@ export class DeliveryController {
       }
     }
     return { remaining, issued, ...(refusal ? { refusal } : {}) };
+  }
+
+  /** The app's objects of a kind from a synced shared watch, if there is one (no request). */
+  #cachedOfApp(record: AppRecord, apiVersion: string, kind: string): KubeObject[] | undefined {
+    const entry = this.#sources.get(kindKey(apiVersion, kind));
+    if (!entry?.source.hasSynced) return undefined;
+    return [...entry.source.items.values()].filter(
+      (item) =>
+        (item.metadata as { namespace?: string }).namespace === record.namespace &&
+        (item.metadata as { labels?: Record<string, string> }).labels?.[DELIVERY_LABELS.appId] ===
+          record.appId,
+    );
   }
 
   /**
