@@ -19,6 +19,12 @@ import {
   SUPPORTED_VERSIONS,
   type WelcomeFrame,
 } from '../functions/tunnel/protocol';
+import type {
+  DeliveryApplyFrame,
+  DeliveryDeleteFrame,
+  DeliveryStateFrame,
+  DeliveryStatusFrame,
+} from '../protocol/delivery';
 import { createBackoff } from './backoff';
 import type { Logger } from './log';
 import { type ClusterProxy, createProxy } from './proxy';
@@ -47,9 +53,12 @@ export interface TunnelOptions {
 export type ConnectedReason = 'connected' | 'resync';
 
 /** Edge → agent frames of the features the agent hosts (`on(type)`). */
-export type EdgeFeatureFrame = RoleProjectionFrame;
+export type EdgeFeatureFrame = RoleProjectionFrame | DeliveryApplyFrame | DeliveryDeleteFrame;
 /** Agent → edge frames of those features (`send`). */
-export type AgentFeatureFrame = RoleProjectionStatusFrame;
+export type AgentFeatureFrame =
+  | RoleProjectionStatusFrame
+  | DeliveryStatusFrame
+  | DeliveryStateFrame;
 
 export interface Tunnel {
   /**
@@ -195,6 +204,8 @@ export function startTunnel(options: TunnelOptions): Tunnel {
         return;
       }
       case 'role-projection':
+      case 'delivery-apply':
+      case 'delivery-delete':
         for (const cb of featureCallbacks.get(frame.type) ?? []) {
           try {
             cb(frame);
