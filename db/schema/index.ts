@@ -24,3 +24,4 @@ export * from './workspace-clusters';
 export * from './workspace-quotas';
 export * from './workspace-quotas-usage';
 export * from './workspaces';
+export * from './apps';

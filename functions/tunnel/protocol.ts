@@ -8,6 +8,16 @@
  */
 import { z } from 'zod';
 import {
+  type DeliveryApplyFrame,
+  type DeliveryDeleteFrame,
+  type DeliveryStateFrame,
+  type DeliveryStatusFrame,
+  deliveryApplyFrame,
+  deliveryDeleteFrame,
+  deliveryStateFrame,
+  deliveryStatusFrame,
+} from '../../protocol/delivery';
+import {
   type RoleProjectionFrame,
   type RoleProjectionStatusFrame,
   roleProjectionFrame,
@@ -280,6 +290,10 @@ const controlFrame = z.discriminatedUnion('type', [
   agentStatus,
   roleProjectionFrame,
   roleProjectionStatusFrame,
+  deliveryApplyFrame,
+  deliveryDeleteFrame,
+  deliveryStatusFrame,
+  deliveryStateFrame,
 ]);
 
 export type HelloFrame = z.infer<typeof hello>;
@@ -317,7 +331,11 @@ export type ControlFrame =
   | QuotaUsageFrame
   | AgentStatusFrame
   | RoleProjectionFrame
-  | RoleProjectionStatusFrame;
+  | RoleProjectionStatusFrame
+  | DeliveryApplyFrame
+  | DeliveryDeleteFrame
+  | DeliveryStatusFrame
+  | DeliveryStateFrame;
 
 /** Body bytes of one stream. */
 export interface DataFrame {
