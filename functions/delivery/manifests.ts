@@ -44,24 +44,33 @@ const tooLarge = () =>
     code: 'manifests_too_large',
   });
 
+/**
+ * Which document of a multi-document stream holds 0-based `line`: the
+ * `---` separators before it (one opening the stream starts document 0).
+ */
+function documentAt(text: string, line: number): number {
+  const lines = text.split(/\r?\n/).slice(0, line + 1);
+  const separators = lines.map((l, i) => (/^---(\s|$)/.test(l) ? i : -1)).filter((i) => i >= 0);
+  const opening = lines.findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  const leading = separators[0] !== undefined && separators[0] === opening ? 1 : 0;
+  return Math.max(0, separators.length - leading);
+}
+
 /** Parses a multi-document YAML string; a broken document is a 400 naming its index and line. */
 function parseYaml(text: string): unknown[] {
-  const documents: unknown[] = [];
+  let documents: unknown[];
   try {
-    loadAll(text, (doc) => {
-      documents.push(doc);
-    });
+    documents = loadAll(text);
   } catch (error) {
     if (!(error instanceof YAMLException)) throw error;
-    const line = (error.mark?.line ?? 0) + 1;
+    const line = error.mark?.line ?? 0;
+    const index = documentAt(text, line);
     throw new ApiError(
       400,
-      `manifests: YAML document ${documents.length} is broken at line ${line}: ${error.reason}`,
+      `manifests: YAML document ${index} is broken at line ${line + 1}: ${error.reason}`,
       {
         code: 'invalid_yaml',
-        fields: [
-          { path: `manifests[${documents.length}]`, message: `line ${line}: ${error.reason}` },
-        ],
+        fields: [{ path: `manifests[${index}]`, message: `line ${line + 1}: ${error.reason}` }],
       },
     );
   }
