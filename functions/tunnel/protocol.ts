@@ -419,6 +419,10 @@ const knownTypes = new Set<string>([
   'agent-status',
   'role-projection',
   'role-projection-status',
+  'delivery-apply',
+  'delivery-delete',
+  'delivery-status',
+  'delivery-state',
 ] satisfies ControlFrame['type'][]);
 
 function decodeText(text: string): DecodeResult {
