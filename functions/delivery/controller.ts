@@ -8,18 +8,17 @@ import type { AppSpec } from './schemas';
 
 /**
  * Moves the apps' rollouts on (admits the next clusters, or halts) and
- * collects finished deletions, then tells the tunnels of the clusters just
- * admitted to send the new generation. `local` handles the calling
- * tunnel's own cluster without a round trip to itself.
+ * collects finished deletions. `local` sends to the calling tunnel's own
+ * cluster at once; the other admitted clusters come back for pushRemote.
  */
 export async function advanceApps(
-  env: Env,
   db: Database,
   appIds: string[],
   now: Date,
   local?: { clusterId: string; push: (appIds: string[]) => Promise<void> },
-): Promise<void> {
-  if (appIds.length === 0) return;
+): Promise<RemotePushes> {
+  const remote: RemotePushes = new Map();
+  if (appIds.length === 0) return remote;
   await collectDeleted(db, now, appIds);
   const records = await db
     .select()
@@ -49,11 +48,24 @@ export async function advanceApps(
     for (const row of verdict.admit)
       pushes.set(row.clusterId, [...(pushes.get(row.clusterId) ?? []), app.id]);
   }
+  for (const [clusterId, ids] of pushes)
+    if (local?.clusterId === clusterId) await local.push(ids);
+    else remote.set(clusterId, ids);
+  return remote;
+}
+
+/** Clusters (other than the caller's) to push apps to, once the caller holds no lock. */
+export type RemotePushes = Map<string, string[]>;
+
+/**
+ * Tells those clusters' tunnels to send. Called outside any feature's serial
+ * section: two tunnels pushing to each other while each waits on its own
+ * queue would wait forever.
+ */
+export async function pushRemote(env: Env, remote: RemotePushes): Promise<void> {
   await Promise.allSettled(
-    [...pushes].map(([clusterId, ids]) =>
-      local?.clusterId === clusterId
-        ? local.push(ids)
-        : env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushDelivery(ids),
+    [...remote].map(([clusterId, ids]) =>
+      env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushDelivery(ids),
     ),
   );
 }

@@ -20,7 +20,7 @@ import { errors, json, jsonBody, writeErrors } from '../iam/schemas';
 import { visibleWorkspace } from '../iam/scopes';
 import { bearerAuth, createRouter } from '../openapi';
 import { authorizeApp, mayOnApp } from './access';
-import { advanceApps } from './controller';
+import { advanceApps, pushRemote } from './controller';
 import { appListSchema, appSchema, createAppBody, replaceAppBody } from './schemas';
 import { sealManifests } from './secrets';
 import { claimNamespace, validateApp } from './spec';
@@ -170,7 +170,7 @@ export const appRoutes = createRouter()
     if (!app) throw conflict(`App "${body.name}" already exists in workspace "${ws}".`);
     await placeApp(db, app, clusterIds, now);
     // Admission (all clusters, or the first rollout step) pushes to the admitted clusters.
-    await advanceApps(c.env, db, [app.id], now);
+    await pushRemote(c.env, await advanceApps(db, [app.id], now));
     return c.json(await viewOf(c, app, workspace), 201);
   })
   .openapi(replace, async (c) => {
@@ -215,7 +215,7 @@ export const appRoutes = createRouter()
     );
     if (!updated) throw conflict(`App "${name}" changed meanwhile; read it again and retry.`);
     await placeApp(db, updated, clusterIds, now);
-    await advanceApps(c.env, db, [app.id], now);
+    await pushRemote(c.env, await advanceApps(db, [app.id], now));
     // Clusters left out of the placement owe a delete now.
     const removed = before.filter((r) => !clusterIds.includes(r.clusterId)).map((r) => r.clusterId);
     await pushTo(c, removed, app.id);

@@ -17,7 +17,7 @@ import type {
   DeliveryStatusFrame,
 } from '../../protocol/delivery';
 import type { Env } from '../env';
-import { advanceApps } from './controller';
+import { advanceApps, pushRemote, type RemotePushes } from './controller';
 import { renderForCluster } from './render';
 import type { AppSpec } from './schemas';
 import { unsealManifests } from './secrets';
@@ -63,10 +63,15 @@ export class DeliveryFeature {
   }
 
   /** The leader's inventory of what it holds: it becomes the link and gets what it lacks. */
-  onState(clusterName: string, connectionId: string, frame: DeliveryStateFrame, send: SendTo) {
-    return this.#serial(async () => {
+  async onState(
+    clusterName: string,
+    connectionId: string,
+    frame: DeliveryStateFrame,
+    send: SendTo,
+  ): Promise<void> {
+    const remote = await this.#serial(async (): Promise<RemotePushes | undefined> => {
       const cluster = await this.#cluster(clusterName);
-      if (!cluster) return;
+      if (!cluster) return undefined;
       const db = createDb(this.#env.DB);
       const now = new Date();
       await this.#storage.put(LEADER_KEY, connectionId);
@@ -74,11 +79,17 @@ export class DeliveryFeature {
       const held = new Map(frame.apps.map((a) => [a.appId, a.generation]));
       await recordHeld(db, cluster.id, connectionId, held, now);
       // Clusters deferred while away may be admitted now that this one is back.
+      // (This cluster's own admissions are sent just below, not through a call to itself.)
       const before = await deliveryRowsOfCluster(db, cluster.id);
-      await advanceApps(this.#env, db, [...new Set(before.map((r) => r.app.id))], now);
+      const remote = await advanceApps(db, [...new Set(before.map((r) => r.app.id))], now, {
+        clusterId: cluster.id,
+        push: async () => undefined,
+      });
       const rows = await deliveryRowsOfCluster(db, cluster.id);
       await this.#sendOwed(cluster, rows, connectionId, send, held);
+      return remote;
     });
+    if (remote) await pushRemote(this.#env, remote);
   }
 
   /** An edit: sends these apps' owed applies/deletes to the leader, if one is linked. */
@@ -93,15 +104,20 @@ export class DeliveryFeature {
   }
 
   /** The leader's report on apps' states here; rollouts move on. */
-  onStatus(clusterName: string, connectionId: string, frame: DeliveryStatusFrame, send: SendTo) {
-    return this.#serial(async () => {
+  async onStatus(
+    clusterName: string,
+    connectionId: string,
+    frame: DeliveryStatusFrame,
+    send: SendTo,
+  ): Promise<void> {
+    const remote = await this.#serial(async (): Promise<RemotePushes | undefined> => {
       const cluster = await this.#cluster(clusterName);
-      if (!cluster) return;
+      if (!cluster) return undefined;
       const db = createDb(this.#env.DB);
       const now = new Date();
       for (const report of frame.apps)
         await recordReport(db, cluster.id, connectionId, report, now);
-      await advanceApps(this.#env, db, [...new Set(frame.apps.map((a) => a.appId))], now, {
+      return advanceApps(db, [...new Set(frame.apps.map((a) => a.appId))], now, {
         clusterId: cluster.id,
         push: async (ids) => {
           const rows = await deliveryRowsOfCluster(db, cluster.id, ids);
@@ -109,21 +125,26 @@ export class DeliveryFeature {
         },
       });
     });
+    if (remote) await pushRemote(this.#env, remote);
   }
 
   /** A socket closed: if it was the link, the cluster's entries are unreachable from now on. */
-  onSocketGone(clusterName: string, connectionId: string): Promise<void> {
-    return this.#serial(async () => {
-      if ((await this.#storage.get<string>(LEADER_KEY)) !== connectionId) return;
+  async onSocketGone(clusterName: string, connectionId: string): Promise<void> {
+    const remote = await this.#serial(async (): Promise<RemotePushes | undefined> => {
+      if ((await this.#storage.get<string>(LEADER_KEY)) !== connectionId) return undefined;
       await this.#storage.delete(LEADER_KEY);
       const cluster = await this.#cluster(clusterName);
-      if (!cluster) return;
+      if (!cluster) return undefined;
       const db = createDb(this.#env.DB);
       await dropDeliveryLink(db, cluster.id, connectionId);
       // An unreachable cluster no longer counts against a rollout: the next may go.
       const rows = await deliveryRowsOfCluster(db, cluster.id);
-      await advanceApps(this.#env, db, [...new Set(rows.map((r) => r.app.id))], new Date());
+      return advanceApps(db, [...new Set(rows.map((r) => r.app.id))], new Date(), {
+        clusterId: cluster.id,
+        push: async () => undefined, // unreachable now: it catches up on its next delivery-state
+      });
     });
+    if (remote) await pushRemote(this.#env, remote);
   }
 
   /** The connection delivery currently talks to, if any. */
