@@ -182,11 +182,35 @@ export class DeliveryFeature {
       if (held ? held.get(app.id) === app.generation : row.ackedGeneration === app.generation)
         continue;
       const spec = app.spec as AppSpec;
-      const manifests = renderForCluster(
-        await unsealManifests(this.#env.SECRETS_KEY, app.manifests as unknown[]),
-        spec,
-        cluster,
-      );
+      let manifests: DeliveryApp['manifests'];
+      try {
+        manifests = renderForCluster(
+          await unsealManifests(this.#env.SECRETS_KEY, app.manifests as unknown[]),
+          spec,
+          cluster,
+        );
+      } catch (error) {
+        // Checked at every edit; this happens only when the cluster's labels changed
+        // since (an override selects it now) or SECRETS_KEY did. Shown, never sent half-made.
+        await recordReport(
+          db,
+          cluster.id,
+          connectionId,
+          {
+            appId: app.id,
+            generation: app.generation,
+            state: 'failed',
+            message:
+              `edgetower could not render the app for this cluster: ${error instanceof Error ? error.message : String(error)}`.slice(
+                0,
+                2048,
+              ),
+            resources: [],
+          },
+          new Date(),
+        );
+        continue;
+      }
       applies.push({
         appId: app.id,
         name: app.name,
