@@ -207,10 +207,22 @@ export async function haltApp(
 /** What the delivery feature of one cluster needs: its app entries with their apps. */
 export async function deliveryRowsOfCluster(db: Database, clusterId: string, appIds?: string[]) {
   return db
-    .select({ row: appClusters, app: apps, workspace: workspaces.name })
+    .select({
+      row: appClusters,
+      app: apps,
+      workspace: workspaces.name,
+      granted: workspaceClusters.clusterId,
+    })
     .from(appClusters)
     .innerJoin(apps, eq(apps.id, appClusters.appId))
     .innerJoin(workspaces, eq(workspaces.id, apps.workspaceId))
+    .leftJoin(
+      workspaceClusters,
+      and(
+        eq(workspaceClusters.workspaceId, apps.workspaceId),
+        eq(workspaceClusters.clusterId, appClusters.clusterId),
+      ),
+    )
     .where(
       and(
         eq(appClusters.clusterId, clusterId),
@@ -318,4 +330,23 @@ export async function recordHeld(
   );
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
+}
+
+/** One cluster entry becomes a tombstone (the cluster left the workspace's grants). */
+export async function tombstoneEntry(
+  db: Database,
+  appId: string,
+  clusterId: string,
+  expiresAt: Date,
+): Promise<void> {
+  await db
+    .update(appClusters)
+    .set({ removing: true, state: 'deleting', expiresAt, updatedAt: new Date() })
+    .where(
+      and(
+        eq(appClusters.appId, appId),
+        eq(appClusters.clusterId, clusterId),
+        eq(appClusters.removing, false),
+      ),
+    );
 }

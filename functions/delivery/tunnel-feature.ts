@@ -7,6 +7,7 @@ import {
   recordHeld,
   recordReport,
   setDeliveryLink,
+  tombstoneEntry,
 } from '../../db/queries/apps';
 import { clusterByName } from '../../db/queries/clusters';
 import type {
@@ -169,9 +170,18 @@ export class DeliveryFeature {
     const applies: DeliveryApp[] = [];
     const deletes: DeliveryDeleteFrame['apps'] = [];
     const settled: string[] = [];
-    for (const { row, app, workspace } of rows) {
+    for (const { row, app, workspace, granted } of rows) {
       const identity = { user: app.editorUser, groups: app.editorGroups };
-      if (row.removing) {
+      // A cluster no longer granted to the workspace gets nothing new of it, only the
+      // deletion of what it holds (the grant's revocation is the workspace leaving it).
+      if (row.removing || granted === null) {
+        if (!row.removing)
+          await tombstoneEntry(
+            db,
+            app.id,
+            cluster.id,
+            new Date(Date.now() + app.deleteTimeoutSeconds * 1000),
+          );
         if (held && !held.has(app.id)) settled.push(app.id);
         else deletes.push({ appId: app.id, namespace: app.namespace, identity });
         continue;

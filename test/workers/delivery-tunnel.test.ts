@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../protocol/delivery';
 import type { TestAgent } from './support/agent-socket';
@@ -265,5 +266,21 @@ describe('delivery through the tunnel', () => {
     expect(
       (await api('GET', '/api/v1/workspaces/alpha/apps/brief', fx.as('alpha-admin'))).status,
     ).toBe(404);
+  });
+
+  it('sends a cluster whose grant was revoked only the deletion of what it holds', async () => {
+    const created = await create('revoked', { placement: { clusters: ['south'] } });
+    expect(created.status).toBe(201);
+    const id = await appId('revoked');
+    southAgent = await leader(south.joinToken);
+    expect((await nextApply(southAgent)).apps[0]?.appId).toBe(id);
+    await env.DB.prepare('DELETE FROM workspace_clusters WHERE cluster_id = ?')
+      .bind(south.id)
+      .run();
+    southAgent.ws.close(1000, 'bye');
+    southAgent = await leader(south.joinToken, [{ appId: id, generation: 1 }]);
+    expect((await nextDelete(southAgent)).apps.map((a) => a.appId)).toEqual([id]);
+    expect(await sends(southAgent, 'delivery-apply')).toBe(false);
+    expect((await statusOf('revoked')).status.clusters[0]?.state).toBe('deleting');
   });
 });
