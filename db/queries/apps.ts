@@ -171,26 +171,54 @@ export async function forgetApp(db: Database, app: AppRecord): Promise<string[]>
   return rows.filter((r) => r.ackedGeneration > 0 || r.targetGeneration > 0).map((r) => r.cluster);
 }
 
-/** Admits clusters to the app's generation (a rollout step, or everything without a rollout). */
+/**
+ * Admits clusters to the app's generation (a rollout step, or everything
+ * without a rollout). With `maxInFlight`, each cluster is admitted by one
+ * statement that counts, in the same statement, the reachable clusters
+ * admitted and not yet ready: reports of two clusters evaluated at once can
+ * never admit more than the rollout allows.
+ */
 export async function admit(
   db: Database,
   appId: string,
   clusterIds: string[],
   generation: number,
   now: Date,
-): Promise<void> {
-  if (clusterIds.length === 0) return;
-  await db
-    .update(appClusters)
-    .set({ targetGeneration: generation, admittedAt: now, readyAt: null, updatedAt: now })
-    .where(
-      and(
-        eq(appClusters.appId, appId),
-        inArray(appClusters.clusterId, clusterIds.slice(0, 90)),
-        lt(appClusters.targetGeneration, generation),
-        eq(appClusters.removing, false),
-      ),
-    );
+  maxInFlight?: number,
+): Promise<string[]> {
+  if (clusterIds.length === 0) return [];
+  if (maxInFlight === undefined) {
+    await db
+      .update(appClusters)
+      .set({ targetGeneration: generation, admittedAt: now, readyAt: null, updatedAt: now })
+      .where(
+        and(
+          eq(appClusters.appId, appId),
+          inArray(appClusters.clusterId, clusterIds.slice(0, 90)),
+          lt(appClusters.targetGeneration, generation),
+          eq(appClusters.removing, false),
+        ),
+      );
+    return clusterIds;
+  }
+  const admitted: string[] = [];
+  for (const clusterId of clusterIds) {
+    const at = now.getTime();
+    const result = await db.run(sql`
+      update app_clusters
+         set target_generation = ${generation}, admitted_at = ${at}, ready_at = null, updated_at = ${at}
+       where app_id = ${appId} and cluster_id = ${clusterId}
+         and target_generation < ${generation} and removing = 0
+         and (select count(*) from app_clusters f
+               where f.app_id = ${appId} and f.target_generation = ${generation}
+                 and f.removing = 0 and f.ready_at is null
+                 and exists (select 1 from delivery_links l
+                              where l.cluster_id = f.cluster_id
+                                and (f.connection_id is null or f.connection_id = l.connection_id))
+             ) < ${maxInFlight}`);
+    if ((result.meta.changes ?? 0) > 0) admitted.push(clusterId);
+  }
+  return admitted;
 }
 
 export async function haltApp(

@@ -38,15 +38,16 @@ export async function advanceApps(
     );
     if (verdict.halt) await haltApp(db, app.id, { generation: app.generation, ...verdict.halt });
     if (verdict.admit.length === 0) continue;
-    await admit(
+    const admitted = await admit(
       db,
       app.id,
       verdict.admit.map((r) => r.clusterId),
       app.generation,
       now,
+      (app.spec as AppSpec).rollout?.maxUnavailableClusters,
     );
-    for (const row of verdict.admit)
-      pushes.set(row.clusterId, [...(pushes.get(row.clusterId) ?? []), app.id]);
+    for (const clusterId of admitted)
+      pushes.set(clusterId, [...(pushes.get(clusterId) ?? []), app.id]);
   }
   for (const [clusterId, ids] of pushes)
     if (local?.clusterId === clusterId) await local.push(ids);
