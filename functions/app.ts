@@ -10,6 +10,7 @@ import { discoveryRoutes } from './auth/discovery-routes';
 import { oauthRoutes } from './auth/oauth-routes';
 import { tokenRoutes } from './auth/token-routes';
 import { clusterRoutes } from './clusters/routes';
+import { appRoutes } from './delivery/routes';
 import { onError, onNotFound } from './errors';
 import { iamRoutes } from './iam/routes';
 import { loginRoutes } from './identity/login-routes';
@@ -61,6 +62,7 @@ export function createApp() {
   app.route('/', notificationRoutes);
   app.route('/api/v1', identityProviderRoutes);
   app.route('/api/v1', quotaRoutes);
+  app.route('/api/v1', appRoutes);
   app.route('/', overviewRoutes);
   app.route('/', meteringRoutes);
   app.route('/', retentionRoutes);
