@@ -2,6 +2,7 @@ import { join } from 'node:path';
 // The module itself, not the package index: the index loads every generated API client.
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { AGENT_VERSION } from '../protocol/agent-version';
+import type { DeliveryApp, DeliveryDeleteFrame } from '../protocol/delivery';
 import type { ClusterInfo } from '../protocol/inventory';
 import type { RoleProjectionFrame } from '../protocol/projection';
 import { ALERTS_KIND, type AlertForwarder, startAlertForwarder } from './alert-forwarder';
@@ -9,6 +10,7 @@ import { sleep } from './backoff';
 import { BatchSender } from './batch-sender';
 import type { AgentConfig } from './config';
 import { DegradedRegistry } from './degraded';
+import { type DeliveryController, startDelivery } from './delivery';
 import { readFailure } from './discovery';
 import { type HealthServer, startHealthServer } from './health';
 import { createSequence } from './inventory';
@@ -57,6 +59,8 @@ export interface RunningAgent {
   degraded: DegradedRegistry;
   /** Role projection (RoleBindings kept for edgetower) while this replica leads. */
   projection(): RbacProjection | undefined;
+  /** Application delivery (apply, status, drift, delete) while this replica leads. */
+  delivery(): DeliveryController | undefined;
   close(): Promise<void>;
 }
 
@@ -175,6 +179,29 @@ export async function runAgent(
   tunnel.onConnected((reason) => {
     if (reason === 'connected') projection?.resync();
   });
+  // Every replica keeps the apps the edge described (and deletions it asked for), so a new leader starts from them.
+  const deliveredApps = new Map<string, DeliveryApp>();
+  const deletedApps = new Map<string, DeliveryDeleteFrame['apps'][number]>();
+  let delivery: DeliveryController | undefined;
+  tunnel.on('delivery-apply', (frame) => {
+    for (const app of frame.apps) {
+      const known = deliveredApps.get(app.appId);
+      if (!known || known.generation <= app.generation) deliveredApps.set(app.appId, app);
+      deletedApps.delete(app.appId);
+    }
+    delivery?.apply(frame.apps);
+  });
+  tunnel.on('delivery-delete', (frame) => {
+    for (const app of frame.apps) {
+      deliveredApps.delete(app.appId);
+      deletedApps.set(app.appId, app);
+    }
+    delivery?.delete(frame);
+  });
+  // After every hello the leader says what the cluster holds, then every app's status again.
+  tunnel.onConnected((reason) => {
+    if (reason === 'connected') void delivery?.connected();
+  });
   const batches = new BatchSender({
     spool: spool ?? new MemorySpool(config.agentId),
     tunnel,
@@ -207,6 +234,18 @@ export async function runAgent(
       agentNamespace: config.namespace,
       stallTimeoutMs: deps.stallTimeoutMs,
     });
+    const startedDelivery = startDelivery({
+      client,
+      log: log.child({ component: 'delivery' }),
+      send: (frame) => tunnel.send(frame),
+      initial: [...deliveredApps.values()],
+      stallTimeoutMs: deps.stallTimeoutMs,
+    });
+    if (deletedApps.size)
+      startedDelivery.delete({ type: 'delivery-delete', apps: [...deletedApps.values()] });
+    delivery = startedDelivery;
+    // A new leader on a live tunnel tells the edge at once (the edge heard nothing from it yet).
+    if (tunnel.isConnected()) void startedDelivery.connected();
     const runner: MeteringRunner = startMetering({
       client,
       pipeline: started,
@@ -239,6 +278,9 @@ export async function runAgent(
     const stoppingProjection = projection;
     projection = undefined;
     void stoppingProjection?.stop();
+    const stoppingDelivery = delivery;
+    delivery = undefined;
+    void stoppingDelivery?.stop();
     pipeline = undefined;
     metering = undefined;
     meteredUpTo = undefined;
@@ -334,11 +376,14 @@ export async function runAgent(
     pipeline: () => pipeline,
     degraded,
     projection: () => projection,
+    delivery: () => delivery,
     close: async () => {
       stopController.abort();
       await elector.stop(); // releases the lease: a standby takes over at once
       await projection?.stop();
       projection = undefined;
+      await delivery?.stop();
+      delivery = undefined;
       await metering?.stop();
       metering = undefined;
       await pipeline?.stop();

@@ -1,5 +1,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import WebSocket from 'ws';
+import type {
+  DeliveryApplyFrame,
+  DeliveryDeleteFrame,
+  DeliveryStateFrame,
+  DeliveryStatusFrame,
+} from '../protocol/delivery';
 import type { InventoryUpdate } from '../protocol/inventory';
 import type { RoleProjectionFrame, RoleProjectionStatusFrame } from '../protocol/projection';
 import type { QuotasFrame, QuotaUsageFrame } from '../protocol/quota-frames';
@@ -44,9 +50,12 @@ export interface TunnelOptions {
 export type ConnectedReason = 'connected' | 'resync';
 
 /** Edge → agent frames of the features the agent hosts (`on(type)`). */
-export type EdgeFeatureFrame = RoleProjectionFrame;
+export type EdgeFeatureFrame = RoleProjectionFrame | DeliveryApplyFrame | DeliveryDeleteFrame;
 /** Agent → edge frames of those features (`send`). */
-export type AgentFeatureFrame = RoleProjectionStatusFrame;
+export type AgentFeatureFrame =
+  | RoleProjectionStatusFrame
+  | DeliveryStatusFrame
+  | DeliveryStateFrame;
 
 export interface Tunnel {
   /**
@@ -192,6 +201,8 @@ export function startTunnel(options: TunnelOptions): Tunnel {
         return;
       }
       case 'role-projection':
+      case 'delivery-apply':
+      case 'delivery-delete':
         for (const cb of featureCallbacks.get(frame.type) ?? []) {
           try {
             cb(frame);

@@ -27,6 +27,7 @@ export const viewableResources = [
   'receivers',
   'channels',
   'notifications',
+  'apps',
 ] as const;
 
 /** Verbs a rule may name (besides '*'). */
@@ -90,7 +91,10 @@ export const builtinScopedRoles: Record<ScopeType, Record<string, PolicyRule[]>>
     admin: [all],
     operator: [
       readAll,
-      { verbs: ['create', 'update', 'patch', 'delete'], resources: ['k8s', 'silences', 'alerts'] },
+      {
+        verbs: ['create', 'update', 'patch', 'delete'],
+        resources: ['k8s', 'silences', 'alerts', 'apps'],
+      },
     ],
     viewer: [readAll],
   },

@@ -11,6 +11,7 @@ import { oauthRoutes } from './auth/oauth-routes';
 import { tokenRoutes } from './auth/token-routes';
 import { registerNamespaceSync } from './clusters/namespace-sync';
 import { clusterRoutes } from './clusters/routes';
+import { appRoutes } from './delivery/routes';
 import { onError, onNotFound } from './error-handlers';
 import { iamRoutes } from './iam/routes';
 import { loginRoutes } from './identity/login-routes';
@@ -69,6 +70,7 @@ export function createApp() {
   app.route('/', notificationRoutes);
   app.route('/api/v1', identityProviderRoutes);
   app.route('/api/v1', quotaRoutes);
+  app.route('/api/v1', appRoutes);
   app.route('/', overviewRoutes);
   app.route('/', meteringRoutes);
   app.route('/', retentionRoutes);

@@ -1,4 +1,5 @@
 import { createDb } from '../db/client';
+import { collectDeleted } from '../db/queries/apps';
 import { deleteExpiredLoginCodes } from '../db/queries/identity-login-codes';
 import { deleteStaleLoginThrottles } from '../db/queries/login-throttles';
 import { pruneDeliveries } from '../db/queries/notify-deliveries';
@@ -28,6 +29,8 @@ export const housekeepingTasks: Record<string, Task> = {
   // Notification delivery history is kept 30 days.
   'prune-notification-history': (env, now) =>
     pruneDeliveries(createDb(env.DB), new Date(now.getTime() - 30 * DAY_MS)),
+  // App deletions: tombstones past deleteTimeoutSeconds go, and apps nothing is owed for.
+  'collect-deleted-apps': (env, now) => collectDeleted(createDb(env.DB), now),
 };
 
 /**

@@ -58,6 +58,16 @@ export function agentManifestObjects(options: AgentManifestOptions): Manifest[] 
           verbs: readWatch,
         },
         { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: readWatch },
+        // What application delivery watches (status, drift): the objects it delivers. Secrets
+        // and custom resources are read as each app's editor instead (agents/delivery/).
+        {
+          apiGroups: [''],
+          resources: ['configmaps', 'services', 'serviceaccounts', 'persistentvolumeclaims'],
+          verbs: readWatch,
+        },
+        { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: readWatch },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: readWatch },
+        { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: readWatch },
         { apiGroups: ['metrics.k8s.io'], resources: ['pods', 'nodes'], verbs: ['get', 'list'] },
         // Projects created and deleted from the edge.
         { apiGroups: [''], resources: ['namespaces'], verbs: ['create', 'delete'] },

@@ -128,7 +128,10 @@ export const deliveryStatusFrame = z.object({
 /**
  * Agent (leader) → edge, after each hello: every app the cluster holds
  * objects of, with the generation they carry, so the edge sends only what
- * the cluster lacks (and deletes what it should no longer hold).
+ * the cluster lacks (and deletes what it should no longer hold). An app
+ * whose objects exist but whose desired state the agent does not have (it
+ * restarted; it keeps nothing on disk) is listed with generation 0: send it
+ * again, so status and drift correction resume.
  */
 export const deliveryStateFrame = z.object({
   type: z.literal('delivery-state'),

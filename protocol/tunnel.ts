@@ -7,6 +7,16 @@
  * No Node or Workers imports: both runtimes load this module.
  */
 import { z } from 'zod';
+import {
+  type DeliveryApplyFrame,
+  type DeliveryDeleteFrame,
+  type DeliveryStateFrame,
+  type DeliveryStatusFrame,
+  deliveryApplyFrame,
+  deliveryDeleteFrame,
+  deliveryStateFrame,
+  deliveryStatusFrame,
+} from './delivery';
 import { type InventoryUpdate, MAX_DEGRADED_REASON, MAX_DEGRADED_RESOURCES } from './inventory';
 import {
   type RoleProjectionFrame,
@@ -280,6 +290,10 @@ const controlFrame = z.discriminatedUnion('type', [
   agentStatus,
   roleProjectionFrame,
   roleProjectionStatusFrame,
+  deliveryApplyFrame,
+  deliveryDeleteFrame,
+  deliveryStatusFrame,
+  deliveryStateFrame,
 ]);
 
 export type HelloFrame = z.infer<typeof hello>;
@@ -317,7 +331,11 @@ export type ControlFrame =
   | QuotaUsageFrame
   | AgentStatusFrame
   | RoleProjectionFrame
-  | RoleProjectionStatusFrame;
+  | RoleProjectionStatusFrame
+  | DeliveryApplyFrame
+  | DeliveryDeleteFrame
+  | DeliveryStatusFrame
+  | DeliveryStateFrame;
 
 /** Body bytes of one stream. */
 export interface DataFrame {
@@ -401,6 +419,10 @@ const knownTypes = new Set<string>([
   'agent-status',
   'role-projection',
   'role-projection-status',
+  'delivery-apply',
+  'delivery-delete',
+  'delivery-status',
+  'delivery-state',
 ] satisfies ControlFrame['type'][]);
 
 function decodeText(text: string): DecodeResult {

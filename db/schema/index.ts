@@ -1,6 +1,7 @@
 export * from './alert-inhibit-rules';
 export * from './alert-silences';
 export * from './api-tokens';
+export * from './apps';
 export * from './audit-events';
 export * from './clusters';
 export * from './group-members';

@@ -23,6 +23,7 @@ import { EdgeAlertSender } from '../alerting/edge-alert-sender';
 import { NodeRules } from '../alerting/node-rules';
 import { VersionSkewRule } from '../alerting/version-skew-rule';
 import type { BaseEnv } from '../bindings';
+import { DeliveryFeature, type DeliveryFrame } from '../delivery/tunnel-feature';
 import { log } from '../log';
 import type { MeteringStoreBinding } from '../metering/metering-store';
 import { type ProjectionPush, RoleProjectionFeature } from '../projection/tunnel-feature';
@@ -84,6 +85,7 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
   readonly #disconnectRule: ClusterDisconnectRule;
   readonly #quotas: QuotaRelay;
   readonly #projection: RoleProjectionFeature;
+  readonly #delivery: DeliveryFeature;
   #nodeRules: NodeRules;
   readonly #skewRule: VersionSkewRule;
   readonly #alertSender: EdgeAlertSender;
@@ -97,6 +99,9 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
       env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushQuotas(),
     );
     this.#projection = new RoleProjectionFeature(env, ctx.storage);
+    this.#delivery = new DeliveryFeature(env, ctx.storage, (clusterId, appIds) =>
+      env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushDelivery(appIds),
+    );
     this.#alertSender = new EdgeAlertSender(env, ctx.id.name);
     this.#nodeRules = new NodeRules(env, ctx.storage, this.#alertSender);
     this.#skewRule = new VersionSkewRule(ctx.storage, this.#alertSender);
@@ -271,6 +276,16 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
       case 'role-projection-status':
         this.ctx.waitUntil(this.#projection.onStatus(frame));
         return;
+      case 'delivery-state':
+        this.ctx.waitUntil(
+          this.#delivery.onState(this.#clusterName, state.socketId, frame, this.#sendTo),
+        );
+        return;
+      case 'delivery-status':
+        this.ctx.waitUntil(
+          this.#delivery.onStatus(this.#clusterName, state.socketId, frame, this.#sendTo),
+        );
+        return;
       default:
         this.#send(ws, {
           type: 'error',
@@ -415,6 +430,26 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
     );
   }
 
+  /** An edit of these apps: their owed applies/deletes go to the cluster's leader now. */
+  async pushDelivery(appIds: string[]): Promise<number> {
+    return this.#delivery.push(this.#clusterName, appIds, this.#sendTo);
+  }
+
+  get #clusterName(): string {
+    return this.#store.getMeta('clusterName') ?? '';
+  }
+
+  /** Delivery talks to one connection (the leader's), by its socket id. */
+  readonly #sendTo = (connectionId: string, frame: DeliveryFrame): boolean => {
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = this.#state(ws);
+      if (state?.socketId !== connectionId || state.version === undefined) continue;
+      this.#send(ws, frame);
+      return true;
+    }
+    return false;
+  };
+
   /** The last projection pushed and the leading agent's last report on it. */
   async roleProjectionStatus() {
     return this.#projection.status();
@@ -529,6 +564,7 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
     const state = this.#state(ws);
     if (!state) return;
     this.#streams.failSocket(state.socketId, reason);
+    this.ctx.waitUntil(this.#delivery.onSocketGone(this.#clusterName, state.socketId));
     if (state.version !== undefined) {
       const seen = this.#lastSeen(ws, state);
       const previous = Number(this.#store.getMeta('lastSeen') ?? 0);

@@ -26,7 +26,10 @@ describe('agent process', () => {
     const kubeconfig = join(dir, 'kubeconfig');
     await writeKubeconfig(kubeconfig, { url: emu.url, token: emu.token });
     const logs: string[] = [];
-    agent = spawn('node_modules/.bin/tsx', ['agents/main.ts'], {
+    // One node process, as the image runs it (node agent.mjs), with tsx as a loader. Not the tsx
+    // CLI: that wrapper relays SIGTERM and SIGKILLs the agent (exit 143) unless the agent's event
+    // loop acknowledges within 30 ms, which a loaded machine does not always manage.
+    agent = spawn(process.execPath, ['--import', 'tsx', 'agents/main.ts'], {
       env: {
         PATH: process.env.PATH ?? '',
         EDGETOWER_HUB: hub.url,

@@ -1,13 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subjectHash } from '../../agents/rbac-projection/objects';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process';
 import {
   bearerFetch,
+  grantClusters,
   registerCluster,
   signInAdmin,
   startAgentCluster,
@@ -27,7 +26,6 @@ import { removeState, startWranglerDev, type WranglerDev } from '../support/wran
 const CLUSTER = 'e2e-proj';
 const WS = 'team-a';
 const PASSWORD = 'Projection-e2e-password-1';
-const wrangler = path.resolve(import.meta.dirname, '../../node_modules/.bin/wrangler');
 let edge: WranglerDev;
 let kube: KubeEmulator;
 let workDir: string;
@@ -54,31 +52,6 @@ const managedIn = (namespace: string) =>
     .map((o) => o.metadata.name)
     .sort();
 const name = (role: string, user: string) => `edgetower-${role}-${subjectHash('User', user)}`;
-
-/** Grants the cluster to the workspace: through the API when it takes `clusters`, else in D1 directly. */
-async function grant(workspace: string, cluster: string): Promise<void> {
-  const res = await api(`/api/v1/workspaces/${workspace}`, {
-    method: 'PATCH',
-    body: JSON.stringify({ clusters: [cluster] }),
-  });
-  if (res.ok) return;
-  await promisify(execFile)(
-    wrangler,
-    [
-      'd1',
-      'execute',
-      'DB',
-      '--local',
-      '--persist-to',
-      edge.persistDir,
-      '--command',
-      `INSERT OR IGNORE INTO workspace_clusters (workspace_id, cluster_id, granted_by, created_at)
-       SELECT w.id, c.id, 'e2e', CAST(strftime('%s','now') AS INTEGER) * 1000
-       FROM workspaces w, clusters c WHERE w.name = '${workspace}' AND c.name = '${cluster}'`,
-    ],
-    { cwd: path.resolve(import.meta.dirname, '../..'), env: { ...process.env, CI: 'true' } },
-  );
-}
 
 async function signIn(username: string): Promise<string> {
   const res = await fetch(`${edge.url}/oauth/token`, {
@@ -114,11 +87,12 @@ beforeAll(async () => {
   for (const user of ['olga', 'ann'])
     expect((await post('/api/v1/users', { name: user, password: PASSWORD })).status).toBe(201);
   expect((await post('/api/v1/workspaces', { name: WS })).status).toBe(201);
+  // Namespaces go only in clusters granted to the workspace.
+  await grantClusters(api, WS, [CLUSTER]);
   for (const ns of ['team-a-web', 'team-a-api'])
     expect(
       (await post(`/api/v1/workspaces/${WS}/namespaces`, { cluster: CLUSTER, name: ns })).status,
     ).toBe(201);
-  await grant(WS, CLUSTER);
   // Made with kubectl, not through the API: the workspace label alone brings it in.
   kube.store.create('namespaces', {
     metadata: { name: 'team-a-kubectl', labels: { 'kubesphere.io/workspace': WS } },

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { applyAgentManifest } from './agent-manifest-apply';
 import { type AgentProcess, startAgentProcess } from './agent-process';
 import { type KubeEmulator, startKubeEmulator, writeKubeconfig } from './kube-emulator';
 import { removeState, startWranglerDev, testSecrets, type WranglerDev } from './wrangler-dev';
@@ -52,11 +53,8 @@ export async function startBrowserFleet(): Promise<BrowserFleet> {
     },
     bookmarkIntervalMs: 1000,
   });
-  kube.store.create('namespaces', {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name: 'edgetower-system' },
-  });
+  // What `kubectl apply` of the agent manifest leaves: its namespace and RBAC (placement included).
+  applyAgentManifest(kube);
   const kubeconfig = path.join(workDir, 'kubeconfig');
   await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
   // The dashboard test signs in through an OpenID provider on loopback.
@@ -116,7 +114,8 @@ export async function startBrowserFleet(): Promise<BrowserFleet> {
     ['ws-0', 'ns-0002'],
     ['ws-1', 'ns-0003'],
   ] as const) {
-    await must('/api/v1/workspaces', { name: ws });
+    // Namespaces go only in clusters granted to the workspace: granted as it is made, as an admin would.
+    await must('/api/v1/workspaces', { name: ws, clusters: [connected] });
     await must(`/api/v1/workspaces/${ws}/namespaces`, { cluster: connected, name: ns });
   }
   await must('/api/v1/users', { name: viewer.username, password: viewer.password });

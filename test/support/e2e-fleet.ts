@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { expect } from 'vitest';
+import { applyAgentManifest } from './agent-manifest-apply';
 import {
   type KubeEmulator,
   type KubeEmulatorOptions,
@@ -16,20 +17,17 @@ import { testSecrets } from './wrangler-dev';
  */
 
 /**
- * Starts the Kubernetes API emulator with `options`, creates the
- * namespace the agent manifest would (it holds the agents' Lease) and
- * writes a kubeconfig for the agent into `workDir`.
+ * Starts the Kubernetes API emulator with `options`, applies the agent
+ * manifest's namespace and RBAC (as `kubectl apply` of it would: the
+ * namespace holds the agents' Lease, the placement ClusterRole lets the
+ * edge place namespaces) and writes a kubeconfig for the agent into `workDir`.
  */
 export async function startAgentCluster(
   workDir: string,
   options: KubeEmulatorOptions = {},
 ): Promise<{ kube: KubeEmulator; kubeconfig: string }> {
   const kube = await startKubeEmulator(options);
-  kube.store.create('namespaces', {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name: 'edgetower-system' },
-  });
+  applyAgentManifest(kube);
   const kubeconfig = path.join(workDir, 'kubeconfig');
   await writeKubeconfig(kubeconfig, { url: kube.url, token: kube.token });
   return { kube, kubeconfig };
@@ -69,6 +67,23 @@ export async function registerCluster(
   const reg = await api('/api/v1/clusters', { method: 'POST', body: JSON.stringify(cluster) });
   expect(reg.status).toBe(201);
   return ((await reg.json()) as { joinToken: string }).joinToken;
+}
+
+/**
+ * Grants `clusters` to `workspace` through the API, as a platform admin
+ * does (`PATCH /api/v1/workspaces/:ws {clusters}` replaces the granted set):
+ * namespaces are placed only in granted clusters.
+ */
+export async function grantClusters(
+  api: (p: string, init?: RequestInit) => Promise<Response>,
+  workspace: string,
+  clusters: string[],
+): Promise<void> {
+  const res = await api(`/api/v1/workspaces/${workspace}`, {
+    method: 'PATCH',
+    body: JSON.stringify({ clusters }),
+  });
+  expect(res.status).toBe(200);
 }
 
 /**

@@ -8,6 +8,11 @@ import type { RbacTable } from './rbac';
 import { createHandler, type RecordedRequest, type ServerContext } from './server';
 import { ServingModel, type ServingOptions } from './serving';
 import { KubeStore } from './store';
+import {
+  startWorkloadControllers,
+  type WorkloadControllers,
+  type WorkloadOptions,
+} from './workloads';
 
 export type { ClusterSpec } from './generator';
 export { generateCluster } from './generator';
@@ -17,6 +22,7 @@ export type { RecordedRequest } from './server';
 export { gitVersionOf, NEWEST_MINOR, OLDEST_MINOR, type ServingOptions } from './serving';
 export { KubeStore, StoreError, type StoreEvent } from './store';
 export type { KubeObject } from './types';
+export type { WorkloadControllers, WorkloadOptions } from './workloads';
 
 export interface KubeEmulatorOptions extends ServingOptions {
   host?: string;
@@ -46,6 +52,12 @@ export interface KubeEmulatorOptions extends ServingOptions {
   maxRecordedRequests?: number;
   /** Continue tokens expire (410) after this long (default 5 min). */
   continueTtlMs?: number;
+  /**
+   * Workload controllers: Deployments, StatefulSets, DaemonSets, Jobs and
+   * claims written with a new generation report ready after a delay (see
+   * workloads.ts); `false` leaves status alone.
+   */
+  workloads?: WorkloadOptions | false;
 }
 
 export interface KubeEmulator {
@@ -56,6 +68,8 @@ export interface KubeEmulator {
   requests: RecordedRequest[];
   /** Validating admission webhook calls made on pod creates. */
   admissionCalls: AdmissionCall[];
+  /** The emulated workload controllers (pause, resume, delays), unless disabled. */
+  workloads?: WorkloadControllers;
   /** Replace (or remove) the extra impersonation RBAC table. */
   setRbac(table: RbacTable | undefined): void;
   /** Add another accepted bearer token. */
@@ -110,6 +124,8 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
+  const workloads =
+    options.workloads === false ? undefined : startWorkloadControllers(store, options.workloads);
   const select = (plural?: string) =>
     [...watches].filter((w) => plural === undefined || w.plural === plural);
 
@@ -119,6 +135,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     store,
     requests: ctx.requests,
     admissionCalls: ctx.admissionCalls,
+    workloads,
     setRbac: (table) => {
       ctx.rbac = table;
     },
@@ -146,6 +163,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
       serving.unserved = new Set(plurals);
     },
     close: async () => {
+      workloads?.stop();
       for (const w of watches) w.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
 import { type AdmissionCall, admitPodCreate } from './admission';
 import { storedRbacAllows } from './cluster-rbac';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery';
@@ -7,7 +8,8 @@ import { readBody, sendJson, sendStatus } from './http-util';
 import { handleList, handleWatch, type ListWatchContext } from './list-watch';
 import { nodeMetricsList, podMetrics, podMetricsList } from './metrics';
 import { type RbacTable, rbacAllows } from './rbac';
-import type { ResourceDef } from './resources';
+import { apiVersionOf, type ResourceDef } from './resources';
+import { serverSideApply, trackUpdate } from './server-side-apply';
 import type { ServingModel } from './serving';
 import { statuses } from './status';
 import { StoreError } from './store';
@@ -248,7 +250,7 @@ async function route(
     case 'create':
     case 'update':
     case 'patch':
-      return writeObject(ctx, req, res, def, r, verb);
+      return writeObject(ctx, req, res, def, r, verb, url.searchParams);
     case 'delete': {
       if (!r.name) return sendStatus(res, statuses.methodNotAllowed());
       const expected = await deletePrecondition(req);
@@ -297,18 +299,33 @@ async function writeObject(
   def: ResourceDef,
   r: Route,
   verb: 'create' | 'update' | 'patch',
+  query: URLSearchParams,
 ): Promise<void> {
+  const contentType = req.headers['content-type'] ?? '';
   let body: unknown;
   try {
     body = JSON.parse(await readBody(req));
   } catch {
-    return sendStatus(res, statuses.badRequest('request body is not valid JSON'));
+    return sendStatus(
+      res,
+      statuses.badRequest(
+        contentType.includes('apply-patch')
+          ? 'the emulator accepts apply configurations written as JSON (which is YAML) only'
+          : 'request body is not valid JSON',
+      ),
+    );
   }
   if (!isObject(body))
     return sendStatus(res, statuses.badRequest('request body must be an object'));
+  // Who an ordinary write says it is (managedFields); kubectl and client-go always send one.
+  const manager = query.get('fieldManager') || 'unknown';
+  if (verb === 'patch' && contentType.includes('apply-patch')) {
+    if (!r.name) return sendStatus(res, statuses.methodNotAllowed());
+    return applyObject(ctx, res, def, r as Route & { name: string }, body, query);
+  }
   if (verb === 'patch') {
     if (!r.name) return sendStatus(res, statuses.methodNotAllowed());
-    if ((req.headers['content-type'] ?? '').includes('json-patch')) {
+    if (contentType.includes('json-patch')) {
       return sendStatus(res, {
         ...statuses.badRequest('json-patch is not supported by the emulator'),
         code: 415,
@@ -324,7 +341,8 @@ async function writeObject(
       namespace: r.namespace,
       resourceVersion: current.metadata.resourceVersion,
     };
-    return sendJson(res, 200, ctx.store.update(def.plural, merged));
+    const tracked = trackUpdate(current, merged, manager, ctx.store.now());
+    return sendJson(res, 200, ctx.store.update(def.plural, tracked));
   }
   const metadata = isObject(body.metadata) ? body.metadata : {};
   if (r.namespace !== undefined) {
@@ -362,6 +380,65 @@ async function writeObject(
       statuses.badRequest('the name of the object does not match the name on the URL'),
     );
   }
+  const before = ctx.store.get(def.plural, r.namespace, r.name);
+  const tracked = before ? trackUpdate(before, obj, manager, ctx.store.now()) : obj;
+  return sendJson(res, 200, ctx.store.update(def.plural, tracked));
+}
+
+/** PATCH application/apply-patch+yaml: server-side apply (see server-side-apply.ts). */
+async function applyObject(
+  ctx: ServerContext,
+  res: ServerResponse,
+  def: ResourceDef,
+  r: Route & { name: string },
+  body: Record<string, unknown>,
+  query: URLSearchParams,
+): Promise<void> {
+  const manager = query.get('fieldManager');
+  if (!manager)
+    return sendStatus(
+      res,
+      statuses.badRequest('PATCH, fieldManager: Required value: is required for apply patch'),
+    );
+  const metadata = isObject(body.metadata) ? body.metadata : {};
+  if (body.apiVersion !== apiVersionOf(def) || body.kind !== def.kind)
+    return sendStatus(
+      res,
+      statuses.badRequest(
+        `apply configuration must be ${def.kind} (${apiVersionOf(def)}), not ${String(body.kind)} (${String(body.apiVersion)})`,
+      ),
+    );
+  if (metadata.name !== r.name)
+    return sendStatus(
+      res,
+      statuses.badRequest('the name of the object does not match the name on the URL'),
+    );
+  if (metadata.namespace !== undefined && metadata.namespace !== r.namespace)
+    return sendStatus(
+      res,
+      statuses.badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      ),
+    );
+  if (def.namespaced && !ctx.store.get('namespaces', undefined, r.namespace ?? ''))
+    return sendStatus(res, statuses.notFound('namespaces', r.namespace ?? ''));
+  const current = ctx.store.get(def.plural, r.namespace, r.name);
+  const force = query.get('force') === 'true' || query.get('force') === '1';
+  const result = serverSideApply(
+    current,
+    { ...body, metadata: { ...metadata, name: r.name } } as KubeObject,
+    { manager, force, now: ctx.store.now() },
+  );
+  if ('status' in result) return sendStatus(res, result.status);
+  const obj = result.object;
+  obj.metadata = { ...obj.metadata, name: r.name, namespace: r.namespace };
+  if (!current) return sendJson(res, 201, ctx.store.create(def.plural, obj));
+  // Unchanged: no write, no new resourceVersion, no watch event (as the real server).
+  const { managedFields: _a, ...was } = current.metadata;
+  const { managedFields: _b, ...now } = obj.metadata;
+  if (isDeepStrictEqual({ ...current, metadata: was }, { ...obj, metadata: now }))
+    return sendJson(res, 200, current);
+  obj.metadata.resourceVersion = current.metadata.resourceVersion;
   return sendJson(res, 200, ctx.store.update(def.plural, obj));
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { RESOURCE_BY_PLURAL, type ResourceDef } from './resources';
 import type { KubeObject, WatchEventType } from './types';
 
@@ -11,6 +12,18 @@ export interface StoreEvent {
   /** MODIFIED only: the object before (a label-selected watch sees it leave or enter). */
   previous?: KubeObject;
 }
+
+/** Resources whose metadata.generation counts spec changes (what controllers report on). */
+const GENERATION_TRACKED = new Set([
+  'deployments',
+  'statefulsets',
+  'daemonsets',
+  'replicasets',
+  'jobs',
+  'cronjobs',
+  'horizontalpodautoscalers',
+  'crontabs',
+]);
 
 export class StoreError extends Error {
   constructor(
@@ -183,6 +196,7 @@ export class KubeStore {
     const key = table.keyOf(obj.metadata.namespace, obj.metadata.name);
     if (table.objects.has(key)) throw new StoreError('AlreadyExists', plural, obj.metadata.name);
     obj.metadata.uid ??= randomUUID();
+    if (GENERATION_TRACKED.has(plural)) obj.metadata.generation = 1;
     obj.metadata.creationTimestamp ??= this.now()
       .toISOString()
       .replace(/\.\d+Z$/, 'Z');
@@ -205,6 +219,10 @@ export class KubeStore {
     const obj = structuredClone(input);
     obj.metadata.uid = current.metadata.uid;
     obj.metadata.creationTimestamp = current.metadata.creationTimestamp;
+    if (GENERATION_TRACKED.has(plural)) {
+      const was = Number(current.metadata.generation ?? 1);
+      obj.metadata.generation = isDeepStrictEqual(current.spec, obj.spec) ? was : was + 1;
+    }
     this.stamp(table, obj);
     table.set(key, obj);
     this.emit(plural, 'MODIFIED', obj, current);
