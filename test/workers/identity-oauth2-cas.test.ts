@@ -113,10 +113,11 @@ describe('GitHub preset against a GitHub-shaped loopback server', () => {
       rewriteAuthorize: as('octo'),
     });
     expect(withOrg.status, await withOrg.clone().text()).toBe(200);
-    // acme/platform (a team) and octo-org (an organisation, on the second page of /user/orgs).
+    // acme/platform (a team) and octo-org (an organisation, on the second page of /user/orgs);
+    // groups reach tokens in their cluster-safe form, edgetower:<workspace>:<group>.
     expect(decodeJwt(String((await json(withOrg)).access_token)).groups).toEqual([
-      'ws-g:docs',
-      'ws-g:platform',
+      'edgetower:ws-g:docs',
+      'edgetower:ws-g:platform',
     ]);
     const withoutOrg = await browserSignIn('github-no-org', {
       account: '',
