@@ -360,8 +360,10 @@ export class DeliveryController {
     const { api } = this.#options;
     record.phase = 'applying';
     this.#scheduleReport();
-    if (!(await api.namespaceExists(app.namespace)))
-      return this.#fail(record, `namespace ${app.namespace} does not exist in this cluster`);
+    // The namespace first: created for the app's workspace where missing, refused if another's.
+    const ns = await api.ensureNamespace(app.namespace, app.workspace, app.identity);
+    if (!ns.ok && ns.refused) return this.#fail(record, ns.message);
+    if (!ns.ok) throw new Error(ns.message);
 
     const desired = new Map<string, KubeObject>();
     for (const manifest of app.manifests) {
