@@ -105,6 +105,13 @@ const COMMON_KINDS: readonly [string, string][] = [
   ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
 ];
 
+/**
+ * How long after creating an app's namespace a 403 on apply counts as
+ * transient: the editor's RoleBindings there come from role projection,
+ * which sees the new namespace a moment later.
+ */
+const NEW_NAMESPACE_GRACE_MS = 60_000;
+
 /** Apps per `delivery-status` frame. */
 const STATUS_BATCH = 200;
 
@@ -120,6 +127,8 @@ interface AppRecord {
   desired: Map<string, KubeObject>;
   phase: Phase;
   message?: string;
+  /** When this agent created the app's namespace (a 403 just after is projection lag). */
+  namespaceCreatedAt?: number;
   /** When the current generation's apply finished (its progress deadline runs from here). */
   appliedAt?: number;
   /** The current generation has been ready once: the deadline no longer applies. */
@@ -364,6 +373,7 @@ export class DeliveryController {
     const ns = await api.ensureNamespace(app.namespace, app.workspace, app.identity);
     if (!ns.ok && ns.refused) return this.#fail(record, ns.message);
     if (!ns.ok) throw new Error(ns.message);
+    if (ns.created) record.namespaceCreatedAt = Date.now();
 
     const desired = new Map<string, KubeObject>();
     for (const manifest of app.manifests) {
@@ -391,6 +401,9 @@ export class DeliveryController {
       // Superseded (the next pass applies the newer generation) or no longer leading.
       if (record.app !== app || this.#stopped) return;
       const result = await api.apply(obj, app.identity);
+      // In a namespace just created, the editor's RoleBindings (role projection) may not be there yet.
+      if (!result.ok && result.status === 403 && this.#namespaceIsNew(record))
+        throw new Error(`${result.message} (waiting for role projection in a new namespace)`);
       if (!result.ok && result.refused) return this.#fail(record, result.message);
       if (!result.ok) throw new Error(result.message);
     }
@@ -411,6 +424,14 @@ export class DeliveryController {
       generation: app.generation,
       objects: desired.size,
     });
+  }
+
+  /** The agent created the app's namespace moments ago: a 403 there is retried for a while. */
+  #namespaceIsNew(record: AppRecord): boolean {
+    return (
+      record.namespaceCreatedAt !== undefined &&
+      Date.now() - record.namespaceCreatedAt < NEW_NAMESPACE_GRACE_MS
+    );
   }
 
   /** Deletes the app's objects that are no longer in its manifests. */

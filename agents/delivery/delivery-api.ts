@@ -10,7 +10,7 @@ import type { ResourceResolver } from './resources';
 
 /** What a write came to. `refused`: the API server said no for good (403, 422 …): report, do not retry. */
 export type WriteResult =
-  | { ok: true }
+  | { ok: true; created?: boolean }
   | { ok: false; refused: true; status: number; message: string }
   | { ok: false; refused: false; status: number; message: string };
 
@@ -141,7 +141,8 @@ export function kubeDeliveryApi(client: KubeClient, resources: ResourceResolver)
               message: `namespace ${namespace} changed meanwhile`,
             };
       }
-      return outcome(res, `create namespace ${namespace}`);
+      const created = await outcome(res, `create namespace ${namespace}`);
+      return created.ok ? { ok: true, created: true } : created;
     },
     async apply(obj, identity) {
       const resource = await resources.resolve(obj.apiVersion, obj.kind);

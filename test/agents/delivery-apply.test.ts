@@ -137,13 +137,16 @@ describe('delivery-apply', () => {
         },
       ],
     });
+    rig.controller.apply([app([configMap('c')], { namespace: 'fresh' })]);
+    // Role projection binds alice there a moment after the namespace appears: the 403 meanwhile is retried.
+    await waitFor(() => rig.emu.store.get('namespaces', undefined, 'fresh'), 5000);
+    await new Promise((r) => setTimeout(r, 300));
     rig.emu.store.create('rolebindings', {
       metadata: { name: 'edgetower-edit-alice', namespace: 'fresh' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
       subjects: [{ kind: 'User', name: 'alice' }],
     });
-    rig.controller.apply([app([configMap('c')], { namespace: 'fresh' })]);
-    await waitForState(rig, 'ready');
+    await waitForState(rig, 'ready', 1, 10_000);
     const ns = rig.emu.store.get('namespaces', undefined, 'fresh') as {
       metadata: { labels?: Record<string, string> };
     };
