@@ -110,8 +110,8 @@ export async function placeApp(
 ): Promise<void> {
   const expiresAt = new Date(now.getTime() + app.deleteTimeoutSeconds * 1000);
   const statements = [];
-  // D1 binds at most 100 parameters a statement: rows and id lists go in chunks.
-  for (const chunk of chunks(clusterIds, 15))
+  // D1 binds at most 100 parameters a statement, and drizzle binds every column of a row (defaults too): 5 rows at a time.
+  for (const chunk of chunks(clusterIds, 5))
     statements.push(
       db
         .insert(appClusters)
