@@ -173,6 +173,7 @@ export const en = {
   'attention.none':
     'Nothing needs attention: every cluster is connected, every node ready, no critical or warning alerts firing.',
   'attention.cluster': 'Cluster {name}',
+  'attention.appHalted': 'App {name}: rollout halted',
   'attention.disconnected': 'Disconnected: its agent stopped reporting.',
   'attention.nodesNotReady': 'one:{count} node not ready|other:{count} nodes not ready',
   'attention.lastData': 'last data',
@@ -183,6 +184,8 @@ export const en = {
   'label.node': 'node',
   'label.namespace': 'namespace',
   'label.pod': 'pod',
+  'label.workspace': 'workspace',
+  'label.app': 'app',
   'overview.summary': 'Summary',
   'overview.connectedOf': 'connected of all',
   'overview.clusterCounts': '{disconnected} disconnected · {pending} waiting for agent',

@@ -177,6 +177,7 @@ export const es = {
   'attention.none':
     'Nada requiere atención: todos los clústeres conectados, todos los nodos listos, sin alertas críticas ni de aviso.',
   'attention.cluster': 'Clúster {name}',
+  'attention.appHalted': 'App {name}: despliegue detenido',
   'attention.disconnected': 'Desconectado: su agente dejó de informar.',
   'attention.nodesNotReady': 'one:{count} nodo no listo|other:{count} nodos no listos',
   'attention.lastData': 'últimos datos',
@@ -187,6 +188,8 @@ export const es = {
   'label.node': 'nodo',
   'label.namespace': 'espacio de nombres',
   'label.pod': 'pod',
+  'label.workspace': 'espacio de trabajo',
+  'label.app': 'app',
   'overview.summary': 'Resumen',
   'overview.connectedOf': 'conectados de todos',
   'overview.clusterCounts': '{disconnected} desconectados · {pending} esperando al agente',
