@@ -1,10 +1,14 @@
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
+import { grantedClustersWithLabels } from '../../db/queries/apps';
 import { mayOnApp } from '../delivery/access';
+import { can } from '../iam/authorize';
 import { wsParam } from '../iam/schemas';
 import { visibleWorkspace } from '../iam/scopes';
 import { callApi } from './api-client';
 import { orThrow } from './api-errors';
+import { apiProblem, type FormProblem } from './forms/form-problem';
+import { AppFormBody } from './pages/app-form';
 import { AppDetailBody, AppListBody, type AppRights, type AppView } from './pages/apps';
 import { ConfirmBody } from './pages/confirm';
 import { paramsInput, renderPage } from './render';
@@ -35,6 +39,45 @@ async function appRights(c: Context<UiEnv>, ws: string, app: AppView): Promise<A
 const apiPath = (ws: string, app?: string) =>
   `/api/v1/workspaces/${ws}/apps${app ? `/${encodeURIComponent(app)}` : ''}`;
 
+/** The form's fields as the apps API wants them (placement by the ticked cluster names). */
+function appBody(form: Record<string, string | File | (string | File)[]>) {
+  const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
+  const raw = form.clusters;
+  const clusters = (Array.isArray(raw) ? raw : raw ? [raw] : []).filter(
+    (x): x is string => typeof x === 'string',
+  );
+  const maxUnavailable = text('maxUnavailableClusters').trim();
+  const values = {
+    name: text('name').slice(0, 63),
+    namespace: text('namespace').slice(0, 63),
+    manifests: text('manifests').slice(0, 1024 * 1024),
+    nodes: text('nodes'),
+    clusters: clusters.join(','),
+    maxUnavailableClusters: maxUnavailable.slice(0, 9),
+  };
+  const json = {
+    name: values.name,
+    namespace: values.namespace,
+    manifests: values.manifests,
+    placement: { clusters },
+    nodes: values.nodes || 'any',
+    ...(maxUnavailable ? { rollout: { maxUnavailableClusters: Number(maxUnavailable) } } : {}),
+  };
+  return { values, json };
+}
+
+async function renderAppForm(c: Context<UiEnv>, ws: string, problem?: FormProblem) {
+  const db = c.get('db');
+  const { workspace } = await visibleWorkspace(db, c.get('principal'), ws);
+  const clusters = (await grantedClustersWithLabels(db, workspace.id)).map((cl) => cl.name);
+  const i18n = c.get('i18n');
+  return renderPage(
+    c,
+    { title: i18n.t('apps.new'), section: 'workspaces', status: problem?.status ?? 200 },
+    <AppFormBody i18n={i18n} csrf={c.get('csrf')} ws={ws} clusters={clusters} problem={problem} />,
+  );
+}
+
 /** A workspace's apps: phases and per-cluster states, an app's resources, delete after confirming. */
 export function uiAppRoutes(api: ApiFetch) {
   return new Hono<UiEnv>()
@@ -43,6 +86,7 @@ export function uiAppRoutes(api: ApiFetch) {
       const { notice } = paramsInput(noticeQuery, c.req.query(), 'query');
       const i18n = c.get('i18n');
       const page = orThrow(await callApi<{ items: AppView[] }>(c, api, apiPath(ws)));
+      const { scope } = await visibleWorkspace(c.get('db'), c.get('principal'), ws);
       return renderPage(
         c,
         { title: i18n.t('apps.title', { ws }), section: 'workspaces' },
@@ -51,8 +95,20 @@ export function uiAppRoutes(api: ApiFetch) {
           ws={ws}
           apps={page.items}
           notice={notice ? i18n.t('apps.deleted') : undefined}
+          mayCreate={can(c.get('principal'), 'create', 'apps', scope)}
         />,
       );
+    })
+    .get('/ui/workspaces/:ws/apps/new', requireSession, async (c) => {
+      const { ws } = paramsInput(wsParam, c.req.param(), 'param');
+      return renderAppForm(c, ws);
+    })
+    .post('/ui/workspaces/:ws/apps', requireSession, async (c) => {
+      const { ws } = paramsInput(wsParam, c.req.param(), 'param');
+      const { values, json } = appBody(await c.req.parseBody({ all: true }));
+      const answer = await callApi(c, api, apiPath(ws), { method: 'POST', json });
+      if (!answer.ok) return renderAppForm(c, ws, apiProblem('app', answer, values));
+      return c.redirect(`/ui/workspaces/${ws}/apps/${json.name}`, 303);
     })
     .get('/ui/workspaces/:ws/apps/:app', requireSession, async (c) => {
       const { ws, app: name } = paramsInput(appParam, c.req.param(), 'param');

@@ -126,4 +126,54 @@ describe('apps pages', () => {
     const { status } = await page('beta-viewer', '/ui/workspaces/alpha/apps');
     expect(status).toBe(404);
   });
+
+  it('an admin creates an app from the form (post/redirect/get); a viewer gets no form link', async () => {
+    const list = await page('alpha-admin', '/ui/workspaces/alpha/apps');
+    expect(list.html).toContain('href="/ui/workspaces/alpha/apps/new"');
+    const form = await page('alpha-admin', '/ui/workspaces/alpha/apps/new');
+    expect(form.status).toBe(200);
+    expect(form.html).toContain('name="clusters" value="east"');
+    const browser = await as('alpha-admin');
+    const res = await browser.post('/ui/workspaces/alpha/apps', {
+      _csrf: browser.csrf,
+      name: 'blog',
+      namespace: 'alpha-web',
+      manifests: deployment,
+      clusters: 'east',
+      nodes: 'any',
+      maxUnavailableClusters: '1',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/ui/workspaces/alpha/apps/blog');
+    const made = await api('GET', '/api/v1/workspaces/alpha/apps/blog', fx.as('alpha-admin'));
+    expect(made.body).toMatchObject({
+      placement: { clusters: ['east'] },
+      rollout: { maxUnavailableClusters: 1 },
+    });
+    const viewer = await page('alpha-viewer', '/ui/workspaces/alpha/apps');
+    expect(viewer.html).not.toContain('/apps/new');
+  });
+
+  it('a refused form in 简体中文 lists the problem by its label and keeps the YAML', async () => {
+    const browser = await as('alpha-admin');
+    const yaml = `${deployment}# kept-marker\n`;
+    const res = await browser.post(
+      '/ui/workspaces/alpha/apps',
+      {
+        _csrf: browser.csrf,
+        name: 'Not_A_Name',
+        namespace: 'alpha-web',
+        manifests: yaml,
+        clusters: 'east',
+        nodes: 'any',
+      },
+      { 'accept-language': 'zh-CN' },
+    );
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('请修正');
+    expect(html).toMatch(/<li>名称: /);
+    expect(html).toContain('# kept-marker');
+    expect(html).toMatch(/name="clusters" value="east" checked/);
+  });
 });

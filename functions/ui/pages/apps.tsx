@@ -22,7 +22,7 @@ export interface AppView {
 }
 
 const phaseClass: Record<AppView['status']['phase'], string> = {
-  Ready: 'sev-ok',
+  Ready: 'h-healthy',
   Progressing: 'sev-info',
   Degraded: 'sev-warning',
   Halted: 'sev-critical',
@@ -73,12 +73,20 @@ export function AppListBody(props: {
   ws: string;
   apps: AppView[];
   notice?: string | undefined;
+  mayCreate: boolean;
 }) {
   const { i18n, ws, apps } = props;
   const { t } = i18n;
   return (
     <>
       {props.notice ? <p class="notice">{props.notice}</p> : null}
+      {props.mayCreate ? (
+        <p>
+          <a class="button" href={`/ui/workspaces/${ws}/apps/new`}>
+            {t('apps.new')}
+          </a>
+        </p>
+      ) : null}
       {apps.length === 0 ? <p class="muted">{t('apps.none')}</p> : null}
       {apps.map((app) => (
         <section class="card" aria-label={app.name}>
@@ -130,7 +138,7 @@ export function AppDetailBody(props: { i18n: I18n; ws: string; app: AppView; rig
                   <span class="wrap">
                     {r.kind}/{r.name}
                   </span>
-                  <span class={`badge ${r.ready ? 'sev-ok' : 'sev-warning'}`}>
+                  <span class={`badge ${r.ready ? 'h-healthy' : 'sev-warning'}`}>
                     {t(r.ready ? 'apps.ready' : 'apps.notReady')}
                   </span>
                 </div>
