@@ -1,11 +1,9 @@
 import {
   DELIVERY_LABELS,
-  type DeliveredResource,
   type DeliveryApp,
   type DeliveryAppStatus,
   type DeliveryDeleteFrame,
   type DeliveryIdentity,
-  type DeliveryState,
   type DeliveryStateFrame,
   type DeliveryStatusFrame,
   type KubeObject,
@@ -14,8 +12,10 @@ import { type Backoff, createBackoff } from '../backoff';
 import type { InformerEvent } from '../informers';
 import { KubeError } from '../kube';
 import type { Logger } from '../log';
+import { type AppRecord, type DriftState, truncate } from './app-record';
 import type { DeliveryApi } from './delivery-api';
 import { hasDrifted } from './drift';
+import { AGENT_READABLE, COMMON_KINDS } from './kinds';
 import {
   applyOrder,
   appSelector,
@@ -25,8 +25,8 @@ import {
   refKey,
   refOf,
 } from './objects';
-import { readinessOf } from './readiness';
 import { type ResolvedResource, UnknownKindError } from './resources';
+import { type LiveLookup, statusOf } from './status';
 
 /** A label-selected cache of delivered objects of one kind, cluster-wide (the agent's Informer). */
 export interface LiveSource {
@@ -64,85 +64,14 @@ export interface WatchScope {
 }
 
 /**
- * Kinds the agent's ServiceAccount may list and watch cluster-wide (its
- * ClusterRole, agents/deploy/rbac.yaml): one shared watch each. Others
- * (Secrets, custom resources) are watched per app, as its editor.
+ * How long after creating an app's namespace a 403 on apply counts as
+ * transient: the editor's RoleBindings there come from role projection,
+ * which sees the new namespace a moment later.
  */
-export const AGENT_READABLE_KINDS: readonly [string, string][] = [
-  ['v1', 'ConfigMap'],
-  ['v1', 'Service'],
-  ['v1', 'ServiceAccount'],
-  ['v1', 'PersistentVolumeClaim'],
-  ['apps/v1', 'Deployment'],
-  ['apps/v1', 'StatefulSet'],
-  ['apps/v1', 'DaemonSet'],
-  ['batch/v1', 'Job'],
-  ['batch/v1', 'CronJob'],
-  ['autoscaling/v2', 'HorizontalPodAutoscaler'],
-  ['networking.k8s.io/v1', 'Ingress'],
-  ['policy/v1', 'PodDisruptionBudget'],
-  ['rbac.authorization.k8s.io/v1', 'Role'],
-  ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
-];
-const AGENT_READABLE = new Set(AGENT_READABLE_KINDS.map(([v, k]) => kindKey(v, k)));
-
-/** Kinds looked at for pruning, deletion and `delivery-state` besides those an app names. */
-const COMMON_KINDS: readonly [string, string][] = [
-  ['v1', 'ConfigMap'],
-  ['v1', 'Secret'],
-  ['v1', 'Service'],
-  ['v1', 'ServiceAccount'],
-  ['v1', 'PersistentVolumeClaim'],
-  ['apps/v1', 'Deployment'],
-  ['apps/v1', 'StatefulSet'],
-  ['apps/v1', 'DaemonSet'],
-  ['batch/v1', 'Job'],
-  ['batch/v1', 'CronJob'],
-  ['autoscaling/v2', 'HorizontalPodAutoscaler'],
-  ['networking.k8s.io/v1', 'Ingress'],
-  ['policy/v1', 'PodDisruptionBudget'],
-  ['rbac.authorization.k8s.io/v1', 'Role'],
-  ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
-];
+const NEW_NAMESPACE_GRACE_MS = 60_000;
 
 /** Apps per `delivery-status` frame. */
 const STATUS_BATCH = 200;
-
-type Phase = 'pending' | 'applying' | 'applied' | 'failed' | 'deleting' | 'deleted';
-
-interface AppRecord {
-  appId: string;
-  namespace: string;
-  identity: DeliveryIdentity;
-  /** Undefined when only a delete is known (a restarted agent). */
-  app: DeliveryApp | undefined;
-  /** refKey → the object as applied (labelled). */
-  desired: Map<string, KubeObject>;
-  phase: Phase;
-  message?: string;
-  /** When the current generation's apply finished (its progress deadline runs from here). */
-  appliedAt?: number;
-  /** The current generation has been ready once: the deadline no longer applies. */
-  wasReady: boolean;
-  deadline?: ReturnType<typeof setTimeout>;
-  retry?: ReturnType<typeof setTimeout>;
-  backoff: Backoff;
-  running?: Promise<void>;
-  again: boolean;
-  /** Kinds (apiVersion, kind) this app has had objects of, for pruning. */
-  kinds: Map<string, [string, string]>;
-  lastSent?: string;
-}
-
-interface DriftState {
-  timer?: ReturnType<typeof setTimeout>;
-  /** Corrections in a row without the object staying put. */
-  corrections: number;
-  backoff: Backoff;
-}
-
-const truncate = (text: string, max: number) =>
-  text.length > max ? `${text.slice(0, max - 1)}…` : text;
 
 /**
  * The leader's application delivery: applies each app's manifests with
@@ -360,8 +289,11 @@ export class DeliveryController {
     const { api } = this.#options;
     record.phase = 'applying';
     this.#scheduleReport();
-    if (!(await api.namespaceExists(app.namespace)))
-      return this.#fail(record, `namespace ${app.namespace} does not exist in this cluster`);
+    // The namespace first: created for the app's workspace where missing, refused if another's.
+    const ns = await api.ensureNamespace(app.namespace, app.workspace, app.identity);
+    if (!ns.ok && ns.refused) return this.#fail(record, ns.message);
+    if (!ns.ok) throw new Error(ns.message);
+    if (ns.created) record.namespaceCreatedAt = Date.now();
 
     const desired = new Map<string, KubeObject>();
     for (const manifest of app.manifests) {
@@ -389,6 +321,9 @@ export class DeliveryController {
       // Superseded (the next pass applies the newer generation) or no longer leading.
       if (record.app !== app || this.#stopped) return;
       const result = await api.apply(obj, app.identity);
+      // In a namespace just created, the editor's RoleBindings (role projection) may not be there yet.
+      if (!result.ok && result.status === 403 && this.#namespaceIsNew(record))
+        throw new Error(`${result.message} (waiting for role projection in a new namespace)`);
       if (!result.ok && result.refused) return this.#fail(record, result.message);
       if (!result.ok) throw new Error(result.message);
     }
@@ -409,6 +344,14 @@ export class DeliveryController {
       generation: app.generation,
       objects: desired.size,
     });
+  }
+
+  /** The agent created the app's namespace moments ago: a 403 there is retried for a while. */
+  #namespaceIsNew(record: AppRecord): boolean {
+    return (
+      record.namespaceCreatedAt !== undefined &&
+      Date.now() - record.namespaceCreatedAt < NEW_NAMESPACE_GRACE_MS
+    );
   }
 
   /** Deletes the app's objects that are no longer in its manifests. */
@@ -557,7 +500,7 @@ export class DeliveryController {
       }
   }
 
-  #liveOf(obj: KubeObject, appId: string): { synced: boolean; live: KubeObject | undefined } {
+  #liveOf(obj: KubeObject, appId: string): LiveLookup {
     const kind = kindKey(obj.apiVersion, obj.kind);
     const entry = this.#sources.get(kind) ?? this.#sources.get(`${kind}@${appId}`);
     if (!entry) return { synced: false, live: undefined };
@@ -683,55 +626,6 @@ export class DeliveryController {
   }
 
   #statusOf(record: AppRecord): DeliveryAppStatus {
-    const generation = record.app?.generation ?? 0;
-    const base = { appId: record.appId, generation };
-    const resources: DeliveredResource[] = [];
-    const state = (s: DeliveryState, message?: string): DeliveryAppStatus => ({
-      ...base,
-      state: s,
-      ...(message ? { message: truncate(message, 2048) } : {}),
-      resources: resources.slice(0, 1000),
-    });
-    if (record.phase === 'deleting') return state('deleting', record.message);
-    if (record.phase === 'deleted') return state('deleted');
-    let failure: string | undefined;
-    let waiting: string | undefined;
-    for (const obj of record.desired.values()) {
-      const { synced, live } = this.#liveOf(obj, record.appId);
-      const labels = (live?.metadata as { labels?: Record<string, string> } | undefined)?.labels;
-      const readiness = !synced
-        ? { ready: false, message: 'waiting for the watch' }
-        : !live
-          ? { ready: false, message: 'not found' }
-          : labels?.[DELIVERY_LABELS.generation] !== String(generation)
-            ? { ready: false, message: `not yet at generation ${generation}` }
-            : readinessOf(live);
-      const name = `${obj.kind}/${obj.metadata.name}`;
-      if (readiness.failed && !failure) failure = `${name}: ${readiness.message ?? 'failed'}`;
-      if (!readiness.ready && !waiting) waiting = `${name}: ${readiness.message ?? 'not ready'}`;
-      resources.push({
-        apiVersion: obj.apiVersion,
-        kind: obj.kind,
-        name: obj.metadata.name,
-        ready: readiness.ready,
-        ...(readiness.message ? { message: truncate(readiness.message, 1024) } : {}),
-      });
-    }
-    if (record.phase === 'failed') return state('failed', record.message);
-    if (record.phase === 'pending') return state('pending', record.message);
-    if (record.phase === 'applying') return state('progressing', record.message);
-    if (failure) return state('failed', failure);
-    if (!waiting) {
-      record.wasReady = true;
-      return state('ready');
-    }
-    const deadline = (record.app?.progressDeadlineSeconds ?? 600) * 1000;
-    if (
-      !record.wasReady &&
-      record.appliedAt !== undefined &&
-      Date.now() - record.appliedAt > deadline
-    )
-      return state('failed', `not ready within ${deadline / 1000} s: ${waiting}`);
-    return state('progressing', waiting);
+    return statusOf(record, (obj) => this.#liveOf(obj, record.appId));
   }
 }

@@ -1,5 +1,6 @@
 import {
   DELIVERY_FIELD_MANAGER,
+  DELIVERY_LABELS,
   type DeliveryIdentity,
   type KubeObject,
 } from '../../protocol/delivery';
@@ -9,13 +10,30 @@ import type { ResourceResolver } from './resources';
 
 /** What a write came to. `refused`: the API server said no for good (403, 422 …): report, do not retry. */
 export type WriteResult =
-  | { ok: true }
+  | { ok: true; created?: boolean }
   | { ok: false; refused: true; status: number; message: string }
   | { ok: false; refused: false; status: number; message: string };
 
 /** The cluster calls delivery makes; the kube implementation is below, tests may bring their own. */
+/**
+ * The only group namespace writes carry (with the editor's user name): the
+ * agent's manifest binds it to namespaces get/create/patch/delete and
+ * nothing else (functions/clusters/agent-manifest.ts, docs/clusters.md).
+ */
+export const NAMESPACE_PLACEMENT_GROUP = 'edgetower:namespace-placement';
+
 export interface DeliveryApi {
-  namespaceExists(namespace: string): Promise<boolean>;
+  /**
+   * Makes sure the app's namespace exists and belongs to `workspace`:
+   * creates a missing one labelled `kubesphere.io/workspace=<workspace>` as
+   * the editor with the single group `edgetower:namespace-placement`;
+   * refuses one labelled for another workspace or for none (never taken over).
+   */
+  ensureNamespace(
+    namespace: string,
+    workspace: string,
+    identity: DeliveryIdentity,
+  ): Promise<WriteResult>;
   /** Server-side apply (field manager edgetower, force) as `identity`. */
   apply(obj: KubeObject, identity: DeliveryIdentity): Promise<WriteResult>;
   /** Deletes with background propagation as `identity`; a missing object is fine. */
@@ -71,14 +89,60 @@ async function outcome(
 
 export function kubeDeliveryApi(client: KubeClient, resources: ResourceResolver): DeliveryApi {
   return {
-    async namespaceExists(namespace) {
+    async ensureNamespace(namespace, workspace, identity) {
+      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}`;
+      const owner = async (): Promise<string | undefined | null> => {
+        const res = await client.request({ path });
+        if (res.status === 404) {
+          await res.text().catch(() => '');
+          return null;
+        }
+        if (res.status < 200 || res.status >= 300) throw await kubeErrorFrom(res, `get ${path}`);
+        const ns = (await res.json()) as { metadata?: { labels?: Record<string, string> } };
+        return ns.metadata?.labels?.[DELIVERY_LABELS.workspace];
+      };
+      const judge = (label: string | undefined): WriteResult =>
+        label === workspace
+          ? { ok: true }
+          : {
+              ok: false,
+              refused: true,
+              status: 409,
+              message: label
+                ? `namespace ${namespace} belongs to workspace ${label}`
+                : `namespace ${namespace} exists without a workspace label; a cluster admin places it (POST /namespaces)`,
+            };
+      const found = await owner();
+      if (found !== null) return judge(found);
+      // Missing: create it as the editor, with the namespace-placement group only (least privilege).
       const res = await client.request({
-        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
+        method: 'POST',
+        path: '/api/v1/namespaces',
+        headers: {
+          'content-type': 'application/json',
+          ...impersonation({ user: identity.user, groups: [NAMESPACE_PLACEMENT_GROUP] }),
+        },
+        body: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: namespace, labels: { [DELIVERY_LABELS.workspace]: workspace } },
+        }),
       });
-      await res.text().catch(() => '');
-      if (res.status === 404) return false;
-      if (res.status >= 200 && res.status < 300) return true;
-      throw new Error(`get namespace ${namespace}: HTTP ${res.status}`);
+      if (res.status === 409) {
+        // Created meanwhile by someone else: judge what is there now, never adopt blindly.
+        await res.text().catch(() => '');
+        const now = await owner();
+        return now !== null
+          ? judge(now)
+          : {
+              ok: false,
+              refused: false,
+              status: 409,
+              message: `namespace ${namespace} changed meanwhile`,
+            };
+      }
+      const created = await outcome(res, `create namespace ${namespace}`);
+      return created.ok ? { ok: true, created: true } : created;
     },
     async apply(obj, identity) {
       const resource = await resources.resolve(obj.apiVersion, obj.kind);

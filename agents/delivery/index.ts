@@ -12,7 +12,8 @@ import { impersonating, kubeDeliveryApi } from './delivery-api';
 import { appSelector, deliveredSelector } from './objects';
 import { ResourceResolver } from './resources';
 
-export { AGENT_READABLE_KINDS, DeliveryController } from './controller';
+export { DeliveryController } from './controller';
+export { AGENT_READABLE_KINDS } from './kinds';
 
 export interface DeliveryOptions {
   client: KubeClient;

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import {
   appClusters,
@@ -69,6 +69,15 @@ export async function replaceApp(
     .get();
 }
 
+/** Ids per `IN (…)` list: D1 binds at most 100 parameters a statement. */
+const ID_CHUNK = 90;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export interface AppClusterRow extends AppClusterRecord {
   cluster: string;
   /** The cluster's current delivery link (its leader's connection), if any. */
@@ -101,28 +110,36 @@ export async function placeApp(
 ): Promise<void> {
   const expiresAt = new Date(now.getTime() + app.deleteTimeoutSeconds * 1000);
   const statements = [];
-  if (clusterIds.length > 0)
+  // D1 binds at most 100 parameters a statement, and drizzle binds every column of a row (defaults too): 5 rows at a time.
+  for (const chunk of chunks(clusterIds, 5))
     statements.push(
       db
         .insert(appClusters)
-        .values(clusterIds.map((clusterId) => ({ appId: app.id, clusterId, updatedAt: now })))
+        .values(chunk.map((clusterId) => ({ appId: app.id, clusterId, updatedAt: now })))
         .onConflictDoUpdate({
           target: [appClusters.appId, appClusters.clusterId],
           set: { removing: false, expiresAt: null, updatedAt: now },
         }),
     );
-  statements.push(
-    db
-      .update(appClusters)
-      .set({ removing: true, state: 'deleting', expiresAt, updatedAt: now })
-      .where(
-        and(
-          eq(appClusters.appId, app.id),
-          eq(appClusters.removing, false),
-          clusterIds.length > 0 ? notInArray(appClusters.clusterId, clusterIds) : undefined,
+  const placed = new Set(clusterIds);
+  const current = await db
+    .select({ clusterId: appClusters.clusterId })
+    .from(appClusters)
+    .where(and(eq(appClusters.appId, app.id), eq(appClusters.removing, false)));
+  const unplaced = current.map((r) => r.clusterId).filter((id) => !placed.has(id));
+  for (const chunk of chunks(unplaced, ID_CHUNK))
+    statements.push(
+      db
+        .update(appClusters)
+        .set({ removing: true, state: 'deleting', expiresAt, updatedAt: now })
+        .where(
+          and(
+            eq(appClusters.appId, app.id),
+            eq(appClusters.removing, false),
+            inArray(appClusters.clusterId, chunk),
+          ),
         ),
-      ),
-  );
+    );
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
 }
@@ -188,17 +205,18 @@ export async function admit(
 ): Promise<string[]> {
   if (clusterIds.length === 0) return [];
   if (maxInFlight === undefined) {
-    await db
-      .update(appClusters)
-      .set({ targetGeneration: generation, admittedAt: now, readyAt: null, updatedAt: now })
-      .where(
-        and(
-          eq(appClusters.appId, appId),
-          inArray(appClusters.clusterId, clusterIds.slice(0, 90)),
-          lt(appClusters.targetGeneration, generation),
-          eq(appClusters.removing, false),
-        ),
-      );
+    for (const chunk of chunks(clusterIds, ID_CHUNK))
+      await db
+        .update(appClusters)
+        .set({ targetGeneration: generation, admittedAt: now, readyAt: null, updatedAt: now })
+        .where(
+          and(
+            eq(appClusters.appId, appId),
+            inArray(appClusters.clusterId, chunk),
+            lt(appClusters.targetGeneration, generation),
+            eq(appClusters.removing, false),
+          ),
+        );
     return clusterIds;
   }
   const admitted: string[] = [];

@@ -26,13 +26,14 @@ const link = (value: string | undefined) =>
 
 /**
  * Order of the list: disconnected clusters, then clusters with nodes not
- * ready, then critical, then warning alerts; within each, the oldest problem
+ * ready, then halted app rollouts, then critical, then warning alerts; within each, the oldest problem
  * first (what has been broken longest). Items without a start time go last.
  */
 const rank: Record<AttentionItem['kind'], (i: AttentionItem) => number> = {
   'cluster-disconnected': () => 0,
   'nodes-not-ready': () => 1,
-  alert: (i) => (i.severity === 'critical' ? 2 : 3),
+  'app-halted': () => 2,
+  alert: (i) => (i.severity === 'critical' ? 3 : 4),
 };
 
 export function orderAttention(items: AttentionItem[]): AttentionItem[] {
@@ -44,8 +45,12 @@ export function orderAttention(items: AttentionItem[]): AttentionItem[] {
 }
 
 /** What needs attention across the visible clusters and their problem alerts, ordered for triage. */
-export function needsAttention(clusters: OverviewCluster[], alerts: AlertView[]): AttentionItem[] {
-  const items: AttentionItem[] = [];
+export function needsAttention(
+  clusters: OverviewCluster[],
+  alerts: AlertView[],
+  extra: AttentionItem[] = [],
+): AttentionItem[] {
+  const items: AttentionItem[] = [...extra];
   for (const cl of clusters) {
     if (cl.status === 'disconnected')
       items.push({

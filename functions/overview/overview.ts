@@ -4,6 +4,7 @@ import type { AlertView } from '../alerting/alert-groups';
 import { tunnelOf } from '../clusters/tunnel-stub';
 import type { Env } from '../env';
 import { clusterHealth, isProblem, needsAttention } from './attention';
+import { haltedAppItems } from './halted-apps';
 import type { Overview, OverviewCluster, OverviewSpend } from './schemas';
 import { visibleShardAlerts } from './visible-alerts';
 import { OVERVIEW_CLUSTER_LIMIT, visibleClusterRecords } from './visible-clusters';
@@ -34,7 +35,7 @@ export async function loadOverview(
 ): Promise<Overview> {
   const records = await visibleClusterRecords(db, principal, OVERVIEW_CLUSTER_LIMIT + 1);
   const shown = records.slice(0, OVERVIEW_CLUSTER_LIMIT);
-  const [statuses, alerts, spend] = await Promise.all([
+  const [statuses, alerts, spend, halted] = await Promise.all([
     Promise.all(shown.map((r) => tunnelOf(env, r.id).status())),
     visibleShardAlerts(
       env,
@@ -44,6 +45,7 @@ export async function loadOverview(
       now.getTime(),
     ),
     spendOf(env, db, principal, now),
+    haltedAppItems(db, principal),
   ]);
   const firing = alerts.filter((a) => a.alert.state === 'active');
   const firingPerCluster = new Map<string, number>();
@@ -100,6 +102,7 @@ export async function loadOverview(
     attention: needsAttention(
       clusters,
       alerts.map((a) => a.alert),
+      halted,
     ),
   };
 }

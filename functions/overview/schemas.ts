@@ -31,9 +31,10 @@ export const overviewCluster = z
 /** One line of "needs attention". */
 export const attentionItem = z
   .object({
-    kind: z.enum(['cluster-disconnected', 'nodes-not-ready', 'alert']),
+    /** `app-halted`: an app's staged rollout stopped at `labels.cluster`; `summary` says why. */
+    kind: z.enum(['cluster-disconnected', 'nodes-not-ready', 'app-halted', 'alert']),
     severity: z.enum(['critical', 'warning']),
-    /** The alert's name, or the cluster's for cluster lines. */
+    /** The alert's name, the cluster's for cluster lines, the app's for halted apps. */
     title: z.string(),
     /** When it started (an alert's startsAt, a disconnected cluster's last data); null when unknown. */
     since: z.string().nullable(),
@@ -84,7 +85,7 @@ export const overview = z
     spend: overviewSpend.nullable(),
     /**
      * Needs attention, ordered for triage: disconnected clusters, clusters
-     * with nodes not ready, critical then warning alerts; oldest first within
+     * with nodes not ready, halted apps, critical then warning alerts; oldest first within
      * each. Watchdog-style always-firing alerts and silenced ones are left out.
      */
     attention: z.array(attentionItem),

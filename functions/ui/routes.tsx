@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, type ErrorBody as ErrorShape } from '../errors';
 import { log } from '../log';
 import { uiAlertRoutes } from './alert-routes';
+import { uiAppRoutes } from './app-routes';
 import { assets } from './assets';
 import { uiAuthRoutes } from './auth-routes';
 import { uiBillRoutes } from './bill';
@@ -53,6 +54,7 @@ export function createUiRoutes(api: ApiFetch) {
   ui.route('/', uiNotifyEditRoutes(api));
   ui.route('/', uiWorkspaceRoutes(api));
   ui.route('/', uiWorkspaceMemberRoutes(api));
+  ui.route('/', uiAppRoutes(api));
   ui.route('/', uiMeteringRoutes(api));
   ui.route('/', uiBillRoutes(api));
 

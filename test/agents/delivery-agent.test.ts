@@ -70,7 +70,9 @@ describe('agent delivery', () => {
   it('applies on the leader, reports status, lists what it holds after every hello, deletes', async () => {
     emu = await startKubeEmulator({ workloads: { readyDelayMs: 50 } });
     emu.store.create('namespaces', { metadata: { name: 'edgetower-system' } });
-    emu.store.create('namespaces', { metadata: { name: 'shop' } });
+    emu.store.create('namespaces', {
+      metadata: { name: 'shop', labels: { 'kubesphere.io/workspace': 'acme' } },
+    });
     emu.store.create('rolebindings', {
       metadata: { name: 'alice', namespace: 'shop' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },

@@ -114,10 +114,68 @@ describe('delivery-apply', () => {
     expect(rig.emu.store.get('deployments', 'shop', 'web')).toBeUndefined();
   });
 
-  it('reports failed when the namespace does not exist (the edge creates namespaces)', async () => {
+  it('creates a missing namespace labelled for the workspace, as the editor with the placement group only', async () => {
+    // As the agent's manifest: the placement group may get/create/patch/delete namespaces, nothing else.
+    rig.emu.store.create('clusterroles', {
+      metadata: { name: 'edgetower-namespace-placement' },
+      rules: [
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'patch', 'delete'] },
+      ],
+    });
+    rig.emu.store.create('clusterrolebindings', {
+      metadata: { name: 'edgetower-namespace-placement' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'edgetower-namespace-placement',
+      },
+      subjects: [
+        {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Group',
+          name: 'edgetower:namespace-placement',
+        },
+      ],
+    });
+    rig.controller.apply([app([configMap('c')], { namespace: 'fresh' })]);
+    // Role projection binds alice there a moment after the namespace appears: the 403 meanwhile is retried.
+    await waitFor(() => rig.emu.store.get('namespaces', undefined, 'fresh'), 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    rig.emu.store.create('rolebindings', {
+      metadata: { name: 'edgetower-edit-alice', namespace: 'fresh' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ kind: 'User', name: 'alice' }],
+    });
+    await waitForState(rig, 'ready', 1, 10_000);
+    const ns = rig.emu.store.get('namespaces', undefined, 'fresh') as {
+      metadata: { labels?: Record<string, string> };
+    };
+    expect(ns.metadata.labels?.['kubesphere.io/workspace']).toBe('acme');
+    const create = rig.emu.requests.find((r) => r.method === 'POST' && r.resource === 'namespaces');
+    expect(create?.impersonateUser).toBe('alice');
+    expect(create?.impersonateGroups).toEqual(['edgetower:namespace-placement']);
+    expect(rig.emu.store.get('configmaps', 'fresh', 'c')).toBeDefined();
+  });
+
+  it('reports failed without the placement binding: the cluster RBAC has the last word', async () => {
     rig.controller.apply([app([configMap('c')], { namespace: 'nowhere' })]);
     const failed = await waitForState(rig, 'failed');
-    expect(failed.message).toContain('namespace nowhere does not exist');
+    expect(failed.message).toMatch(/forbidden/);
+    expect(rig.emu.store.get('namespaces', undefined, 'nowhere')).toBeUndefined();
+    expect(applies()).toHaveLength(0);
+  });
+
+  it('refuses a namespace labelled for another workspace, or for none, and applies nothing', async () => {
+    rig.emu.store.create('namespaces', {
+      metadata: { name: 'theirs', labels: { 'kubesphere.io/workspace': 'globex' } },
+    });
+    rig.controller.apply([app([configMap('c')], { namespace: 'theirs' })]);
+    const failed = await waitForState(rig, 'failed');
+    expect(failed.message).toContain('belongs to workspace globex');
+    rig.emu.store.create('namespaces', { metadata: { name: 'bare' } });
+    rig.controller.apply([app([configMap('c')], { namespace: 'bare', generation: 2 })]);
+    const bare = await waitForState(rig, 'failed', 2);
+    expect(bare.message).toContain('without a workspace label');
     expect(applies()).toHaveLength(0);
   });
 

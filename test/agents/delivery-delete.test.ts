@@ -60,6 +60,23 @@ describe('delivery-delete', () => {
       5000,
     );
   });
+
+  it('answers deleted for an app the cluster holds nothing of, touching nothing', async () => {
+    rig.controller.delete({
+      type: 'delivery-delete',
+      apps: [{ appId: 'never-here', namespace: 'shop', identity: ALICE }],
+    });
+    const deleted = await waitFor(() => {
+      for (const frame of rig.sent)
+        if (frame.type === 'delivery-status') {
+          const found = frame.apps.find((a) => a.appId === 'never-here');
+          if (found?.state === 'deleted') return found;
+        }
+      return undefined;
+    }, 5000);
+    expect(deleted.resources).toEqual([]);
+    expect(rig.emu.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
+  });
 });
 
 describe('delivery-state', () => {

@@ -276,6 +276,35 @@ describe('apps: tenancy', () => {
   });
 });
 
+describe('apps: many clusters', () => {
+  it('places an app on 120 clusters (D1 binds at most 100 parameters a statement)', async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const name = `bulk-${String(i).padStart(3, '0')}`;
+      names.push(name);
+      await env.DB.batch([
+        env.DB.prepare(
+          "INSERT INTO clusters (id, name, labels, created_at) VALUES (?, ?, '{}', 0)",
+        ).bind(`c-${name}`, name),
+        env.DB.prepare(
+          "INSERT INTO workspace_clusters (workspace_id, cluster_id, granted_by, created_at) VALUES (?, ?, 'test', 0)",
+        ).bind(fx.ids.workspaces.alpha, `c-${name}`),
+      ]);
+    }
+    const res = await api(
+      'POST',
+      '/api/v1/workspaces/alpha/apps',
+      fx.as('alpha-admin'),
+      body({ name: 'wide', namespace: 'alpha-wide', placement: { clusters: names } }),
+    );
+    expect(res.status).toBe(201);
+    const rows = await env.DB.prepare(
+      "SELECT count(*) AS n FROM app_clusters ac JOIN apps a ON a.id = ac.app_id WHERE a.name = 'wide' AND ac.target_generation = 1",
+    ).first<{ n: number }>();
+    expect(rows?.n).toBe(120);
+  }, 60_000);
+});
+
 describe('apps: lifecycle and secrets', () => {
   it('creates, lists, replaces (generation + 1) and audits', async () => {
     const created = await api(

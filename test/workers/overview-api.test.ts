@@ -1,4 +1,8 @@
+import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client';
+import { apps } from '../../db/schema';
 import type { Overview } from '../../functions/overview/schemas';
 import type { InventorySnapshot } from '../../protocol/inventory';
 import { connectAgent, type TestAgent } from './support/agent-socket';
@@ -236,5 +240,55 @@ describe('needs attention', () => {
     expect(attention[0]?.since).toBe(disconnected?.lastSeen);
     // Its nodes are unknown now: no "nodes not ready" line from stale counts.
     expect(attention.some((a) => a.kind === 'nodes-not-ready' && a.title === 'east')).toBe(false);
+  });
+});
+
+describe('halted apps in needs attention', () => {
+  it("lists a halted rollout for its workspace's members, after cluster lines, and not for other tenants", async () => {
+    const db = createDb(env.DB);
+    const now = new Date();
+    await db.insert(apps).values({
+      workspaceId: fx.ids.workspaces.alpha,
+      name: 'shop',
+      namespace: 'alpha-web',
+      generation: 2,
+      spec: { placement: { clusters: ['east', 'west'] }, nodes: 'any' },
+      manifests: [],
+      editorUser: 'alpha-admin',
+      editorGroups: [],
+      halted: { generation: 2, cluster: 'west', message: 'Deployment web not ready in 300s' },
+      deleteTimeoutSeconds: 300,
+      updatedAt: now,
+    });
+    const halted = (o: Overview) => o.attention.filter((a) => a.kind === 'app-halted');
+
+    for (const persona of ['admin', 'alpha-viewer', 'proj-viewer'] as const) {
+      const body = await overviewAs(persona);
+      expect(halted(body)).toEqual([
+        expect.objectContaining({
+          severity: 'critical',
+          title: 'shop',
+          labels: { workspace: 'alpha', app: 'shop', cluster: 'west' },
+          summary: 'Deployment web not ready in 300s',
+        }),
+      ]);
+      // Cluster problems first, then the halted app, then alerts.
+      const kinds = body.attention.map((a) => a.kind);
+      const at = kinds.indexOf('app-halted');
+      expect(kinds.slice(0, at).every((k) => k !== 'alert')).toBe(true);
+      expect(kinds.slice(at + 1).every((k) => k === 'alert')).toBe(true);
+    }
+    for (const persona of ['beta-viewer', 'beta-admin', 'regular'] as const)
+      expect(halted(await overviewAs(persona))).toEqual([]);
+  });
+
+  it('leaves out a halt of an older generation (the app was edited since)', async () => {
+    const db = createDb(env.DB);
+    await db
+      .update(apps)
+      .set({ generation: 3 })
+      .where(eq(apps.workspaceId, fx.ids.workspaces.alpha));
+    const body = await overviewAs('admin');
+    expect(body.attention.some((a) => a.kind === 'app-halted')).toBe(false);
   });
 });

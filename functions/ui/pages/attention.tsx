@@ -31,7 +31,11 @@ function AttentionLine({ i18n, item }: { i18n: I18n; item: AttentionItem }) {
     <li class={`att att-${item.severity}`}>
       <div class="row">
         <strong>
-          {item.kind === 'alert' ? item.title : t('attention.cluster', { name: item.title })}
+          {item.kind === 'alert'
+            ? item.title
+            : item.kind === 'app-halted'
+              ? t('attention.appHalted', { name: item.title })
+              : t('attention.cluster', { name: item.title })}
         </strong>
         <span class={`badge sev-${item.severity}`}>{t(`severity.${item.severity}`)}</span>
       </div>

@@ -18,6 +18,14 @@ const fieldLabels: Record<string, Record<string, MessageKey>> = {
     workspace: 'edit.workspace',
     cluster: 'edit.cluster',
   },
+  app: {
+    name: 'common.name',
+    namespace: 'label.namespace',
+    manifests: 'apps.manifests',
+    placement: 'apps.placement',
+    nodes: 'apps.nodes',
+    rollout: 'apps.maxUnavailable',
+  },
   price: {
     currency: 'price.currency',
     cpuPerCoreHour: 'metering.cpu',

@@ -193,6 +193,9 @@ export function WorkspaceDetailBody(props: WorkspaceDetailProps) {
   const quotaNames = quota ? Object.keys(quota.hard) : [];
   return (
     <>
+      <p>
+        <a href={`/ui/workspaces/${props.ws}/apps`}>{t('apps.link')}</a>
+      </p>
       {members ? <Members {...props} members={members} /> : null}
       {namespaces ? (
         <section class="card" aria-labelledby="namespaces">
