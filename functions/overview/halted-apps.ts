@@ -1,6 +1,6 @@
 import type { Database } from '../../db/client';
+import type { Principal } from '../../db/principal';
 import { listHaltedApps } from '../../db/queries/halted-apps';
-import type { Principal } from '../auth/principal';
 import { mayOnApp } from '../delivery/access';
 import type { AttentionItem } from './schemas';
 

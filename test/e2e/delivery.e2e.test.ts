@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentManifestObjects } from '../../functions/clusters/agent-manifest';
+import { agentManifestObjects } from '../../protocol/agent-manifest';
 import { type AgentProcess, startAgentProcess } from '../support/agent-process';
 import {
   bearerFetch,
