@@ -36,6 +36,9 @@ const bindings = Object.fromEntries(
 );
 const worker = await unstable_startWorker({
   config: values.config,
+  // Node built-ins named without `node:` (subtls's `import("crypto")`) resolve
+  // as under `wrangler dev`, which detects this mode from the flags itself.
+  build: { nodejsCompatMode: 'v2' },
   bindings,
   dev: {
     server: { hostname: '127.0.0.1', port: Number(values.port) },
