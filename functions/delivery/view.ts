@@ -24,7 +24,8 @@ export function appView(
       targetGeneration: row.targetGeneration,
       connection: row.connectionId,
       ...(row.message ? { message: row.message } : {}),
-      resources: (row.resources as DeliveredResource[]) ?? [],
+      // A cluster that never reported has the column's default; only a list is a report.
+      resources: Array.isArray(row.resources) ? (row.resources as DeliveredResource[]) : [],
     };
   });
   const verdict = rolloutVerdict(app, spec, rows, now);
