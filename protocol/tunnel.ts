@@ -30,6 +30,12 @@ import {
   quotasFrame,
   quotaUsageFrame,
 } from './quota-frames';
+import {
+  type RulesHealthFrame,
+  type RulesSyncFrame,
+  rulesHealthFrame,
+  rulesSyncFrame,
+} from './rules';
 
 /** The protocol version this build speaks best; the edge picks the highest both sides know. */
 export const PROTOCOL_VERSION = 1;
@@ -294,6 +300,8 @@ const controlFrame = z.discriminatedUnion('type', [
   deliveryDeleteFrame,
   deliveryStatusFrame,
   deliveryStateFrame,
+  rulesSyncFrame,
+  rulesHealthFrame,
 ]);
 
 export type HelloFrame = z.infer<typeof hello>;
@@ -335,7 +343,9 @@ export type ControlFrame =
   | DeliveryApplyFrame
   | DeliveryDeleteFrame
   | DeliveryStatusFrame
-  | DeliveryStateFrame;
+  | DeliveryStateFrame
+  | RulesSyncFrame
+  | RulesHealthFrame;
 
 /** Body bytes of one stream. */
 export interface DataFrame {
@@ -423,6 +433,8 @@ const knownTypes = new Set<string>([
   'delivery-delete',
   'delivery-status',
   'delivery-state',
+  'rules-sync',
+  'rules-health',
 ] satisfies ControlFrame['type'][]);
 
 function decodeText(text: string): DecodeResult {

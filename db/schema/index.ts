@@ -1,4 +1,5 @@
 export * from './alert-inhibit-rules';
+export * from './alert-rules';
 export * from './alert-silences';
 export * from './api-tokens';
 export * from './apps';
@@ -11,6 +12,7 @@ export * from './identity-login-codes';
 export * from './identity-providers';
 export * from './login-throttles';
 export * from './metering-prices';
+export * from './monitoring-dashboards';
 export * from './namespaces';
 export * from './notification-channels';
 export * from './notification-deliveries';
