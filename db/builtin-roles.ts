@@ -93,7 +93,7 @@ export const builtinScopedRoles: Record<ScopeType, Record<string, PolicyRule[]>>
       readAll,
       {
         verbs: ['create', 'update', 'patch', 'delete'],
-        resources: ['k8s', 'silences', 'alerts', 'apps'],
+        resources: ['k8s', 'silences', 'alerts', 'apps', 'monitoring'],
       },
     ],
     viewer: [readAll],

@@ -19,6 +19,7 @@ import { identityProviderRoutes } from './identity/routes';
 import { billRoutes } from './metering/bill-routes';
 import { retentionRoutes } from './metering/retention-routes';
 import { meteringRoutes } from './metering/routes';
+import { monitoringRoutes } from './monitoring/routes';
 import { audit } from './middleware/audit';
 import { limitBody, requireJson } from './middleware/body';
 import { database } from './middleware/database';
@@ -60,6 +61,8 @@ export function createApp() {
   app.route('/', tokenRoutes);
   app.route('/', loginRoutes);
   // Route families (each a sub-app with its own file under functions/<area>/):
+  // Monitoring first: its paths sit under /clusters/:c/monitoring/ and /nodes/, which the cluster routes end with catch-alls.
+  app.route('/', monitoringRoutes);
   app.route('/', clusterRoutes);
   app.route('/api/v1', iamRoutes);
   app.route('/', alertApiRoutes);

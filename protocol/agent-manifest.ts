@@ -29,6 +29,14 @@ const WEBHOOK_NAME = `${AGENT_NAME}-webhook`;
  */
 export const NAMESPACE_PLACEMENT_GROUP = 'edgetower:namespace-placement';
 const NAMESPACE_PLACEMENT_ROLE = 'edgetower-namespace-placement';
+/**
+ * The group the edge impersonates (with the caller's name) to read node
+ * usage for the node list and node page, after checking at the edge that
+ * the caller may list the cluster's nodes: nodes and metrics.k8s.io nodes,
+ * get and list, nothing else.
+ */
+export const NODE_METRICS_GROUP = 'edgetower:node-metrics';
+const NODE_METRICS_ROLE = 'edgetower-node-metrics';
 
 type Manifest = Record<string, unknown>;
 
@@ -143,6 +151,22 @@ export function agentManifestObjects(options: AgentManifestOptions): Manifest[] 
       subjects: [
         { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NAMESPACE_PLACEMENT_GROUP },
       ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: meta(NODE_METRICS_ROLE, false),
+      rules: [
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+        { apiGroups: ['metrics.k8s.io'], resources: ['nodes'], verbs: ['get', 'list'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: meta(NODE_METRICS_ROLE, false),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: NODE_METRICS_ROLE },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NODE_METRICS_GROUP }],
     },
     {
       // Leader election: leases in the agent's own namespace only.

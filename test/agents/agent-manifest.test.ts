@@ -50,6 +50,8 @@ describe('agent manifest', () => {
       'ClusterRoleBinding/edgetower-agent',
       'ClusterRole/edgetower-namespace-placement',
       'ClusterRoleBinding/edgetower-namespace-placement',
+      'ClusterRole/edgetower-node-metrics',
+      'ClusterRoleBinding/edgetower-node-metrics',
       'Role/edgetower-agent-leader-election',
       'RoleBinding/edgetower-agent-leader-election',
       'Secret/edgetower-agent-token',
