@@ -165,8 +165,14 @@ export function agentManifestObjects(options: AgentManifestOptions): Manifest[] 
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
       metadata: meta(NODE_METRICS_ROLE, false),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: NODE_METRICS_ROLE },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NODE_METRICS_GROUP }],
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: NODE_METRICS_ROLE,
+      },
+      subjects: [
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NODE_METRICS_GROUP },
+      ],
     },
     {
       // Leader election: leases in the agent's own namespace only.

@@ -1,5 +1,5 @@
 import type { MonitoringPanel } from '../../db/schema';
-import { parsePromql, type PromqlSyntaxError, scopeToNamespaces } from '../../lib/promql';
+import { type PromqlSyntaxError, parsePromql, scopeToNamespaces } from '../../lib/promql';
 import { ApiError } from '../errors';
 import type { PanelInput } from './schemas';
 
@@ -18,7 +18,9 @@ export type CheckedQuery =
 export function checkQuery(query: string, pinTo: readonly string[] | undefined): CheckedQuery {
   if (pinTo) return scopeToNamespaces(query, pinTo);
   const parsed = parsePromql(query);
-  return parsed.ok ? { ok: true, expr: query } : { ok: false, code: 'invalid_promql', error: parsed.error };
+  return parsed.ok
+    ? { ok: true, expr: query }
+    : { ok: false, code: 'invalid_promql', error: parsed.error };
 }
 
 function newPanelId(): string {

@@ -5,9 +5,7 @@ import { ApiError } from '../errors';
 /** Prometheus answers bigger than this are refused (a dashboard draws a few lines). */
 const MAX_ANSWER_BYTES = 2 * 1024 * 1024;
 
-export type PromAnswer<T> =
-  | { ok: true; data: T }
-  | { ok: false; code: string; message: string };
+export type PromAnswer<T> = { ok: true; data: T } | { ok: false; code: string; message: string };
 
 /** A body read up to `limit` bytes; undefined when it is longer. */
 export async function readCapped(response: Response, limit: number): Promise<string | undefined> {
