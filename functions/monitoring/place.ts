@@ -40,7 +40,7 @@ export function requireWrite(c: Context<AppEnv>, place: DashboardPlace, verb: Wr
 export async function clusterPlace(c: Context<AppEnv>, name: string): Promise<DashboardPlace> {
   const access = await clusterAccess(c.get('db'), c.get('principal'), name);
   if (!mayRead(c, access.scope)) throw notFound(`Dashboards of cluster "${name}"`);
-  c.get('audit').cluster = name;
+  Object.assign(c.get('audit'), { resource: 'dashboards', cluster: name });
   return {
     scope: { kind: 'cluster', clusterId: access.cluster.id },
     authScope: access.scope,
@@ -64,6 +64,7 @@ export async function namespacePlace(
   );
   if (!mayRead(c, scope)) throw notFound(`Namespace "${ref.namespace}"`);
   Object.assign(c.get('audit'), {
+    resource: 'dashboards',
     workspace: workspace.name,
     namespace: namespace.name,
     cluster: namespace.cluster,
