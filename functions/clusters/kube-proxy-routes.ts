@@ -4,6 +4,7 @@ import { isStrippedRequestHeader, type RequestFrame } from '../../protocol/tunne
 import { scopesAllow } from '../auth/token-scopes';
 import type { AppEnv } from '../env';
 import { ApiError, forbidden } from '../errors';
+import { explainEdgeStream } from '../monitoring/edge-stream';
 import { bearerAuth, createRouter } from '../openapi';
 import { settings } from '../settings';
 import type { ProxyCall } from '../tunnel/proxied-streams';
@@ -96,11 +97,11 @@ async function proxyToKube(c: Context<AppEnv>): Promise<Response> {
     headers,
     impersonate: impersonationFor(principal, access, settings(c.env).kubeAdminGroup),
   };
-  const response = await proxyThroughTunnel(
+  const response = await explainEdgeStream(
     c.env,
     access.cluster.id,
     call,
-    hasBody ? c.req.raw.body : null,
+    await proxyThroughTunnel(c.env, access.cluster.id, call, hasBody ? c.req.raw.body : null),
   );
   if (isStreaming(url) && !response.headers.has('content-encoding')) {
     // Edge compression (Cloudflare's, and miniflare's imitation of it) buffers

@@ -116,11 +116,20 @@ describe('cluster dashboards', () => {
     });
     expect(nested.status).toBe(400);
     const many = Array.from({ length: 31 }, () => panel('up'));
-    expect((await api('POST', clusterBase, admin, { name: 'x', title: 'x', panels: many })).status).toBe(400);
-    expect((await api('POST', clusterBase, admin, { name: 'Bad_Name', title: 'x', panels: [] })).status).toBe(400);
     expect(
-      (await api('POST', clusterBase, admin, { name: 'x', title: 'x', panels: [panel('up', { unit: 'furlongs' })] }))
-        .status,
+      (await api('POST', clusterBase, admin, { name: 'x', title: 'x', panels: many })).status,
+    ).toBe(400);
+    expect(
+      (await api('POST', clusterBase, admin, { name: 'Bad_Name', title: 'x', panels: [] })).status,
+    ).toBe(400);
+    expect(
+      (
+        await api('POST', clusterBase, admin, {
+          name: 'x',
+          title: 'x',
+          panels: [panel('up', { unit: 'furlongs' })],
+        })
+      ).status,
     ).toBe(400);
     const bad = await api('POST', clusterBase, admin, {
       name: 'x',
@@ -133,7 +142,11 @@ describe('cluster dashboards', () => {
       fields: [{ path: 'panels.1.query', message: expect.stringMatching(/^line 2, column \d+: /) }],
     });
     expect((await api('POST', clusterBase, admin, '{"name":')).status).toBe(400);
-    const taken = await api('POST', clusterBase, admin, { name: 'overview', title: 'x', panels: [] });
+    const taken = await api('POST', clusterBase, admin, {
+      name: 'overview',
+      title: 'x',
+      panels: [],
+    });
     expect(taken.status).toBe(409);
   });
 
@@ -183,7 +196,9 @@ describe('cluster dashboards', () => {
       [1060, 8],
     ]);
     expect(failed).toMatchObject({ series: [], error: { code: 'query_failed' } });
-    const request = server.seen.find((f) => paramsOf(f).get('query') === 'sum by (pod) (rate(x[5m]))');
+    const request = server.seen.find(
+      (f) => paramsOf(f).get('query') === 'sum by (pod) (rate(x[5m]))',
+    );
     expect(request?.path).toMatch(/^\/api\/v1\/query_range\?/);
     expect(request?.impersonate).toBeUndefined();
     expect((await api('GET', `${clusterBase}/run/data`, fx.as('alpha-admin'))).status).toBe(404);
@@ -205,11 +220,16 @@ describe('namespace dashboards', () => {
       panels: [panel('sum(rate(container_cpu_usage_seconds_total[5m])) by (pod)')],
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ workspace: 'alpha', namespace: 'alpha-web', cluster: 'east' });
+    expect(created.body).toMatchObject({
+      workspace: 'alpha',
+      namespace: 'alpha-web',
+      cluster: 'east',
+    });
     expect((await api('GET', `${nsBase}/web${q}`, fx.as('proj-viewer'))).status).toBe(200);
     expect((await api('GET', `${nsBase}/web`, fx.as('alpha-viewer'))).status).toBe(200);
     expect(
-      (await api('PUT', `${nsBase}/web${q}`, fx.as('proj-viewer'), { title: 'x', panels: [] })).status,
+      (await api('PUT', `${nsBase}/web${q}`, fx.as('proj-viewer'), { title: 'x', panels: [] }))
+        .status,
     ).toBe(403);
     expect((await api('DELETE', `${nsBase}/web${q}`, fx.as('proj-viewer'))).status).toBe(403);
     for (const who of ['beta-admin', 'beta-viewer', 'regular', 'alpha-regular'] as const) {
@@ -218,7 +238,8 @@ describe('namespace dashboards', () => {
       expect((await api('GET', `${nsBase}/web/data${q}`, fx.as(who))).status).toBe(404);
     }
     // Another workspace's path to the same namespace name finds nothing either.
-    const beta = '/api/v1/workspaces/beta/namespaces/alpha-web/monitoring/dashboards/web?cluster=east';
+    const beta =
+      '/api/v1/workspaces/beta/namespaces/alpha-web/monitoring/dashboards/web?cluster=east';
     expect((await api('GET', beta, fx.as('beta-admin'))).status).toBe(404);
   });
 

@@ -58,6 +58,8 @@ export interface KubeEmulatorOptions extends ServingOptions {
    * workloads.ts); `false` leaves status alone.
    */
   workloads?: WorkloadOptions | false;
+  /** KubeEdge's cloudStream/edgeStream on (default): logs of pods on edge nodes work. */
+  edgeStream?: boolean;
 }
 
 export interface KubeEmulator {
@@ -85,6 +87,8 @@ export interface KubeEmulator {
   setForbidden(plurals: string[]): void;
   /** These plurals (or "metrics.k8s.io") are no longer served (empty: all are). */
   setUnserved(plurals: string[]): void;
+  /** Turns KubeEdge's cloudStream/edgeStream on or off (logs of pods on edge nodes). */
+  setEdgeStream(enabled: boolean): void;
   close(): Promise<void>;
 }
 
@@ -106,6 +110,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     ]),
     rbac: options.rbac,
     adminGroups: options.adminGroups ?? ['system:masters'],
+    edgeStream: options.edgeStream ?? true,
     requests: [],
     maxRecordedRequests: options.maxRecordedRequests ?? 10_000,
     version: {
@@ -161,6 +166,9 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     },
     setUnserved: (plurals) => {
       serving.unserved = new Set(plurals);
+    },
+    setEdgeStream: (enabled) => {
+      ctx.edgeStream = enabled;
     },
     close: async () => {
       workloads?.stop();

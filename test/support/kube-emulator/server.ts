@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { type AdmissionCall, admitPodCreate } from './admission';
 import { storedRbacAllows } from './cluster-rbac';
 import { apiGroupList, apiResourceList, apiVersions } from './discovery';
+import { edgeStreamRefusal } from './edge-stream';
 import { readBody, sendJson, sendStatus } from './http-util';
 import { handleList, handleWatch, type ListWatchContext } from './list-watch';
 import { nodeMetricsList, podMetrics, podMetricsList } from './metrics';
@@ -42,6 +43,8 @@ export interface ServerContext extends ListWatchContext {
   version: { gitVersion: string; platform: string };
   /** Group-versions served (per Kubernetes version) and the agent's forbidden lists. */
   serving: ServingModel;
+  /** False: KubeEdge's cloudStream/edgeStream are off, logs of pods on edge nodes fail as the API server fails them. */
+  edgeStream: boolean;
   /** Validating webhook calls made on pod creates, newest last. */
   admissionCalls: AdmissionCall[];
 }
@@ -452,6 +455,10 @@ function servePodLog(
 ) {
   if (!ctx.store.get('pods', namespace, name))
     return sendStatus(res, statuses.notFound('pods', name));
+  const refused = ctx.edgeStream
+    ? undefined
+    : edgeStreamRefusal(ctx.store, namespace, name, query.get('container'));
+  if (refused) return sendStatus(res, refused);
   const tail = query.get('tailLines');
   let lines = ctx.store.podLogLines(namespace, name);
   if (tail) lines = lines.slice(-Number(tail));

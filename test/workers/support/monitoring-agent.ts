@@ -53,7 +53,9 @@ export const paramsOf = (frame: RequestFrame) =>
   new URL(frame.path, 'http://cluster.invalid').searchParams;
 
 /** A Prometheus matrix answer with one series per labels set. */
-export const matrix = (series: { metric: Record<string, string>; values: [number, string][] }[]) => ({
+export const matrix = (
+  series: { metric: Record<string, string>; values: [number, string][] }[],
+) => ({
   status: 'success',
   data: { resultType: 'matrix', result: series },
 });
