@@ -14,7 +14,7 @@ import { bearerAuth, createRouter } from '../openapi';
 import { dashboardView } from './dashboard-view';
 import { checkedPanels } from './panel-check';
 import { runPanel } from './panel-query';
-import { clusterPlace, type DashboardPlace, namespacePlace, requireWrite } from './place';
+import { clusterPlace, type DashboardPlace, mayWrite, namespacePlace, requireWrite } from './place';
 import {
   clusterQuery,
   dashboardCreate,
@@ -49,7 +49,13 @@ async function dashboardOf(c: Ctx, place: DashboardPlace, name: string) {
 const handlers = {
   async list(c: Ctx, place: DashboardPlace) {
     const rows = await listDashboards(c.get('db'), place.scope, MAX_DASHBOARDS);
-    return c.json({ items: rows.map((row) => dashboardView(c, place, row)) }, 200);
+    return c.json(
+      {
+        items: rows.map((row) => dashboardView(c, place, row)),
+        mayCreate: mayWrite(c, place, 'create'),
+      },
+      200,
+    );
   },
   async create(c: Ctx, place: DashboardPlace, input: z.infer<typeof dashboardCreate>) {
     c.get('audit').name = input.name;
@@ -111,7 +117,10 @@ const handlers = {
   },
 };
 
-const dashboardList = z.object({ items: z.array(dashboardSchema) });
+const dashboardList = z.object({
+  items: z.array(dashboardSchema),
+  mayCreate: z.boolean().openapi({ description: 'Whether the caller may create dashboards here.' }),
+});
 const dashboardData = z
   .object({ dashboard: dashboardSchema, panels: z.array(panelData) })
   .openapi('MonitoringDashboardData');

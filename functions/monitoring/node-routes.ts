@@ -1,4 +1,4 @@
-import { createRoute, type z } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import type { NodeSummary } from '../../protocol/inventory';
 import { clusterAccess, requireClusterWide } from '../clusters/access';
 import { clusterNameParam } from '../clusters/schemas';
@@ -10,7 +10,7 @@ import { bearerAuth, createRouter } from '../openapi';
 import { kubeRead } from './kube-read';
 import { recall, remember } from './last-known';
 import { readHistory } from './node-exporter';
-import { type NodeFiguresRead, readNodeFigures } from './node-metrics';
+import { type NodeFigures, type NodeFiguresRead, readNodeFigures } from './node-metrics';
 import {
   historyRanges,
   type NodeCondition,
@@ -68,6 +68,26 @@ const conditionsOf = (node: KubeNode): NodeCondition[] =>
     lastTransitionTime: c.lastTransitionTime ?? null,
   }));
 
+const notReadYet = 'not read from the cluster yet at this edge';
+const unread = (n: NodeSummary): NodeFigures => ({
+  name: n.name,
+  edge: n.edge,
+  ready: n.ready,
+  cpu: null,
+  memory: null,
+  disk: null,
+  network: null,
+  missing: { cpu: notReadYet, memory: notReadYet, disk: notReadYet, network: notReadYet },
+  sampledAt: null,
+});
+
+const listQuery = pageQuery.extend({
+  from: z.enum(['cache']).optional().openapi({
+    description:
+      '`cache`: only what this edge kept from earlier reads (no round trip to the cluster; `live` is false).',
+  }),
+});
+
 const listRoute = createRoute({
   method: 'get',
   path: '/api/v1/clusters/{c}/nodes/metrics',
@@ -76,7 +96,7 @@ const listRoute = createRoute({
   summary: "Nodes' cpu, memory, disk and network use (edge nodes included)",
   description:
     "cpu and memory from metrics.k8s.io (metrics-server), disk and network from node-exporter through the cluster's Prometheus. A figure the cluster cannot give is null with its reason in `missing`, never 0. Whoever may list the cluster's nodes.",
-  request: { params: clusterNameParam, query: pageQuery },
+  request: { params: clusterNameParam, query: listQuery },
   responses: { 200: json(nodeMetricsList, 'One page of nodes, by name.'), ...errors },
 });
 
@@ -95,11 +115,29 @@ export const nodeMetricsRoutes = createRouter()
     const principal = c.get('principal');
     const access = await clusterAccess(c.get('db'), principal, c.req.valid('param').c);
     requireClusterWide(principal, access, 'list', 'nodes');
-    const page = toPage(c.req.valid('query'));
+    const query = c.req.valid('query');
+    const page = toPage(query);
     const clusterId = access.cluster.id;
     const nodes = await tunnelOf(c.env, clusterId).listNodes({ edgeOnly: false, ...page });
+    const part = `list:${page.after ?? ''}:${page.limit}`;
+    if (query.from === 'cache') {
+      // No round trip to the cluster: what this edge kept, for pages that must not wait.
+      const kept = await recall<NodeFiguresRead>(clusterId, part);
+      const known = new Map((kept?.items ?? []).map((f) => [f.name, f]));
+      const body: z.infer<typeof nodeMetricsList> = {
+        live: false,
+        collectedAt: kept?.collectedAt ?? null,
+        sources: kept?.sources ?? {
+          metricsServer: { ok: false, reason: notReadYet },
+          nodeExporter: { ok: false, reason: notReadYet },
+        },
+        items: nodes.items.map((n) => known.get(n.name) ?? unread(n)),
+      };
+      if (nodes.nextAfter !== undefined) body.nextCursor = encodeCursor(nodes.nextAfter);
+      return c.json(body, 200);
+    }
     const fresh = await readNodeFigures(c.env, clusterId, principal, nodes.items);
-    const read = await liveOrLastKnown(clusterId, `list:${page.after ?? ''}:${page.limit}`, fresh);
+    const read = await liveOrLastKnown(clusterId, part, fresh);
     // The node list is the inventory's; kept figures are matched to it by name.
     const kept = new Map(read.items.map((f) => [f.name, f]));
     const items = fresh.items.map((f) => (read.live ? f : (kept.get(f.name) ?? f)));

@@ -11,6 +11,7 @@ import { issuerUrl } from '../settings';
 import { type ApiAnswer, callApi } from './api-client';
 import { formStatus, messageOf, orThrow } from './api-errors';
 import { healthOf } from './cluster-health';
+import { ClusterMonitoringSection, loadClusterMonitoring } from './monitoring-cluster-section';
 import { keepOnce, takeOnce } from './one-time';
 import {
   ClusterDetailBody,
@@ -188,16 +189,21 @@ export function uiClusterRoutes(api: ApiFetch) {
       const query = paramsInput(detailQuery, c.req.query(), 'query');
       const detail = await loadDetail(c, api, name);
       const edgeCommand = query.edge ? await takeOnce(c, 'edge-command', name) : undefined;
+      const namespaces = detail.namespaces.allowed ? detail.namespaces.items : [];
+      const monitoring = await loadClusterMonitoring(c, api, name, namespaces);
       return renderPage(
         c,
         { title: name, section: 'clusters' },
-        <ClusterDetailBody
-          i18n={c.get('i18n')}
-          csrf={c.get('csrf')}
-          {...detail}
-          nodeFilter={{ status: query.nodes, page: query.page }}
-          edgeCommand={edgeCommand}
-        />,
+        <>
+          <ClusterDetailBody
+            i18n={c.get('i18n')}
+            csrf={c.get('csrf')}
+            {...detail}
+            nodeFilter={{ status: query.nodes, page: query.page }}
+            edgeCommand={edgeCommand}
+          />
+          <ClusterMonitoringSection i18n={c.get('i18n')} cluster={name} monitoring={monitoring} />
+        </>,
       );
     })
     .get('/ui/clusters/:c/join', requireSession, async (c) => {

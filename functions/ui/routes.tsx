@@ -13,6 +13,7 @@ import { compressText } from './compression';
 import { csrf } from './csrf';
 import { locale } from './locale';
 import { uiMeteringRoutes } from './metering-routes';
+import { uiMonitoringRoutes } from './monitoring-routes';
 import { uiNotifyEditRoutes } from './notify-edit-routes';
 import { uiOverviewRoutes } from './overview-routes';
 import { ErrorBody } from './pages/error';
@@ -57,6 +58,7 @@ export function createUiRoutes(api: ApiFetch) {
   ui.route('/', uiAppRoutes(api));
   ui.route('/', uiMeteringRoutes(api));
   ui.route('/', uiBillRoutes(api));
+  ui.route('/', uiMonitoringRoutes(api));
 
   ui.onError(async (err, c) => {
     const error =
