@@ -57,8 +57,9 @@ export function SeriesChart(props: {
   const span = Math.max(1, end - start);
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
-  const x = (t: number) => PAD.left + ((t - start) / span) * plotW;
-  const y = (v: number) => PAD.top + (1 - (v - min) / (max - min || 1)) * plotH;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  const x = (t: number) => round(PAD.left + ((t - start) / span) * plotW);
+  const y = (v: number) => round(PAD.top + (1 - (v - min) / (max - min || 1)) * plotH);
   const times = [start, start + span / 2, end];
   return (
     <figure class="mchart">
@@ -91,7 +92,7 @@ export function SeriesChart(props: {
           <polyline
             class={`line c${i % 5}`}
             stroke-dasharray={i >= 5 ? EXTRA_DASH[(i - 5) % EXTRA_DASH.length] : undefined}
-            points={line.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}
+            points={line.points.map(([t, v]) => `${x(t)},${y(v)}`).join(' ')}
           />
         ))}
       </svg>

@@ -171,7 +171,6 @@ export function NodePageBody(props: {
       <p>
         <a href={`/ui/clusters/${enc(props.cluster)}#nodes`}>← {props.cluster}</a>
       </p>
-      <h1>{t('nodes.title', { name: node.name })}</h1>
       <StaleNote i18n={i18n} live={detail.live} collectedAt={detail.collectedAt} />
       <section class="card" aria-labelledby="facts">
         <h2 id="facts">{t('nodes.facts')}</h2>

@@ -57,7 +57,6 @@ export function DashboardListBody(props: {
       <p>
         <a href={place.parent}>← {place.label}</a>
       </p>
-      <h1>{t('monitoring.dashboardsOf', { place: place.label })}</h1>
       <ScopeNote i18n={i18n} place={place} />
       {props.notice ? (
         <p class="notice ok" role="status">
@@ -144,7 +143,6 @@ export function DashboardBody(props: {
           ← {t('monitoring.dashboardsOf', { place: place.label })}
         </a>
       </p>
-      <h1>{dashboard.title}</h1>
       <ScopeNote i18n={i18n} place={place} />
       {props.notice ? (
         <p class="notice ok" role="status">
@@ -232,7 +230,6 @@ export function DashboardEditBody(props: {
     <>
       <MonitoringStyles />
       <script src={monitoringAssets.editor.path} defer />
-      <h1>{view.isNew ? t('monitoring.new') : t('monitoring.editing', { name: view.title })}</h1>
       <ScopeNote i18n={i18n} place={place} />
       {view.message ? (
         <p class="notice error" role="alert">

@@ -252,7 +252,6 @@ export function uiMonitoringRoutes(api: ApiFetch) {
         <p>
           <a href={`/ui/clusters/${enc(cluster)}`}>← {cluster}</a>
         </p>
-        <h1>{i18n.t('nodes.usageOf', { cluster })}</h1>
         <section class="card">
           <NodeUsageTable
             i18n={i18n}
