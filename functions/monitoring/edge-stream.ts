@@ -21,7 +21,7 @@ const failingStatuses = new Set([404, 500, 502, 503, 504]);
 const MAX_ERROR_BYTES = 64 * 1024;
 
 export const EDGE_STREAM_HELP =
-  "KubeEdge's cloudStream/edgeStream is off (or unreachable) for this edge node, so the API server cannot reach its kubelet. Turn it on: cloudcore.yaml `modules.cloudStream.enable: true`, edgecore.yaml `modules.edgeStream.enable: true`, route the kubelet port 10350 to cloudcore's stream port 10003 (iptables-manager), and give the stream its certificates; see docs/monitoring.md.";
+  "KubeEdge's cloudStream/edgeStream is off (or unreachable) for this edge node, so the API server cannot reach its kubelet port. Turn it on: cloudcore.yaml `modules.cloudStream.enable: true` (streamPort 10003, tunnelPort 10004), edgecore.yaml `modules.edgeStream.enable: true` with `server: <cloudcore>:10004`, the stream certificates (certgen.sh stream), and traffic for port 10350 sent to cloudcore's 10003 (iptables-manager, or `iptables -t nat -A OUTPUT -p tcp --dport 10350 -j DNAT --to <cloudcore>:10003` on each API server host); see docs/monitoring.md.";
 
 async function nodeNamed(
   env: Env,
