@@ -57,7 +57,8 @@ export function SeriesChart(props: {
   const span = Math.max(1, end - start);
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
-  const round = (n: number) => Math.round(n * 10) / 10;
+  // Whole units: a unit is about a pixel on a phone, and every digit counts on the wire.
+  const round = (n: number) => Math.round(n);
   const x = (t: number) => round(PAD.left + ((t - start) / span) * plotW);
   const y = (v: number) => round(PAD.top + (1 - (v - min) / (max - min || 1)) * plotH);
   const times = [start, start + span / 2, end];
