@@ -11,6 +11,7 @@ const stylesheet = [
   '.mgrid{display:grid;gap:12px;grid-template-columns:1fr}',
   '@media (min-width:900px){.mgrid{grid-template-columns:1fr 1fr}}',
   '.mchart{margin:0}',
+  '.mrange{display:flex;flex-wrap:wrap;gap:4px 14px;margin:8px 0}',
   '.mchart svg{width:100%;max-width:520px;height:auto;display:block;background:var(--bg);border-radius:8px;color:var(--fg)}',
   '.mchart .grid{stroke:var(--line);stroke-width:1}',
   '.mchart .axis{stroke:var(--muted);stroke-width:1}',

@@ -9,7 +9,8 @@ export interface SeriesLine {
 // The viewBox is about as wide as a phone's card, so 12-unit text is >= 11 px there.
 const WIDTH = 320;
 const HEIGHT = 170;
-const PAD = { left: 54, right: 8, top: 10, bottom: 22 };
+// Room on the left for marks like "1.5 GiB/s" at 12 units.
+const PAD = { left: 64, right: 8, top: 10, bottom: 22 };
 /** Dash patterns beyond the five colour classes (which dash c1–c4 themselves). */
 const EXTRA_DASH = ['10 4', '4 2 1 2'];
 

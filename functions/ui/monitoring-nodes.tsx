@@ -206,7 +206,7 @@ export function NodePageBody(props: {
       </section>
       <section class="card" aria-labelledby="history">
         <h2 id="history">{t('nodes.history')}</h2>
-        <nav class="filters" aria-label={t('nodes.history')}>
+        <nav class="mrange" aria-label={t('nodes.history')}>
           {['1h', '6h', '24h'].map((h) => (
             <a
               href={`${base}?history=${h}`}

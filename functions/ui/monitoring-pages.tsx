@@ -149,7 +149,7 @@ export function DashboardBody(props: {
           {props.notice}
         </p>
       ) : null}
-      <nav class="filters" aria-label={t('monitoring.range')}>
+      <nav class="mrange" aria-label={t('monitoring.range')}>
         {[undefined, ...Object.keys(panelRanges)].map((r) => (
           <a
             href={placeHref(place, base, { range: r })}

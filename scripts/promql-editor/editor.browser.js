@@ -21,6 +21,11 @@ function errorsOf(tree) {
 }
 
 function paint(text, pre) {
+  // An empty field is not an error yet (the form's spare panel row).
+  if (!text.trim()) {
+    pre.replaceChildren(`${text} `);
+    return;
+  }
   const tree = parser.parse(text);
   const classes = new Array(text.length + 1).fill('');
   highlightTree(tree, classHighlighter, (from, to, cls) => {
