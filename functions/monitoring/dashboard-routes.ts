@@ -25,6 +25,7 @@ import {
   namespaceDashboardParams,
   namespaceParams,
   panelData,
+  panelId,
 } from './schemas';
 
 type Ctx = Context<AppEnv>;
@@ -115,6 +116,21 @@ const handlers = {
     );
     return c.json({ dashboard: dashboardView(c, place, row), panels }, 200);
   },
+  async panel(
+    c: Ctx,
+    place: DashboardPlace,
+    name: string,
+    id: string,
+    query: z.infer<typeof dataQuery>,
+  ) {
+    const row = await dashboardOf(c, place, name);
+    const panel = row.panels.find((p) => p.id === id);
+    if (!panel) throw notFound(`Panel "${id}"`);
+    return c.json(
+      await runPanel(c.env, place.clusterId, panel, place.pinTo, { range: query.range }),
+      200,
+    );
+  },
 };
 
 const dashboardList = z.object({
@@ -169,6 +185,12 @@ function routesAt(path: string, level: string) {
       description:
         "Through the cluster's tunnel; namespace dashboards' queries are pinned to their namespace again when run. A panel that fails carries its own `error`.",
       responses: { 200: json(dashboardData, 'Each panel with its series.'), ...errors },
+    }),
+    panel: route({
+      method: 'get',
+      path: `${one}/panels/{panel}/data`,
+      summary: `Run one panel of a ${level} dashboard as query_range`,
+      responses: { 200: json(panelData, 'The panel with its series.'), ...errors },
     }),
   };
 }
@@ -261,5 +283,27 @@ export const dashboardRoutes = createRouter()
       const p = c.req.valid('param');
       const q = c.req.valid('query');
       return handlers.data(c, await namespacePlace(c, nsRef(p, q)), p.name, q);
+    },
+  )
+  .openapi(
+    {
+      ...cluster.panel,
+      request: { params: dashboardParams.extend({ panel: panelId }), query: dataQuery },
+    },
+    async (c) => {
+      const p = c.req.valid('param');
+      const place = await clusterPlace(c, p.c);
+      return handlers.panel(c, place, p.name, p.panel, c.req.valid('query'));
+    },
+  )
+  .openapi(
+    {
+      ...ns.panel,
+      request: { params: namespaceDashboardParams.extend({ panel: panelId }), query: dataQuery },
+    },
+    async (c) => {
+      const p = c.req.valid('param');
+      const q = c.req.valid('query');
+      return handlers.panel(c, await namespacePlace(c, nsRef(p, q)), p.name, p.panel, q);
     },
   );

@@ -264,6 +264,22 @@ describe('namespace dashboards', () => {
     }
   });
 
+  it('runs one panel by its id, pinned the same way', async () => {
+    const web = (await api('GET', `${nsBase}/web${q}`, fx.as('proj-viewer'))).body as {
+      panels: { id: string }[];
+    };
+    const id = web.panels[0]?.id ?? '';
+    const one = await api('GET', `${nsBase}/web/panels/${id}/data${q}`, fx.as('proj-viewer'));
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ panel: { id }, error: null });
+    expect(
+      (await api('GET', `${nsBase}/web/panels/nope/data${q}`, fx.as('proj-viewer'))).status,
+    ).toBe(404);
+    expect(
+      (await api('GET', `${nsBase}/web/panels/${id}/data${q}`, fx.as('beta-admin'))).status,
+    ).toBe(404);
+  });
+
   it('runs namespace panels pinned to the namespace', async () => {
     const data = await api('GET', `${nsBase}/web/data${q}&range=15m`, fx.as('proj-viewer'));
     expect(data.status).toBe(200);
