@@ -193,7 +193,7 @@ export const appRoutes = createRouter()
         { path: 'namespace', message: `must be "${app.namespace}"` },
       ]);
     const before = await appClusterRows(db, [app.id]);
-    const valid = await validateApp(c, workspace, body);
+    const valid = await validateApp(c, workspace, body, app.manifests as unknown[]);
     const clusterIds = valid.clusters.map((cl) => cl.id);
     const touched = [
       ...new Set([...before.filter((r) => !r.removing).map((r) => r.clusterId), ...clusterIds]),

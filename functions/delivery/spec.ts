@@ -12,6 +12,7 @@ import { placementRefused } from '../iam/namespace-hooks';
 import { parseManifests } from './manifests';
 import { renderForCluster, selects } from './render';
 import type { AppSpec, CreateAppBody } from './schemas';
+import { keepRedactedValues } from './secrets';
 
 export interface ValidatedApp {
   spec: AppSpec;
@@ -36,8 +37,14 @@ export async function validateApp(
   c: Context<AppEnv>,
   workspace: WorkspaceRow,
   body: Omit<CreateAppBody, 'name'>,
+  /** The app's stored manifests (a PUT): Secret values sent back redacted keep theirs. */
+  stored: unknown[] = [],
 ): Promise<ValidatedApp> {
-  const manifests = parseManifests(body.manifests, body.namespace);
+  const manifests = await keepRedactedValues(
+    c.env.SECRETS_KEY,
+    parseManifests(body.manifests, body.namespace),
+    stored,
+  );
   const granted = await grantedClustersWithLabels(c.get('db'), workspace.id);
   const byName = new Map(granted.map((g) => [g.name, g]));
   const named = (names: string[], path: string) => {
