@@ -57,18 +57,49 @@ export async function advanceApps(
 /** Clusters (other than the caller's) to push apps to, once the caller holds no lock. */
 export type RemotePushes = Map<string, string[]>;
 
+/** At most this many tunnels are called by one invocation; each relays to its share of the rest. */
+export const FANOUT_WIDTH = 8;
+
+/** A cluster to push to, with the apps it owes. */
+export type PushTarget = [clusterId: string, appIds: string[]];
+
 /**
- * Tells those clusters' tunnels to send. Called outside any feature's serial
- * section: two tunnels pushing to each other while each waits on its own
- * queue would wait forever.
+ * Splits targets into at most `width` groups: each group's first cluster is
+ * called with the group's others to relay to. A fan-out to N tunnels is then
+ * a tree of depth log_width(N): no invocation (the edit's request or a
+ * tunnel) makes more than `width` calls, whatever the fleet's size, so an
+ * edit stays within a request's subrequest budget and its wall time.
  */
-export async function pushRemote(push: PushDelivery, remote: RemotePushes): Promise<void> {
-  await Promise.allSettled([...remote].map(([clusterId, ids]) => push(clusterId, ids)));
+export function fanoutGroups(targets: PushTarget[], width = FANOUT_WIDTH) {
+  const size = Math.ceil(targets.length / width);
+  const groups: { head: PushTarget; relay: PushTarget[] }[] = [];
+  for (let i = 0; i < targets.length; i += size) {
+    const [head, ...relay] = targets.slice(i, i + size);
+    if (head) groups.push({ head, relay });
+  }
+  return groups;
 }
 
 /**
- * Asks one cluster's tunnel to send these apps (its `pushDelivery`): given by
- * the caller, so this module and the tunnel feature need not name the
- * tunnel's class.
+ * Tells those clusters' tunnels to send (through the fan-out tree). Called
+ * outside any feature's serial section: two tunnels pushing to each other
+ * while each waits on its own queue would wait forever.
  */
-export type PushDelivery = (clusterId: string, appIds: string[]) => Promise<unknown>;
+export async function pushRemote(push: PushDelivery, remote: RemotePushes): Promise<void> {
+  await Promise.allSettled(
+    fanoutGroups([...remote]).map(({ head: [clusterId, ids], relay }) =>
+      push(clusterId, ids, relay),
+    ),
+  );
+}
+
+/**
+ * Asks one cluster's tunnel to send these apps (its `pushDelivery`), and to
+ * relay the push to `relay`: given by the caller, so this module and the
+ * tunnel feature need not name the tunnel's class.
+ */
+export type PushDelivery = (
+  clusterId: string,
+  appIds: string[],
+  relay: PushTarget[],
+) => Promise<unknown>;

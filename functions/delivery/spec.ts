@@ -1,5 +1,9 @@
 import type { Context } from 'hono';
-import { type ClusterWithLabels, grantedClustersWithLabels } from '../../db/queries/apps';
+import {
+  type ClusterWithLabels,
+  grantedClustersWithLabels,
+  namespaceHolders,
+} from '../../db/queries/apps';
 import { createNamespace, placementInCluster } from '../../db/queries/namespaces';
 import type { WorkspaceRow } from '../../db/queries/workspaces';
 import { isUniqueViolation } from '../../db/unique';
@@ -83,11 +87,16 @@ export async function claimNamespace(
   if (isReservedNamespace(namespace)) throw placementRefused.reserved(namespace);
   const db = c.get('db');
   const missing: ClusterWithLabels[] = [];
+  const holders = await namespaceHolders(
+    db,
+    clusters.map((cl) => cl.id),
+    namespace,
+  );
   for (const cluster of clusters) {
-    const placed = await placementInCluster(db, cluster.id, namespace);
-    if (placed && placed.workspaceId !== workspace.id)
+    const holder = holders.get(cluster.id);
+    if (holder !== undefined && holder !== workspace.id)
       throw placementRefused.ownedByOther(namespace);
-    if (placed) continue;
+    if (holder !== undefined) continue;
     const seen = await tunnelOf(c.env, cluster.id).listNamespaces({
       limit: 1,
       only: { workspaces: [], names: [namespace] },
