@@ -7,7 +7,7 @@ import type { AppSpec } from './schemas';
 
 /**
  * Moves the apps' rollouts on (admits the next clusters, or halts) and
- * collects finished deletions. `local` sends to the calling tunnel's own
+ * collects finished deletions (`stagedOnly`: only apps with a rollout move). `local` sends to the calling tunnel's own
  * cluster at once; the other admitted clusters come back for pushRemote.
  */
 export async function advanceApps(
@@ -15,14 +15,22 @@ export async function advanceApps(
   appIds: string[],
   now: Date,
   local?: { clusterId: string; push: (appIds: string[]) => Promise<void> },
+  options: { stagedOnly?: boolean } = {},
 ): Promise<RemotePushes> {
   const remote: RemotePushes = new Map();
   if (appIds.length === 0) return remote;
   await collectDeleted(db, now, appIds);
-  const records = await db
+  const loaded = await db
     .select()
     .from(apps)
     .where(inArray(apps.id, appIds.slice(0, 90)));
+  // stagedOnly (a cluster's report): an app without a rollout admitted every cluster at its
+  // edit, and a report cannot halt it; reading its N entries on each of N reports made an
+  // edit cost O(N²) D1 rows.
+  const records = options.stagedOnly
+    ? loaded.filter((a) => (a.spec as AppSpec).rollout !== undefined)
+    : loaded;
+  if (records.length === 0) return remote;
   const rows = await appClusterRows(
     db,
     records.map((a) => a.id),

@@ -146,13 +146,19 @@ export class DeliveryFeature {
       const now = new Date();
       for (const report of frame.apps)
         await recordReport(db, cluster.id, connectionId, report, now);
-      return advanceApps(db, [...new Set(frame.apps.map((a) => a.appId))], now, {
-        clusterId: cluster.id,
-        push: async (ids) => {
-          const rows = await deliveryRowsOfCluster(db, cluster.id, ids);
-          await this.#sendOwed(cluster, rows, connectionId, send);
+      return advanceApps(
+        db,
+        [...new Set(frame.apps.map((a) => a.appId))],
+        now,
+        {
+          clusterId: cluster.id,
+          push: async (ids) => {
+            const rows = await deliveryRowsOfCluster(db, cluster.id, ids);
+            await this.#sendOwed(cluster, rows, connectionId, send);
+          },
         },
-      });
+        { stagedOnly: true },
+      );
     });
     if (remote) await pushRemote(this.#push, remote);
   }
