@@ -22,8 +22,8 @@ export interface AppSpecView {
 export function manifestsYaml(manifests: Record<string, unknown>[]): string {
   return manifests
     .map((object) => {
-      const { keys: _keys, ...rest } =
-        object.kind === 'Secret' ? object : { ...object, keys: undefined };
+      const rest = { ...object };
+      if (object.kind === 'Secret') delete rest.keys;
       const metadata = { ...(rest.metadata as Record<string, unknown>) };
       delete metadata.namespace;
       return stringify({ ...rest, metadata }, { lineWidth: 0 });
