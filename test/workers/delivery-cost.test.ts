@@ -88,6 +88,7 @@ const manifests = [
 
 const agents: TestAgent[] = [];
 const clusters: string[] = [];
+const tokens: string[] = [];
 
 beforeAll(async () => {
   fx = await seedFixture();
@@ -96,7 +97,9 @@ beforeAll(async () => {
     const { joinToken } = await grantedCluster(fx, name, { fleet: 'cost' });
     agents.push(await leader(joinToken));
     clusters.push(name);
+    tokens.push(joinToken);
   }
+  countD1();
 });
 
 afterAll(() => {
@@ -148,24 +151,52 @@ async function editCost(name: string, n: number) {
   return { ...counters };
 }
 
+/**
+ * One catch-up's D1 cost on the first `n` clusters: a new leader says it
+ * holds generation 1 of the app (at 2), gets the apply and reports ready.
+ */
+async function catchUpCost(name: string, n: number, round: number) {
+  const id = await appId(name);
+  Object.assign(counters, { statements: 0, rowsReturned: 0, rowsWritten: 0, rowsRead: 0 });
+  for (const token of tokens.slice(0, n)) {
+    const agent = await leader(token, [{ appId: id, generation: 1 }], `catch-up-${round}`);
+    const frame = await nextApply(agent);
+    expect(frame.apps[0]?.generation).toBe(2);
+    await agent.send(readyStatus(id, 2));
+    agents.push(agent);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  return { ...counters };
+}
+
+const slope = (one: typeof counters, many: typeof counters) =>
+  Object.fromEntries(
+    Object.keys(one).map((k) => [
+      k,
+      Number(((many[k as keyof typeof one] - one[k as keyof typeof one]) / (SIZE - 1)).toFixed(1)),
+    ]),
+  );
+
 describe('delivery: the edge cost of an edit per cluster', () => {
   it(`grows linearly: 1 vs ${SIZE} clusters`, async () => {
-    countD1();
     const one = await editCost('cost-one', 1);
     const many = await editCost('cost-many', SIZE);
-    const perCluster = Object.fromEntries(
-      Object.keys(one).map((k) => [
-        k,
-        Number(
-          ((many[k as keyof typeof one] - one[k as keyof typeof one]) / (SIZE - 1)).toFixed(1),
-        ),
-      ]),
-    );
+    const perCluster = slope(one, many);
     console.log(JSON.stringify({ one, many, size: SIZE, perCluster }));
     // Each cluster adds a bounded number of statements (push, apply, report), not O(N).
     expect(perCluster.statements).toBeLessThanOrEqual(12);
     // Rows too: a report no longer reads every entry of the app (that grew as N per cluster).
     expect(perCluster.rowsReturned).toBeLessThanOrEqual(12);
     expect(many.statements).toBeLessThan(one.statements + 12 * (SIZE - 1) + 1);
+  });
+
+  it(`a catch-up costs the same per cluster: 1 vs ${SIZE} clusters`, async () => {
+    const one = await catchUpCost('cost-one', 1, 1);
+    const many = await catchUpCost('cost-many', SIZE, 2);
+    const perCluster = slope(one, many);
+    console.log(JSON.stringify({ catchUp: { one, many, size: SIZE, perCluster } }));
+    // Linear: each cluster costs what the first did (hello, delivery-state, apply, report).
+    expect(perCluster.statements).toBeLessThanOrEqual(one.statements);
+    expect(perCluster.rowsReturned).toBeLessThanOrEqual(one.rowsReturned);
   });
 });
