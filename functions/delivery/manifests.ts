@@ -1,4 +1,4 @@
-import { loadAll, YAMLException } from 'js-yaml';
+import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../protocol/delivery';
 import { kubeObject } from '../../protocol/delivery';
 import { ApiError, badRequest } from '../errors';
@@ -56,26 +56,53 @@ function documentAt(text: string, line: number): number {
   return Math.max(0, separators.length - leading);
 }
 
-/** Parses a multi-document YAML string; a broken document is a 400 naming its index and line. */
+/** Anchors/aliases are allowed, but few: a "billion laughs" document is refused while parsing. */
+const MAX_ALIAS_COUNT = 50;
+
+/** The 0-based line of a character offset. */
+const lineAt = (text: string, offset: number) => text.slice(0, offset).split('\n').length - 1;
+
+/** The 400 for a broken document: its index (by `---` separators) and 0-based line. */
+function invalidYaml(text: string, line: number, reason: string): ApiError {
+  const index = documentAt(text, line);
+  return new ApiError(
+    400,
+    `manifests: YAML document ${index} is broken at line ${line + 1}: ${reason}`,
+    {
+      code: 'invalid_yaml',
+      fields: [{ path: `manifests[${index}]`, message: `line ${line + 1}: ${reason}` }],
+    },
+  );
+}
+
+/**
+ * Parses a multi-document YAML string (the `yaml` package, YAML 1.2 core
+ * schema: no timestamps or other types JSON cannot carry; duplicate keys
+ * refused); a broken document is a 400 naming its index and line.
+ */
 function parseYaml(text: string): unknown[] {
-  let documents: unknown[];
-  try {
-    documents = loadAll(text);
-  } catch (error) {
-    if (!(error instanceof YAMLException)) throw error;
-    const line = error.mark?.line ?? 0;
-    const index = documentAt(text, line);
-    throw new ApiError(
-      400,
-      `manifests: YAML document ${index} is broken at line ${line + 1}: ${error.reason}`,
-      {
-        code: 'invalid_yaml',
-        fields: [{ path: `manifests[${index}]`, message: `line ${line + 1}: ${error.reason}` }],
-      },
-    );
+  const parsed = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+  const documents = Array.isArray(parsed) ? parsed : [];
+  const values: unknown[] = [];
+  for (const doc of documents) {
+    const [error] = doc.errors;
+    if (error) {
+      const line = lineAt(text, error.pos[0]);
+      throw invalidYaml(text, line, error.message.split('\n')[0] ?? error.code);
+    }
+    try {
+      values.push(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+    } catch (error) {
+      // Too many aliases (or an alias to nothing): the document's own start names it.
+      throw invalidYaml(
+        text,
+        lineAt(text, doc.range[0]),
+        error instanceof Error ? error.message : String(error),
+      );
+    }
   }
   // Empty documents (a trailing `---`) are nothing to apply.
-  return documents.filter((doc) => doc !== null && doc !== undefined);
+  return values.filter((doc) => doc !== null && doc !== undefined);
 }
 
 /**

@@ -13,7 +13,6 @@ import {
   replaceApp,
 } from '../../db/queries/apps';
 import type { WorkspaceRow } from '../../db/queries/workspaces';
-import { tunnelOf } from '../clusters/tunnel-stub';
 import type { AppEnv, Env } from '../env';
 import { badRequest, conflict, notFound } from '../errors';
 import { errors, json, jsonBody, writeErrors } from '../iam/schemas';
@@ -109,7 +108,7 @@ async function readableApp(c: Context<AppEnv>, ws: string, name: string) {
 
 /** Sends the apps' owed frames to these clusters' leaders now (a cluster that is away catches up on return). */
 async function pushTo(c: Context<AppEnv>, clusterIds: string[], appId: string) {
-  await Promise.allSettled(clusterIds.map((id) => tunnelOf(c.env, id).pushDelivery([appId])));
+  await pushRemote(deliveryPush(c.env), new Map(clusterIds.map((id) => [id, [appId]])));
 }
 
 const editor = (c: Context<AppEnv>) => ({
@@ -193,7 +192,7 @@ export const appRoutes = createRouter()
         { path: 'namespace', message: `must be "${app.namespace}"` },
       ]);
     const before = await appClusterRows(db, [app.id]);
-    const valid = await validateApp(c, workspace, body);
+    const valid = await validateApp(c, workspace, body, app.manifests as unknown[]);
     const clusterIds = valid.clusters.map((cl) => cl.id);
     const touched = [
       ...new Set([...before.filter((r) => !r.removing).map((r) => r.clusterId), ...clusterIds]),
@@ -257,5 +256,5 @@ export const appRoutes = createRouter()
 /** The PushDelivery of the worker: the cluster's tunnel, by id. */
 const deliveryPush =
   (env: Env): PushDelivery =>
-  (clusterId, appIds) =>
-    env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushDelivery(appIds);
+  (clusterId, appIds, relay) =>
+    env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushDelivery(appIds, relay);

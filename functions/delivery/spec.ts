@@ -1,5 +1,9 @@
 import type { Context } from 'hono';
-import { type ClusterWithLabels, grantedClustersWithLabels } from '../../db/queries/apps';
+import {
+  type ClusterWithLabels,
+  grantedClustersWithLabels,
+  namespaceHolders,
+} from '../../db/queries/apps';
 import { createNamespace, placementInCluster } from '../../db/queries/namespaces';
 import type { WorkspaceRow } from '../../db/queries/workspaces';
 import { isUniqueViolation } from '../../db/unique';
@@ -12,6 +16,7 @@ import { placementRefused } from '../iam/namespace-hooks';
 import { parseManifests } from './manifests';
 import { renderForCluster, selects } from './render';
 import type { AppSpec, CreateAppBody } from './schemas';
+import { keepRedactedValues } from './secrets';
 
 export interface ValidatedApp {
   spec: AppSpec;
@@ -36,8 +41,14 @@ export async function validateApp(
   c: Context<AppEnv>,
   workspace: WorkspaceRow,
   body: Omit<CreateAppBody, 'name'>,
+  /** The app's stored manifests (a PUT): Secret values sent back redacted keep theirs. */
+  stored: unknown[] = [],
 ): Promise<ValidatedApp> {
-  const manifests = parseManifests(body.manifests, body.namespace);
+  const manifests = await keepRedactedValues(
+    c.env.SECRETS_KEY,
+    parseManifests(body.manifests, body.namespace),
+    stored,
+  );
   const granted = await grantedClustersWithLabels(c.get('db'), workspace.id);
   const byName = new Map(granted.map((g) => [g.name, g]));
   const named = (names: string[], path: string) => {
@@ -76,11 +87,16 @@ export async function claimNamespace(
   if (isReservedNamespace(namespace)) throw placementRefused.reserved(namespace);
   const db = c.get('db');
   const missing: ClusterWithLabels[] = [];
+  const holders = await namespaceHolders(
+    db,
+    clusters.map((cl) => cl.id),
+    namespace,
+  );
   for (const cluster of clusters) {
-    const placed = await placementInCluster(db, cluster.id, namespace);
-    if (placed && placed.workspaceId !== workspace.id)
+    const holder = holders.get(cluster.id);
+    if (holder !== undefined && holder !== workspace.id)
       throw placementRefused.ownedByOther(namespace);
-    if (placed) continue;
+    if (holder !== undefined) continue;
     const seen = await tunnelOf(c.env, cluster.id).listNamespaces({
       limit: 1,
       only: { workspaces: [], names: [namespace] },

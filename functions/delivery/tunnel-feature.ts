@@ -18,7 +18,13 @@ import type {
   DeliveryStatusFrame,
 } from '../../protocol/delivery';
 import type { BaseEnv } from '../bindings';
-import { advanceApps, type PushDelivery, pushRemote, type RemotePushes } from './controller';
+import {
+  advanceApps,
+  type PushDelivery,
+  type PushTarget,
+  pushRemote,
+  type RemotePushes,
+} from './controller';
 import { renderForCluster } from './render';
 import type { AppSpec } from './schemas';
 import { unsealManifests } from './secrets';
@@ -97,8 +103,26 @@ export class DeliveryFeature {
     if (remote) await pushRemote(this.#push, remote);
   }
 
-  /** An edit: sends these apps' owed applies/deletes to the leader, if one is linked. */
-  push(clusterName: string, appIds: string[], send: SendTo): Promise<number> {
+  /**
+   * An edit: sends these apps' owed applies/deletes to the leader, if one is
+   * linked, while passing the push on to `relay` (this tunnel's share of the
+   * fan-out tree; not waited on by its own send).
+   */
+  async push(
+    clusterName: string,
+    appIds: string[],
+    send: SendTo,
+    relay: PushTarget[] = [],
+  ): Promise<number> {
+    const [own] = await Promise.allSettled([
+      this.#pushOwn(clusterName, appIds, send),
+      pushRemote(this.#push, new Map(relay)),
+    ]);
+    if (own.status === 'rejected') throw own.reason;
+    return own.value;
+  }
+
+  #pushOwn(clusterName: string, appIds: string[], send: SendTo): Promise<number> {
     return this.#serial(async () => {
       const leader = await this.#storage.get<string>(LEADER_KEY);
       const cluster = await this.#cluster(clusterName);
@@ -122,13 +146,19 @@ export class DeliveryFeature {
       const now = new Date();
       for (const report of frame.apps)
         await recordReport(db, cluster.id, connectionId, report, now);
-      return advanceApps(db, [...new Set(frame.apps.map((a) => a.appId))], now, {
-        clusterId: cluster.id,
-        push: async (ids) => {
-          const rows = await deliveryRowsOfCluster(db, cluster.id, ids);
-          await this.#sendOwed(cluster, rows, connectionId, send);
+      return advanceApps(
+        db,
+        [...new Set(frame.apps.map((a) => a.appId))],
+        now,
+        {
+          clusterId: cluster.id,
+          push: async (ids) => {
+            const rows = await deliveryRowsOfCluster(db, cluster.id, ids);
+            await this.#sendOwed(cluster, rows, connectionId, send);
+          },
         },
-      });
+        { stagedOnly: true },
+      );
     });
     if (remote) await pushRemote(this.#push, remote);
   }

@@ -99,8 +99,8 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
       env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushQuotas(),
     );
     this.#projection = new RoleProjectionFeature(env, ctx.storage);
-    this.#delivery = new DeliveryFeature(env, ctx.storage, (clusterId, appIds) =>
-      env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushDelivery(appIds),
+    this.#delivery = new DeliveryFeature(env, ctx.storage, (clusterId, appIds, relay) =>
+      env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushDelivery(appIds, relay),
     );
     this.#alertSender = new EdgeAlertSender(env, ctx.id.name);
     this.#nodeRules = new NodeRules(env, ctx.storage, this.#alertSender);
@@ -430,9 +430,12 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
     );
   }
 
-  /** An edit of these apps: their owed applies/deletes go to the cluster's leader now. */
-  async pushDelivery(appIds: string[]): Promise<number> {
-    return this.#delivery.push(this.#clusterName, appIds, this.#sendTo);
+  /**
+   * An edit of these apps: their owed applies/deletes go to the cluster's
+   * leader now; `relay` is this tunnel's share of the edit's fan-out.
+   */
+  async pushDelivery(appIds: string[], relay: [string, string[]][] = []): Promise<number> {
+    return this.#delivery.push(this.#clusterName, appIds, this.#sendTo, relay);
   }
 
   get #clusterName(): string {

@@ -129,8 +129,8 @@ describe('apps pages', () => {
 
   it('an admin creates an app from the form (post/redirect/get); a viewer gets no form link', async () => {
     const list = await page('alpha-admin', '/ui/workspaces/alpha/apps');
-    expect(list.html).toContain('href="/ui/workspaces/alpha/apps/new"');
-    const form = await page('alpha-admin', '/ui/workspaces/alpha/apps/new');
+    expect(list.html).toContain('href="/ui/workspaces/alpha/apps/-/new"');
+    const form = await page('alpha-admin', '/ui/workspaces/alpha/apps/-/new');
     expect(form.status).toBe(200);
     expect(form.html).toContain('name="clusters" value="east"');
     const browser = await as('alpha-admin');
@@ -151,7 +151,7 @@ describe('apps pages', () => {
       rollout: { maxUnavailableClusters: 1 },
     });
     const viewer = await page('alpha-viewer', '/ui/workspaces/alpha/apps');
-    expect(viewer.html).not.toContain('/apps/new');
+    expect(viewer.html).not.toContain('/apps/-/new');
   });
 
   it('a refused form in 简体中文 lists the problem by its label and keeps the YAML', async () => {

@@ -204,6 +204,12 @@ export const en = {
   'apps.state.failed': 'failed',
   'apps.state.unreachable': 'unreachable',
   'apps.state.deleting': 'deleting',
+  'apps.edit': 'Edit app',
+  'apps.save': 'Save changes',
+  'apps.selectorPlacement':
+    'Placed on the clusters whose labels match {labels}; this placement is kept.',
+  'apps.secretsRedacted':
+    'Secret values show as <redacted>: leave them so to keep the stored values, or type a new value to replace one.',
   'attention.disconnected': 'Disconnected: its agent stopped reporting.',
   'attention.nodesNotReady': 'one:{count} node not ready|other:{count} nodes not ready',
   'attention.lastData': 'last data',

@@ -208,6 +208,12 @@ export const es = {
   'apps.state.failed': 'fallida',
   'apps.state.unreachable': 'inalcanzable',
   'apps.state.deleting': 'eliminando',
+  'apps.edit': 'Editar app',
+  'apps.save': 'Guardar cambios',
+  'apps.selectorPlacement':
+    'Desplegada en los clústeres cuyas etiquetas coinciden con {labels}; esta ubicación se mantiene.',
+  'apps.secretsRedacted':
+    'Los valores de los Secret se muestran como <redacted>: déjelos así para conservar los valores guardados, o escriba uno nuevo para reemplazarlo.',
   'attention.disconnected': 'Desconectado: su agente dejó de informar.',
   'attention.nodesNotReady': 'one:{count} nodo no listo|other:{count} nodos no listos',
   'attention.lastData': 'últimos datos',

@@ -204,6 +204,11 @@ export const zhTw = {
   'apps.state.failed': '失敗',
   'apps.state.unreachable': '無法連線',
   'apps.state.deleting': '刪除中',
+  'apps.edit': '編輯應用',
+  'apps.save': '儲存變更',
+  'apps.selectorPlacement': '部署到標籤符合 {labels} 的叢集；此部署方式保持不變。',
+  'apps.secretsRedacted':
+    'Secret 的值顯示為 <redacted>：保持原樣即保留已儲存的值，輸入新值則取代。',
   'attention.disconnected': '已中斷：代理程式不再回報。',
   'attention.nodesNotReady': '{count} 個節點未就緒',
   'attention.lastData': '最後資料',

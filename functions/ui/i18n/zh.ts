@@ -204,6 +204,11 @@ export const zh = {
   'apps.state.failed': '失败',
   'apps.state.unreachable': '无法连接',
   'apps.state.deleting': '删除中',
+  'apps.edit': '编辑应用',
+  'apps.save': '保存更改',
+  'apps.selectorPlacement': '部署到标签匹配 {labels} 的集群；此部署方式保持不变。',
+  'apps.secretsRedacted':
+    'Secret 的值显示为 <redacted>：保持原样即保留已存储的值，输入新值则替换。',
   'attention.disconnected': '已断开：代理不再上报。',
   'attention.nodesNotReady': '{count} 个节点未就绪',
   'attention.lastData': '最后数据',

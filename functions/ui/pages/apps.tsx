@@ -82,7 +82,7 @@ export function AppListBody(props: {
       {props.notice ? <p class="notice">{props.notice}</p> : null}
       {props.mayCreate ? (
         <p>
-          <a class="button" href={`/ui/workspaces/${ws}/apps/new`}>
+          <a class="button" href={`/ui/workspaces/${ws}/apps/-/new`}>
             {t('apps.new')}
           </a>
         </p>
@@ -120,6 +120,13 @@ export function AppDetailBody(props: { i18n: I18n; ws: string; app: AppView; rig
           <b>{app.generation}</b>
         </p>
         <HaltedNotice i18n={i18n} app={app} />
+        {rights.edit && app.status.phase !== 'Deleting' ? (
+          <p>
+            <a class="button" href={`${base}/edit`}>
+              {t('apps.edit')}
+            </a>
+          </p>
+        ) : null}
         {rights.remove ? (
           <DangerLink href={`${base}/delete`} label={t('apps.delete')} name={app.name} />
         ) : null}
