@@ -47,6 +47,8 @@ const noticeQuery = z.object({
   severity: z.enum(['all', 'critical', 'warning', 'info', 'none']).default('all'),
   cluster: z.string().max(63).default(''),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
+  spage: z.coerce.number().int().min(1).max(10_000).default(1),
+  xpage: z.coerce.number().int().min(1).max(10_000).default(1),
 });
 const confirmQuery = z.object({
   id: z.string().min(1).max(64),
@@ -173,7 +175,7 @@ export async function renderAlertsPage(
       csrf={c.get('csrf')}
       alerts={alerts.sort((a, b) => b.startsAt - a.startsAt)}
       rights={rights}
-      filter={extra.filter ?? { severity: 'all', cluster: '', page: 1 }}
+      filter={extra.filter ?? { severity: 'all', cluster: '', page: 1, spage: 1, xpage: 1 }}
       clusters={clusters}
       resolved={optional(resolved)}
       silences={shownSilences}
@@ -213,7 +215,13 @@ export function uiAlertRoutes(api: ApiFetch) {
       const query = paramsInput(noticeQuery, c.req.query(), 'query');
       return renderAlertsPage(c, api, {
         notice: noticeOf(c, query),
-        filter: { severity: query.severity, cluster: query.cluster, page: query.page },
+        filter: {
+          severity: query.severity,
+          cluster: query.cluster,
+          page: query.page,
+          spage: query.spage,
+          xpage: query.xpage,
+        },
       });
     })
     .get('/ui/alerts/:kind{channels|receivers}/delete', requireSession, async (c) => {

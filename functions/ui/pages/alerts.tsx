@@ -111,14 +111,23 @@ export interface AlertsRights {
   deleteReceivers: Set<string>;
 }
 
-/** The firing list's filter and page (alerts grow with the fleet). */
+/** The lists' filter and pages (alerts and silences grow with the fleet). */
 export interface AlertFilter {
   severity: 'all' | 'critical' | 'warning' | 'info' | 'none';
   cluster: string;
+  /** Firing alerts' page. */
   page: number;
+  /** Silenced alerts' page. */
+  spage: number;
+  /** Silences' page. */
+  xpage: number;
 }
 
 export const ALERTS_PER_PAGE = 20;
+
+/** The items of one page (1-based) of a list. */
+const pageOf = <T,>(items: T[], page: number) =>
+  items.slice((page - 1) * ALERTS_PER_PAGE, page * ALERTS_PER_PAGE);
 
 const matchesFilter = (a: AlertView, f: AlertFilter) =>
   (f.severity === 'all' || knownSeverity(a.labels.severity) === f.severity) &&
@@ -163,22 +172,43 @@ function AlertFilterForm({
   );
 }
 
-function PageLinks({ i18n, filter, total }: { i18n: I18n; filter: AlertFilter; total: number }) {
+/**
+ * Previous / next links of one list (plain GETs, labelled by the list's
+ * heading), keeping the filter and the other lists' pages where they are.
+ */
+function PageLinks({
+  i18n,
+  filter,
+  list,
+  anchor,
+  label,
+  total,
+}: {
+  i18n: I18n;
+  filter: AlertFilter;
+  list: 'page' | 'spage' | 'xpage';
+  anchor: string;
+  label: string;
+  total: number;
+}) {
   const { t } = i18n;
   const pages = Math.max(1, Math.ceil(total / ALERTS_PER_PAGE));
   if (pages === 1) return null;
+  const current = filter[list];
   const href = (page: number) => {
     const q = new URLSearchParams();
     if (filter.severity !== 'all') q.set('severity', filter.severity);
     if (filter.cluster) q.set('cluster', filter.cluster);
-    q.set('page', String(page));
-    return `/ui/alerts?${q}#firing`;
+    for (const key of ['page', 'spage', 'xpage'] as const)
+      if (key === list) q.set(key, String(page));
+      else if (filter[key] > 1) q.set(key, String(filter[key]));
+    return `/ui/alerts?${q}#${anchor}`;
   };
   return (
-    <nav class="paging" aria-label={t('alerts.firing')}>
-      {filter.page > 1 ? <a href={href(filter.page - 1)}>{t('paging.previous')}</a> : null}
-      {filter.page < pages ? <a href={href(filter.page + 1)}>{t('paging.next')}</a> : null}
-      <span class="muted">{t('paging.pageOf', { page: filter.page, pages })}</span>
+    <nav class="paging" aria-label={label}>
+      {current > 1 ? <a href={href(current - 1)}>{t('paging.previous')}</a> : null}
+      {current < pages ? <a href={href(current + 1)}>{t('paging.next')}</a> : null}
+      <span class="muted">{t('paging.pageOf', { page: current, pages })}</span>
     </nav>
   );
 }
@@ -211,7 +241,6 @@ export function AlertsBody(props: AlertsPageProps) {
   const shown = props.alerts.filter((a) => matchesFilter(a, filter));
   const firing = shown.filter((a) => a.state === 'active');
   const suppressed = shown.filter((a) => a.state !== 'active');
-  const firstFiring = (filter.page - 1) * ALERTS_PER_PAGE;
   return (
     <>
       {props.notice ? (
@@ -226,7 +255,7 @@ export function AlertsBody(props: AlertsPageProps) {
       ) : null}
       <section class="card" aria-labelledby="firing">
         <h2 id="firing">
-          {t('alerts.firing')} ({i18n.number(firing.length)})
+          {t('alerts.firing')} (<span data-live="alerts.firing">{i18n.number(firing.length)}</span>)
         </h2>
         <AlertFilterForm i18n={i18n} filter={filter} clusters={props.clusters} />
         {firing.length ? (
@@ -234,10 +263,17 @@ export function AlertsBody(props: AlertsPageProps) {
             <AlertList
               i18n={i18n}
               csrf={csrf}
-              alerts={firing.slice(firstFiring, firstFiring + ALERTS_PER_PAGE)}
+              alerts={pageOf(firing, filter.page)}
               silenceable={rights.silenceable}
             />
-            <PageLinks i18n={i18n} filter={filter} total={firing.length} />
+            <PageLinks
+              i18n={i18n}
+              filter={filter}
+              list="page"
+              anchor="firing"
+              label={t('alerts.firing')}
+              total={firing.length}
+            />
           </>
         ) : (
           <p class="muted">{t('alerts.none')}</p>
@@ -245,10 +281,26 @@ export function AlertsBody(props: AlertsPageProps) {
       </section>
       <section class="card" aria-labelledby="suppressed">
         <h2 id="suppressed">
-          {t('alerts.suppressed')} ({i18n.number(suppressed.length)})
+          {t('alerts.suppressed')} (
+          <span data-live="alerts.silenced">{i18n.number(suppressed.length)}</span>)
         </h2>
         {suppressed.length ? (
-          <AlertList i18n={i18n} csrf={csrf} alerts={suppressed} silenceable={rights.silenceable} />
+          <>
+            <AlertList
+              i18n={i18n}
+              csrf={csrf}
+              alerts={pageOf(suppressed, filter.spage)}
+              silenceable={rights.silenceable}
+            />
+            <PageLinks
+              i18n={i18n}
+              filter={filter}
+              list="spage"
+              anchor="suppressed"
+              label={t('alerts.suppressed')}
+              total={suppressed.length}
+            />
+          </>
         ) : (
           <p class="muted">{t('alerts.none')}</p>
         )}
@@ -260,7 +312,7 @@ export function AlertsBody(props: AlertsPageProps) {
           <p class="muted">{t('cluster.none')}</p>
         ) : (
           <ul class="list">
-            {props.silences.map((s) => (
+            {pageOf(props.silences, filter.xpage).map((s) => (
               <li>
                 <div class="row">
                   <code>
@@ -290,6 +342,14 @@ export function AlertsBody(props: AlertsPageProps) {
             ))}
           </ul>
         )}
+        <PageLinks
+          i18n={i18n}
+          filter={filter}
+          list="xpage"
+          anchor="silences"
+          label={t('alerts.silences')}
+          total={props.silences.length}
+        />
       </section>
       {props.channels ? (
         <section class="card" aria-labelledby="channels">

@@ -49,23 +49,27 @@ function Section<T>({
   title,
   listing,
   render,
+  live,
 }: {
   i18n: I18n;
   id: string;
-  title: string;
+  title: Child;
   listing: Listing<T>;
   render: (items: T[]) => Child;
+  /** The content's live key: only for content without form fields (a refresh would drop typing). */
+  live?: string;
 }) {
+  const content = !listing.allowed ? (
+    <p class="muted">{i18n.t('cluster.notAllowed')}</p>
+  ) : listing.items.length === 0 ? (
+    <p class="muted">{i18n.t('cluster.none')}</p>
+  ) : (
+    render(listing.items)
+  );
   return (
     <section class="card" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
-      {!listing.allowed ? (
-        <p class="muted">{i18n.t('cluster.notAllowed')}</p>
-      ) : listing.items.length === 0 ? (
-        <p class="muted">{i18n.t('cluster.none')}</p>
-      ) : (
-        render(listing.items)
-      )}
+      {live ? <div data-live={live}>{content}</div> : content}
     </section>
   );
 }
@@ -181,6 +185,8 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
   const { i18n, csrf, cluster } = props;
   const { t } = i18n;
   const base = `/ui/clusters/${cluster.name}`;
+  /** Keys of the parts the live script keeps current (docs/dashboard.md, Live updates). */
+  const live = `cluster.${cluster.name}`;
   const known = cluster.status === 'connected';
   const pending = cluster.status === 'pending';
   const nodeListing = (listing: Listing<NodeItem>): Listing<NodeItem> => {
@@ -219,7 +225,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           <span>{cluster.description ?? ''}</span>
           <StatusBadge i18n={i18n} name={cluster.name} health={props.health} />
         </div>
-        <p class="muted">
+        <p class="muted" data-live={`${live}.status`}>
           {nodesLine(i18n, cluster)} · {t('clusters.version')} {cluster.kubernetesVersion ?? '–'}
           {cluster.platform ? ` · ${cluster.platform}` : ''} · {t('clusters.lastSeen')}{' '}
           {cluster.lastSeen ? i18n.dateTime(cluster.lastSeen) : t('clusters.never')}
@@ -232,7 +238,12 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
         <Section
           i18n={i18n}
           id="alerts"
-          title={t('cluster.alerts')}
+          title={
+            <>
+              {t('cluster.alerts')} (
+              <span data-live={`${live}.alerts`}>{i18n.number(props.alerts.length)}</span>)
+            </>
+          }
           listing={{ allowed: true, items: props.alerts }}
           render={(alerts) => (
             <AlertList i18n={i18n} csrf={csrf} alerts={alerts} silenceable={props.silenceable} />
@@ -244,6 +255,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           <Section
             i18n={i18n}
             id="nodes"
+            live={`${live}.nodes`}
             title={t('cluster.nodes')}
             listing={nodeListing(props.nodes)}
             render={(nodes) => (
@@ -268,6 +280,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           <Section
             i18n={i18n}
             id="edge-nodes"
+            live={`${live}.edge-nodes`}
             title={t('cluster.edgeNodes')}
             listing={props.edgeNodes}
             render={(nodes) => <NodeTable i18n={i18n} nodes={nodes} known={known} />}
@@ -275,6 +288,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           <Section
             i18n={i18n}
             id="namespaces"
+            live={`${live}.namespaces`}
             title={t('cluster.namespaces')}
             listing={props.namespaces}
             render={(items) => (
@@ -305,6 +319,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           <Section
             i18n={i18n}
             id="events"
+            live={`${live}.events`}
             title={t('cluster.events')}
             listing={props.events}
             render={(items) => (

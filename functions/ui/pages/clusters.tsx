@@ -62,7 +62,7 @@ export function ClusterListBody(props: {
                 <StatusBadge i18n={i18n} name={cl.name} health={cl.health} />
               </div>
               {cl.description ? <div>{cl.description}</div> : null}
-              <div class="muted">
+              <div class="muted" data-live={`cluster.${cl.name}.line`}>
                 {nodesLine(i18n, cl)} · {t('overview.edgeNodes', { count: cl.nodes.edge })} ·{' '}
                 {t('clusters.version')} {cl.kubernetesVersion ?? '–'} · {t('clusters.lastSeen')}{' '}
                 {cl.lastSeen ? i18n.dateTime(cl.lastSeen) : t('clusters.never')}

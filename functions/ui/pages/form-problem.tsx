@@ -98,9 +98,15 @@ export function FormProblemNote({ i18n, problem }: { i18n: I18n; problem: FormPr
 export const problemOf = (problem: FormProblem | undefined, form: string) =>
   problem?.form === form ? problem : undefined;
 
+/** The form field an issue's path names (`body.config.url` → `config`). */
+const fieldOf = (path: string) => path.replace(/^(body|json|form)\.?/, '').split('.')[0] ?? '';
+
 /** Whether the field is the first with a problem: it gets autofocus (scrolled to, no script). */
 export const firstInvalid = (problem: FormProblem | undefined, form: string, field: string) => {
-  const mine = problemOf(problem, form);
-  const first = mine?.fields[0]?.path.replace(/^(body|json|form)\.?/, '').split('.')[0];
-  return first === field ? true : undefined;
+  const first = problemOf(problem, form)?.fields[0];
+  return first && fieldOf(first.path) === field ? true : undefined;
 };
+
+/** `aria-invalid` for a field with a problem (every one, not only the first). */
+export const invalidMark = (problem: FormProblem | undefined, form: string, field: string) =>
+  problemOf(problem, form)?.fields.some((f) => fieldOf(f.path) === field) ? 'true' : undefined;

@@ -2,7 +2,7 @@ import type { PriceView } from '../../metering/price-schema';
 import type { FormProblem } from '../forms/form-problem';
 import type { I18n, MessageKey } from '../i18n';
 import { Csrf } from '../layout';
-import { FormProblemNote } from './form-problem';
+import { FormProblemNote, firstInvalid, invalidMark } from './form-problem';
 
 const amounts: [keyof PriceView & string, MessageKey, string][] = [
   ['cpuPerCoreHour', 'metering.cpu', 'core-hour'],
@@ -35,6 +35,9 @@ export function PriceForm({
       : field === 'currency'
         ? 'USD'
         : '0');
+  // Every field with a problem is marked; the first gets autofocus (the browser scrolls to it).
+  const invalid = (field: string) => invalidMark(problem, 'price', field);
+  const focus = (field: string) => firstInvalid(problem, 'price', field);
   return (
     <details open={problem ? true : undefined}>
       <summary>{t('price.new')}</summary>
@@ -49,6 +52,8 @@ export function PriceForm({
           maxlength={3}
           autocomplete="off"
           value={value('currency')}
+          aria-invalid={invalid('currency')}
+          autofocus={focus('currency')}
         />
         {amounts.map(([field, label, unit]) => (
           <>
@@ -62,6 +67,8 @@ export function PriceForm({
               inputmode="decimal"
               maxlength={32}
               value={value(field)}
+              aria-invalid={invalid(field)}
+              autofocus={focus(field)}
             />
           </>
         ))}
@@ -72,6 +79,8 @@ export function PriceForm({
           type="datetime-local"
           step={3600}
           value={problem?.values.effectiveFrom ?? ''}
+          aria-invalid={invalid('effectiveFrom')}
+          autofocus={focus('effectiveFrom')}
         />
         <p>
           <button type="submit">{t('price.submit')}</button>
