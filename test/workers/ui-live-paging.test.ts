@@ -226,4 +226,14 @@ describe('a refused price form focuses its first problem', () => {
     expect(inputOf(page, 'pr-currency')).toContain('autofocus');
     expect(page.match(/autofocus/g)?.length).toBe(1);
   });
+
+  it("labels each price with its unit in the user's language", async () => {
+    const browser = await as('admin');
+    await browser.post('/ui/lang', { _csrf: browser.csrf, lang: 'zh', next: '/ui/metering' });
+    const page = await html('admin', '/ui/metering');
+    await browser.post('/ui/lang', { _csrf: browser.csrf, lang: 'en', next: '/ui/metering' });
+    const form = page.slice(page.indexOf('action="/ui/metering/prices"'));
+    expect(form).toContain('每 GiB·小时');
+    expect(form).not.toMatch(/core-hour|GiB-hour/);
+  });
 });

@@ -4,12 +4,13 @@ import type { I18n, MessageKey } from '../i18n';
 import { Csrf } from '../layout';
 import { FormProblemNote, firstInvalid, invalidMark } from './form-problem';
 
-const amounts: [keyof PriceView & string, MessageKey, string][] = [
-  ['cpuPerCoreHour', 'metering.cpu', 'core-hour'],
-  ['memoryPerGiBHour', 'metering.memory', 'GiB-hour'],
-  ['ingressPerGiB', 'metering.netIn', 'GiB'],
-  ['egressPerGiB', 'metering.netOut', 'GiB'],
-  ['pvcPerGiBHour', 'metering.storage', 'GiB-hour'],
+/** Each price field, its label and its unit (both translated: "内存（每 GiB·小时）"). */
+const amounts: [keyof PriceView & string, MessageKey, MessageKey][] = [
+  ['cpuPerCoreHour', 'metering.cpu', 'unit.coreHour'],
+  ['memoryPerGiBHour', 'metering.memory', 'unit.gibHour'],
+  ['ingressPerGiB', 'metering.netIn', 'unit.gib'],
+  ['egressPerGiB', 'metering.netOut', 'unit.gib'],
+  ['pvcPerGiBHour', 'metering.storage', 'unit.gibHour'],
 ];
 
 /**
@@ -58,7 +59,7 @@ export function PriceForm({
         {amounts.map(([field, label, unit]) => (
           <>
             <label for={`pr-${field}`}>
-              {t(label)} / {unit}
+              {t(label)} ({t(unit)})
             </label>
             <input
               id={`pr-${field}`}
