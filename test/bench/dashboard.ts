@@ -149,6 +149,52 @@ async function seedLists(fleet: BrowserFleet): Promise<string> {
   return channel.id ?? '';
 }
 
+/**
+ * Busy lists for the pages that grow: 40 critical / warning alerts with
+ * summaries and runbook links (needs attention, firing: two pages), 30
+ * silenced ones (two pages) and 25 more silences (two pages).
+ */
+async function seedBusyLists(fleet: BrowserFleet) {
+  const send = async (path: string, body: unknown) => {
+    const res = await fleet.api(path, { method: 'POST', body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  };
+  const endsAt = new Date(Date.now() + 3600_000).toISOString();
+  const alert = (i: number, labels: Record<string, string>) => ({
+    labels: { cluster: fleet.connected, namespace: i % 2 ? 'ns-0002' : 'ns-0003', ...labels },
+    annotations: {
+      summary: `Pod ${labels.alertname} restarted ${i + 3} times in the last 10 minutes`,
+      runbook_url: `https://runbooks.example.com/${labels.alertname}`,
+    },
+    startsAt: new Date(Date.now() - i * 60_000).toISOString(),
+    endsAt,
+  });
+  await send('/api/v2/alerts', [
+    ...Array.from({ length: 40 }, (_, i) =>
+      alert(i, {
+        alertname: `BusyCrashLoop${i}`,
+        severity: i % 3 ? 'warning' : 'critical',
+        pod: `web-${i}-7f9c6d5b8-x2k4q`,
+      }),
+    ),
+    ...Array.from({ length: 30 }, (_, i) =>
+      alert(i, { alertname: `BusyQuiet${i}`, severity: 'warning', batch: 'busy-quiet' }),
+    ),
+  ]);
+  for (let i = 0; i < 25; i++)
+    await send('/api/v2/silences', {
+      matchers: [
+        i === 0
+          ? { name: 'batch', value: 'busy-quiet', isRegex: false, isEqual: true }
+          : { name: 'alertname', value: `Planned${i}`, isRegex: false, isEqual: true },
+      ],
+      startsAt: new Date().toISOString(),
+      endsAt,
+      createdBy: FLEET_ADMIN.username,
+      comment: `bench: planned maintenance window ${i}`,
+    });
+}
+
 /** Every page a signed-in platform admin can open (the one-time join page excepted: it shows once). */
 function everyPage(fleet: BrowserFleet, session: Cookie[], channelId: string): Target[] {
   const c = fleet.connected;
@@ -184,7 +230,8 @@ async function main() {
   const fleet = await startBrowserFleet();
   let browser: Browser | undefined;
   try {
-    browser = await launchChromium();
+    const chromium = await launchChromium();
+    browser = chromium;
     const signIn = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await signIn.newPage();
     await page.goto(`${fleet.edge.url}/ui/sign-in`);
@@ -232,12 +279,10 @@ async function main() {
     // Every page: cold and warm size at loopback speed (bytes do not depend on the link).
     const loopback: Profile = { name: 'loopback', throttle: false };
     const sized: Record<string, string | number>[] = [];
-    const over: string[] = [];
-    for (const target of everyPage(fleet, session, channelId)) {
-      const cold = await sample(browser, fleet.edge.url, target, loopback, true, pageRuns);
-      const warm = await sample(browser, fleet.edge.url, target, loopback, false, pageRuns);
+    const size = async (target: Target) => {
+      const cold = await sample(chromium, fleet.edge.url, target, loopback, true, pageRuns);
+      const warm = await sample(chromium, fleet.edge.url, target, loopback, false, pageRuns);
       const warmKb = median(warm.map((s) => s.bytes)) / 1024;
-      if (warmKb > 10) over.push(target.name);
       sized.push({
         page: target.name,
         path: target.path,
@@ -247,7 +292,19 @@ async function main() {
         'warm requests (cached too)': median(warm.map((s) => s.requests)),
         'warm ≤ 10 KB': warmKb <= 10 ? 'yes' : 'NO',
       });
-    }
+    };
+    for (const target of everyPage(fleet, session, channelId)) await size(target);
+    // The pages whose lists grow, again with busy lists: 40 problem alerts, 30 silenced, 25 silences.
+    await seedBusyLists(fleet);
+    for (const [name, path] of [
+      ['overview (busy)', '/ui'],
+      ['cluster (busy)', `/ui/clusters/${fleet.connected}`],
+      ['alerts (busy)', '/ui/alerts'],
+      ['alerts page 2 (busy)', '/ui/alerts?page=2&spage=2&xpage=2'],
+      ['audit (busy)', '/ui/audit'],
+    ] as const)
+      await size({ name, path, cookies: session });
+    const over = sized.filter((r) => r['warm ≤ 10 KB'] !== 'yes').map((r) => r.page);
     console.log(`\nevery page (loopback, median of ${pageRuns} cold and ${pageRuns} warm loads):`);
     printTable(sized);
     console.log(
