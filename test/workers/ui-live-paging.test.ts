@@ -237,3 +237,44 @@ describe('a refused price form focuses its first problem', () => {
     expect(form).not.toMatch(/core-hour|GiB-hour/);
   });
 });
+
+describe('needs attention: a cluster with nodes not ready tells since when', () => {
+  it('takes the age from its NodeNotReady / EdgeNodeOffline alerts, the oldest', async () => {
+    const { needsAttention } = await import('../../functions/overview/attention');
+    const cluster = {
+      name: 'east',
+      status: 'connected' as const,
+      lastSeen: new Date().toISOString(),
+      kubernetesVersion: 'v1.31.0',
+      nodes: { total: 3, ready: 1, edge: 1 },
+      firingAlerts: 2,
+      health: 'critical' as const,
+      problems: { critical: 0, warning: 2 },
+    };
+    const nodeAlert = (alertname: string, node: string, startsAt: number) => ({
+      fingerprint: `${alertname}${node}`.padEnd(16, '0').slice(0, 16),
+      labels: { alertname, cluster: 'east', node, severity: 'warning' },
+      annotations: {},
+      startsAt,
+      endsAt: Date.now() + 3600_000,
+      updatedAt: Date.now(),
+      generatorURL: '',
+      receivers: [],
+      state: 'active' as const,
+      silencedBy: [],
+      inhibitedBy: [],
+    });
+    const oldest = Date.now() - 40 * 60_000;
+    const items = needsAttention(
+      [cluster],
+      [
+        nodeAlert('NodeNotReady', 'east-b', Date.now() - 10 * 60_000),
+        nodeAlert('EdgeNodeOffline', 'kiosk-1', oldest),
+        nodeAlert('NodeNotReady', 'other', Date.now() - 90 * 60_000),
+      ].map((a, i) => (i === 2 ? { ...a, labels: { ...a.labels, cluster: 'west' } } : a)),
+    );
+    const line = items.find((i) => i.kind === 'nodes-not-ready');
+    expect(line?.since).toBe(new Date(oldest).toISOString());
+    expect(line?.labels).toMatchObject({ cluster: 'east', node: 'kiosk-1, east-b' });
+  });
+});
