@@ -41,6 +41,7 @@ const listQuery = z.object({
 const detailQuery = z.object({
   nodes: z.enum(['all', 'not-ready']).default('all'),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
+  apage: z.coerce.number().int().min(1).max(10_000).default(1),
   edge: z.literal('1').optional(),
 });
 const registerForm = z.object({
@@ -196,6 +197,7 @@ export function uiClusterRoutes(api: ApiFetch) {
           csrf={c.get('csrf')}
           {...detail}
           nodeFilter={{ status: query.nodes, page: query.page }}
+          alertPage={query.apage}
           edgeCommand={edgeCommand}
         />,
       );
@@ -311,6 +313,7 @@ export function uiClusterRoutes(api: ApiFetch) {
           csrf={c.get('csrf')}
           {...detail}
           nodeFilter={{ status: 'all', page: 1 }}
+          alertPage={1}
           typed={typed}
           error={
             answer && fields.length === 0

@@ -278,3 +278,45 @@ describe('needs attention: a cluster with nodes not ready tells since when', () 
     expect(line?.labels).toMatchObject({ cluster: 'east', node: 'kiosk-1, east-b' });
   });
 });
+
+describe('growing lists on the cluster page and the overview stay a phone page', () => {
+  it("pages a cluster's alerts, 20 a page, with labelled links", async () => {
+    const first = await html('admin', '/ui/clusters/west');
+    const alerts = first.slice(first.indexOf('id="alerts"'));
+    expect(alerts.match(/<strong>Quiet\d\d<\/strong>/g)?.length).toBe(20);
+    expect(alerts).toMatch(/<nav class="paging" aria-label="Alerts"/);
+    expect(alerts).toContain('href="/ui/clusters/west?apage=2#alerts"');
+    const second = await html('admin', '/ui/clusters/west?apage=2');
+    const rest = second.slice(second.indexOf('id="alerts"'));
+    expect(rest.match(/<strong>Quiet\d\d<\/strong>/g)?.length).toBe(5);
+    expect(rest).toContain('Page 2 of 2');
+  });
+
+  it('shows the first 25 problems on the overview and links the rest', async () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({
+      labels: {
+        alertname: `Many${String(i).padStart(2, '0')}`,
+        cluster: 'east',
+        namespace: 'alpha-web',
+        severity: 'warning',
+      },
+      annotations: { summary: `many ${i}` },
+      startsAt: new Date(Date.now() - (i + 1) * 60_000).toISOString(),
+      endsAt: inAnHour(),
+    }));
+    expect((await api('POST', '/api/v2/alerts', fx.as('admin'), many)).status).toBe(200);
+    const overview = (await api('GET', '/api/v1/overview', fx.as('admin'))).body as {
+      attention: unknown[];
+    };
+    expect(overview.attention.length).toBeGreaterThan(25);
+    const page = await html('admin', '/ui');
+    const list = liveText(page, 'attention-list');
+    expect(
+      page.slice(page.indexOf('data-live="attention-list"')).match(/class="att /g)?.length,
+    ).toBe(25);
+    expect(list).toContain(`${overview.attention.length - 25} more`);
+    expect(page).toMatch(/href="\/ui\/alerts"[^>]*>[^<]*more/);
+    // The count in the heading is still every problem.
+    expect(liveText(page, 'attention')).toBe(String(overview.attention.length));
+  });
+});

@@ -210,6 +210,7 @@ export const en = {
   'attention.open': 'Open cluster',
   'attention.runbook': 'Runbook',
   'attention.source': 'Source',
+  'attention.more': 'one:{count} more problem: see Alerts|other:{count} more problems: see Alerts',
   'label.cluster': 'cluster',
   'label.node': 'node',
   'label.namespace': 'namespace',

@@ -214,6 +214,8 @@ export const es = {
   'attention.open': 'Abrir clúster',
   'attention.runbook': 'Runbook',
   'attention.source': 'Origen',
+  'attention.more':
+    'one:{count} problema más: ver Alertas|other:{count} problemas más: ver Alertas',
   'label.cluster': 'clúster',
   'label.node': 'nodo',
   'label.namespace': 'espacio de nombres',

@@ -210,6 +210,7 @@ export const zhTw = {
   'attention.open': '開啟叢集',
   'attention.runbook': '處理手冊',
   'attention.source': '來源',
+  'attention.more': '還有 {count} 個問題：查看告警',
   'label.cluster': '叢集',
   'label.node': '節點',
   'label.namespace': '命名空間',

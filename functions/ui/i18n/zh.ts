@@ -210,6 +210,7 @@ export const zh = {
   'attention.open': '打开集群',
   'attention.runbook': '处理手册',
   'attention.source': '来源',
+  'attention.more': '还有 {count} 个问题：查看告警',
   'label.cluster': '集群',
   'label.node': '节点',
   'label.namespace': '命名空间',

@@ -6,6 +6,7 @@ import type { I18n, MessageKey } from '../i18n';
 import { Csrf } from '../layout';
 import { problemOf } from './form-problem';
 import { ChannelForm, DeleteButton, ReceiverForm } from './notify-forms';
+import { PageNav, pageOf } from './paging';
 import { type ResolvedItem, ResolvedSection } from './resolved-alerts';
 
 export type ChannelItem = z.infer<typeof channelView>;
@@ -123,12 +124,6 @@ export interface AlertFilter {
   xpage: number;
 }
 
-export const ALERTS_PER_PAGE = 20;
-
-/** The items of one page (1-based) of a list. */
-const pageOf = <T,>(items: T[], page: number) =>
-  items.slice((page - 1) * ALERTS_PER_PAGE, page * ALERTS_PER_PAGE);
-
 const matchesFilter = (a: AlertView, f: AlertFilter) =>
   (f.severity === 'all' || knownSeverity(a.labels.severity) === f.severity) &&
   (!f.cluster || a.labels.cluster === f.cluster);
@@ -172,10 +167,7 @@ function AlertFilterForm({
   );
 }
 
-/**
- * Previous / next links of one list (plain GETs, labelled by the list's
- * heading), keeping the filter and the other lists' pages where they are.
- */
+/** Page links of one of the page's lists, keeping the filter and the other lists' pages. */
 function PageLinks({
   i18n,
   filter,
@@ -191,10 +183,6 @@ function PageLinks({
   label: string;
   total: number;
 }) {
-  const { t } = i18n;
-  const pages = Math.max(1, Math.ceil(total / ALERTS_PER_PAGE));
-  if (pages === 1) return null;
-  const current = filter[list];
   const href = (page: number) => {
     const q = new URLSearchParams();
     if (filter.severity !== 'all') q.set('severity', filter.severity);
@@ -204,13 +192,7 @@ function PageLinks({
       else if (filter[key] > 1) q.set(key, String(filter[key]));
     return `/ui/alerts?${q}#${anchor}`;
   };
-  return (
-    <nav class="paging" aria-label={label}>
-      {current > 1 ? <a href={href(current - 1)}>{t('paging.previous')}</a> : null}
-      {current < pages ? <a href={href(current + 1)}>{t('paging.next')}</a> : null}
-      <span class="muted">{t('paging.pageOf', { page: current, pages })}</span>
-    </nav>
-  );
+  return <PageNav i18n={i18n} label={label} page={filter[list]} total={total} href={href} />;
 }
 
 export interface AlertsPageProps {

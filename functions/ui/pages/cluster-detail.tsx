@@ -10,6 +10,7 @@ import { type ClusterView, nodesLine } from './clusters';
 import { DangerLink } from './confirm';
 import { Copyable } from './copyable';
 import { StatusBadge } from './overview';
+import { PageNav, pageOf } from './paging';
 
 export type NodeItem = z.infer<typeof nodeSummary>;
 export type NamespaceItem = z.infer<typeof namespaceSummary>;
@@ -34,6 +35,8 @@ export interface ClusterDetailProps {
   mayDelete: boolean;
   /** Node list filter and page (the list grows with the fleet). */
   nodeFilter: { status: 'all' | 'not-ready'; page: number };
+  /** The alert list's page. */
+  alertPage: number;
   edgeCommand?: string | undefined;
   error?: string | undefined;
   /** What was typed into the edge-join form when it was refused. */
@@ -246,7 +249,21 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           }
           listing={{ allowed: true, items: props.alerts }}
           render={(alerts) => (
-            <AlertList i18n={i18n} csrf={csrf} alerts={alerts} silenceable={props.silenceable} />
+            <>
+              <AlertList
+                i18n={i18n}
+                csrf={csrf}
+                alerts={pageOf(alerts, props.alertPage)}
+                silenceable={props.silenceable}
+              />
+              <PageNav
+                i18n={i18n}
+                label={t('cluster.alerts')}
+                page={props.alertPage}
+                total={alerts.length}
+                href={(page) => `${base}?apage=${page}#alerts`}
+              />
+            </>
           )}
         />
       )}
