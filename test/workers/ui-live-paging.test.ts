@@ -227,6 +227,24 @@ describe('a refused price form focuses its first problem', () => {
     expect(page.match(/autofocus/g)?.length).toBe(1);
   });
 
+  it("words the form's own refusals in the user's language, never a field name", async () => {
+    const browser = await as('admin');
+    await browser.post('/ui/lang', { _csrf: browser.csrf, lang: 'zh', next: '/ui/metering' });
+    const page = await post({ memoryPerGiBHour: 'lots', currency: 'euro', effectiveFrom: 'soon' });
+    await browser.post('/ui/lang', { _csrf: browser.csrf, lang: 'en', next: '/ui/metering' });
+    const note = /id="price-problem"[\s\S]*?<\/div>/.exec(page)?.[0] ?? '';
+    expect(note).toContain('未保存，请修正：');
+    for (const raw of [
+      'memoryPerGiBHour',
+      'currency',
+      'effectiveFrom',
+      'a number like',
+      'like USD',
+      'a date',
+    ])
+      expect(note).not.toContain(raw);
+  });
+
   it("labels each price with its unit in the user's language", async () => {
     const browser = await as('admin');
     await browser.post('/ui/lang', { _csrf: browser.csrf, lang: 'zh', next: '/ui/metering' });

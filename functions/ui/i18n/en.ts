@@ -210,7 +210,6 @@ export const en = {
   'attention.open': 'Open cluster',
   'attention.runbook': 'Runbook',
   'attention.source': 'Source',
-  'attention.more': 'one:{count} more problem: see Alerts|other:{count} more problems: see Alerts',
   'label.cluster': 'cluster',
   'label.node': 'node',
   'label.namespace': 'namespace',
@@ -351,6 +350,11 @@ export const en = {
   'unitName.coreHours': 'core-hours',
   'unitName.gibHours': 'GiB-hours',
   'unitName.gib': 'GiB',
+  // dash (#18): more problems link, the price form's own refusals
+  'attention.more': 'one:{count} more problem: see Alerts|other:{count} more problems: see Alerts',
+  'form.number': 'must be a number, like 0.05',
+  'form.currency': 'must be three letters, like USD',
+  'form.dateTime': 'must be a date and time',
 } as const;
 
 export type MessageKey = keyof typeof en;

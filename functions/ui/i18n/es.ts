@@ -214,8 +214,6 @@ export const es = {
   'attention.open': 'Abrir clúster',
   'attention.runbook': 'Runbook',
   'attention.source': 'Origen',
-  'attention.more':
-    'one:{count} problema más: ver Alertas|other:{count} problemas más: ver Alertas',
   'label.cluster': 'clúster',
   'label.node': 'nodo',
   'label.namespace': 'espacio de nombres',
@@ -357,4 +355,10 @@ export const es = {
   'unitName.coreHours': 'núcleo-horas',
   'unitName.gibHours': 'GiB-horas',
   'unitName.gib': 'GiB',
+  // dash (#18): more problems link, the price form's own refusals
+  'attention.more':
+    'one:{count} problema más: ver Alertas|other:{count} problemas más: ver Alertas',
+  'form.number': 'debe ser un número, como 0.05',
+  'form.currency': 'deben ser tres letras, como USD',
+  'form.dateTime': 'debe ser una fecha y hora',
 } satisfies Catalog;

@@ -210,7 +210,6 @@ export const zhTw = {
   'attention.open': '開啟叢集',
   'attention.runbook': '處理手冊',
   'attention.source': '來源',
-  'attention.more': '還有 {count} 個問題：查看告警',
   'label.cluster': '叢集',
   'label.node': '節點',
   'label.namespace': '命名空間',
@@ -347,4 +346,9 @@ export const zhTw = {
   'unitName.coreHours': '核·小時',
   'unitName.gibHours': 'GiB·小時',
   'unitName.gib': 'GiB',
+  // dash (#18): more problems link, the price form's own refusals
+  'attention.more': '還有 {count} 個問題：查看告警',
+  'form.number': '必須是數字，例如 0.05',
+  'form.currency': '必須是三個字母，例如 USD',
+  'form.dateTime': '必須是日期和時間',
 } satisfies Catalog;

@@ -210,7 +210,6 @@ export const zh = {
   'attention.open': '打开集群',
   'attention.runbook': '处理手册',
   'attention.source': '来源',
-  'attention.more': '还有 {count} 个问题：查看告警',
   'label.cluster': '集群',
   'label.node': '节点',
   'label.namespace': '命名空间',
@@ -347,4 +346,9 @@ export const zh = {
   'unitName.coreHours': '核·小时',
   'unitName.gibHours': 'GiB·小时',
   'unitName.gib': 'GiB',
+  // dash (#18): more problems link, the price form's own refusals
+  'attention.more': '还有 {count} 个问题：查看告警',
+  'form.number': '必须是数字，例如 0.05',
+  'form.currency': '必须是三个字母，例如 USD',
+  'form.dateTime': '必须是日期和时间',
 } satisfies Catalog;

@@ -56,6 +56,12 @@ function issueText(i18n: I18n, issue: FormIssue): string {
       return i18n.t('form.chooseChannel');
     case 'matcher':
       return i18n.t('form.matcher', { value: issue.value ?? '' });
+    case 'number':
+      return i18n.t('form.number');
+    case 'currency':
+      return i18n.t('form.currency');
+    case 'dateTime':
+      return i18n.t('form.dateTime');
     default:
       return i18n.t('form.invalid');
   }
@@ -67,7 +73,8 @@ function issueText(i18n: I18n, issue: FormIssue): string {
  * beside a refusal it explained). Never a field name like `cpuPerCoreHour`.
  */
 export function FormProblemNote({ i18n, problem }: { i18n: I18n; problem: FormProblem }) {
-  const fromApi = problem.fields.every((f) => f.kind === 'invalid');
+  // The API's own words (English) only beside an API refusal; the form's own checks are all worded here.
+  const fromApi = problem.source === 'api';
   return (
     <div class="notice error" role="alert" id={`${problem.form}-problem`} tabindex={-1}>
       <p>
@@ -78,7 +85,9 @@ export function FormProblemNote({ i18n, problem }: { i18n: I18n; problem: FormPr
           {problem.fields.map((f) => (
             <li>
               {labelOf(i18n, problem.form, f.path) ?? i18n.t('form.invalid')}: {issueText(i18n, f)}
-              {f.kind === 'invalid' ? <span class="muted small"> ({f.message})</span> : null}
+              {fromApi && f.kind === 'invalid' ? (
+                <span class="muted small"> ({f.message})</span>
+              ) : null}
             </li>
           ))}
         </ul>
