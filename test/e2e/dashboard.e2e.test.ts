@@ -292,6 +292,9 @@ describe('dashboard in Chromium', () => {
         '/ui/workspaces/ws-0',
         '/ui/audit',
         '/ui/metering?level=namespace&range=7d',
+        `/ui/workspaces/ws-0/bill`,
+        `/ui/clusters/${fleet.pending}`,
+        `/ui/clusters/${fleet.connected}/rotate`,
       ]) {
         await narrow.goto(`${fleet.edge.url}${path}`);
         expect({ path, lang, width: await noHorizontalScroll(narrow) }).toEqual({
@@ -299,6 +302,14 @@ describe('dashboard in Chromium', () => {
           lang,
           width: 360,
         });
+        // Every visible control and link on every page, not only the overview: at least 44 px tall.
+        const small = await narrow.evaluate<string[]>(`
+          [...document.querySelectorAll('main a, nav a, button, select, summary, label.check,
+            input:not([type=hidden]):not([type=checkbox]):not([type=radio])')]
+            .filter((el) => el.getClientRects().length > 0 && !el.closest('[hidden]'))
+            .filter((el) => el.getBoundingClientRect().height < 44)
+            .map((el) => el.outerHTML.slice(0, 100))`);
+        expect({ path, lang, small }).toEqual({ path, lang, small: [] });
       }
     }
     await narrow.screenshot({ path: artifact('dashboard-audit-360.png'), fullPage: true });
