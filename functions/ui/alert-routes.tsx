@@ -22,6 +22,7 @@ import {
   type ReceiverItem,
   type SilenceItem,
   silenceDurations,
+  silenceStateFilters,
 } from './pages/alerts';
 import { ConfirmBody } from './pages/confirm';
 import type { ResolvedItem } from './pages/resolved-alerts';
@@ -49,6 +50,7 @@ const noticeQuery = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   spage: z.coerce.number().int().min(1).max(10_000).default(1),
   xpage: z.coerce.number().int().min(1).max(10_000).default(1),
+  xstate: z.enum(silenceStateFilters).default('all'),
 });
 const confirmQuery = z.object({
   id: z.string().min(1).max(64),
@@ -175,7 +177,9 @@ export async function renderAlertsPage(
       csrf={c.get('csrf')}
       alerts={alerts.sort((a, b) => b.startsAt - a.startsAt)}
       rights={rights}
-      filter={extra.filter ?? { severity: 'all', cluster: '', page: 1, spage: 1, xpage: 1 }}
+      filter={
+        extra.filter ?? { severity: 'all', cluster: '', page: 1, spage: 1, xpage: 1, xstate: 'all' }
+      }
       clusters={clusters}
       resolved={optional(resolved)}
       silences={shownSilences}
@@ -221,6 +225,7 @@ export function uiAlertRoutes(api: ApiFetch) {
           page: query.page,
           spage: query.spage,
           xpage: query.xpage,
+          xstate: query.xstate,
         },
       });
     })

@@ -183,6 +183,27 @@ describe('lists that grow are paged with labelled links', () => {
     expect(second.slice(second.indexOf('id="silences"')).match(/silence \d+/g)?.length).toBe(3);
   });
 
+  it('filters the silences by state with labelled links, the page starting over', async () => {
+    const list = (await api('GET', '/api/v2/silences', fx.as('admin'))).body as {
+      id: string;
+      comment: string;
+    }[];
+    const last = list.find((x) => x.comment === 'silence 22');
+    expect((await api('DELETE', `/api/v2/silence/${last?.id}`, fx.as('admin'))).status).toBe(200);
+    const page = await html('admin', '/ui/alerts?xpage=2');
+    const silences = page.slice(page.indexOf('id="silences"'));
+    expect(silences).toMatch(/<nav class="paging" aria-label="Silences: Status"/);
+    expect(silences).toContain('href="/ui/alerts?xstate=expired#silences"');
+    const onlyExpired = await html('admin', '/ui/alerts?xstate=expired');
+    const shown = onlyExpired.slice(onlyExpired.indexOf('id="silences"')).match(/silence \d+/g);
+    expect(shown).toEqual(['silence 22']);
+    const active = await html('admin', '/ui/alerts?xstate=active');
+    const rest = active.slice(active.indexOf('id="silences"'));
+    expect(rest.match(/silence \d+/g)?.length).toBe(20);
+    expect(rest).toContain('href="/ui/alerts?xpage=2&amp;xstate=active#silences"');
+    expect(rest).not.toContain('silence 22');
+  });
+
   it('refuses a page number that is not one with a 400 page', async () => {
     const res = await (await as('admin')).get('/ui/alerts?spage=zero');
     expect(res.status).toBe(400);

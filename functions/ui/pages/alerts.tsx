@@ -122,6 +122,51 @@ export interface AlertFilter {
   spage: number;
   /** Silences' page. */
   xpage: number;
+  /** Silences' state filter. */
+  xstate: SilenceStateFilter;
+}
+
+export const silenceStateFilters = ['all', 'active', 'pending', 'expired'] as const;
+export type SilenceStateFilter = (typeof silenceStateFilters)[number];
+
+type PagedList = 'page' | 'spage' | 'xpage';
+
+/**
+ * The page's query for `filter` with `changes` applied, defaults left out
+ * except the page of `paged` (a "previous" link to page 1 says so).
+ */
+function alertsHref(
+  filter: AlertFilter,
+  changes: Partial<AlertFilter>,
+  anchor: string,
+  paged?: PagedList,
+) {
+  const f = { ...filter, ...changes };
+  const q = new URLSearchParams();
+  if (f.severity !== 'all') q.set('severity', f.severity);
+  if (f.cluster) q.set('cluster', f.cluster);
+  for (const key of ['page', 'spage', 'xpage'] as const)
+    if (key === paged || f[key] > 1) q.set(key, String(f[key]));
+  if (f.xstate !== 'all') q.set('xstate', f.xstate);
+  const query = q.toString();
+  return `/ui/alerts${query ? `?${query}` : ''}#${anchor}`;
+}
+
+/** All / active / scheduled / expired: links (no script), the silences' page starting over. */
+function SilenceStateLinks({ i18n, filter }: { i18n: I18n; filter: AlertFilter }) {
+  const { t } = i18n;
+  return (
+    <nav class="paging" aria-label={`${t('alerts.silences')}: ${t('common.status')}`}>
+      {silenceStateFilters.map((state) => (
+        <a
+          href={alertsHref(filter, { xstate: state, xpage: 1 }, 'silences')}
+          aria-current={filter.xstate === state ? 'true' : undefined}
+        >
+          {state === 'all' ? t('filter.all') : t(`silence.${state}`)}
+        </a>
+      ))}
+    </nav>
+  );
 }
 
 const matchesFilter = (a: AlertView, f: AlertFilter) =>
@@ -178,20 +223,12 @@ function PageLinks({
 }: {
   i18n: I18n;
   filter: AlertFilter;
-  list: 'page' | 'spage' | 'xpage';
+  list: PagedList;
   anchor: string;
   label: string;
   total: number;
 }) {
-  const href = (page: number) => {
-    const q = new URLSearchParams();
-    if (filter.severity !== 'all') q.set('severity', filter.severity);
-    if (filter.cluster) q.set('cluster', filter.cluster);
-    for (const key of ['page', 'spage', 'xpage'] as const)
-      if (key === list) q.set(key, String(page));
-      else if (filter[key] > 1) q.set(key, String(filter[key]));
-    return `/ui/alerts?${q}#${anchor}`;
-  };
+  const href = (page: number) => alertsHref(filter, { [list]: page }, anchor, list);
   return <PageNav i18n={i18n} label={label} page={filter[list]} total={total} href={href} />;
 }
 
@@ -223,6 +260,9 @@ export function AlertsBody(props: AlertsPageProps) {
   const shown = props.alerts.filter((a) => matchesFilter(a, filter));
   const firing = shown.filter((a) => a.state === 'active');
   const suppressed = shown.filter((a) => a.state !== 'active');
+  const silences = props.silences.filter(
+    (s) => filter.xstate === 'all' || s.status.state === filter.xstate,
+  );
   return (
     <>
       {props.notice ? (
@@ -290,11 +330,12 @@ export function AlertsBody(props: AlertsPageProps) {
       {props.resolved ? <ResolvedSection i18n={i18n} items={props.resolved} /> : null}
       <section class="card" aria-labelledby="silences">
         <h2 id="silences">{t('alerts.silences')}</h2>
-        {props.silences.length === 0 ? (
+        <SilenceStateLinks i18n={i18n} filter={filter} />
+        {silences.length === 0 ? (
           <p class="muted">{t('cluster.none')}</p>
         ) : (
           <ul class="list">
-            {pageOf(props.silences, filter.xpage).map((s) => (
+            {pageOf(silences, filter.xpage).map((s) => (
               <li>
                 <div class="row">
                   <code>
@@ -330,7 +371,7 @@ export function AlertsBody(props: AlertsPageProps) {
           list="xpage"
           anchor="silences"
           label={t('alerts.silences')}
-          total={props.silences.length}
+          total={silences.length}
         />
       </section>
       {props.channels ? (
