@@ -37,6 +37,17 @@ async function signIn(page: Page, username: string, password: string) {
   await page.waitForURL(`${fleet.edge.url}/ui`);
 }
 
+/** What a finger presses: every link in the page and navigation, button, field, summary and checkbox label. */
+const touchTargets = [
+  'main a',
+  'nav a',
+  'button',
+  'select',
+  'summary',
+  'label.check',
+  'input:not([type=hidden]):not([type=checkbox]):not([type=radio])',
+].join(', ');
+
 const noHorizontalScroll = (page: Page) =>
   page.evaluate<number>('document.documentElement.scrollWidth');
 
@@ -304,8 +315,7 @@ describe('dashboard in Chromium', () => {
         });
         // Every visible control and link on every page, not only the overview: at least 44 px tall.
         const small = await narrow.evaluate<string[]>(`
-          [...document.querySelectorAll('main a, nav a, button, select, summary, label.check,
-            input:not([type=hidden]):not([type=checkbox]):not([type=radio])')]
+          [...document.querySelectorAll(${JSON.stringify(touchTargets)})]
             .filter((el) => el.getClientRects().length > 0 && !el.closest('[hidden]'))
             .filter((el) => el.getBoundingClientRect().height < 44)
             .map((el) => el.outerHTML.slice(0, 100))`);
