@@ -474,7 +474,7 @@ describe('dashboard in Chromium', () => {
       reloaded = true;
     });
     await fleet.connectAgent(fleet.pending);
-    // The script polls /ui/live every 15 s: the badge turns without a navigation.
+    // The script refetches the page every 15 s: the badge turns without a navigation.
     // (Polled from here: waitForFunction would eval in the page, which the CSP forbids.)
     await expect
       .poll(() => badge.textContent(), { timeout: 60_000, interval: 500 })
