@@ -148,8 +148,23 @@ describe('live figures on every page, not only the overview', () => {
     expect(liveText(page, 'alerts.silenced')).toBe('25');
   });
 
+  it("a workspace page marks its quota's used / hard figures as live", async () => {
+    const put = await api('PUT', '/api/v1/workspaces/alpha/quota', fx.as('admin'), {
+      hard: { pods: '50' },
+    });
+    expect(put.status).toBe(200);
+    const page = await html('admin', '/ui/workspaces/alpha');
+    expect(liveText(page, 'quota')).toContain('0 / 50');
+  });
+
   it('live keys are unique on each page, so the script can match them one to one', async () => {
-    for (const path of ['/ui', '/ui/clusters', '/ui/clusters/east', '/ui/alerts']) {
+    for (const path of [
+      '/ui',
+      '/ui/clusters',
+      '/ui/clusters/east',
+      '/ui/alerts',
+      '/ui/workspaces/alpha',
+    ]) {
       const page = await html('admin', path);
       const keys = [...page.matchAll(/data-live="([^"]+)"/g)].map((m) => m[1]);
       expect(keys.length, path).toBeGreaterThan(0);
