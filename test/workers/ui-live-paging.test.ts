@@ -374,3 +374,43 @@ describe('growing lists on the cluster page and the overview stay a phone page',
     expect(liveText(page, 'attention')).toBe(String(overview.attention.length));
   });
 });
+
+describe('a refused silence form returns to itself', () => {
+  it("opens that alert's form with the problem by its label, the duration kept, the comment focused", async () => {
+    const alerts = (
+      await api('GET', '/api/v2/alerts?filter=alertname%3D%22EastLoud%22', fx.as('admin'))
+    ).body as { fingerprint: string; labels: Record<string, string> }[];
+    const loud = alerts.find((a) => a.labels.alertname === 'EastLoud');
+    expect(loud).toBeDefined();
+    const fp = loud?.fingerprint ?? '';
+    const browser = await as('admin');
+    const res = await browser.post('/ui/alerts/silence', {
+      _csrf: browser.csrf,
+      fingerprint: fp,
+      cluster: 'east',
+      duration: '4h',
+      comment: '   ',
+    });
+    expect(res.status).toBe(400);
+    const page = await res.text();
+    const form = page.slice(page.indexOf('id="silence-problem"') - 400);
+    expect(page).toContain('id="silence-problem"');
+    expect(form).toMatch(/<details open="">/);
+    expect(/id="silence-problem"[\s\S]*?<\/div>/.exec(page)?.[0]).toContain('Comment: required');
+    expect(page).toMatch(/<option value="4h" selected="">/);
+    expect(new RegExp(`<input[^>]*id="c-${fp}"[^>]*>`).exec(page)?.[0]).toContain('autofocus');
+    expect(page.match(/autofocus/g)?.length).toBe(1);
+  });
+
+  it('a forged fingerprint is still a plain 400 page', async () => {
+    const browser = await as('admin');
+    const res = await browser.post('/ui/alerts/silence', {
+      _csrf: browser.csrf,
+      fingerprint: 'not-a-fingerprint',
+      duration: '1h',
+      comment: 'x',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).not.toContain('id="silence-problem"');
+  });
+});

@@ -4,9 +4,9 @@ import type { channelView, historyItem, receiverView } from '../../notify/schema
 import type { FormProblem } from '../forms/form-problem';
 import type { I18n, MessageKey } from '../i18n';
 import { Csrf } from '../layout';
-import { problemOf } from './form-problem';
+import { FormProblemNote, firstInvalid, invalidMark, problemOf } from './form-problem';
 import { ChannelForm, DeleteButton, ReceiverForm } from './notify-forms';
-import { PageNav, pageOf } from './paging';
+import { PageNav, PER_PAGE, pageOf } from './paging';
 import { type ResolvedItem, ResolvedSection } from './resolved-alerts';
 
 export type ChannelItem = z.infer<typeof channelView>;
@@ -41,14 +41,18 @@ export function AlertList({
   csrf,
   alerts,
   silenceable,
+  problem,
 }: {
   i18n: I18n;
   csrf: string;
   alerts: AlertView[];
   /** Fingerprints the user may silence: no form for the others (it would only be refused). */
   silenceable: Set<string>;
+  /** A refused silence form: shown open on its alert, with the problem and what was typed. */
+  problem?: FormProblem | undefined;
 }) {
   const { t } = i18n;
+  const refused = problemOf(problem, 'silence');
   return (
     <ul class="list">
       {alerts.map((a) => {
@@ -68,34 +72,73 @@ export function AlertList({
             </div>
             {a.annotations.summary ? <div>{a.annotations.summary}</div> : null}
             {a.state === 'active' && silenceable.has(a.fingerprint) ? (
-              <details>
-                <summary>{t('alerts.silence')}</summary>
-                <form method="post" action="/ui/alerts/silence">
-                  <Csrf token={csrf} />
-                  <input type="hidden" name="fingerprint" value={a.fingerprint} />
-                  <input type="hidden" name="cluster" value={a.labels.cluster ?? ''} />
-                  <div class="inline">
-                    <div>
-                      <label for={`d-${a.fingerprint}`}>{t('alerts.duration')}</label>
-                      <select id={`d-${a.fingerprint}`} name="duration">
-                        {Object.keys(silenceDurations).map((d) => (
-                          <option value={d}>{t(`duration.${d}` as MessageKey)}</option>
-                        ))}
-                      </select>
-                    </div>
-                    <div>
-                      <label for={`c-${a.fingerprint}`}>{t('alerts.comment')}</label>
-                      <input id={`c-${a.fingerprint}`} name="comment" required maxlength={1024} />
-                    </div>
-                    <button type="submit">{t('alerts.silenceSubmit')}</button>
-                  </div>
-                </form>
-              </details>
+              <SilenceForm
+                i18n={i18n}
+                csrf={csrf}
+                alert={a}
+                problem={refused?.values.fingerprint === a.fingerprint ? refused : undefined}
+              />
             ) : null}
           </li>
         );
       })}
     </ul>
+  );
+}
+
+/** Silence one alert (its exact labels) for a chosen time; a refusal comes back open, here. */
+function SilenceForm({
+  i18n,
+  csrf,
+  alert: a,
+  problem,
+}: {
+  i18n: I18n;
+  csrf: string;
+  alert: AlertView;
+  problem: FormProblem | undefined;
+}) {
+  const { t } = i18n;
+  const typed = problem?.values ?? {};
+  return (
+    <details open={problem ? true : undefined}>
+      <summary>{t('alerts.silence')}</summary>
+      {problem ? <FormProblemNote i18n={i18n} problem={problem} /> : null}
+      <form method="post" action="/ui/alerts/silence">
+        <Csrf token={csrf} />
+        <input type="hidden" name="fingerprint" value={a.fingerprint} />
+        <input type="hidden" name="cluster" value={a.labels.cluster ?? ''} />
+        <div class="inline">
+          <div>
+            <label for={`d-${a.fingerprint}`}>{t('alerts.duration')}</label>
+            <select
+              id={`d-${a.fingerprint}`}
+              name="duration"
+              autofocus={firstInvalid(problem, 'silence', 'duration')}
+            >
+              {Object.keys(silenceDurations).map((d) => (
+                <option value={d} selected={typed.duration === d ? true : undefined}>
+                  {t(`duration.${d}` as MessageKey)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for={`c-${a.fingerprint}`}>{t('alerts.comment')}</label>
+            <input
+              id={`c-${a.fingerprint}`}
+              name="comment"
+              required
+              maxlength={1024}
+              value={typed.comment}
+              aria-invalid={invalidMark(problem, 'silence', 'comment')}
+              autofocus={firstInvalid(problem, 'silence', 'comment')}
+            />
+          </div>
+          <button type="submit">{t('alerts.silenceSubmit')}</button>
+        </div>
+      </form>
+    </details>
   );
 }
 
@@ -260,6 +303,11 @@ export function AlertsBody(props: AlertsPageProps) {
   const shown = props.alerts.filter((a) => matchesFilter(a, filter));
   const firing = shown.filter((a) => a.state === 'active');
   const suppressed = shown.filter((a) => a.state !== 'active');
+  // A refused silence form comes back on the page of its alert, wherever the list was.
+  const refusedAt = firing.findIndex(
+    (a) => a.fingerprint === problemOf(props.problem, 'silence')?.values.fingerprint,
+  );
+  const firingPage = refusedAt >= 0 ? Math.floor(refusedAt / PER_PAGE) + 1 : filter.page;
   const silences = props.silences.filter(
     (s) => filter.xstate === 'all' || s.status.state === filter.xstate,
   );
@@ -285,12 +333,13 @@ export function AlertsBody(props: AlertsPageProps) {
             <AlertList
               i18n={i18n}
               csrf={csrf}
-              alerts={pageOf(firing, filter.page)}
+              alerts={pageOf(firing, firingPage)}
               silenceable={rights.silenceable}
+              problem={props.problem}
             />
             <PageLinks
               i18n={i18n}
-              filter={filter}
+              filter={{ ...filter, page: firingPage }}
               list="page"
               anchor="firing"
               label={t('alerts.firing')}

@@ -26,6 +26,10 @@ const fieldLabels: Record<string, Record<string, MessageKey>> = {
     nodes: 'apps.nodes',
     rollout: 'apps.maxUnavailable',
   },
+  silence: {
+    duration: 'alerts.duration',
+    comment: 'alerts.comment',
+  },
   price: {
     currency: 'price.currency',
     cpuPerCoreHour: 'metering.cpu',
