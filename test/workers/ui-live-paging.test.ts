@@ -414,3 +414,55 @@ describe('a refused silence form returns to itself', () => {
     expect(await res.text()).not.toContain('id="silence-problem"');
   });
 });
+
+describe('the cluster forms word their refusals like the others', () => {
+  const inZh = async <T>(run: (b: Browser) => Promise<T>) => {
+    const browser = await as('admin');
+    await browser.post('/ui/lang', { _csrf: browser.csrf, lang: 'zh', next: '/ui' });
+    try {
+      return await run(browser);
+    } finally {
+      await browser.post('/ui/lang', { _csrf: browser.csrf, lang: 'en', next: '/ui' });
+    }
+  };
+  const note = (page: string, form: string) =>
+    new RegExp(`id="${form}-problem"[\\s\\S]*?</div>`).exec(page)?.[0] ?? '';
+
+  it('register: a bad name by its label in the language, a taken one as a conflict, typed kept', async () => {
+    const [bad, taken] = await inZh(async (b) => {
+      const first = await b.post('/ui/clusters', {
+        _csrf: b.csrf,
+        name: 'Bad_Name',
+        description: 'oops',
+      });
+      const second = await b.post('/ui/clusters', { _csrf: b.csrf, name: 'east' });
+      return [
+        { status: first.status, page: await first.text() },
+        { status: second.status, page: await second.text() },
+      ];
+    });
+    expect(bad.status).toBe(400);
+    expect(note(bad.page, 'cluster')).toContain('未保存，请修正：');
+    expect(note(bad.page, 'cluster')).toContain('名称');
+    expect(bad.page).toMatch(/<input[^>]*id="name"[^>]*value="Bad_Name"[^>]*autofocus/);
+    expect(bad.page).toMatch(/id="description"[^>]*value="oops"/);
+    expect(taken.status).toBe(409);
+    expect(note(taken.page, 'cluster')).toContain('与已有内容冲突');
+  });
+
+  it('edge join: each field by its label in the language, the first focused', async () => {
+    const { status, page } = await inZh(async (b) => {
+      const res = await b.post('/ui/clusters/east/edge-join', {
+        _csrf: b.csrf,
+        nodeName: '',
+        nodeIp: '10.0.0.9',
+      });
+      return { status: res.status, page: await res.text() };
+    });
+    expect(status).toBe(400);
+    expect(note(page, 'edge')).toContain('节点名称');
+    expect(note(page, 'edge')).not.toContain('nodeName');
+    expect(page).toMatch(/<input[^>]*id="nodeName"[^>]*autofocus/);
+    expect(page).toMatch(/id="nodeIp"[^>]*value="10.0.0.9"/);
+  });
+});

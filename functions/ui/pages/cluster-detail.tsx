@@ -3,12 +3,14 @@ import type { z } from 'zod';
 import type { eventSummary, namespaceSummary, nodeSummary } from '../../../protocol/tunnel';
 import type { AlertView } from '../../alerting/alert-groups';
 import type { ClusterHealth } from '../../overview/schemas';
+import type { FormProblem } from '../forms/form-problem';
 import type { I18n } from '../i18n';
 import { Csrf } from '../layout';
 import { AlertList } from './alerts';
 import { type ClusterView, nodesLine } from './clusters';
 import { DangerLink } from './confirm';
 import { Copyable } from './copyable';
+import { FormProblemNote, firstInvalid, invalidMark } from './form-problem';
 import { StatusBadge } from './overview';
 import { PageNav, pageOf } from './paging';
 
@@ -38,9 +40,8 @@ export interface ClusterDetailProps {
   /** The alert list's page. */
   alertPage: number;
   edgeCommand?: string | undefined;
-  error?: string | undefined;
-  /** What was typed into the edge-join form when it was refused. */
-  typed?: { nodeName?: string; nodeIp?: string };
+  /** A refused edge-join form: the problem beside it, what was typed in it. */
+  problem?: FormProblem | undefined;
 }
 
 /** Nodes per page on a phone. */
@@ -366,11 +367,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
         <>
           <section class="card" aria-labelledby="edge-join">
             <h2 id="edge-join">{t('cluster.edgeJoin')}</h2>
-            {props.error ? (
-              <p class="notice error" role="alert" id="edge-join-problem">
-                {props.error}
-              </p>
-            ) : null}
+            {props.problem ? <FormProblemNote i18n={i18n} problem={props.problem} /> : null}
             <form method="post" action={`${base}/edge-join`}>
               <Csrf token={csrf} />
               <div class="inline">
@@ -381,8 +378,14 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
                     name="nodeName"
                     required
                     maxlength={253}
-                    value={props.typed?.nodeName ?? ''}
-                    autofocus={props.error ? true : undefined}
+                    value={props.problem?.values.nodeName ?? ''}
+                    aria-invalid={invalidMark(props.problem, 'edge', 'nodeName')}
+                    autofocus={
+                      firstInvalid(props.problem, 'edge', 'nodeName') ??
+                      (props.problem && !firstInvalid(props.problem, 'edge', 'nodeIp')
+                        ? true
+                        : undefined)
+                    }
                   />
                 </div>
                 <div>
@@ -393,7 +396,9 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
                     required
                     maxlength={45}
                     inputmode="decimal"
-                    value={props.typed?.nodeIp ?? ''}
+                    value={props.problem?.values.nodeIp ?? ''}
+                    aria-invalid={invalidMark(props.problem, 'edge', 'nodeIp')}
+                    autofocus={firstInvalid(props.problem, 'edge', 'nodeIp')}
                   />
                 </div>
                 <button type="submit">{t('cluster.generate')}</button>

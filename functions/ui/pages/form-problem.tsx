@@ -26,6 +26,14 @@ const fieldLabels: Record<string, Record<string, MessageKey>> = {
     nodes: 'apps.nodes',
     rollout: 'apps.maxUnavailable',
   },
+  cluster: {
+    name: 'clusters.name',
+    description: 'clusters.description',
+  },
+  edge: {
+    nodeName: 'cluster.nodeName',
+    nodeIp: 'cluster.nodeIp',
+  },
   silence: {
     duration: 'alerts.duration',
     comment: 'alerts.comment',
