@@ -44,6 +44,30 @@ export function orderAttention(items: AttentionItem[]): AttentionItem[] {
   );
 }
 
+/** The edge's built-in node rules (alerting/node-rules.ts): one alert per node not ready. */
+const nodeAlertNames = new Set(['NodeNotReady', 'EdgeNodeOffline']);
+
+/** Node names shown on a cluster's "nodes not ready" line before "+N". */
+const NODES_NAMED = 3;
+
+/**
+ * Since when a cluster's nodes are not ready, and which: from its node
+ * alerts (silenced ones too: they still know when it started), oldest
+ * first. Before the rule's threshold fires there is none: since unknown.
+ */
+function notReadyNodes(cluster: string, alerts: AlertView[]) {
+  const nodes = alerts
+    .filter((a) => a.labels.cluster === cluster && nodeAlertNames.has(a.labels.alertname ?? ''))
+    .sort((a, b) => a.startsAt - b.startsAt);
+  const first = nodes[0];
+  const names = nodes.map((a) => a.labels.node ?? '').filter(Boolean);
+  const named = names.slice(0, NODES_NAMED).join(', ');
+  return {
+    since: first ? new Date(first.startsAt).toISOString() : null,
+    node: names.length > NODES_NAMED ? `${named} +${names.length - NODES_NAMED}` : named,
+  };
+}
+
 /** What needs attention across the visible clusters and their problem alerts, ordered for triage. */
 export function needsAttention(
   clusters: OverviewCluster[],
@@ -61,15 +85,17 @@ export function needsAttention(
         labels: { cluster: cl.name },
         count: 1,
       });
-    else if (cl.status === 'connected' && cl.nodes.ready < cl.nodes.total)
+    else if (cl.status === 'connected' && cl.nodes.ready < cl.nodes.total) {
+      const { since, node } = notReadyNodes(cl.name, alerts);
       items.push({
         kind: 'nodes-not-ready',
         severity: 'critical',
         title: cl.name,
-        since: null,
-        labels: { cluster: cl.name },
+        since,
+        labels: node ? { cluster: cl.name, node } : { cluster: cl.name },
         count: cl.nodes.total - cl.nodes.ready,
       });
+    }
   }
   for (const alert of alerts) {
     if (!isProblem(alert)) continue;

@@ -36,7 +36,11 @@ export const attentionItem = z
     severity: z.enum(['critical', 'warning']),
     /** The alert's name, the cluster's for cluster lines, the app's for halted apps. */
     title: z.string(),
-    /** When it started (an alert's startsAt, a disconnected cluster's last data); null when unknown. */
+    /**
+     * When it started (an alert's startsAt, a disconnected cluster's last
+     * data, the oldest NodeNotReady / EdgeNodeOffline alert of a cluster with
+     * nodes not ready); null when unknown.
+     */
     since: z.string().nullable(),
     /** Where: cluster, node, namespace, pod (those present). */
     labels: z.record(z.string(), z.string()),

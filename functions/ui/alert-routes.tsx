@@ -5,14 +5,14 @@ import { tenancyOf } from '../../db/queries/alerts';
 import type { AlertView } from '../alerting/alert-groups';
 import { mayOnLabels } from '../alerting/alert-scope';
 import { ownerOf, scopeOfOwner } from '../alerting/owner';
-import { notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 import { can } from '../iam/authorize';
 import { mayOnOwner } from '../notify/owners';
 import { visibleAlerts } from '../overview/visible-alerts';
 import { visibleClusterRecords } from '../overview/visible-clusters';
 import { type ApiAnswer, callApi } from './api-client';
 import { orThrow } from './api-errors';
-import type { FormProblem } from './forms/form-problem';
+import { apiProblem, type FormProblem, readForm } from './forms/form-problem';
 import {
   type AlertFilter,
   AlertsBody,
@@ -22,6 +22,7 @@ import {
   type ReceiverItem,
   type SilenceItem,
   silenceDurations,
+  silenceStateFilters,
 } from './pages/alerts';
 import { ConfirmBody } from './pages/confirm';
 import type { ResolvedItem } from './pages/resolved-alerts';
@@ -38,6 +39,8 @@ const silenceForm = z.object({
   duration: z.enum(durationKeys),
   comment: z.string().trim().min(1).max(1024),
 });
+/** What a refused silence form is filled with again (the alert it belongs to included). */
+const silenceRefill = ['fingerprint', 'cluster', 'duration', 'comment'] as const;
 const idForm = z.object({ id: z.string().min(1).max(64) });
 const testForm = idForm.extend({ name: z.string().max(253).default('') });
 const noticeQuery = z.object({
@@ -47,6 +50,9 @@ const noticeQuery = z.object({
   severity: z.enum(['all', 'critical', 'warning', 'info', 'none']).default('all'),
   cluster: z.string().max(63).default(''),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
+  spage: z.coerce.number().int().min(1).max(10_000).default(1),
+  xpage: z.coerce.number().int().min(1).max(10_000).default(1),
+  xstate: z.enum(silenceStateFilters).default('all'),
 });
 const confirmQuery = z.object({
   id: z.string().min(1).max(64),
@@ -173,7 +179,9 @@ export async function renderAlertsPage(
       csrf={c.get('csrf')}
       alerts={alerts.sort((a, b) => b.startsAt - a.startsAt)}
       rights={rights}
-      filter={extra.filter ?? { severity: 'all', cluster: '', page: 1 }}
+      filter={
+        extra.filter ?? { severity: 'all', cluster: '', page: 1, spage: 1, xpage: 1, xstate: 'all' }
+      }
       clusters={clusters}
       resolved={optional(resolved)}
       silences={shownSilences}
@@ -213,7 +221,14 @@ export function uiAlertRoutes(api: ApiFetch) {
       const query = paramsInput(noticeQuery, c.req.query(), 'query');
       return renderAlertsPage(c, api, {
         notice: noticeOf(c, query),
-        filter: { severity: query.severity, cluster: query.cluster, page: query.page },
+        filter: {
+          severity: query.severity,
+          cluster: query.cluster,
+          page: query.page,
+          spage: query.spage,
+          xpage: query.xpage,
+          xstate: query.xstate,
+        },
       });
     })
     .get('/ui/alerts/:kind{channels|receivers}/delete', requireSession, async (c) => {
@@ -242,7 +257,12 @@ export function uiAlertRoutes(api: ApiFetch) {
       );
     })
     .post('/ui/alerts/silence', requireSession, async (c) => {
-      const input = await formInput(c, silenceForm);
+      const read = await readForm(c, 'silence', silenceForm, silenceRefill);
+      // A forged alert reference is not a form to return to; anything typed is.
+      if (!read.ok && !/^[0-9a-f]{16}$/.test(read.values.fingerprint ?? ''))
+        throw badRequest(`Invalid form: ${read.problem.message}`, read.problem.fields);
+      if (!read.ok) return renderAlertsPage(c, api, { problem: read.problem });
+      const input = read.data;
       // The alert is looked up among those the caller may see: its labels come from the edge, not the form.
       const principal = c.get('principal');
       const alerts = await visibleAlerts(
@@ -271,7 +291,8 @@ export function uiAlertRoutes(api: ApiFetch) {
           comment: input.comment,
         },
       });
-      orThrow(answer);
+      if (!answer.ok)
+        return renderAlertsPage(c, api, { problem: apiProblem('silence', answer, read.values) });
       return c.redirect(
         `/ui/alerts?notice=silenced&until=${encodeURIComponent(endsAt.toISOString())}`,
         303,

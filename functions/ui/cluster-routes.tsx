@@ -9,8 +9,9 @@ import { can, platformScope } from '../iam/authorize';
 import { visibleAlerts } from '../overview/visible-alerts';
 import { issuerUrl } from '../settings';
 import { type ApiAnswer, callApi } from './api-client';
-import { formStatus, messageOf, orThrow } from './api-errors';
+import { orThrow } from './api-errors';
 import { healthOf } from './cluster-health';
+import { apiProblem, type FormProblem, readForm } from './forms/form-problem';
 import { ClusterMonitoringSection, loadClusterMonitoring } from './monitoring-cluster-section';
 import { keepOnce, takeOnce } from './one-time';
 import {
@@ -42,6 +43,7 @@ const listQuery = z.object({
 const detailQuery = z.object({
   nodes: z.enum(['all', 'not-ready']).default('all'),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
+  apage: z.coerce.number().int().min(1).max(10_000).default(1),
   edge: z.literal('1').optional(),
 });
 const registerForm = z.object({
@@ -63,8 +65,6 @@ function listing<T>(answer: ApiAnswer<Page<T>>): Listing<T> {
   if (answer.status === 403) return { allowed: false };
   return { allowed: true, items: orThrow(answer).items };
 }
-
-const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
 async function loadDetail(c: Ctx, api: ApiFetch, name: string) {
   const base = `/api/v1/clusters/${encodeURIComponent(name)}`;
@@ -106,10 +106,7 @@ async function loadDetail(c: Ctx, api: ApiFetch, name: string) {
 
 /** Clusters: list, register, detail, rotate the join token, an edge node's join command, delete. */
 export function uiClusterRoutes(api: ApiFetch) {
-  const list = async (
-    c: Ctx,
-    extra: { error?: string; typed?: { name?: string; description?: string } } = {},
-  ) => {
+  const list = async (c: Ctx, problem?: FormProblem) => {
     const query = paramsInput(listQuery, c.req.query(), 'query');
     const cursor = query.cursor ? `&cursor=${encodeURIComponent(query.cursor)}` : '';
     const page = orThrow(
@@ -130,8 +127,7 @@ export function uiClusterRoutes(api: ApiFetch) {
         clusters={page.items.map((cl) => ({ ...cl, health: healthOf(cl, alerts).health }))}
         nextCursor={page.nextCursor}
         mayRegister={can(c.get('principal'), 'create', 'clusters', platformScope)}
-        error={extra.error}
-        typed={extra.typed}
+        problem={problem}
         notice={
           query.notice === 'deleted'
             ? i18n.t('edit.deleted', { name: query.name ?? '' })
@@ -151,10 +147,8 @@ export function uiClusterRoutes(api: ApiFetch) {
       ),
     )
     .post('/ui/clusters', requireSession, async (c) => {
-      const body = await c.req.parseBody();
-      const typed = { name: text(body.name), description: text(body.description) };
-      const input = registerForm.safeParse(body);
-      const answer = input.success
+      const input = await readForm(c, 'cluster', registerForm, ['name', 'description']);
+      const answer = input.ok
         ? await callApi<Registration>(c, api, '/api/v1/clusters', {
             method: 'POST',
             json: input.data.description ? input.data : { name: input.data.name },
@@ -168,20 +162,13 @@ export function uiClusterRoutes(api: ApiFetch) {
         });
         return c.redirect(`/ui/clusters/${answer.body.cluster.name}/join`, 303);
       }
-      const i18n = c.get('i18n');
+      const problem = input.ok
+        ? apiProblem('cluster', answer as ApiAnswer<unknown>, input.values)
+        : input.problem;
       return renderPage(
         c,
-        {
-          title: i18n.t('clusters.title'),
-          section: 'clusters',
-          status: answer ? formStatus(answer) : 400,
-        },
-        await list(c, {
-          error: answer
-            ? i18n.t('edit.failed', { message: messageOf(answer) })
-            : `${i18n.t('clusters.name')}: ${i18n.t('form.invalid')}`,
-          typed,
-        }),
+        { title: c.get('i18n').t('clusters.title'), section: 'clusters', status: problem.status },
+        await list(c, problem),
       );
     })
     .get('/ui/clusters/:c', requireSession, async (c) => {
@@ -200,6 +187,7 @@ export function uiClusterRoutes(api: ApiFetch) {
             csrf={c.get('csrf')}
             {...detail}
             nodeFilter={{ status: query.nodes, page: query.page }}
+            alertPage={query.apage}
             edgeCommand={edgeCommand}
           />
           <ClusterMonitoringSection i18n={c.get('i18n')} cluster={name} monitoring={monitoring} />
@@ -288,10 +276,8 @@ export function uiClusterRoutes(api: ApiFetch) {
     })
     .post('/ui/clusters/:c/edge-join', requireSession, async (c) => {
       const name = clusterName(c);
-      const body = await c.req.parseBody();
-      const typed = { nodeName: text(body.nodeName), nodeIp: text(body.nodeIp) };
-      const input = edgeJoinForm.safeParse(body);
-      const answer = input.success
+      const input = await readForm(c, 'edge', edgeJoinForm, ['nodeName', 'nodeIp']);
+      const answer = input.ok
         ? await callApi<{ command: string }>(
             c,
             api,
@@ -303,35 +289,21 @@ export function uiClusterRoutes(api: ApiFetch) {
         await keepOnce(c, { kind: 'edge-command', cluster: name, value: answer.body.command });
         return c.redirect(`/ui/clusters/${name}?edge=1#edge-result`, 303);
       }
-      const i18n = c.get('i18n');
+      const problem = input.ok
+        ? apiProblem('edge', answer as ApiAnswer<unknown>, input.values)
+        : input.problem;
       const detail = await loadDetail(c, api, name);
-      const fields = answer ? apiFields(answer) : ['nodeName', 'nodeIp'];
-      const labelled = fields
-        .map((f) => (f === 'nodeIp' ? i18n.t('cluster.nodeIp') : i18n.t('cluster.nodeName')))
-        .filter((v, i, all) => all.indexOf(v) === i);
       return renderPage(
         c,
-        { title: name, section: 'clusters', status: answer ? formStatus(answer) : 400 },
+        { title: name, section: 'clusters', status: problem.status },
         <ClusterDetailBody
-          i18n={i18n}
+          i18n={c.get('i18n')}
           csrf={c.get('csrf')}
           {...detail}
           nodeFilter={{ status: 'all', page: 1 }}
-          typed={typed}
-          error={
-            answer && fields.length === 0
-              ? i18n.t('edit.failed', { message: messageOf(answer) })
-              : `${labelled.join(', ')}: ${i18n.t('form.invalid')}`
-          }
+          alertPage={1}
+          problem={problem}
         />,
       );
     });
-}
-
-/** The form fields an API refusal names (its `fields[].path`). */
-function apiFields(answer: ApiAnswer<unknown>): string[] {
-  const body = answer.body as { fields?: { path?: unknown }[] } | null;
-  return (body?.fields ?? [])
-    .map((f) => (typeof f.path === 'string' ? f.path.replace(/^(body|json)\.?/, '') : ''))
-    .filter((p) => p === 'nodeName' || p === 'nodeIp');
 }

@@ -1,6 +1,5 @@
 import type { ClusterHealth, Overview, OverviewCluster } from '../overview/schemas';
 import type { I18n, MessageKey } from './i18n';
-import { AttentionList } from './pages/attention';
 
 export const severities = ['critical', 'warning', 'info', 'none'] as const;
 
@@ -27,10 +26,9 @@ export function clusterLine(i18n: I18n, cl: OverviewCluster): string {
 }
 
 /**
- * Every number the overview shows, by key, already worded for the language.
- * The page renders these and /ui/live sends them, so a live update changes
- * every figure on the screen (not only the badges) and the script carries
- * no strings.
+ * Every number the overview shows, by key (its `data-live`), already worded
+ * for the language. The live script refetches the page and copies each
+ * `data-live` part over, so every figure moves, worded by the server.
  */
 export function overviewFigures(i18n: I18n, overview: Overview): Record<string, string> {
   const { t } = i18n;
@@ -53,22 +51,4 @@ export function overviewFigures(i18n: I18n, overview: Overview): Record<string, 
     figures[`firing.${s}`] = i18n.number(alerts.bySeverity[s] ?? 0);
   for (const cl of overview.clusters) figures[`cluster.${cl.name}`] = clusterLine(i18n, cl);
   return figures;
-}
-
-/** What /ui/live answers: badges, figures and the attention list, rendered for the page. */
-export async function liveFeed(i18n: I18n, overview: Overview) {
-  return {
-    clusters: overview.clusters.map((cl) => ({
-      name: cl.name,
-      status: cl.status,
-      health: cl.health,
-      label: healthLabel(i18n, cl.health),
-    })),
-    firing: overview.alerts.firing,
-    bySeverity: overview.alerts.bySeverity,
-    figures: overviewFigures(i18n, overview),
-    attention: (
-      await (<AttentionList i18n={i18n} items={overview.attention} />).toString()
-    ).toString(),
-  };
 }

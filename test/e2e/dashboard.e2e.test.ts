@@ -37,6 +37,17 @@ async function signIn(page: Page, username: string, password: string) {
   await page.waitForURL(`${fleet.edge.url}/ui`);
 }
 
+/** What a finger presses: every link in the page and navigation, button, field, summary and checkbox label. */
+const touchTargets = [
+  'main a',
+  'nav a',
+  'button',
+  'select',
+  'summary',
+  'label.check',
+  'input:not([type=hidden]):not([type=checkbox]):not([type=radio])',
+].join(', ');
+
 const noHorizontalScroll = (page: Page) =>
   page.evaluate<number>('document.documentElement.scrollWidth');
 
@@ -292,6 +303,9 @@ describe('dashboard in Chromium', () => {
         '/ui/workspaces/ws-0',
         '/ui/audit',
         '/ui/metering?level=namespace&range=7d',
+        `/ui/workspaces/ws-0/bill`,
+        `/ui/clusters/${fleet.pending}`,
+        `/ui/clusters/${fleet.connected}/rotate`,
       ]) {
         await narrow.goto(`${fleet.edge.url}${path}`);
         expect({ path, lang, width: await noHorizontalScroll(narrow) }).toEqual({
@@ -299,6 +313,13 @@ describe('dashboard in Chromium', () => {
           lang,
           width: 360,
         });
+        // Every visible control and link on every page, not only the overview: at least 44 px tall.
+        const small = await narrow.evaluate<string[]>(`
+          [...document.querySelectorAll(${JSON.stringify(touchTargets)})]
+            .filter((el) => el.getClientRects().length > 0 && !el.closest('[hidden]'))
+            .filter((el) => el.getBoundingClientRect().height < 44)
+            .map((el) => el.outerHTML.slice(0, 100))`);
+        expect({ path, lang, small }).toEqual({ path, lang, small: [] });
       }
     }
     await narrow.screenshot({ path: artifact('dashboard-audit-360.png'), fullPage: true });
@@ -453,7 +474,7 @@ describe('dashboard in Chromium', () => {
       reloaded = true;
     });
     await fleet.connectAgent(fleet.pending);
-    // The script polls /ui/live every 15 s: the badge turns without a navigation.
+    // The script refetches the page every 15 s: the badge turns without a navigation.
     // (Polled from here: waitForFunction would eval in the page, which the CSP forbids.)
     await expect
       .poll(() => badge.textContent(), { timeout: 60_000, interval: 500 })
@@ -543,6 +564,122 @@ describe('dashboard in Chromium', () => {
     );
     for (const size of ticks) expect(size).toBeGreaterThanOrEqual(11);
     await page.screenshot({ path: artifact('dashboard-prices-390.png'), fullPage: true });
+  });
+
+  it('updates every figure of a cluster page and the alerts page in place, not only the overview', async () => {
+    const page = await phone();
+    await signIn(page, FLEET_ADMIN.username, FLEET_ADMIN.password);
+    await page.goto(`${fleet.edge.url}/ui/clusters/${fleet.connected}`);
+    const count = page.locator(`[data-live="cluster.${fleet.connected}.alerts"]`);
+    const before = Number(await count.textContent());
+    const alerts = await phone();
+    await alerts.context().addCookies(await page.context().cookies());
+    await alerts.goto(`${fleet.edge.url}/ui/alerts`);
+    const firing = alerts.locator('[data-live="alerts.firing"]');
+    const firingBefore = Number(await firing.textContent());
+    let reloaded = false;
+    page.on('framenavigated', () => {
+      reloaded = true;
+    });
+    const posted = await fleet.api('/api/v2/alerts', {
+      method: 'POST',
+      body: JSON.stringify([
+        {
+          labels: {
+            alertname: 'LiveOnClusterPage',
+            cluster: fleet.connected,
+            namespace: 'ns-0002',
+            severity: 'warning',
+          },
+          annotations: { summary: 'appears without a reload' },
+          startsAt: new Date().toISOString(),
+          endsAt: new Date(Date.now() + 3600_000).toISOString(),
+        },
+      ]),
+    });
+    expect(posted.ok).toBe(true);
+    // The script refetches the page every 15 s and copies each live part over.
+    await expect
+      .poll(async () => Number(await count.textContent()), { timeout: 60_000, interval: 500 })
+      .toBe(before + 1);
+    await expect
+      .poll(async () => Number(await firing.textContent()), { timeout: 60_000, interval: 500 })
+      .toBe(firingBefore + 1);
+    // The nodes line still reads right after the swap (the same server rendering).
+    expect(
+      await page.locator(`[data-live="cluster.${fleet.connected}.status"]`).textContent(),
+    ).toMatch(/3 of 4 ready/);
+    expect(reloaded).toBe(false);
+  });
+
+  it('pages the silenced alerts with labelled links that work on a phone', async () => {
+    const endsAt = new Date(Date.now() + 3600_000).toISOString();
+    const posted = await fleet.api('/api/v2/alerts', {
+      method: 'POST',
+      body: JSON.stringify(
+        Array.from({ length: 21 }, (_, i) => ({
+          labels: {
+            alertname: `Hushed${String(i).padStart(2, '0')}`,
+            cluster: fleet.connected,
+            severity: 'info',
+            batch: 'hushed',
+          },
+          annotations: { summary: `hushed ${i}` },
+          startsAt: new Date().toISOString(),
+          endsAt,
+        })),
+      ),
+    });
+    expect(posted.ok).toBe(true);
+    const silenced = await fleet.api('/api/v2/silences', {
+      method: 'POST',
+      body: JSON.stringify({
+        matchers: [{ name: 'batch', value: 'hushed', isRegex: false, isEqual: true }],
+        startsAt: new Date().toISOString(),
+        endsAt,
+        createdBy: FLEET_ADMIN.username,
+        comment: 'e2e: paging',
+      }),
+    });
+    expect(silenced.ok).toBe(true);
+    const page = await phone(360, 740);
+    await signIn(page, FLEET_ADMIN.username, FLEET_ADMIN.password);
+    await page.goto(`${fleet.edge.url}/ui/alerts`);
+    const section = page.locator('section', { has: page.locator('#suppressed') });
+    const total = Number(await page.locator('[data-live="alerts.silenced"]').textContent());
+    expect(total).toBeGreaterThanOrEqual(21);
+    expect(await section.locator('.list > li').count()).toBe(20);
+    const paging = section.getByRole('navigation', { name: 'Silenced' });
+    expect(await paging.textContent()).toContain('Page 1 of 2');
+    const next = paging.getByRole('link', { name: 'Next page' });
+    expect((await next.boundingBox())?.height).toBeGreaterThanOrEqual(44);
+    await next.click();
+    await page.waitForURL('**/ui/alerts?spage=2#suppressed');
+    expect(await section.locator('.list > li').count()).toBe(total - 20);
+    expect(await noHorizontalScroll(page)).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: artifact('dashboard-silenced-page-2-360.png'), fullPage: true });
+  });
+
+  it('a refused price form scrolls to and focuses its first problem', async () => {
+    const page = await phone(360, 740);
+    await signIn(page, FLEET_ADMIN.username, FLEET_ADMIN.password);
+    await page.goto(`${fleet.edge.url}/ui/metering`);
+    await page.getByText('Set a new price', { exact: true }).click();
+    await page.locator('#pr-memoryPerGiBHour').fill('-1');
+    await page.locator('#pr-egressPerGiB').fill('lots');
+    const reported = problems.length;
+    await page.getByRole('button', { name: 'Save price' }).click();
+    await page.waitForURL('**/ui/metering/prices');
+    problems.splice(reported); // the 400 page load itself is logged by Chromium
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('pr-memoryPerGiBHour');
+    const note = (await page.locator('#price-problem').textContent()) ?? '';
+    expect(note).toContain('Memory');
+    expect(note).not.toContain('memoryPerGiBHour');
+    expect(await page.locator('#pr-egressPerGiB').inputValue()).toBe('lots');
+    // Scrolled to it: the focused field is inside the viewport.
+    const box = await page.locator('#pr-memoryPerGiBHour').boundingBox();
+    expect(box && box.y >= 0 && box.y + box.height <= 740).toBe(true);
+    await page.screenshot({ path: artifact('dashboard-refused-price-360.png') });
   });
 
   it('loaded the script and stylesheet under the strict CSP without a single violation', () => {

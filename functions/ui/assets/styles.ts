@@ -73,7 +73,7 @@ ul.list.card{padding:2px 14px}
 
 .att{border-left:4px solid var(--warn);padding-left:10px!important}.att-critical{border-left-color:var(--bad)}
 .lbl{display:inline-block;margin-right:10px}
-.links{display:flex;flex-wrap:wrap;gap:0 12px}.links a,.paging a{min-height:44px;display:inline-flex;align-items:center}
+.links{display:flex;flex-wrap:wrap;gap:0 12px}.links a,.paging a,h2>a,p>a,td>a{min-height:44px;display:inline-flex;align-items:center}
 .paging{display:flex;flex-wrap:wrap;gap:4px 16px;align-items:center;margin-top:8px}.paging a[aria-current]{font-weight:700;text-decoration:none}
 .filters{margin-bottom:8px}
 .notice.ok{border-left-color:var(--ok)}

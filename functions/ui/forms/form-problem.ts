@@ -13,6 +13,11 @@ import type { UiEnv } from '../ui-env';
 export interface FormProblem {
   /** Which form on the page it belongs to. */
   form: string;
+  /**
+   * Who refused: the form's own check (every issue worded by the page) or
+   * the API (its own words kept small beside the translated ones).
+   */
+  source: 'form' | 'api';
   status: ContentfulStatusCode;
   message: string;
   fields: FormIssue[];
@@ -26,7 +31,16 @@ export interface FormProblem {
  * field's name, which the page turns into the label the user sees.
  */
 export interface FormIssue extends FieldIssue {
-  kind: 'required' | 'tooLong' | 'jsonObject' | 'chooseChannel' | 'matcher' | 'invalid';
+  kind:
+    | 'required'
+    | 'tooLong'
+    | 'jsonObject'
+    | 'chooseChannel'
+    | 'matcher'
+    | 'number'
+    | 'currency'
+    | 'dateTime'
+    | 'invalid';
   /** The offending part, for messages that quote it (a matcher). */
   value?: string;
 }
@@ -41,6 +55,9 @@ function kindOf(issue: z.core.$ZodIssue): Pick<FormIssue, 'kind' | 'value'> {
     return { kind: 'jsonObject' };
   if (issue.code === 'custom' && issue.message.startsWith('"'))
     return { kind: 'matcher', value: /^"(.*)" is not/.exec(issue.message)?.[1] ?? '' };
+  if (issue.message === 'a number like 0.05') return { kind: 'number' };
+  if (issue.message === 'three letters, like USD') return { kind: 'currency' };
+  if (issue.message === 'a date and time') return { kind: 'dateTime' };
   return { kind: 'invalid' };
 }
 
@@ -73,6 +90,7 @@ export async function readForm<T extends z.ZodType>(
     values,
     problem: {
       form,
+      source: 'form',
       status: 400,
       message: fields.map((f) => `${f.path}: ${f.message}`).join('; '),
       fields,
@@ -93,5 +111,12 @@ export function apiProblem(
         .filter((f) => typeof f?.path === 'string' && typeof f?.message === 'string')
         .map((f): FormIssue => ({ ...f, kind: 'invalid' }))
     : [];
-  return { form, status: formStatus(answer), message: messageOf(answer), fields, values };
+  return {
+    form,
+    source: 'api',
+    status: formStatus(answer),
+    message: messageOf(answer),
+    fields,
+    values,
+  };
 }

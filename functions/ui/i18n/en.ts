@@ -429,6 +429,11 @@ export const en = {
   'nodes.logs': 'Logs of pods on this node',
   'nodes.streamHelp':
     "kubectl logs and exec for pods on edge nodes need KubeEdge's cloudStream (cloudcore) and edgeStream (edgecore). When they are off, the edge answers edge_stream_disabled with how to turn them on.",
+  // dash (#18): more problems link, the price form's own refusals
+  'attention.more': 'one:{count} more problem: see Alerts|other:{count} more problems: see Alerts',
+  'form.number': 'must be a number, like 0.05',
+  'form.currency': 'must be three letters, like USD',
+  'form.dateTime': 'must be a date and time',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -434,4 +434,10 @@ export const es = {
   'nodes.logs': 'Registros de los pods de este nodo',
   'nodes.streamHelp':
     'kubectl logs y exec de pods en nodos de borde necesitan cloudStream (cloudcore) y edgeStream (edgecore) de KubeEdge. Si están apagados, el borde responde edge_stream_disabled con cómo activarlos.',
+  // dash (#18): more problems link, the price form's own refusals
+  'attention.more':
+    'one:{count} problema más: ver Alertas|other:{count} problemas más: ver Alertas',
+  'form.number': 'debe ser un número, como 0.05',
+  'form.currency': 'deben ser tres letras, como USD',
+  'form.dateTime': 'debe ser una fecha y hora',
 } satisfies Catalog;

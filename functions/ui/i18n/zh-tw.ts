@@ -424,4 +424,9 @@ export const zhTw = {
   'nodes.logs': '此節點上 Pod 的日誌',
   'nodes.streamHelp':
     '邊緣節點上 Pod 的 kubectl logs 與 exec 需要 KubeEdge 的 cloudStream（cloudcore）與 edgeStream（edgecore）。未開啟時，邊緣會回傳 edge_stream_disabled 並說明如何開啟。',
+  // dash (#18): more problems link, the price form's own refusals
+  'attention.more': '還有 {count} 個問題：查看告警',
+  'form.number': '必須是數字，例如 0.05',
+  'form.currency': '必須是三個字母，例如 USD',
+  'form.dateTime': '必須是日期和時間',
 } satisfies Catalog;

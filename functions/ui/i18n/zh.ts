@@ -424,4 +424,9 @@ export const zh = {
   'nodes.logs': '此节点上 Pod 的日志',
   'nodes.streamHelp':
     '边缘节点上 Pod 的 kubectl logs 和 exec 需要 KubeEdge 的 cloudStream（cloudcore）和 edgeStream（edgecore）。未开启时，边缘会返回 edge_stream_disabled 并说明如何开启。',
+  // dash (#18): more problems link, the price form's own refusals
+  'attention.more': '还有 {count} 个问题：查看告警',
+  'form.number': '必须是数字，例如 0.05',
+  'form.currency': '必须是三个字母，例如 USD',
+  'form.dateTime': '必须是日期和时间',
 } satisfies Catalog;

@@ -4,8 +4,9 @@ import type { channelView, historyItem, receiverView } from '../../notify/schema
 import type { FormProblem } from '../forms/form-problem';
 import type { I18n, MessageKey } from '../i18n';
 import { Csrf } from '../layout';
-import { problemOf } from './form-problem';
+import { FormProblemNote, firstInvalid, invalidMark, problemOf } from './form-problem';
 import { ChannelForm, DeleteButton, ReceiverForm } from './notify-forms';
+import { PageNav, PER_PAGE, pageOf } from './paging';
 import { type ResolvedItem, ResolvedSection } from './resolved-alerts';
 
 export type ChannelItem = z.infer<typeof channelView>;
@@ -40,14 +41,18 @@ export function AlertList({
   csrf,
   alerts,
   silenceable,
+  problem,
 }: {
   i18n: I18n;
   csrf: string;
   alerts: AlertView[];
   /** Fingerprints the user may silence: no form for the others (it would only be refused). */
   silenceable: Set<string>;
+  /** A refused silence form: shown open on its alert, with the problem and what was typed. */
+  problem?: FormProblem | undefined;
 }) {
   const { t } = i18n;
+  const refused = problemOf(problem, 'silence');
   return (
     <ul class="list">
       {alerts.map((a) => {
@@ -67,34 +72,73 @@ export function AlertList({
             </div>
             {a.annotations.summary ? <div>{a.annotations.summary}</div> : null}
             {a.state === 'active' && silenceable.has(a.fingerprint) ? (
-              <details>
-                <summary>{t('alerts.silence')}</summary>
-                <form method="post" action="/ui/alerts/silence">
-                  <Csrf token={csrf} />
-                  <input type="hidden" name="fingerprint" value={a.fingerprint} />
-                  <input type="hidden" name="cluster" value={a.labels.cluster ?? ''} />
-                  <div class="inline">
-                    <div>
-                      <label for={`d-${a.fingerprint}`}>{t('alerts.duration')}</label>
-                      <select id={`d-${a.fingerprint}`} name="duration">
-                        {Object.keys(silenceDurations).map((d) => (
-                          <option value={d}>{t(`duration.${d}` as MessageKey)}</option>
-                        ))}
-                      </select>
-                    </div>
-                    <div>
-                      <label for={`c-${a.fingerprint}`}>{t('alerts.comment')}</label>
-                      <input id={`c-${a.fingerprint}`} name="comment" required maxlength={1024} />
-                    </div>
-                    <button type="submit">{t('alerts.silenceSubmit')}</button>
-                  </div>
-                </form>
-              </details>
+              <SilenceForm
+                i18n={i18n}
+                csrf={csrf}
+                alert={a}
+                problem={refused?.values.fingerprint === a.fingerprint ? refused : undefined}
+              />
             ) : null}
           </li>
         );
       })}
     </ul>
+  );
+}
+
+/** Silence one alert (its exact labels) for a chosen time; a refusal comes back open, here. */
+function SilenceForm({
+  i18n,
+  csrf,
+  alert: a,
+  problem,
+}: {
+  i18n: I18n;
+  csrf: string;
+  alert: AlertView;
+  problem: FormProblem | undefined;
+}) {
+  const { t } = i18n;
+  const typed = problem?.values ?? {};
+  return (
+    <details open={problem ? true : undefined}>
+      <summary>{t('alerts.silence')}</summary>
+      {problem ? <FormProblemNote i18n={i18n} problem={problem} /> : null}
+      <form method="post" action="/ui/alerts/silence">
+        <Csrf token={csrf} />
+        <input type="hidden" name="fingerprint" value={a.fingerprint} />
+        <input type="hidden" name="cluster" value={a.labels.cluster ?? ''} />
+        <div class="inline">
+          <div>
+            <label for={`d-${a.fingerprint}`}>{t('alerts.duration')}</label>
+            <select
+              id={`d-${a.fingerprint}`}
+              name="duration"
+              autofocus={firstInvalid(problem, 'silence', 'duration')}
+            >
+              {Object.keys(silenceDurations).map((d) => (
+                <option value={d} selected={typed.duration === d ? true : undefined}>
+                  {t(`duration.${d}` as MessageKey)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for={`c-${a.fingerprint}`}>{t('alerts.comment')}</label>
+            <input
+              id={`c-${a.fingerprint}`}
+              name="comment"
+              required
+              maxlength={1024}
+              value={typed.comment}
+              aria-invalid={invalidMark(problem, 'silence', 'comment')}
+              autofocus={firstInvalid(problem, 'silence', 'comment')}
+            />
+          </div>
+          <button type="submit">{t('alerts.silenceSubmit')}</button>
+        </div>
+      </form>
+    </details>
   );
 }
 
@@ -111,14 +155,62 @@ export interface AlertsRights {
   deleteReceivers: Set<string>;
 }
 
-/** The firing list's filter and page (alerts grow with the fleet). */
+/** The lists' filter and pages (alerts and silences grow with the fleet). */
 export interface AlertFilter {
   severity: 'all' | 'critical' | 'warning' | 'info' | 'none';
   cluster: string;
+  /** Firing alerts' page. */
   page: number;
+  /** Silenced alerts' page. */
+  spage: number;
+  /** Silences' page. */
+  xpage: number;
+  /** Silences' state filter. */
+  xstate: SilenceStateFilter;
 }
 
-export const ALERTS_PER_PAGE = 20;
+export const silenceStateFilters = ['all', 'active', 'pending', 'expired'] as const;
+export type SilenceStateFilter = (typeof silenceStateFilters)[number];
+
+type PagedList = 'page' | 'spage' | 'xpage';
+
+/**
+ * The page's query for `filter` with `changes` applied, defaults left out
+ * except the page of `paged` (a "previous" link to page 1 says so).
+ */
+function alertsHref(
+  filter: AlertFilter,
+  changes: Partial<AlertFilter>,
+  anchor: string,
+  paged?: PagedList,
+) {
+  const f = { ...filter, ...changes };
+  const q = new URLSearchParams();
+  if (f.severity !== 'all') q.set('severity', f.severity);
+  if (f.cluster) q.set('cluster', f.cluster);
+  for (const key of ['page', 'spage', 'xpage'] as const)
+    if (key === paged || f[key] > 1) q.set(key, String(f[key]));
+  if (f.xstate !== 'all') q.set('xstate', f.xstate);
+  const query = q.toString();
+  return `/ui/alerts${query ? `?${query}` : ''}#${anchor}`;
+}
+
+/** All / active / scheduled / expired: links (no script), the silences' page starting over. */
+function SilenceStateLinks({ i18n, filter }: { i18n: I18n; filter: AlertFilter }) {
+  const { t } = i18n;
+  return (
+    <nav class="paging" aria-label={`${t('alerts.silences')}: ${t('common.status')}`}>
+      {silenceStateFilters.map((state) => (
+        <a
+          href={alertsHref(filter, { xstate: state, xpage: 1 }, 'silences')}
+          aria-current={filter.xstate === state ? 'true' : undefined}
+        >
+          {state === 'all' ? t('filter.all') : t(`silence.${state}`)}
+        </a>
+      ))}
+    </nav>
+  );
+}
 
 const matchesFilter = (a: AlertView, f: AlertFilter) =>
   (f.severity === 'all' || knownSeverity(a.labels.severity) === f.severity) &&
@@ -163,24 +255,24 @@ function AlertFilterForm({
   );
 }
 
-function PageLinks({ i18n, filter, total }: { i18n: I18n; filter: AlertFilter; total: number }) {
-  const { t } = i18n;
-  const pages = Math.max(1, Math.ceil(total / ALERTS_PER_PAGE));
-  if (pages === 1) return null;
-  const href = (page: number) => {
-    const q = new URLSearchParams();
-    if (filter.severity !== 'all') q.set('severity', filter.severity);
-    if (filter.cluster) q.set('cluster', filter.cluster);
-    q.set('page', String(page));
-    return `/ui/alerts?${q}#firing`;
-  };
-  return (
-    <nav class="paging" aria-label={t('alerts.firing')}>
-      {filter.page > 1 ? <a href={href(filter.page - 1)}>{t('paging.previous')}</a> : null}
-      {filter.page < pages ? <a href={href(filter.page + 1)}>{t('paging.next')}</a> : null}
-      <span class="muted">{t('paging.pageOf', { page: filter.page, pages })}</span>
-    </nav>
-  );
+/** Page links of one of the page's lists, keeping the filter and the other lists' pages. */
+function PageLinks({
+  i18n,
+  filter,
+  list,
+  anchor,
+  label,
+  total,
+}: {
+  i18n: I18n;
+  filter: AlertFilter;
+  list: PagedList;
+  anchor: string;
+  label: string;
+  total: number;
+}) {
+  const href = (page: number) => alertsHref(filter, { [list]: page }, anchor, list);
+  return <PageNav i18n={i18n} label={label} page={filter[list]} total={total} href={href} />;
 }
 
 export interface AlertsPageProps {
@@ -211,7 +303,14 @@ export function AlertsBody(props: AlertsPageProps) {
   const shown = props.alerts.filter((a) => matchesFilter(a, filter));
   const firing = shown.filter((a) => a.state === 'active');
   const suppressed = shown.filter((a) => a.state !== 'active');
-  const firstFiring = (filter.page - 1) * ALERTS_PER_PAGE;
+  // A refused silence form comes back on the page of its alert, wherever the list was.
+  const refusedAt = firing.findIndex(
+    (a) => a.fingerprint === problemOf(props.problem, 'silence')?.values.fingerprint,
+  );
+  const firingPage = refusedAt >= 0 ? Math.floor(refusedAt / PER_PAGE) + 1 : filter.page;
+  const silences = props.silences.filter(
+    (s) => filter.xstate === 'all' || s.status.state === filter.xstate,
+  );
   return (
     <>
       {props.notice ? (
@@ -226,7 +325,7 @@ export function AlertsBody(props: AlertsPageProps) {
       ) : null}
       <section class="card" aria-labelledby="firing">
         <h2 id="firing">
-          {t('alerts.firing')} ({i18n.number(firing.length)})
+          {t('alerts.firing')} (<span data-live="alerts.firing">{i18n.number(firing.length)}</span>)
         </h2>
         <AlertFilterForm i18n={i18n} filter={filter} clusters={props.clusters} />
         {firing.length ? (
@@ -234,10 +333,18 @@ export function AlertsBody(props: AlertsPageProps) {
             <AlertList
               i18n={i18n}
               csrf={csrf}
-              alerts={firing.slice(firstFiring, firstFiring + ALERTS_PER_PAGE)}
+              alerts={pageOf(firing, firingPage)}
               silenceable={rights.silenceable}
+              problem={props.problem}
             />
-            <PageLinks i18n={i18n} filter={filter} total={firing.length} />
+            <PageLinks
+              i18n={i18n}
+              filter={{ ...filter, page: firingPage }}
+              list="page"
+              anchor="firing"
+              label={t('alerts.firing')}
+              total={firing.length}
+            />
           </>
         ) : (
           <p class="muted">{t('alerts.none')}</p>
@@ -245,10 +352,26 @@ export function AlertsBody(props: AlertsPageProps) {
       </section>
       <section class="card" aria-labelledby="suppressed">
         <h2 id="suppressed">
-          {t('alerts.suppressed')} ({i18n.number(suppressed.length)})
+          {t('alerts.suppressed')} (
+          <span data-live="alerts.silenced">{i18n.number(suppressed.length)}</span>)
         </h2>
         {suppressed.length ? (
-          <AlertList i18n={i18n} csrf={csrf} alerts={suppressed} silenceable={rights.silenceable} />
+          <>
+            <AlertList
+              i18n={i18n}
+              csrf={csrf}
+              alerts={pageOf(suppressed, filter.spage)}
+              silenceable={rights.silenceable}
+            />
+            <PageLinks
+              i18n={i18n}
+              filter={filter}
+              list="spage"
+              anchor="suppressed"
+              label={t('alerts.suppressed')}
+              total={suppressed.length}
+            />
+          </>
         ) : (
           <p class="muted">{t('alerts.none')}</p>
         )}
@@ -256,11 +379,12 @@ export function AlertsBody(props: AlertsPageProps) {
       {props.resolved ? <ResolvedSection i18n={i18n} items={props.resolved} /> : null}
       <section class="card" aria-labelledby="silences">
         <h2 id="silences">{t('alerts.silences')}</h2>
-        {props.silences.length === 0 ? (
+        <SilenceStateLinks i18n={i18n} filter={filter} />
+        {silences.length === 0 ? (
           <p class="muted">{t('cluster.none')}</p>
         ) : (
           <ul class="list">
-            {props.silences.map((s) => (
+            {pageOf(silences, filter.xpage).map((s) => (
               <li>
                 <div class="row">
                   <code>
@@ -290,6 +414,14 @@ export function AlertsBody(props: AlertsPageProps) {
             ))}
           </ul>
         )}
+        <PageLinks
+          i18n={i18n}
+          filter={filter}
+          list="xpage"
+          anchor="silences"
+          label={t('alerts.silences')}
+          total={silences.length}
+        />
       </section>
       {props.channels ? (
         <section class="card" aria-labelledby="channels">

@@ -75,14 +75,27 @@ function AttentionLine({ i18n, item }: { i18n: I18n; item: AttentionItem }) {
   );
 }
 
-/** "Needs attention", ordered for triage; the live script swaps the list in place. */
+/** Lines the overview shows; the rest are one link away (the alerts page lists them all). */
+export const ATTENTION_SHOWN = 25;
+
+/** "Needs attention", ordered for triage (the first ATTENTION_SHOWN); the live script swaps it in place. */
 export function AttentionList({ i18n, items }: { i18n: I18n; items: AttentionItem[] }) {
   if (items.length === 0) return <p class="notice ok">{i18n.t('attention.none')}</p>;
+  const more = items.length - ATTENTION_SHOWN;
   return (
-    <ul class="list card">
-      {items.map((item) => (
-        <AttentionLine i18n={i18n} item={item} />
-      ))}
-    </ul>
+    <>
+      <ul class="list card">
+        {items.slice(0, ATTENTION_SHOWN).map((item) => (
+          <AttentionLine i18n={i18n} item={item} />
+        ))}
+      </ul>
+      {more > 0 ? (
+        <p>
+          <a class="button" href="/ui/alerts">
+            {i18n.t('attention.more', { count: more })}
+          </a>
+        </p>
+      ) : null}
+    </>
   );
 }

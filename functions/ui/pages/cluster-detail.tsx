@@ -3,13 +3,16 @@ import type { z } from 'zod';
 import type { eventSummary, namespaceSummary, nodeSummary } from '../../../protocol/tunnel';
 import type { AlertView } from '../../alerting/alert-groups';
 import type { ClusterHealth } from '../../overview/schemas';
+import type { FormProblem } from '../forms/form-problem';
 import type { I18n } from '../i18n';
 import { Csrf } from '../layout';
 import { AlertList } from './alerts';
 import { type ClusterView, nodesLine } from './clusters';
 import { DangerLink } from './confirm';
 import { Copyable } from './copyable';
+import { FormProblemNote, firstInvalid, invalidMark } from './form-problem';
 import { StatusBadge } from './overview';
+import { PageNav, pageOf } from './paging';
 
 export type NodeItem = z.infer<typeof nodeSummary>;
 export type NamespaceItem = z.infer<typeof namespaceSummary>;
@@ -34,10 +37,11 @@ export interface ClusterDetailProps {
   mayDelete: boolean;
   /** Node list filter and page (the list grows with the fleet). */
   nodeFilter: { status: 'all' | 'not-ready'; page: number };
+  /** The alert list's page. */
+  alertPage: number;
   edgeCommand?: string | undefined;
-  error?: string | undefined;
-  /** What was typed into the edge-join form when it was refused. */
-  typed?: { nodeName?: string; nodeIp?: string };
+  /** A refused edge-join form: the problem beside it, what was typed in it. */
+  problem?: FormProblem | undefined;
 }
 
 /** Nodes per page on a phone. */
@@ -49,23 +53,27 @@ function Section<T>({
   title,
   listing,
   render,
+  live,
 }: {
   i18n: I18n;
   id: string;
-  title: string;
+  title: Child;
   listing: Listing<T>;
   render: (items: T[]) => Child;
+  /** The content's live key: only for content without form fields (a refresh would drop typing). */
+  live?: string;
 }) {
+  const content = !listing.allowed ? (
+    <p class="muted">{i18n.t('cluster.notAllowed')}</p>
+  ) : listing.items.length === 0 ? (
+    <p class="muted">{i18n.t('cluster.none')}</p>
+  ) : (
+    render(listing.items)
+  );
   return (
     <section class="card" aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
-      {!listing.allowed ? (
-        <p class="muted">{i18n.t('cluster.notAllowed')}</p>
-      ) : listing.items.length === 0 ? (
-        <p class="muted">{i18n.t('cluster.none')}</p>
-      ) : (
-        render(listing.items)
-      )}
+      {live ? <div data-live={live}>{content}</div> : content}
     </section>
   );
 }
@@ -181,6 +189,8 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
   const { i18n, csrf, cluster } = props;
   const { t } = i18n;
   const base = `/ui/clusters/${cluster.name}`;
+  /** Keys of the parts the live script keeps current (docs/dashboard.md, Live updates). */
+  const live = `cluster.${cluster.name}`;
   const known = cluster.status === 'connected';
   const pending = cluster.status === 'pending';
   const nodeListing = (listing: Listing<NodeItem>): Listing<NodeItem> => {
@@ -219,7 +229,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           <span>{cluster.description ?? ''}</span>
           <StatusBadge i18n={i18n} name={cluster.name} health={props.health} />
         </div>
-        <p class="muted">
+        <p class="muted" data-live={`${live}.status`}>
           {nodesLine(i18n, cluster)} · {t('clusters.version')} {cluster.kubernetesVersion ?? '–'}
           {cluster.platform ? ` · ${cluster.platform}` : ''} · {t('clusters.lastSeen')}{' '}
           {cluster.lastSeen ? i18n.dateTime(cluster.lastSeen) : t('clusters.never')}
@@ -232,10 +242,29 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
         <Section
           i18n={i18n}
           id="alerts"
-          title={t('cluster.alerts')}
+          title={
+            <>
+              {t('cluster.alerts')} (
+              <span data-live={`${live}.alerts`}>{i18n.number(props.alerts.length)}</span>)
+            </>
+          }
           listing={{ allowed: true, items: props.alerts }}
           render={(alerts) => (
-            <AlertList i18n={i18n} csrf={csrf} alerts={alerts} silenceable={props.silenceable} />
+            <>
+              <AlertList
+                i18n={i18n}
+                csrf={csrf}
+                alerts={pageOf(alerts, props.alertPage)}
+                silenceable={props.silenceable}
+              />
+              <PageNav
+                i18n={i18n}
+                label={t('cluster.alerts')}
+                page={props.alertPage}
+                total={alerts.length}
+                href={(page) => `${base}?apage=${page}#alerts`}
+              />
+            </>
           )}
         />
       )}
@@ -244,6 +273,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           <Section
             i18n={i18n}
             id="nodes"
+            live={`${live}.nodes`}
             title={t('cluster.nodes')}
             listing={nodeListing(props.nodes)}
             render={(nodes) => (
@@ -268,6 +298,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           <Section
             i18n={i18n}
             id="edge-nodes"
+            live={`${live}.edge-nodes`}
             title={t('cluster.edgeNodes')}
             listing={props.edgeNodes}
             render={(nodes) => <NodeTable i18n={i18n} nodes={nodes} known={known} />}
@@ -275,6 +306,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           <Section
             i18n={i18n}
             id="namespaces"
+            live={`${live}.namespaces`}
             title={t('cluster.namespaces')}
             listing={props.namespaces}
             render={(items) => (
@@ -305,6 +337,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
           <Section
             i18n={i18n}
             id="events"
+            live={`${live}.events`}
             title={t('cluster.events')}
             listing={props.events}
             render={(items) => (
@@ -334,11 +367,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
         <>
           <section class="card" aria-labelledby="edge-join">
             <h2 id="edge-join">{t('cluster.edgeJoin')}</h2>
-            {props.error ? (
-              <p class="notice error" role="alert" id="edge-join-problem">
-                {props.error}
-              </p>
-            ) : null}
+            {props.problem ? <FormProblemNote i18n={i18n} problem={props.problem} /> : null}
             <form method="post" action={`${base}/edge-join`}>
               <Csrf token={csrf} />
               <div class="inline">
@@ -349,8 +378,14 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
                     name="nodeName"
                     required
                     maxlength={253}
-                    value={props.typed?.nodeName ?? ''}
-                    autofocus={props.error ? true : undefined}
+                    value={props.problem?.values.nodeName ?? ''}
+                    aria-invalid={invalidMark(props.problem, 'edge', 'nodeName')}
+                    autofocus={
+                      firstInvalid(props.problem, 'edge', 'nodeName') ??
+                      (props.problem && !firstInvalid(props.problem, 'edge', 'nodeIp')
+                        ? true
+                        : undefined)
+                    }
                   />
                 </div>
                 <div>
@@ -361,7 +396,9 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
                     required
                     maxlength={45}
                     inputmode="decimal"
-                    value={props.typed?.nodeIp ?? ''}
+                    value={props.problem?.values.nodeIp ?? ''}
+                    aria-invalid={invalidMark(props.problem, 'edge', 'nodeIp')}
+                    autofocus={firstInvalid(props.problem, 'edge', 'nodeIp')}
                   />
                 </div>
                 <button type="submit">{t('cluster.generate')}</button>

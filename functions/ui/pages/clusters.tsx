@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import type { clusterView } from '../../clusters/schemas';
 import type { ClusterHealth } from '../../overview/schemas';
+import type { FormProblem } from '../forms/form-problem';
 import type { I18n } from '../i18n';
 import { Csrf } from '../layout';
 import { Copyable } from './copyable';
+import { FormProblemNote, firstInvalid, invalidMark } from './form-problem';
 import { StatusBadge } from './overview';
 
 export type ClusterView = z.infer<typeof clusterView>;
@@ -33,22 +35,18 @@ export function ClusterListBody(props: {
   clusters: (ClusterView & { health: ClusterHealth })[];
   nextCursor?: string | undefined;
   mayRegister: boolean;
-  error?: string | undefined;
   notice?: string | undefined;
-  typed?: { name?: string; description?: string };
+  /** A refused registration: the problem beside the form, what was typed in it. */
+  problem?: FormProblem | undefined;
 }) {
-  const { i18n, csrf, clusters } = props;
+  const { i18n, csrf, clusters, problem } = props;
+  const typed = problem?.values ?? {};
   const { t } = i18n;
   return (
     <>
       {props.notice ? (
         <p class="notice" role="status">
           {props.notice}
-        </p>
-      ) : null}
-      {props.error ? (
-        <p class="notice error" role="alert" id="register-problem">
-          {props.error}
         </p>
       ) : null}
       {clusters.length === 0 ? (
@@ -62,7 +60,7 @@ export function ClusterListBody(props: {
                 <StatusBadge i18n={i18n} name={cl.name} health={cl.health} />
               </div>
               {cl.description ? <div>{cl.description}</div> : null}
-              <div class="muted">
+              <div class="muted" data-live={`cluster.${cl.name}.line`}>
                 {nodesLine(i18n, cl)} · {t('overview.edgeNodes', { count: cl.nodes.edge })} ·{' '}
                 {t('clusters.version')} {cl.kubernetesVersion ?? '–'} · {t('clusters.lastSeen')}{' '}
                 {cl.lastSeen ? i18n.dateTime(cl.lastSeen) : t('clusters.never')}
@@ -81,6 +79,7 @@ export function ClusterListBody(props: {
       {props.mayRegister ? (
         <section class="card" aria-labelledby="register">
           <h2 id="register">{t('clusters.register')}</h2>
+          {problem ? <FormProblemNote i18n={i18n} problem={problem} /> : null}
           <form method="post" action="/ui/clusters">
             <Csrf token={csrf} />
             <label for="name">{t('clusters.name')}</label>
@@ -91,9 +90,9 @@ export function ClusterListBody(props: {
               maxlength={63}
               pattern="[a-z0-9]([\-a-z0-9]*[a-z0-9])?"
               aria-describedby="name-hint"
-              value={props.typed?.name ?? ''}
-              aria-invalid={props.error ? 'true' : undefined}
-              autofocus={props.error ? true : undefined}
+              value={typed.name ?? ''}
+              aria-invalid={invalidMark(problem, 'cluster', 'name')}
+              autofocus={firstInvalid(problem, 'cluster', 'name') ?? (problem ? true : undefined)}
             />
             <span id="name-hint" class="muted">
               {t('clusters.nameHint')}
@@ -103,7 +102,9 @@ export function ClusterListBody(props: {
               id="description"
               name="description"
               maxlength={256}
-              value={props.typed?.description ?? ''}
+              value={typed.description ?? ''}
+              aria-invalid={invalidMark(problem, 'cluster', 'description')}
+              autofocus={firstInvalid(problem, 'cluster', 'description')}
             />
             <p>
               <button type="submit">{t('clusters.registerSubmit')}</button>

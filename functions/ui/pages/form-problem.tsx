@@ -26,6 +26,18 @@ const fieldLabels: Record<string, Record<string, MessageKey>> = {
     nodes: 'apps.nodes',
     rollout: 'apps.maxUnavailable',
   },
+  cluster: {
+    name: 'clusters.name',
+    description: 'clusters.description',
+  },
+  edge: {
+    nodeName: 'cluster.nodeName',
+    nodeIp: 'cluster.nodeIp',
+  },
+  silence: {
+    duration: 'alerts.duration',
+    comment: 'alerts.comment',
+  },
   price: {
     currency: 'price.currency',
     cpuPerCoreHour: 'metering.cpu',
@@ -56,6 +68,12 @@ function issueText(i18n: I18n, issue: FormIssue): string {
       return i18n.t('form.chooseChannel');
     case 'matcher':
       return i18n.t('form.matcher', { value: issue.value ?? '' });
+    case 'number':
+      return i18n.t('form.number');
+    case 'currency':
+      return i18n.t('form.currency');
+    case 'dateTime':
+      return i18n.t('form.dateTime');
     default:
       return i18n.t('form.invalid');
   }
@@ -67,7 +85,8 @@ function issueText(i18n: I18n, issue: FormIssue): string {
  * beside a refusal it explained). Never a field name like `cpuPerCoreHour`.
  */
 export function FormProblemNote({ i18n, problem }: { i18n: I18n; problem: FormProblem }) {
-  const fromApi = problem.fields.every((f) => f.kind === 'invalid');
+  // The API's own words (English) only beside an API refusal; the form's own checks are all worded here.
+  const fromApi = problem.source === 'api';
   return (
     <div class="notice error" role="alert" id={`${problem.form}-problem`} tabindex={-1}>
       <p>
@@ -78,7 +97,9 @@ export function FormProblemNote({ i18n, problem }: { i18n: I18n; problem: FormPr
           {problem.fields.map((f) => (
             <li>
               {labelOf(i18n, problem.form, f.path) ?? i18n.t('form.invalid')}: {issueText(i18n, f)}
-              {f.kind === 'invalid' ? <span class="muted small"> ({f.message})</span> : null}
+              {fromApi && f.kind === 'invalid' ? (
+                <span class="muted small"> ({f.message})</span>
+              ) : null}
             </li>
           ))}
         </ul>
@@ -98,9 +119,15 @@ export function FormProblemNote({ i18n, problem }: { i18n: I18n; problem: FormPr
 export const problemOf = (problem: FormProblem | undefined, form: string) =>
   problem?.form === form ? problem : undefined;
 
+/** The form field an issue's path names (`body.config.url` → `config`). */
+const fieldOf = (path: string) => path.replace(/^(body|json|form)\.?/, '').split('.')[0] ?? '';
+
 /** Whether the field is the first with a problem: it gets autofocus (scrolled to, no script). */
 export const firstInvalid = (problem: FormProblem | undefined, form: string, field: string) => {
-  const mine = problemOf(problem, form);
-  const first = mine?.fields[0]?.path.replace(/^(body|json|form)\.?/, '').split('.')[0];
-  return first === field ? true : undefined;
+  const first = problemOf(problem, form)?.fields[0];
+  return first && fieldOf(first.path) === field ? true : undefined;
 };
+
+/** `aria-invalid` for a field with a problem (every one, not only the first). */
+export const invalidMark = (problem: FormProblem | undefined, form: string, field: string) =>
+  problemOf(problem, form)?.fields.some((f) => fieldOf(f.path) === field) ? 'true' : undefined;

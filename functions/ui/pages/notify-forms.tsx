@@ -76,7 +76,14 @@ export function ChannelForm({ i18n, csrf, problem }: FormProps) {
           ))}
         </select>
         <label for="ch-url">{t('channel.url')}</label>
-        <input id="ch-url" name="url" type="url" maxlength={2048} aria-describedby="ch-url-hint" />
+        <input
+          id="ch-url"
+          name="url"
+          type="url"
+          maxlength={2048}
+          aria-describedby="ch-url-hint"
+          autofocus={firstInvalid(problem, 'channel', 'url')}
+        />
         <p class="muted" id="ch-url-hint">
           {t('channel.urlHint')}
         </p>
@@ -118,12 +125,26 @@ export function ReceiverForm({
         <form method="post" action="/ui/alerts/receivers">
           <Csrf token={csrf} />
           <label for="rc-name">{t('common.name')}</label>
-          <input id="rc-name" name="name" required maxlength={63} value={values.name ?? ''} />
+          <input
+            id="rc-name"
+            name="name"
+            required
+            maxlength={63}
+            value={values.name ?? ''}
+            autofocus={firstInvalid(problem, 'receiver', 'name')}
+          />
           <fieldset>
             <legend>{t('receiver.channels')}</legend>
             {channels.map((name, i) => (
               <label class="check" for={`rc-ch-${i}`}>
-                <input id={`rc-ch-${i}`} type="checkbox" name="channels" value={name} /> {name}
+                <input
+                  id={`rc-ch-${i}`}
+                  type="checkbox"
+                  name="channels"
+                  value={name}
+                  autofocus={i === 0 ? firstInvalid(problem, 'receiver', 'channels') : undefined}
+                />{' '}
+                {name}
               </label>
             ))}
           </fieldset>

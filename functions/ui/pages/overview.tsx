@@ -3,7 +3,10 @@ import type { I18n, MessageKey } from '../i18n';
 import { healthLabel, overviewFigures, severities } from '../live-figures';
 import { AttentionList } from './attention';
 
-/** A cluster's rolled-up state; the live script updates it in place by name. */
+/**
+ * A cluster's rolled-up state; the live script updates it in place
+ * (`data-live`) and reads a change out (`data-live-cluster` names it).
+ */
 export const StatusBadge = ({
   i18n,
   name,
@@ -13,7 +16,7 @@ export const StatusBadge = ({
   name: string;
   health: ClusterHealth;
 }) => (
-  <span class={`badge h-${health}`} data-live-cluster={name}>
+  <span class={`badge h-${health}`} data-live={`badge.${name}`} data-live-cluster={name}>
     {healthLabel(i18n, health)}
   </span>
 );
@@ -48,7 +51,7 @@ export function OverviewBody({ i18n, overview }: { i18n: I18n; overview: Overvie
         <h2 id="attention">
           {t('attention.title')} (<Live figures={figures} k="attention" />)
         </h2>
-        <div id="attention-list">
+        <div id="attention-list" data-live="attention-list">
           <AttentionList i18n={i18n} items={overview.attention} />
         </div>
       </section>
@@ -102,14 +105,16 @@ export function OverviewBody({ i18n, overview }: { i18n: I18n; overview: Overvie
         </div>
         <div class="card">
           <h2>{t('overview.spend')}</h2>
-          {spend ? (
-            <>
-              <p class="big">{i18n.money(spend.amount, spend.currency)}</p>
-              <p class="muted">{t('overview.spendWorkspaces', { count: spend.workspaces })}</p>
-            </>
-          ) : (
-            <p class="muted">{t('overview.noSpend')}</p>
-          )}
+          <div data-live="spend">
+            {spend ? (
+              <>
+                <p class="big">{i18n.money(spend.amount, spend.currency)}</p>
+                <p class="muted">{t('overview.spendWorkspaces', { count: spend.workspaces })}</p>
+              </>
+            ) : (
+              <p class="muted">{t('overview.noSpend')}</p>
+            )}
+          </div>
         </div>
       </section>
       <h2>{t('overview.clusters')}</h2>

@@ -2,14 +2,15 @@ import type { PriceView } from '../../metering/price-schema';
 import type { FormProblem } from '../forms/form-problem';
 import type { I18n, MessageKey } from '../i18n';
 import { Csrf } from '../layout';
-import { FormProblemNote } from './form-problem';
+import { FormProblemNote, firstInvalid, invalidMark } from './form-problem';
 
-const amounts: [keyof PriceView & string, MessageKey, string][] = [
-  ['cpuPerCoreHour', 'metering.cpu', 'core-hour'],
-  ['memoryPerGiBHour', 'metering.memory', 'GiB-hour'],
-  ['ingressPerGiB', 'metering.netIn', 'GiB'],
-  ['egressPerGiB', 'metering.netOut', 'GiB'],
-  ['pvcPerGiBHour', 'metering.storage', 'GiB-hour'],
+/** Each price field, its label and its unit (both translated: "内存（每 GiB·小时）"). */
+const amounts: [keyof PriceView & string, MessageKey, MessageKey][] = [
+  ['cpuPerCoreHour', 'metering.cpu', 'unit.coreHour'],
+  ['memoryPerGiBHour', 'metering.memory', 'unit.gibHour'],
+  ['ingressPerGiB', 'metering.netIn', 'unit.gib'],
+  ['egressPerGiB', 'metering.netOut', 'unit.gib'],
+  ['pvcPerGiBHour', 'metering.storage', 'unit.gibHour'],
 ];
 
 /**
@@ -35,6 +36,9 @@ export function PriceForm({
       : field === 'currency'
         ? 'USD'
         : '0');
+  // Every field with a problem is marked; the first gets autofocus (the browser scrolls to it).
+  const invalid = (field: string) => invalidMark(problem, 'price', field);
+  const focus = (field: string) => firstInvalid(problem, 'price', field);
   return (
     <details open={problem ? true : undefined}>
       <summary>{t('price.new')}</summary>
@@ -49,11 +53,13 @@ export function PriceForm({
           maxlength={3}
           autocomplete="off"
           value={value('currency')}
+          aria-invalid={invalid('currency')}
+          autofocus={focus('currency')}
         />
         {amounts.map(([field, label, unit]) => (
           <>
             <label for={`pr-${field}`}>
-              {t(label)} / {unit}
+              {t(label)} ({t(unit)})
             </label>
             <input
               id={`pr-${field}`}
@@ -62,6 +68,8 @@ export function PriceForm({
               inputmode="decimal"
               maxlength={32}
               value={value(field)}
+              aria-invalid={invalid(field)}
+              autofocus={focus(field)}
             />
           </>
         ))}
@@ -72,6 +80,8 @@ export function PriceForm({
           type="datetime-local"
           step={3600}
           value={problem?.values.effectiveFrom ?? ''}
+          aria-invalid={invalid('effectiveFrom')}
+          autofocus={focus('effectiveFrom')}
         />
         <p>
           <button type="submit">{t('price.submit')}</button>

@@ -217,7 +217,7 @@ export function WorkspaceDetailBody(props: WorkspaceDetailProps) {
       {quota && quotaNames.length > 0 ? (
         <section class="card" aria-labelledby="quota">
           <h2 id="quota">{t('workspaces.quota')}</h2>
-          <div class="table-wrap">
+          <div class="table-wrap" data-live="quota">
             <table>
               <tbody>
                 {quotaNames.map((name) => (
