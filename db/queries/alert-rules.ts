@@ -35,7 +35,13 @@ export interface RuleFields {
 export const scopeKeys = {
   fleet: () => 'fleet',
   cluster: (clusterId: string) => `cluster:${clusterId}`,
-  namespace: (clusterId: string, namespace: string) => `namespace:${clusterId}:${namespace}`,
+  /**
+   * The owning workspace is part of the key: a namespace unplaced from one
+   * workspace and placed in another must not show (or collide with) the
+   * first workspace's rules, which stay orphaned until it is placed back.
+   */
+  namespace: (clusterId: string, namespace: string, workspaceId: string) =>
+    `namespace:${clusterId}:${namespace}:${workspaceId}`,
 } as const;
 
 /** One page of a target's rules, by name. */
