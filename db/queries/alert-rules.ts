@@ -169,23 +169,52 @@ export interface ClusterRuleRows {
   namespace: NamespaceRuleRow[];
 }
 
-const namespaceRulesQuery = (db: Database, clusterId: string) =>
-  db
-    .select({ rule: alertRules, workspace: workspaces.name, placedIn: namespaces.workspaceId })
-    .from(alertRules)
-    .leftJoin(workspaces, eq(workspaces.id, alertRules.workspaceId))
-    .leftJoin(
-      namespaces,
-      and(
-        eq(namespaces.clusterId, alertRules.clusterId),
-        eq(namespaces.name, alertRules.namespace),
+/*
+ * Namespace rules are read apart from their placements and workspaces, not
+ * joined: D1 returns rows keyed by column name, so joined tables' `name` and
+ * `id` columns would overwrite the rule's.
+ */
+const namespaceRuleParts = (db: Database, clusterId: string) =>
+  [
+    db
+      .select()
+      .from(alertRules)
+      .where(and(eq(alertRules.level, 'namespace'), eq(alertRules.clusterId, clusterId)))
+      .orderBy(asc(alertRules.namespace), asc(alertRules.name)),
+    db
+      .select({ name: namespaces.name, workspaceId: namespaces.workspaceId })
+      .from(namespaces)
+      .where(eq(namespaces.clusterId, clusterId)),
+    db
+      .select({ id: workspaces.id, name: workspaces.name })
+      .from(workspaces)
+      .where(
+        inArray(
+          workspaces.id,
+          db
+            .select({ id: alertRules.workspaceId })
+            .from(alertRules)
+            .where(and(eq(alertRules.level, 'namespace'), eq(alertRules.clusterId, clusterId))),
+        ),
       ),
-    )
-    .where(and(eq(alertRules.level, 'namespace'), eq(alertRules.clusterId, clusterId)))
-    .orderBy(asc(alertRules.namespace), asc(alertRules.name));
+  ] as const;
+
+function namespaceRows(
+  rules: AlertRuleRow[],
+  placements: { name: string; workspaceId: string }[],
+  owners: { id: string; name: string }[],
+): NamespaceRuleRow[] {
+  const placedIn = new Map(placements.map((p) => [p.name, p.workspaceId]));
+  const names = new Map(owners.map((w) => [w.id, w.name]));
+  return rules.map((rule) => ({
+    rule,
+    workspace: names.get(rule.workspaceId ?? '') ?? null,
+    placedIn: placedIn.get(rule.namespace ?? '') ?? null,
+  }));
+}
 
 export async function rulesForCluster(db: Database, clusterId: string): Promise<ClusterRuleRows> {
-  const [fleet, cluster, namespace] = await db.batch([
+  const [fleet, cluster, rules, placements, owners] = await db.batch([
     db
       .select()
       .from(alertRules)
@@ -196,9 +225,9 @@ export async function rulesForCluster(db: Database, clusterId: string): Promise<
       .from(alertRules)
       .where(eq(alertRules.scopeKey, scopeKeys.cluster(clusterId)))
       .orderBy(asc(alertRules.groupName), asc(alertRules.name)),
-    namespaceRulesQuery(db, clusterId),
+    ...namespaceRuleParts(db, clusterId),
   ]);
-  return { fleet, cluster, namespace };
+  return { fleet, cluster, namespace: namespaceRows(rules, placements, owners) };
 }
 
 /** Every namespace rule of a cluster with its placement (the cluster admins' view). */
@@ -206,7 +235,8 @@ export async function namespaceRulesOfCluster(
   db: Database,
   clusterId: string,
 ): Promise<NamespaceRuleRow[]> {
-  return namespaceRulesQuery(db, clusterId);
+  const [rules, placements, owners] = await db.batch(namespaceRuleParts(db, clusterId));
+  return namespaceRows(rules, placements, owners);
 }
 
 /** Every cluster's id and labels (a fleet rule's selector is matched against them). */
