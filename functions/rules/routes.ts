@@ -257,6 +257,7 @@ for (const level of levels) {
     responses: { 201: json(ruleSchema, 'Created.'), ...writeErrors },
   });
   router.post(level.path, async (c) => {
+    c.get('audit').resource = 'alertrules'; // denied attempts are recorded under it too
     const target = await level.resolve(c, 'create');
     const parsed = ruleBody.safeParse(await jsonOf(c));
     if (!parsed.success) throw validationError(parsed.error, 'json');
@@ -282,6 +283,7 @@ for (const level of levels) {
     responses: { 201: json(importResultSchema, 'Imported.'), ...writeErrors },
   });
   router.post(`${level.path}:import`, async (c) => {
+    c.get('audit').resource = 'alertrules'; // denied attempts are recorded under it too
     const target = await level.resolve(c, 'create');
     const mode = importQuery.safeParse(c.req.query());
     if (!mode.success) throw validationError(mode.error, 'query');
@@ -355,6 +357,7 @@ for (const level of levels) {
     responses: { 200: json(ruleSchema, 'Replaced.'), ...writeErrors },
   });
   router.put(item, async (c) => {
+    c.get('audit').resource = 'alertrules'; // denied attempts are recorded under it too
     const target = await level.resolve(c, 'update');
     audit(c, target, c.req.param('name'));
     const parsed = replaceRuleBody.safeParse(await jsonOf(c));
@@ -389,6 +392,7 @@ for (const level of levels) {
     responses: { ...noContent, ...errors },
   });
   router.delete(item, async (c) => {
+    c.get('audit').resource = 'alertrules'; // denied attempts are recorded under it too
     const target = await level.resolve(c, 'delete');
     audit(c, target, c.req.param('name'));
     const row = await found(c, target);
