@@ -45,7 +45,8 @@ for (let round = 0; round < 5; round++)
     if (!out.ok) refused++;
   }
 samples.sort((a, b) => a - b);
-const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor(samples.length * p))] ?? 0;
+const pct = (p: number) =>
+  samples[Math.min(samples.length - 1, Math.floor(samples.length * p))] ?? 0;
 const bytes = expressions.reduce((n, e) => n + e.length, 0) / expressions.length;
 console.table({
   'rules-scope': {

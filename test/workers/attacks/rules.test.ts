@@ -25,9 +25,9 @@ const names = (body: unknown) => (body as { items: { name: string }[] }).items.m
 
 beforeAll(async () => {
   fx = await seedFixture();
-  expect((await api('POST', betaWeb, fx.as('beta-admin'), rule({ name: 'BetaSecret' }))).status).toBe(
-    201,
-  );
+  expect(
+    (await api('POST', betaWeb, fx.as('beta-admin'), rule({ name: 'BetaSecret' }))).status,
+  ).toBe(201);
 });
 
 describe('namespace rules cannot read or route outside their namespace', () => {
@@ -45,7 +45,10 @@ describe('namespace rules cannot read or route outside their namespace', () => {
       const res = await api('POST', alphaWeb, fx.as('proj-admin'), rule({ expr }));
       expect(res.status, expr).toBe(400);
       expect((res.body as { code: string }).code, expr).toBe('namespace_not_allowed');
-      expect(res.body, expr).toMatchObject({ line: expect.any(Number), column: expect.any(Number) });
+      expect(res.body, expr).toMatchObject({
+        line: expect.any(Number),
+        column: expect.any(Number),
+      });
     }
   });
 
@@ -105,7 +108,9 @@ describe('namespace rules cannot read or route outside their namespace', () => {
 describe('rights', () => {
   it('viewers cannot write; operators cannot reach other namespaces', async () => {
     expect((await api('POST', alphaWeb, fx.as('proj-viewer'), rule())).status).toBe(403);
-    expect((await api('POST', `${alphaWeb}:import`, fx.as('proj-viewer'), { groups: [] })).status).toBe(403);
+    expect(
+      (await api('POST', `${alphaWeb}:import`, fx.as('proj-viewer'), { groups: [] })).status,
+    ).toBe(403);
     expect((await api('DELETE', `${alphaWeb}/Relabel`, fx.as('proj-viewer'))).status).toBe(403);
     expect((await api('POST', alphaWeb, fx.as('alpha-viewer'), rule())).status).toBe(403);
     const other = '/api/v1/workspaces/alpha/namespaces/alpha-db/alerting/rules';
@@ -123,7 +128,9 @@ describe('rights', () => {
       const missing = await api('GET', path.replace('beta-web', 'no-such-ns'), fx.as('beta-admin'));
       expect(missing.status, path).toBe(404);
     }
-    expect((await api('PUT', `${betaWeb}/BetaSecret`, fx.as('alpha-admin'), rule())).status).toBe(404);
+    expect((await api('PUT', `${betaWeb}/BetaSecret`, fx.as('alpha-admin'), rule())).status).toBe(
+      404,
+    );
     expect((await api('DELETE', `${betaWeb}/BetaSecret`, fx.as('proj-admin'))).status).toBe(404);
   });
 
@@ -144,12 +151,20 @@ describe('rights', () => {
     const path = '/api/v1/clusters/east/alerting/rules';
     expect((await api('POST', path, fx.as('alpha-admin'), rule())).status).toBe(403);
     expect((await api('POST', path, fx.as('beta-viewer'), rule())).status).toBe(403);
-    expect((await api('POST', '/api/v1/clusters/west/alerting/rules', fx.as('east-admin'), rule())).status).toBe(404);
+    expect(
+      (await api('POST', '/api/v1/clusters/west/alerting/rules', fx.as('east-admin'), rule()))
+        .status,
+    ).toBe(404);
     expect(
       (
-        await api('PATCH', '/api/v1/clusters/east/alerting/builtin-rules/KubePodCrashLooping', fx.as('proj-admin'), {
-          disabled: true,
-        })
+        await api(
+          'PATCH',
+          '/api/v1/clusters/east/alerting/builtin-rules/KubePodCrashLooping',
+          fx.as('proj-admin'),
+          {
+            disabled: true,
+          },
+        )
       ).status,
     ).toBe(403);
   });
@@ -166,7 +181,9 @@ describe('a namespace that changes hands', () => {
       clusterId: fx.ids.clusters.west,
     });
     const alphaPath = '/api/v1/workspaces/alpha/namespaces/handover/alerting/rules';
-    expect((await api('POST', alphaPath, fx.as('alpha-admin'), rule({ name: 'AlphaOnly' }))).status).toBe(201);
+    expect(
+      (await api('POST', alphaPath, fx.as('alpha-admin'), rule({ name: 'AlphaOnly' }))).status,
+    ).toBe(201);
     // Unplaced from alpha, placed in beta (the namespace itself stays in the cluster).
     await env.DB.prepare('DELETE FROM namespaces WHERE id = ?').bind(id).run();
     await db.insert(namespaces).values({
@@ -180,7 +197,9 @@ describe('a namespace that changes hands', () => {
     expect(listed.status).toBe(200);
     expect(names(listed.body)).toEqual([]);
     expect((await api('GET', `${betaPath}/AlphaOnly`, fx.as('beta-admin'))).status).toBe(404);
-    expect((await api('POST', betaPath, fx.as('beta-admin'), rule({ name: 'AlphaOnly' }))).status).toBe(201);
+    expect(
+      (await api('POST', betaPath, fx.as('beta-admin'), rule({ name: 'AlphaOnly' }))).status,
+    ).toBe(201);
     // alpha's rule is orphaned: not evaluated, so no alert of it lands in beta's namespace.
     const frame = await compileForClusterId(db, fx.ids.clusters.west);
     const sent = frame?.groups.flatMap((g) => g.rules).filter((r) => r.name === 'AlphaOnly');
@@ -212,7 +231,11 @@ describe('the PromQL passthrough and Prometheus API views', () => {
   });
 
   it('shows a tenant no other tenant’s rules in /api/v1/rules', async () => {
-    const res = await api('GET', '/api/v1/clusters/east/prometheus/api/v1/rules', fx.as('alpha-admin'));
+    const res = await api(
+      'GET',
+      '/api/v1/clusters/east/prometheus/api/v1/rules',
+      fx.as('alpha-admin'),
+    );
     expect(res.status).toBe(200);
     const text = JSON.stringify(res.body);
     expect(text).not.toContain('BetaSecret');
