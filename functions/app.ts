@@ -29,6 +29,9 @@ import { overviewRoutes } from './overview/routes';
 import { projectionSync } from './projection/sync-trigger';
 import { registerQuotaNamespaceHooks } from './quotas/namespace-hook';
 import { quotaRoutes } from './quotas/routes';
+import { builtinRuleRoutes } from './rules/builtin-routes';
+import { prometheusApiRoutes } from './rules/prometheus-api';
+import { alertRuleRoutes } from './rules/routes';
 import { mountApiDocs } from './system/docs';
 import { systemRoutes } from './system/routes';
 import { createUiRoutes } from './ui/routes';
@@ -64,6 +67,10 @@ export function createApp() {
   // Monitoring first: its paths sit under /clusters/:c/monitoring/ and /nodes/, which the cluster routes end with catch-alls.
   app.route('/', monitoringRoutes);
   app.route('/', clusterRoutes);
+  // Alerting rules (issue #15): fleet, cluster and namespace levels, built-ins, Prometheus' API.
+  app.route('/', alertRuleRoutes);
+  app.route('/', builtinRuleRoutes);
+  app.route('/', prometheusApiRoutes);
   app.route('/api/v1', iamRoutes);
   app.route('/', alertApiRoutes);
   app.route('/', amGroupsRoutes);
