@@ -241,7 +241,6 @@ export function startRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluator
     missing: string[] | undefined,
     ts: number,
     signal: AbortSignal,
-    intervalMs: number,
   ) => {
     const started = performance.now();
     const alerts = states.get(rule.id) ?? new RuleAlerts();
@@ -294,7 +293,6 @@ export function startRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluator
         ...activeOf(alerts),
       });
     }
-    void intervalMs;
   };
 
   const deliver = async (rules: readonly EvaluatedRule[], ts: number, intervalMs: number) => {
@@ -348,7 +346,7 @@ export function startRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluator
     const worker = async () => {
       while (next < rules.length && !stopper.signal.aborted) {
         const rule = rules[next++] as EvaluatedRule;
-        await evaluateRule(rule, missing.get(rule.id), ts, signal, intervalMs);
+        await evaluateRule(rule, missing.get(rule.id), ts, signal);
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, rules.length) }, worker));
@@ -385,7 +383,8 @@ export function startRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluator
         if (signal.aborted) return;
         await evaluateGroup(this, at);
         for (const waiter of waiters) waiter.pending.delete(this.group.name);
-        waiters = waiters.filter((w) => (w.pending.size ? true : (w.resolve(), false)));
+        for (const waiter of waiters) if (!waiter.pending.size) waiter.resolve();
+        waiters = waiters.filter((w) => w.pending.size > 0);
         at += this.intervalMs;
         const late = now() - at;
         if (late >= 0) {

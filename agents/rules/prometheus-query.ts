@@ -34,6 +34,8 @@ const MAX_ERROR_CHARS = 1000;
 
 /** Runs `expr` at `time` and answers an instant vector (a scalar answers one unlabelled sample). */
 export async function instantQuery(expr: string, options: QueryOptions): Promise<Sample[]> {
+  if (!options.baseUrl)
+    throw new QueryError('no Prometheus to ask: the agent runs without --prometheus-url');
   const body = new URLSearchParams({ query: expr });
   if (options.time !== undefined) body.set('time', (options.time / 1000).toFixed(3));
   let res: Response;
