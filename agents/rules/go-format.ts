@@ -14,14 +14,14 @@ export function goG(value: number, precision = 4): string {
   return trimZeros(value.toFixed(Math.max(0, precision - 1 - exp)));
 }
 
-/** Go's `%v` of a float64 (shortest digits that round-trip; `e±XX` outside 1e-4..1e21). */
+/** Go's `%v` of a float64 (shortest digits that round-trip; `e±XX` outside 1e-4..1e6, as fmt prints 1.5e+06). */
 export function goFloat(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   const [mantissa = '0', expText = '0'] = value.toExponential().split('e');
   const exp = Number(expText);
-  if (exp < -4 || exp >= 21) return `${mantissa}e${goExponent(exp)}`;
+  if (exp < -4 || exp >= 6) return `${mantissa}e${goExponent(exp)}`;
   return String(value);
 }
 
