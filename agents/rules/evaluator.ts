@@ -21,7 +21,7 @@ export const RESEND_DELAY_MS = 60_000;
 export const HEALTH_MIN_INTERVAL_MS = 10_000;
 /** Alerts in one spooled batch. */
 const ALERTS_PER_BATCH = 1_000;
-/** Queries of one group in flight at once. */
+/** Queries in flight at once, all groups together (a few keep-alive connections). */
 const CONCURRENCY = 4;
 /** Active alerts listed per rule in `rules-health`. */
 const LISTED_ALERTS = 100;
@@ -58,7 +58,6 @@ export interface RuleEvaluatorOptions {
   externalLabels?: Record<string, string>;
   initial?: RulesSyncFrame;
   log: Logger;
-  fetchImpl?: typeof fetch;
   now?: () => number;
   resendDelayMs?: number;
   healthMinIntervalMs?: number;
@@ -210,12 +209,20 @@ export function startRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluator
   };
 
   // ---- one group's evaluation ----
-  const queryOptions = (signal: AbortSignal, time: number) => ({
-    baseUrl: options.prometheusUrl,
-    fetchImpl: options.fetchImpl,
-    signal,
-    time,
-  });
+  let freeSlots = CONCURRENCY;
+  const slotQueue: (() => void)[] = [];
+  /** One instant query, at most CONCURRENCY of them at once across groups. */
+  const query = async (expr: string, signal: AbortSignal, time: number): Promise<Sample[]> => {
+    if (freeSlots > 0) freeSlots--;
+    else await new Promise<void>((resolve) => slotQueue.push(resolve));
+    try {
+      return await instantQuery(expr, { baseUrl: options.prometheusUrl, signal, time });
+    } finally {
+      const next = slotQueue.shift();
+      if (next) next();
+      else freeSlots++;
+    }
+  };
 
   const candidatesOf = (rule: EvaluatedRule, samples: Sample[], problems: string[]): Candidate[] =>
     samples.map((sample) => {
@@ -260,7 +267,7 @@ export function startRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluator
       return;
     }
     try {
-      const samples = await instantQuery(rule.expr, queryOptions(signal, ts));
+      const samples = await query(rule.expr, signal, ts);
       const problems: string[] = [];
       const candidates = candidatesOf(rule, samples, problems);
       const duplicate = firstDuplicate(candidates);
@@ -320,8 +327,8 @@ export function startRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluator
     let missing: Map<string, string[]>;
     try {
       const found: Sample[] = [];
-      for (const query of availabilityQueries(rules))
-        found.push(...(await instantQuery(query, queryOptions(signal, ts))));
+      for (const existence of availabilityQueries(rules))
+        found.push(...(await query(existence, signal, ts)));
       missing = missingMetrics(rules, found);
     } catch (error) {
       if (stopper.signal.aborted) return;

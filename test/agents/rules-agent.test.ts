@@ -98,7 +98,10 @@ describe('rules in the agent', () => {
     });
     await waitFor(() => agent.elector.isLeader, 5000);
     await waitFor(() => received('o1').find((a) => a.labels.pod === 'before'), 15_000);
-    expect(healthOf(hub.health, 'o1')).toMatchObject({ health: 'ok', state: 'firing' });
+    await waitFor(() => {
+      const h = healthOf(hub.health, 'o1');
+      return h?.health === 'ok' && h.state === 'firing';
+    });
 
     // The edge goes away; meanwhile one alert resolves and another starts firing.
     await link.cut();
@@ -106,7 +109,11 @@ describe('rules in the agent', () => {
     prom.exporter.remove('team-a', 'o1_errors', { pod: 'before' });
     prom.exporter.set('team-a', 'o1_errors', { pod: 'during' }, 1);
     await waitFor(() => {
-      const alerts = agent.rules()?.health().find((r) => r.id === 'o1')?.alerts ?? [];
+      const alerts =
+        agent
+          .rules()
+          ?.health()
+          .find((r) => r.id === 'o1')?.alerts ?? [];
       return alerts.length === 1 && alerts[0]?.labels.pod === 'during';
     }, 15_000);
     await waitFor(() => agent.batches.backlog >= 1, 5000);

@@ -163,7 +163,7 @@ describe('rule evaluation against a real Prometheus', () => {
     );
     expect(good.annotations.ratio).toBe('25% for 1h 2m 5s, 1500000.00');
     expect(good.annotations.absent).toBe('[]');
-    expect(healthOf(run.health, 'r3')?.health).toBe('ok');
+    await waitFor(() => healthOf(run.health, 'r3')?.health === 'ok');
     const bad = await waitFor(() => alertsOf(run, 'r3bad')[0], 10_000);
     expect(bad.annotations.loop).toMatch(/^<error: .*range.*>x<error: .*end.*>$/);
     expect(bad.annotations.call).toMatch(/<error: .*function "nonsense" not defined>/);
