@@ -28,6 +28,9 @@ import { overviewRoutes } from './overview/routes';
 import { projectionSync } from './projection/sync-trigger';
 import { registerQuotaNamespaceHooks } from './quotas/namespace-hook';
 import { quotaRoutes } from './quotas/routes';
+import { builtinRuleRoutes } from './rules/builtin-routes';
+import { prometheusApiRoutes } from './rules/prometheus-api';
+import { alertRuleRoutes } from './rules/routes';
 import { mountApiDocs } from './system/docs';
 import { systemRoutes } from './system/routes';
 import { createUiRoutes } from './ui/routes';
@@ -61,6 +64,10 @@ export function createApp() {
   app.route('/', loginRoutes);
   // Route families (each a sub-app with its own file under functions/<area>/):
   app.route('/', clusterRoutes);
+  // Alerting rules (issue #15): fleet, cluster and namespace levels, built-ins, Prometheus' API.
+  app.route('/', alertRuleRoutes);
+  app.route('/', builtinRuleRoutes);
+  app.route('/', prometheusApiRoutes);
   app.route('/api/v1', iamRoutes);
   app.route('/', alertApiRoutes);
   app.route('/', amGroupsRoutes);

@@ -19,13 +19,16 @@ const hasBody = (req: Request) =>
 
 /** Routes that also take YAML: KubeSphere's configuration is YAML, pasted as it is. */
 const yamlRoutes = new Set(['/api/v1/identity-providers:import']);
+/** Prometheus rule files at every level of alerting rules (issue #15). */
+const yamlRoutePattern = /\/alerting\/rules:import$/;
 const yamlType = /^(application|text)\/(x-)?yaml\b/i;
 
 /** API bodies are JSON (YAML where `yamlRoutes` says): anything else is 415, not a confusing validation error. */
 export const requireJson: MiddlewareHandler<AppEnv> = async function requireJson(c, next) {
   if (['POST', 'PUT', 'PATCH'].includes(c.req.method) && hasBody(c.req.raw)) {
     const type = c.req.header('content-type') ?? '';
-    const yaml = yamlType.test(type) && yamlRoutes.has(c.req.path);
+    const yaml =
+      yamlType.test(type) && (yamlRoutes.has(c.req.path) || yamlRoutePattern.test(c.req.path));
     if (!yaml && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
       throw new ApiError(
         415,

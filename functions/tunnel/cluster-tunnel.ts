@@ -28,6 +28,7 @@ import { log } from '../log';
 import type { MeteringStoreBinding } from '../metering/metering-store';
 import { type ProjectionPush, RoleProjectionFeature } from '../projection/tunnel-feature';
 import { QuotaRelay } from '../quotas/tunnel-push';
+import { RulesFeature, type RulesPush, type StoredEvaluation } from '../rules/tunnel-feature';
 import { settings } from '../settings';
 import { ingestBatch } from './batch-ingest';
 import { type InventoryPage, InventoryStore, type NodeCounts } from './inventory-store';
@@ -86,6 +87,7 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
   readonly #quotas: QuotaRelay;
   readonly #projection: RoleProjectionFeature;
   readonly #delivery: DeliveryFeature;
+  readonly #rules: RulesFeature;
   #nodeRules: NodeRules;
   readonly #skewRule: VersionSkewRule;
   readonly #alertSender: EdgeAlertSender;
@@ -102,6 +104,7 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
     this.#delivery = new DeliveryFeature(env, ctx.storage, (clusterId, appIds) =>
       env.CLUSTER_TUNNEL.get(env.CLUSTER_TUNNEL.idFromName(clusterId)).pushDelivery(appIds),
     );
+    this.#rules = new RulesFeature(env, ctx.storage);
     this.#alertSender = new EdgeAlertSender(env, ctx.id.name);
     this.#nodeRules = new NodeRules(env, ctx.storage, this.#alertSender);
     this.#skewRule = new VersionSkewRule(ctx.storage, this.#alertSender);
@@ -281,6 +284,9 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
           this.#delivery.onState(this.#clusterName, state.socketId, frame, this.#sendTo),
         );
         return;
+      case 'rules-health':
+        this.ctx.waitUntil(this.#rules.onHealth(frame));
+        return;
       case 'delivery-status':
         this.ctx.waitUntil(
           this.#delivery.onStatus(this.#clusterName, state.socketId, frame, this.#sendTo),
@@ -425,9 +431,21 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
 
   /** Recomputes the cluster's role projection; sends it to every agent only if it changed. */
   async pushRoleProjection(): Promise<ProjectionPush | undefined> {
+    // The same mutations (placements, grants, cluster labels) can change the cluster's rules.
+    this.ctx.waitUntil(this.pushRules().catch(() => undefined));
     return this.#projection.push(this.#store.getMeta('clusterName') ?? '', (frame) =>
       this.#broadcast(frame),
     );
+  }
+
+  /** Recompiles the cluster's alerting rules; sends them to every agent only if they changed. */
+  async pushRules(): Promise<RulesPush | undefined> {
+    return this.#rules.push(this.ctx.id.name ?? '', (frame) => this.#broadcast(frame));
+  }
+
+  /** The leader's last evaluation of these rules (all without ids), by rule id. */
+  async rulesHealth(ids?: string[]): Promise<Record<string, StoredEvaluation>> {
+    return this.#rules.health(ids);
   }
 
   /** An edit of these apps: their owed applies/deletes go to the cluster's leader now. */
@@ -539,6 +557,17 @@ export class ClusterTunnel extends DurableObject<TunnelEnv> {
     this.ctx.waitUntil(
       this.#projection.push(
         this.#store.getMeta('clusterName') ?? '',
+        (frame) => {
+          this.#send(ws, frame);
+          return 1;
+        },
+        { force: true },
+      ),
+    );
+    // Every agent gets the whole rule set: whichever becomes leader evaluates at once.
+    this.ctx.waitUntil(
+      this.#rules.push(
+        this.ctx.id.name ?? '',
         (frame) => {
           this.#send(ws, frame);
           return 1;

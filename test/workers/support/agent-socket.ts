@@ -1,6 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { ClusterTunnel } from '../../../functions/tunnel/cluster-tunnel';
 import type { RoleProjectionFrame } from '../../../protocol/projection';
+import type { RulesSyncFrame } from '../../../protocol/rules';
 import {
   type ControlFrame,
   decodeFrame,
@@ -33,6 +34,8 @@ export interface TestAgent {
   next(timeoutMs?: number): Promise<Received>;
   /** Role projections the edge sent, oldest first (kept apart from `next`). */
   projections: RoleProjectionFrame[];
+  /** Alerting rule sets the edge sent, oldest first (kept apart from `next` like projections). */
+  rulesSyncs: RulesSyncFrame[];
   /** Skips frames until one of `type` arrives. */
   nextOf<T extends Received['type']>(
     type: T,
@@ -102,6 +105,7 @@ export async function connectAgent(
   const ws = res.webSocket;
   const inbox: Received[] = [];
   const projections: RoleProjectionFrame[] = [];
+  const rulesSyncs: RulesSyncFrame[] = [];
   const waiters: (() => void)[] = [];
   const wake = () => {
     for (const w of waiters.splice(0)) w();
@@ -117,6 +121,7 @@ export async function connectAgent(
       // Every hello is answered with the cluster's role projection too; tests
       // of other frames never see it, tests of projection read `projections`.
       if (decoded.frame.type === 'role-projection') projections.push(decoded.frame);
+      else if (decoded.frame.type === 'rules-sync') rulesSyncs.push(decoded.frame);
       else inbox.push(decoded.frame);
       wake();
     });
@@ -132,6 +137,7 @@ export async function connectAgent(
   const agent: TestAgent = {
     ws,
     projections,
+    rulesSyncs,
     async send(frame) {
       const message = encodeControl(frame);
       ws.send(message);
