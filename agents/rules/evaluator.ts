@@ -1,10 +1,11 @@
-import type {
-  ActiveAlert,
-  EvaluatedRule,
-  RuleEvaluation,
-  RuleGroup,
-  RulesHealthFrame,
-  RulesSyncFrame,
+import {
+  type ActiveAlert,
+  type EvaluatedRule,
+  MAX_ALERTS_PER_RULE,
+  type RuleEvaluation,
+  type RuleGroup,
+  type RulesHealthFrame,
+  type RulesSyncFrame,
 } from '../../protocol/rules';
 import type { Logger } from '../log';
 import { alertLabels } from './alert-labels';
@@ -253,19 +254,6 @@ export function startRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluator
     const alerts = states.get(rule.id) ?? new RuleAlerts();
     states.set(rule.id, alerts);
     const base = { id: rule.id, lastEvaluation: iso(ts) };
-    if (missing) {
-      // Not evaluated, so not green: the alerts it had stay as they were (and lapse at the edge).
-      healths.set(rule.id, {
-        ...base,
-        health: 'unavailable',
-        lastError: `no series of ${missing.join(', ')} in Prometheus`,
-        missingMetrics: missing.slice(0, 64),
-        evaluationMs: 0,
-        samples: 0,
-        ...activeOf(alerts),
-      });
-      return;
-    }
     try {
       const samples = await query(rule.expr, signal, ts);
       const problems: string[] = [];
@@ -281,11 +269,20 @@ export function startRuleEvaluator(options: RuleEvaluatorOptions): RuleEvaluator
         ts,
       );
       if (dropped)
-        problems.push(`${dropped} alerts beyond the limit of ${alerts.activeCount()} not kept`);
+        problems.push(`${dropped} alerts beyond the limit of ${MAX_ALERTS_PER_RULE} not kept`);
+      // Evaluated all the same, so its alerts follow Prometheus (a vanished series resolves),
+      // but never green: the health names what the cluster lacks.
+      const unavailable = !problems.length && missing;
       healths.set(rule.id, {
         ...base,
-        health: problems.length ? 'error' : 'ok',
+        health: problems.length ? 'error' : unavailable ? 'unavailable' : 'ok',
         ...(problems.length ? { lastError: problems.join('; ').slice(0, 4096) } : {}),
+        ...(unavailable
+          ? {
+              lastError: `no series of ${unavailable.join(', ')} in Prometheus`,
+              missingMetrics: unavailable.slice(0, 64),
+            }
+          : {}),
         evaluationMs: round(performance.now() - started),
         samples: samples.length,
         ...activeOf(alerts),

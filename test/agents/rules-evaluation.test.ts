@@ -66,6 +66,7 @@ describe('rule evaluation against a real Prometheus', () => {
       [
         rule('r1', {
           expr: 't1_errors > 1',
+          metrics: ['t1_errors'],
           forSeconds: 3,
           severity: 'critical',
           labels: { team: 'a' },
@@ -110,8 +111,10 @@ describe('rule evaluation against a real Prometheus', () => {
     await new Promise((r) => setTimeout(r, 2500));
     expect(alertsOf(run, 'r1').filter((a) => a.status === 'resolved')).toHaveLength(1);
     expect(alertsOf(run, 'r1').at(-1)?.status).toBe('resolved');
+    // The metric is gone altogether: still evaluated (so it resolved), but not green.
     expect(healthOf(run.health, 'r1')).toMatchObject({
-      health: 'ok',
+      health: 'unavailable',
+      missingMetrics: ['t1_errors'],
       state: 'inactive',
       samples: 0,
     });

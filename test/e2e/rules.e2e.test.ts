@@ -182,38 +182,6 @@ describe('alerting rules end to end', () => {
     expect(settled[0]?.annotations.summary).toBe('web-0: 3 errors');
   }, 150_000);
 
-  it('an edge outage while firing loses no alert', async () => {
-    prom.exporter.set('ops', 'e2e_outage', { step: 'before' }, 1);
-    await prom.waitForSeries('e2e_outage');
-    expect(
-      (await post(clusterRules, { name: 'OutageProbe', expr: 'e2e_outage > 0', interval: '10s' }))
-        .status,
-    ).toBe(201);
-    await eventually(
-      async () => ((await edgeAlerts('OutageProbe')).length === 1 ? true : undefined),
-      60_000,
-      'OutageProbe firing before the outage',
-    );
-
-    await edge.stop();
-    // While the edge is away: one alert resolves, another starts firing.
-    prom.exporter.remove('ops', 'e2e_outage', { step: 'before' });
-    prom.exporter.set('ops', 'e2e_outage', { step: 'during' }, 1);
-    await new Promise((r) => setTimeout(r, 25_000)); // two evaluations, spooled
-    edge = await startWranglerDev({ persistDir: edge.persistDir, port: edge.port });
-
-    // `before` was sent valid for 4 minutes: only the spooled resolution ends it this soon.
-    const after = await eventually(
-      async () => {
-        const alerts = await edgeAlerts('OutageProbe');
-        return alerts.length === 1 && alerts[0]?.labels.step === 'during' ? alerts : undefined;
-      },
-      90_000,
-      'the alert that fired during the outage, and the resolution of the other',
-    );
-    expect(Date.parse(after[0]?.startsAt ?? '')).toBeLessThan(Date.now() - 10_000);
-  }, 240_000);
-
   it('an imported rule file round-trips and is evaluated', async () => {
     const file = [
       'groups:',
@@ -247,6 +215,18 @@ describe('alerting rules end to end', () => {
       'alert: ImportedMissing',
     ])
       expect(exported).toContain(piece);
+    let lastView: RuleView | undefined;
+    await eventually(
+      async () => {
+        lastView = await ruleView(`${nsRules.replace('?', '/ImportedErrors?')}`);
+        const e = lastView.evaluations.find((x) => x.cluster === CLUSTER);
+        return e?.health === 'ok' && e.state === 'firing' ? e : undefined;
+      },
+      90_000,
+      'ImportedErrors evaluated and firing',
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; last view: ${JSON.stringify(lastView)}`);
+    });
     await eventually(
       async () => ((await edgeAlerts('ImportedErrors')).length === 1 ? true : undefined),
       90_000,
@@ -263,4 +243,38 @@ describe('alerting rules end to end', () => {
     );
     expect(missing.missingMetrics).toEqual(['e2e_never_scraped']);
   }, 150_000);
+  // Last: it restarts the edge. Run after it, the import test fails (2026-12-03): a rule
+  // change made ~0.5 s after the agent reconnected to the restarted edge never reached the
+  // agent (no rules-sync; the rule's health stays `unknown`). Reported to the lead (rules-edge).
+  it('an edge outage while firing loses no alert', async () => {
+    prom.exporter.set('ops', 'e2e_outage', { step: 'before' }, 1);
+    await prom.waitForSeries('e2e_outage');
+    expect(
+      (await post(clusterRules, { name: 'OutageProbe', expr: 'e2e_outage > 0', interval: '10s' }))
+        .status,
+    ).toBe(201);
+    await eventually(
+      async () => ((await edgeAlerts('OutageProbe')).length === 1 ? true : undefined),
+      60_000,
+      'OutageProbe firing before the outage',
+    );
+
+    await edge.stop();
+    // While the edge is away: one alert resolves, another starts firing.
+    prom.exporter.remove('ops', 'e2e_outage', { step: 'before' });
+    prom.exporter.set('ops', 'e2e_outage', { step: 'during' }, 1);
+    await new Promise((r) => setTimeout(r, 25_000)); // two evaluations, spooled
+    edge = await startWranglerDev({ persistDir: edge.persistDir, port: edge.port });
+
+    // `before` was sent valid for 4 minutes: only the spooled resolution ends it this soon.
+    const after = await eventually(
+      async () => {
+        const alerts = await edgeAlerts('OutageProbe');
+        return alerts.length === 1 && alerts[0]?.labels.step === 'during' ? alerts : undefined;
+      },
+      90_000,
+      'the alert that fired during the outage, and the resolution of the other',
+    );
+    expect(Date.parse(after[0]?.startsAt ?? '')).toBeLessThan(Date.now() - 10_000);
+  }, 240_000);
 });
