@@ -5,6 +5,7 @@ import { AGENT_VERSION } from '../protocol/agent-version';
 import type { DeliveryApp, DeliveryDeleteFrame } from '../protocol/delivery';
 import type { ClusterInfo } from '../protocol/inventory';
 import type { RoleProjectionFrame } from '../protocol/projection';
+import type { RulesSyncFrame } from '../protocol/rules';
 import { ALERTS_KIND, type AlertForwarder, startAlertForwarder } from './alert-forwarder';
 import { sleep } from './backoff';
 import { BatchSender } from './batch-sender';
@@ -23,6 +24,12 @@ import { leaseWindowAnnotations, leaseWindowEnd } from './metering/lease-window'
 import { METERING_KIND, type MeteringRunner, startMetering } from './metering/metering-runner';
 import { type QuotaEnforcer, startQuotaEnforcer } from './quota/quota-enforcer';
 import { type RbacProjection, startRbacProjection } from './rbac-projection';
+import {
+  configMapStateStore,
+  type RuleEvaluator,
+  type RuleEvaluatorOptions,
+  startRuleEvaluator,
+} from './rules';
 import { Spool } from './spool';
 import { listenFailure, openKubeConfig } from './startup';
 import { startTunnel as defaultStartTunnel, type Tunnel, type TunnelOptions } from './tunnel';
@@ -36,6 +43,11 @@ export interface AgentDeps {
   stallTimeoutMs?: number;
   /** How often the leader reports workspace-quota usage (default 10 s), for tests. */
   quotaReportIntervalMs?: number;
+  /** Rule evaluation timing (group interval override, resend delay, …), for tests and benches. */
+  rules?: Pick<
+    RuleEvaluatorOptions,
+    'intervalMs' | 'resendDelayMs' | 'healthMinIntervalMs' | 'stateDebounceMs'
+  >;
 }
 
 export interface RunningAgent {
@@ -61,6 +73,8 @@ export interface RunningAgent {
   projection(): RbacProjection | undefined;
   /** Application delivery (apply, status, drift, delete) while this replica leads. */
   delivery(): DeliveryController | undefined;
+  /** Alerting-rule evaluation while this replica leads. */
+  rules(): RuleEvaluator | undefined;
   close(): Promise<void>;
 }
 
@@ -202,6 +216,16 @@ export async function runAgent(
   tunnel.onConnected((reason) => {
     if (reason === 'connected') void delivery?.connected();
   });
+  // Every replica keeps the latest rule set, so a new leader evaluates from it at once.
+  let latestRules: RulesSyncFrame | undefined;
+  let rules: RuleEvaluator | undefined;
+  tunnel.on('rules-sync', (frame) => {
+    latestRules = frame;
+    rules?.setRules(frame);
+  });
+  tunnel.onConnected((reason) => {
+    if (reason === 'connected') rules?.connected();
+  });
   const batches = new BatchSender({
     spool: spool ?? new MemorySpool(config.agentId),
     tunnel,
@@ -265,6 +289,19 @@ export async function runAgent(
       stallTimeoutMs: deps.stallTimeoutMs,
     });
     metering = runner;
+    rules = startRuleEvaluator({
+      prometheusUrl: config.prometheusUrl ?? '',
+      submitAlerts: (payload) => batches.submit(ALERTS_KIND, payload),
+      sendHealth: (frame) => tunnel.send(frame),
+      stateStore: configMapStateStore({
+        client,
+        namespace: config.namespace,
+        log: log.child({ component: 'rules' }),
+      }),
+      initial: latestRules,
+      log: log.child({ component: 'rules' }),
+      ...deps.rules,
+    });
     void started.waitForSync().then(() => {
       if (pipeline !== started) return;
       const sizes = Object.fromEntries(started.informers.map((i) => [i.name, i.items.size]));
@@ -281,6 +318,10 @@ export async function runAgent(
     const stoppingDelivery = delivery;
     delivery = undefined;
     void stoppingDelivery?.stop();
+    // Lost the lease: the next leader may already be writing the rule state, so no flush.
+    const stoppingRules = rules;
+    rules = undefined;
+    void stoppingRules?.stop();
     pipeline = undefined;
     metering = undefined;
     meteredUpTo = undefined;
@@ -377,8 +418,13 @@ export async function runAgent(
     degraded,
     projection: () => projection,
     delivery: () => delivery,
+    rules: () => rules,
     close: async () => {
       stopController.abort();
+      // Before the lease is released: the next leader reads the rule state this writes.
+      const stoppingRules = rules;
+      rules = undefined;
+      await stoppingRules?.stop({ flush: true });
       await elector.stop(); // releases the lease: a standby takes over at once
       await projection?.stop();
       projection = undefined;

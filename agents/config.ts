@@ -62,7 +62,7 @@ const FLAGS = {
   'prometheus-url': {
     env: 'EDGETOWER_PROMETHEUS_URL',
     placeholder: '<url>',
-    description: 'in-cluster Prometheus for the monitoring passthrough',
+    description: 'in-cluster Prometheus: the monitoring passthrough, and alerting rules (leader)',
   },
   'alertmanager-listen': {
     env: 'EDGETOWER_ALERTMANAGER_LISTEN',

@@ -9,6 +9,7 @@ import type {
 import type { InventoryUpdate } from '../protocol/inventory';
 import type { RoleProjectionFrame, RoleProjectionStatusFrame } from '../protocol/projection';
 import type { QuotasFrame, QuotaUsageFrame } from '../protocol/quota-frames';
+import type { RulesHealthFrame, RulesSyncFrame } from '../protocol/rules';
 import {
   type AgentStatusFrame,
   type BatchAckFrame,
@@ -50,12 +51,17 @@ export interface TunnelOptions {
 export type ConnectedReason = 'connected' | 'resync';
 
 /** Edge → agent frames of the features the agent hosts (`on(type)`). */
-export type EdgeFeatureFrame = RoleProjectionFrame | DeliveryApplyFrame | DeliveryDeleteFrame;
+export type EdgeFeatureFrame =
+  | RoleProjectionFrame
+  | DeliveryApplyFrame
+  | DeliveryDeleteFrame
+  | RulesSyncFrame;
 /** Agent → edge frames of those features (`send`). */
 export type AgentFeatureFrame =
   | RoleProjectionStatusFrame
   | DeliveryStatusFrame
-  | DeliveryStateFrame;
+  | DeliveryStateFrame
+  | RulesHealthFrame;
 
 export interface Tunnel {
   /**
@@ -203,6 +209,7 @@ export function startTunnel(options: TunnelOptions): Tunnel {
       case 'role-projection':
       case 'delivery-apply':
       case 'delivery-delete':
+      case 'rules-sync':
         for (const cb of featureCallbacks.get(frame.type) ?? []) {
           try {
             cb(frame);

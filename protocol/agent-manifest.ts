@@ -199,6 +199,33 @@ export function agentManifestObjects(options: AgentManifestOptions): Manifest[] 
       subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: AGENT_NAMESPACE }],
     },
     {
+      // Alerting rules: the leader leaves pending/firing state for the next one in one
+      // ConfigMap of its own namespace (RBAC cannot narrow `create` by name).
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(`${AGENT_NAME}-rule-state`),
+      rules: [
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          resourceNames: ['edgetower-rule-state'],
+          verbs: ['get', 'update'],
+        },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(`${AGENT_NAME}-rule-state`),
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: `${AGENT_NAME}-rule-state`,
+      },
+      subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: AGENT_NAMESPACE }],
+    },
+    {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: meta(`${AGENT_NAME}-token`),

@@ -54,6 +54,8 @@ describe('agent manifest', () => {
       'ClusterRoleBinding/edgetower-node-metrics',
       'Role/edgetower-agent-leader-election',
       'RoleBinding/edgetower-agent-leader-election',
+      'Role/edgetower-agent-rule-state',
+      'RoleBinding/edgetower-agent-rule-state',
       'Secret/edgetower-agent-token',
       'Role/edgetower-agent-webhook',
       'RoleBinding/edgetower-agent-webhook',
