@@ -60,19 +60,24 @@ async function callerScope(c: Context<AppEnv>, access: Awaited<ReturnType<typeof
 /** Prometheus answers JSON with 200, 400 or 422; its body is passed through untouched. */
 export async function passthrough(c: Context<AppEnv>, kind: Kind): Promise<Response> {
   // The route matched a decoded path; the raw one must be clean too (no `%2f`, no dot segments).
-  let { query: search } = requireProxyablePath(c.req.url);
-  const parsed = kinds[kind].safeParse(c.req.query());
-  if (!parsed.success) throw validationError(parsed.error, 'query');
+  const { query: search } = requireProxyablePath(c.req.url);
+  const params = new URLSearchParams(search);
+  // A POSTed form (Grafana's default) is read like Prometheus reads it: its fields join the URL's.
+  if (c.req.method === 'POST') {
+    c.get('audit').skip = true; // a query sent as a form is a read, not a mutation
+    for (const [key, value] of new URLSearchParams(await c.req.text())) params.set(key, value);
+  }
+  const parsed = kinds[kind].safeParse(Object.fromEntries(params));
+  if (!parsed.success)
+    throw validationError(parsed.error, c.req.method === 'POST' ? 'body' : 'query');
   const principal = c.get('principal');
   const access = await clusterAccess(c.get('db'), principal, c.req.param('c') ?? '');
   const scope = await callerScope(c, access);
   if (scope.kind === 'namespaces') {
     const scoped = scopeForCaller(parsed.data.query, scope);
     if (!scoped.ok) throw promqlProblem(scoped.code, scoped.error, 'query');
-    const params = new URLSearchParams(search);
     params.set('query', scoped.expr);
     params.delete('namespace');
-    search = `?${params.toString()}`;
   }
   const response = await proxyThroughTunnel(
     c.env,
@@ -80,7 +85,8 @@ export async function passthrough(c: Context<AppEnv>, kind: Kind): Promise<Respo
     {
       target: 'prometheus',
       method: 'GET',
-      path: `/api/v1/${kind}${search}`,
+      // Always a GET upstream: the agent lets only reads reach Prometheus.
+      path: `/api/v1/${kind}?${params.toString()}`,
       headers: [['accept', 'application/json']],
     },
     null,
@@ -132,6 +138,7 @@ for (const kind of Object.keys(kinds) as Kind[]) {
     }),
   );
   router.get(`/api/v1/clusters/:c/prometheus/api/v1/${kind}`, (c) => passthrough(c, kind));
+  router.post(`/api/v1/clusters/:c/prometheus/api/v1/${kind}`, (c) => passthrough(c, kind));
 }
 
 /*

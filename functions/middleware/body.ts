@@ -22,6 +22,13 @@ const yamlRoutes = new Set(['/api/v1/identity-providers:import']);
 /** Prometheus rule files at every level of alerting rules (issue #15). */
 const yamlRoutePattern = /\/alerting\/rules:import$/;
 const yamlType = /^(application|text)\/(x-)?yaml\b/i;
+/**
+ * PromQL queries also come as forms: Grafana and other Prometheus clients
+ * POST `query=…` form-encoded to a Prometheus data source by default.
+ */
+const formRoutePattern =
+  /^\/api\/v1\/clusters\/[^/]+\/(prometheus|monitoring)\/api\/v1\/query(_range)?$/;
+const formType = /^application\/x-www-form-urlencoded\b/i;
 
 /** API bodies are JSON (YAML where `yamlRoutes` says): anything else is 415, not a confusing validation error. */
 export const requireJson: MiddlewareHandler<AppEnv> = async function requireJson(c, next) {
@@ -29,7 +36,8 @@ export const requireJson: MiddlewareHandler<AppEnv> = async function requireJson
     const type = c.req.header('content-type') ?? '';
     const yaml =
       yamlType.test(type) && (yamlRoutes.has(c.req.path) || yamlRoutePattern.test(c.req.path));
-    if (!yaml && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+    const form = formType.test(type) && formRoutePattern.test(c.req.path);
+    if (!yaml && !form && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
       throw new ApiError(
         415,
         `Send JSON with Content-Type: application/json (got "${type || 'none'}").`,

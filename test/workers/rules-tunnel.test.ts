@@ -453,6 +453,53 @@ describe('PromQL passthrough for namespace members, Grafana-shaped', () => {
     expect(rangedSent.searchParams.has('namespace')).toBe(false);
   });
 
+  it("takes Grafana's default POSTed form, scoped the same, sent upstream as a GET and not audited", async () => {
+    const pending = fetchWorker('/api/v1/clusters/north/prometheus/api/v1/query', {
+      method: 'POST',
+      headers: {
+        authorization: fx.as('alpha-admin').authorization as string,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ query: 'sum(up)', time: '1733220000' }).toString(),
+    });
+    const request = await northAgent.nextOf('request');
+    expect(request.method).toBe('GET');
+    const sent = new URL(`https://x${request.path}`);
+    expect(sent.searchParams.get('query')).toBe('sum(up{namespace="alpha-apps"})');
+    expect(sent.searchParams.get('time')).toBe('1733220000');
+    await northAgent.send({ type: 'response', id: request.id, status: 200, headers: [] });
+    await northAgent.sendData(
+      request.id,
+      '{"status":"success","data":{"resultType":"vector","result":[]}}',
+    );
+    await northAgent.send({ type: 'end', id: request.id });
+    expect((await pending).status).toBe(200);
+    const audited = await env.DB.prepare(
+      "SELECT count(*) AS n FROM audit_events WHERE resource IN ('query', 'query_range')",
+    ).first<{ n: number }>();
+    expect(audited?.n).toBe(0);
+    const refused = await fetchWorker('/api/v1/clusters/north/prometheus/api/v1/query', {
+      method: 'POST',
+      headers: {
+        authorization: fx.as('alpha-admin').authorization as string,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ query: 'up{namespace="beta-web"}' }).toString(),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: 'namespace_not_allowed' });
+    // Forms are taken only on the query routes.
+    const elsewhere = await fetchWorker('/api/v1/clusters/north/alerting/rules', {
+      method: 'POST',
+      headers: {
+        authorization: fx.as('admin').authorization as string,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'name=x',
+    });
+    expect(elsewhere.status).toBe(415);
+  });
+
   it('refuses another namespace with line and column, before anything reaches the cluster', async () => {
     const res = await api('GET', q('up{namespace="beta-web"}'), fx.as('alpha-admin'));
     expect(res.status).toBe(400);
