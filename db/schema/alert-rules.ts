@@ -16,7 +16,8 @@ import { workspaces } from './workspaces';
  * `cluster` (one cluster), `namespace` (one namespace of one cluster, owned
  * by a workspace; `expr` as written, evaluated scoped to the namespace).
  * `scopeKey` names the level and its target (`fleet`, `cluster:<id>`,
- * `namespace:<clusterId>:<ns>`) so a name is unique per target whatever
+ * `namespace:<clusterId>:<ns>:<workspaceId>`: a namespace re-placed in another
+ * workspace starts without the old owner's rules) so a name is unique per target whatever
  * the level (SQLite's NULLs would not be).
  */
 export const alertRules = sqliteTable(
