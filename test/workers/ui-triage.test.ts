@@ -181,6 +181,12 @@ describe('confirmation and reload safety', () => {
     expect(still.joinTokenRotatedAt).toBe(rotatedAt);
   });
 
+  it("links each node of a cluster's page to the node's own page", async () => {
+    const page = await html('admin', '/ui/clusters/east');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<a href="/ui/clusters/east/nodes/east-1">east-1</a>');
+  });
+
   it('deletes a cluster after a confirmation page', async () => {
     const admin = await as('admin');
     const made = await api('POST', '/api/v1/clusters', fx.as('admin'), { name: 'oops' });

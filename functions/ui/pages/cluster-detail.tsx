@@ -82,9 +82,12 @@ const NodeTable = ({
   i18n,
   nodes,
   known,
+  base,
 }: {
   i18n: I18n;
   nodes: NodeItem[];
+  /** The cluster page's path: each node links to its page (usage, conditions) under it. */
+  base: string;
   /** False while the cluster is disconnected: what the nodes last said is not their state now. */
   known: boolean;
 }) => (
@@ -101,7 +104,9 @@ const NodeTable = ({
       <tbody>
         {nodes.map((n) => (
           <tr>
-            <td>{n.name}</td>
+            <td>
+              <a href={`${base}/nodes/${encodeURIComponent(n.name)}`}>{n.name}</a>
+            </td>
             {known ? (
               <td class={n.ready ? 's-connected' : 's-disconnected'}>
                 {i18n.t(n.ready ? 'node.ready' : 'node.notReady')}
@@ -285,7 +290,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
                     })}
                   </p>
                 )}
-                <NodeTable i18n={i18n} nodes={nodes} known={known} />
+                <NodeTable i18n={i18n} nodes={nodes} known={known} base={base} />
                 <NodePaging
                   i18n={i18n}
                   base={base}
@@ -301,7 +306,7 @@ export function ClusterDetailBody(props: ClusterDetailProps) {
             live={`${live}.edge-nodes`}
             title={t('cluster.edgeNodes')}
             listing={props.edgeNodes}
-            render={(nodes) => <NodeTable i18n={i18n} nodes={nodes} known={known} />}
+            render={(nodes) => <NodeTable i18n={i18n} nodes={nodes} known={known} base={base} />}
           />
           <Section
             i18n={i18n}
