@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, type Fixture, passwordOf, seedFixture } from './support/fixture';
-import { Browser } from './support/ui-browser';
+import { api, type Fixture, seedFixture } from './support/fixture';
+import { browserSessions } from './support/ui-sessions';
 
 /** The Apps pages' edit form and routing (an app may be called `new`). */
 let fx: Fixture;
-const browsers = new Map<string, Browser>();
 
 const deployment = (image: string) => `apiVersion: apps/v1
 kind: Deployment
@@ -28,15 +27,7 @@ stringData:
   password: hunter2-very-secret
 `;
 
-async function as(persona: Parameters<Fixture['as']>[0]): Promise<Browser> {
-  let browser = browsers.get(persona);
-  if (!browser) {
-    browser = new Browser();
-    expect((await browser.signIn(persona, passwordOf(persona))).status).toBe(303);
-    browsers.set(persona, browser);
-  }
-  return browser;
-}
+const as = browserSessions();
 const page = async (persona: Parameters<Fixture['as']>[0], path: string) => {
   const res = await (await as(persona)).get(path);
   return { status: res.status, html: await res.text() };

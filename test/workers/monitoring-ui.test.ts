@@ -5,25 +5,15 @@ import { SeriesChart } from '../../functions/ui/monitoring-chart';
 import { axisTicks, formatValue } from '../../functions/ui/monitoring-units';
 import type { InventorySnapshot } from '../../protocol/inventory';
 import { connectAgent, type TestAgent } from './support/agent-socket';
-import { api, type Fixture, type Persona, passwordOf, seedFixture } from './support/fixture';
+import { api, type Fixture, type Persona, seedFixture } from './support/fixture';
 import { matrix, serveRequests, vector } from './support/monitoring-agent';
-import { Browser } from './support/ui-browser';
+import { browserSessions } from './support/ui-sessions';
 
 let fx: Fixture;
 let agent: TestAgent;
 let server: ReturnType<typeof serveRequests>;
-const browsers = new Map<Persona, Browser>();
 
-async function as(persona: Persona): Promise<Browser> {
-  let browser = browsers.get(persona);
-  if (!browser) {
-    browser = new Browser();
-    const password = persona === 'admin' ? 'admin-password-for-tests' : passwordOf(persona);
-    expect((await browser.signIn(persona, password)).status).toBe(303);
-    browsers.set(persona, browser);
-  }
-  return browser;
-}
+const as = browserSessions();
 const page = async (persona: Persona, path: string) => {
   const res = await (await as(persona)).get(path);
   return { status: res.status, html: await res.text(), location: res.headers.get('location') };

@@ -3,11 +3,10 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../db/client';
 import { apps } from '../../db/schema';
-import { api, type Fixture, passwordOf, seedFixture } from './support/fixture';
-import { Browser } from './support/ui-browser';
+import { api, type Fixture, seedFixture } from './support/fixture';
+import { browserSessions } from './support/ui-sessions';
 
 let fx: Fixture;
-const browsers = new Map<string, Browser>();
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment
@@ -24,16 +23,7 @@ spec:
           image: nginx:1.27
 `;
 
-async function as(persona: Parameters<Fixture['as']>[0]): Promise<Browser> {
-  let browser = browsers.get(persona);
-  if (!browser) {
-    browser = new Browser();
-    const password = persona === 'admin' ? 'admin-password-for-tests' : passwordOf(persona);
-    expect((await browser.signIn(persona, password)).status).toBe(303);
-    browsers.set(persona, browser);
-  }
-  return browser;
-}
+const as = browserSessions();
 
 async function page(persona: Parameters<Fixture['as']>[0], path: string) {
   const res = await (await as(persona)).get(path);

@@ -1,28 +1,12 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  api,
-  type Fixture,
-  fetchWorker,
-  type Persona,
-  passwordOf,
-  seedFixture,
-} from './support/fixture';
-import { Browser, ORIGIN } from './support/ui-browser';
+import { api, type Fixture, fetchWorker, type Persona, seedFixture } from './support/fixture';
+import { ORIGIN } from './support/ui-browser';
+import { browserSessions } from './support/ui-sessions';
 
 let fx: Fixture;
-const browsers = new Map<Persona, Browser>();
 
-async function as(persona: Persona): Promise<Browser> {
-  let browser = browsers.get(persona);
-  if (!browser) {
-    browser = new Browser();
-    const password = persona === 'admin' ? 'admin-password-for-tests' : passwordOf(persona);
-    expect((await browser.signIn(persona, password)).status).toBe(303);
-    browsers.set(persona, browser);
-  }
-  return browser;
-}
+const as = browserSessions();
 
 /** Posts a dashboard form (with the browser's CSRF token) as `persona`. */
 async function submit(persona: Persona, path: string, fields: Record<string, string>) {

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InventorySnapshot } from '../../protocol/inventory';
 import { connectAgent, type TestAgent } from './support/agent-socket';
-import { api, type Fixture, type Persona, passwordOf, seedFixture } from './support/fixture';
-import { Browser } from './support/ui-browser';
+import { api, type Fixture, type Persona, seedFixture } from './support/fixture';
+import type { Browser } from './support/ui-browser';
+import { browserSessions } from './support/ui-sessions';
 
 /**
  * Issue #18's known gaps: live figures on every page (not only the
@@ -11,18 +12,8 @@ import { Browser } from './support/ui-browser';
  */
 let fx: Fixture;
 let agent: TestAgent;
-const browsers = new Map<Persona, Browser>();
 
-async function as(persona: Persona): Promise<Browser> {
-  let browser = browsers.get(persona);
-  if (!browser) {
-    browser = new Browser();
-    const password = persona === 'admin' ? 'admin-password-for-tests' : passwordOf(persona);
-    expect((await browser.signIn(persona, password)).status).toBe(303);
-    browsers.set(persona, browser);
-  }
-  return browser;
-}
+const as = browserSessions();
 
 async function html(persona: Persona, path: string) {
   const res = await (await as(persona)).get(path);

@@ -1,12 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InventorySnapshot } from '../../protocol/inventory';
 import { connectAgent } from './support/agent-socket';
-import { api, type Fixture, fetchWorker, passwordOf, seedFixture } from './support/fixture';
-import { Browser } from './support/ui-browser';
+import { api, type Fixture, fetchWorker, seedFixture } from './support/fixture';
+import { browserSessions } from './support/ui-sessions';
 
 let fx: Fixture;
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const browsers = new Map<string, Browser>();
 
 const node = (name: string, ready: boolean, edge: boolean) => ({
   name,
@@ -50,16 +49,7 @@ const alert = (labels: Record<string, string>) => ({
   endsAt: inAnHour(),
 });
 
-async function as(persona: Parameters<Fixture['as']>[0]): Promise<Browser> {
-  let browser = browsers.get(persona);
-  if (!browser) {
-    browser = new Browser();
-    const password = persona === 'admin' ? 'admin-password-for-tests' : passwordOf(persona);
-    expect((await browser.signIn(persona, password)).status).toBe(303);
-    browsers.set(persona, browser);
-  }
-  return browser;
-}
+const as = browserSessions();
 
 async function page(persona: Parameters<Fixture['as']>[0], path: string) {
   const res = await (await as(persona)).get(path);

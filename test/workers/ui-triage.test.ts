@@ -2,22 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { i18nFor } from '../../functions/ui/i18n';
 import type { InventorySnapshot } from '../../protocol/inventory';
 import { connectAgent } from './support/agent-socket';
-import { api, type Fixture, type Persona, passwordOf, seedFixture } from './support/fixture';
-import { Browser } from './support/ui-browser';
+import { api, type Fixture, type Persona, seedFixture } from './support/fixture';
+import { browserSessions } from './support/ui-sessions';
 
 let fx: Fixture;
-const browsers = new Map<string, Browser>();
 
-async function as(persona: Persona): Promise<Browser> {
-  let browser = browsers.get(persona);
-  if (!browser) {
-    browser = new Browser();
-    const password = persona === 'admin' ? 'admin-password-for-tests' : passwordOf(persona);
-    expect((await browser.signIn(persona, password)).status).toBe(303);
-    browsers.set(persona, browser);
-  }
-  return browser;
-}
+const as = browserSessions();
 
 async function html(persona: Persona, path: string) {
   const res = await (await as(persona)).get(path);
